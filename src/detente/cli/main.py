@@ -1,0 +1,138 @@
+"""The ``detente`` command line: parse the arguments, call a service, render the answer.
+
+Every read command takes ``--json`` for machine-readable output. Commands find the database through
+``--database URL``, else ``DETENTE_DATABASE_URL``, else the embedded SQLite file.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from detente.services import audit_trail
+from detente.services.status import store_status
+from detente.store.database import SchemaOutOfDateError, Store
+
+app = typer.Typer(
+    name="detente",
+    help="detente: an open defence-diplomacy information system.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+console = Console()
+errors = Console(stderr=True)
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option("--database", "-d", envvar="DETENTE_DATABASE_URL", help="SQLAlchemy URL of the database."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+def _open(database: str | None) -> Store:
+    try:
+        return Store.open(database)
+    except SchemaOutOfDateError as error:
+        errors.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
+
+
+def _print_json(value: Any) -> None:
+    typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+@app.command()
+def init(database: DatabaseOption = None) -> None:
+    """Create the database, or upgrade it to the current schema."""
+    store = Store.open(database, create=True)
+    status = store_status(store)
+    console.print(f"detente database ready at [bold]{status.database_url}[/bold] (schema {status.schema_version})")
+    store.close()
+
+
+@app.command()
+def status(database: DatabaseOption = None, as_json: JsonOption = False) -> None:
+    """Show the database, its schema version, rows per table and the sources loaded."""
+    store = _open(database)
+    report = store_status(store)
+    store.close()
+    if as_json:
+        _print_json(report.as_dict())
+        return
+    console.print(f"database  [bold]{report.database_url}[/bold] ({report.backend})")
+    console.print(f"schema    {report.schema_version} ({'current' if report.schema_current else 'out of date'})")
+    table = Table("table", "rows", title="Rows per table")
+    for name, count in report.table_counts.items():
+        table.add_row(name, f"{count:,}")
+    console.print(table)
+    if report.sources:
+        loaded = Table("source", "version", "loaded at", title="Sources loaded")
+        for source in report.sources:
+            loaded.add_row(source["name"], source["version"], source["loaded_at"] or "")
+        console.print(loaded)
+    else:
+        console.print("sources   none loaded yet")
+
+
+@audit_app.command("verify")
+def audit_verify(database: DatabaseOption = None, as_json: JsonOption = False) -> None:
+    """Walk the chain and recompute every hash; exit 1 and name the first bad entry if it is broken."""
+    store = _open(database)
+    report = audit_trail.verify(store)
+    store.close()
+    if as_json:
+        _print_json(report.as_dict())
+    elif report.ok:
+        rate = report.entries_verified / report.seconds if report.seconds else 0.0
+        console.print(
+            f"[green]audit chain intact[/green]: {report.entries_verified:,} entries verified "
+            f"in {report.seconds:.3f} s ({rate:,.0f}/s)"
+        )
+    else:
+        errors.print(
+            f"[red]audit chain broken at entry {report.first_bad_seq}[/red]: {report.reason} "
+            f"({report.entries_verified:,} entries before it verified)"
+        )
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@audit_app.command("log")
+def audit_log(
+    database: DatabaseOption = None,
+    object_ref: Annotated[
+        str | None, typer.Option("--object", help="Only entries about this object, as TYPE:ID (e.g. state:12).")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="How many entries to show.")] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """List audit entries, newest first."""
+    store = _open(database)
+    try:
+        rows = audit_trail.entries(store, object_ref=object_ref, limit=limit)
+    except ValueError as error:
+        errors.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
+    finally:
+        store.close()
+    if as_json:
+        _print_json(rows)
+        return
+    table = Table("seq", "at (UTC)", "actor", "action", "object", "hash", title="Audit log")
+    for row in rows:
+        table.add_row(
+            str(row["seq"]),
+            row["at"],
+            row["actor"],
+            row["action"],
+            f"{row['object_type']}:{row['object_id']}",
+            row["hash"][:12],
+        )
+    console.print(table)

@@ -1,0 +1,164 @@
+"""The one door for writes: create, update and delete any entity, each in one audited transaction.
+
+Every call here opens a transaction, makes exactly one change, appends exactly one audit entry describing
+it (before and after as canonical JSON) and commits both, or neither. Reads return plain dicts, the same
+shape the audit log stores, so that every face (CLI, API, web, Python) sees one representation.
+
+Interval bounds may be given with the precision they are known to: ``valid_from="1949"`` is stored as
+1949-01-01 with precision ``year`` and ``valid_to="1995-06"`` as 1995-06-30 with precision ``month``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from detente.domain.dates import DateRangeError, Interval, PartialDate
+from detente.services.entities import RecordError, coerce, entity, entity_name, snapshot
+from detente.store.audit_log import append
+from detente.store.base import Base, Temporal
+from detente.store.database import Store
+
+__all__ = ["Records"]
+
+
+def _interval_values(model: type[Base], values: Mapping[str, Any], current: Interval | None) -> dict[str, Any]:
+    """Turn partial-date text in ``valid_from``/``valid_to`` into stored days and precisions."""
+    out = dict(values)
+    if not issubclass(model, Temporal):
+        return out
+    bounds = {}
+    for key in ("valid_from", "valid_to"):
+        raw = out.get(key)
+        if isinstance(raw, str | int) and not isinstance(raw, bool):
+            try:
+                bounds[key] = PartialDate.of(raw)
+            except DateRangeError as error:
+                raise RecordError(entity_name(model), key, str(error)) from None
+    if not bounds:
+        return out
+    start = bounds.get("valid_from")
+    end = bounds.get("valid_to")
+    if start is not None:
+        out["valid_from"], out["valid_from_precision"] = start.first_day(), start.precision.value
+    if end is not None:
+        out["valid_to"], out["valid_to_precision"] = end.last_day(), end.precision.value
+    low = out.get("valid_from", current.valid_from if current else None)
+    high = out.get("valid_to", current.valid_to if current else None)
+    if low is not None and high is not None and high < low:
+        raise RecordError(entity_name(model), "valid_to", f"ends ({high}) before it starts ({low})")
+    return out
+
+
+class Records:
+    """Audited create / read / update / delete for every entity of the store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def create(self, kind: str | type[Base], values: Mapping[str, Any], *, actor: str) -> dict[str, Any]:
+        """Insert one record and its audit entry; return the stored record."""
+        model = entity(kind)
+        data = coerce(model, _interval_values(model, values, None), partial=False)
+        with self._writing(model) as session:
+            obj = model(**data)
+            session.add(obj)
+            session.flush()
+            session.refresh(obj)  # report what the database holds, after its defaults and type rules
+            after = snapshot(obj)
+            append(
+                session,
+                actor=actor,
+                action="create",
+                object_type=entity_name(model),
+                object_id=str(after["id"]),
+                before=None,
+                after=after,
+            )
+        return after
+
+    def get(self, kind: str | type[Base], record_id: int) -> dict[str, Any]:
+        """One record by id; :class:`RecordError` if there is none."""
+        model = entity(kind)
+        with self.store.sessions() as session:
+            obj = session.get(model, record_id)
+            if obj is None:
+                raise RecordError(entity_name(model), None, f"there is no record with id {record_id}")
+            return snapshot(obj)
+
+    def list(self, kind: str | type[Base], *, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+        """Records in id order, a page at a time."""
+        model = entity(kind)
+        key = model.__mapper__.primary_key[0]
+        with self.store.sessions() as session:
+            rows = session.scalars(select(model).order_by(key).limit(limit).offset(offset))
+            return [snapshot(row) for row in rows]
+
+    def count(self, kind: str | type[Base]) -> int:
+        """How many records of this kind exist."""
+        model = entity(kind)
+        with self.store.sessions() as session:
+            return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+    def update(
+        self, kind: str | type[Base], record_id: int, changes: Mapping[str, Any], *, actor: str
+    ) -> dict[str, Any]:
+        """Change some fields of one record and append its audit entry; return the record after."""
+        model = entity(kind)
+        with self._writing(model) as session:
+            obj = session.get(model, record_id, with_for_update=True)
+            if obj is None:
+                raise RecordError(entity_name(model), None, f"there is no record with id {record_id}")
+            current = obj.interval if isinstance(obj, Temporal) else None
+            data = coerce(model, _interval_values(model, changes, current), partial=True)
+            before = snapshot(obj)
+            for field, value in data.items():
+                setattr(obj, field, value)
+            session.flush()
+            session.refresh(obj)
+            after = snapshot(obj)
+            append(
+                session,
+                actor=actor,
+                action="update",
+                object_type=entity_name(model),
+                object_id=str(record_id),
+                before=before,
+                after=after,
+            )
+        return after
+
+    def delete(self, kind: str | type[Base], record_id: int, *, actor: str) -> dict[str, Any]:
+        """Delete one record and append its audit entry; return the record as it was."""
+        model = entity(kind)
+        with self._writing(model) as session:
+            obj = session.get(model, record_id, with_for_update=True)
+            if obj is None:
+                raise RecordError(entity_name(model), None, f"there is no record with id {record_id}")
+            before = snapshot(obj)
+            session.delete(obj)
+            session.flush()
+            append(
+                session,
+                actor=actor,
+                action="delete",
+                object_type=entity_name(model),
+                object_id=str(record_id),
+                before=before,
+                after=None,
+            )
+        return before
+
+    @contextmanager
+    def _writing(self, model: type[Base]) -> Iterator[Session]:
+        """One write transaction; a constraint the database enforces becomes a :class:`RecordError`."""
+        try:
+            with self.store.transaction() as session:
+                yield session
+        except IntegrityError as error:
+            raise RecordError(entity_name(model), None, f"the database refused the write: {error.orig}") from None

@@ -1,0 +1,91 @@
+"""Shared fixtures: real databases for every test that needs one.
+
+Every store test runs on SQLite (a file in a temporary directory) and, when ``DETENTE_TEST_POSTGRES_URL`` is
+set, on PostgreSQL too. Each PostgreSQL store lives in a schema of its own (created for the test, dropped
+after it), so tests never see each other's rows and never touch the rest of the server.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from detente.store.database import Store
+from detente.store.engine import normalise_url
+
+POSTGRES_URL = os.environ.get("DETENTE_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip PostgreSQL cases, saying why, when no test server is configured."""
+    if POSTGRES_URL:
+        return
+    skip = pytest.mark.skip(reason="set DETENTE_TEST_POSTGRES_URL to run the PostgreSQL cases")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+StoreFactory = Callable[[], Store]
+
+
+@contextmanager
+def _empty_database(backend: str, directory: Path) -> Iterator[str]:
+    """A URL to an empty database: a new SQLite file, or a new schema on the PostgreSQL test server."""
+    if backend == "sqlite":
+        yield f"sqlite:///{directory / 'detente.sqlite'}"
+        return
+    assert POSTGRES_URL is not None
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(normalise_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = normalise_url(make_url(POSTGRES_URL)).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database backend under test: ``sqlite`` or ``postgresql``."""
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """A URL to an empty database of the current backend."""
+    with _empty_database(backend, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    """A store at the current schema on the current backend, new for this test."""
+    opened = Store.open(database_url, create=True)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def shared_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """A store shared by the tests of one module (they must only assert on what they wrote themselves)."""
+    with _empty_database(str(request.param), tmp_path_factory.mktemp("shared")) as url:
+        opened = Store.open(url, create=True)
+        try:
+            yield opened
+        finally:
+            opened.close()
