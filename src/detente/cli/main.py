@@ -7,15 +7,18 @@ Every read command takes ``--json`` for machine-readable output. Commands find t
 from __future__ import annotations
 
 import json
+import os
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import OperationalError
 
 from detente.services import audit_trail
 from detente.services.status import store_status
 from detente.store.database import SchemaOutOfDateError, Store
+from detente.store.engine import default_database_url, redact_url
 
 app = typer.Typer(
     name="detente",
@@ -36,12 +39,19 @@ DatabaseOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
 
-def _open(database: str | None) -> Store:
+def _open(database: str | None, *, create: bool = False) -> Store:
+    """Open the store, or explain (without a traceback and without the password) why it cannot be opened."""
     try:
-        return Store.open(database)
+        return Store.open(database, create=create)
     except SchemaOutOfDateError as error:
         errors.print(f"[red]error:[/red] {error}")
-        raise typer.Exit(2) from None
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        errors.print(
+            f"[red]error:[/red] cannot connect to {redact_url(database or default_database_url())}: {reason}. "
+            "Check that the server runs and the URL (--database or DETENTE_DATABASE_URL) is right."
+        )
+    raise typer.Exit(2)
 
 
 def _print_json(value: Any) -> None:
@@ -51,7 +61,7 @@ def _print_json(value: Any) -> None:
 @app.command()
 def init(database: DatabaseOption = None) -> None:
     """Create the database, or upgrade it to the current schema."""
-    store = Store.open(database, create=True)
+    store = _open(database, create=True)
     status = store_status(store)
     console.print(f"detente database ready at [bold]{status.database_url}[/bold] (schema {status.schema_version})")
     store.close()
@@ -82,10 +92,16 @@ def status(database: DatabaseOption = None, as_json: JsonOption = False) -> None
 
 
 @audit_app.command("verify")
-def audit_verify(database: DatabaseOption = None, as_json: JsonOption = False) -> None:
+def audit_verify(
+    database: DatabaseOption = None,
+    as_json: JsonOption = False,
+    jobs: Annotated[
+        int, typer.Option(min=1, help="Worker processes for a long log (default: one per CPU).")
+    ] = os.cpu_count() or 1,
+) -> None:
     """Walk the chain and recompute every hash; exit 1 and name the first bad entry if it is broken."""
     store = _open(database)
-    report = audit_trail.verify(store)
+    report = audit_trail.verify(store, jobs=jobs)
     store.close()
     if as_json:
         _print_json(report.as_dict())

@@ -8,19 +8,30 @@ not entities: nothing outside :mod:`detente.store.audit_log` writes them.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
 from sqlalchemy import inspect
-from sqlalchemy.orm import Mapper
+from sqlalchemy.orm import ColumnProperty, Mapper
 
 from detente.domain.audit_chain import jsonable
 from detente.domain.dates import DateRangeError, PartialDate
 from detente.store import models
 from detente.store.base import Base
 
-__all__ = ["ENTITIES", "SECRET_FIELDS", "RecordError", "coerce", "entity", "entity_name", "snapshot"]
+__all__ = [
+    "ENTITIES",
+    "SECRET_FIELDS",
+    "RecordError",
+    "coerce",
+    "entity",
+    "entity_name",
+    "row_snapshot",
+    "snapshot",
+]
 
 SECRET_FIELDS = frozenset({"password_hash"})
 """Columns whose values never reach the audit log or an export."""
@@ -37,6 +48,7 @@ class RecordError(ValueError):
         super().__init__(f"{where}: {problem}")
 
 
+@cache
 def entity_name(model: type[Base]) -> str:
     """``AgreementParty`` -> ``agreement_party``."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", model.__name__).lower()
@@ -65,13 +77,21 @@ def _mapper(model: type[Base]) -> Mapper[Any]:
     return inspect(model)
 
 
+@cache
+def _columns(model: type[Base]) -> dict[str, ColumnProperty[Any]]:
+    return {attr.key: attr for attr in _mapper(model).column_attrs}
+
+
 def snapshot(obj: Base) -> dict[str, Any]:
-    """The row as a JSON-able dict (secrets hidden): what the audit log stores as before/after."""
-    out: dict[str, Any] = {}
-    for attr in _mapper(type(obj)).column_attrs:
-        value = getattr(obj, attr.key)
-        out[attr.key] = "<hidden>" if attr.key in SECRET_FIELDS and value is not None else jsonable(value)
-    return out
+    """An ORM object as a JSON-able dict (secrets hidden): what the audit log stores as before/after."""
+    return row_snapshot({attr.key: getattr(obj, attr.key) for attr in _mapper(type(obj)).column_attrs})
+
+
+def row_snapshot(row: Mapping[Any, Any]) -> dict[str, Any]:
+    """A database row as a JSON-able dict (secrets hidden), the one shape every face and the audit log use."""
+    return {
+        key: "<hidden>" if key in SECRET_FIELDS and value is not None else jsonable(value) for key, value in row.items()
+    }
 
 
 def _coerce_value(name: str, field: str, python_type: type[Any], value: Any) -> Any:
@@ -112,7 +132,7 @@ def coerce(model: type[Base], values: dict[str, Any], *, partial: bool) -> dict[
     Unknown fields, wrong types and (unless ``partial``) missing required fields raise :class:`RecordError`.
     """
     name = entity_name(model)
-    columns = {c.key: c for c in _mapper(model).column_attrs}
+    columns = _columns(model)
     out: dict[str, Any] = {}
     for field, value in values.items():
         if field not in columns or field == "id":

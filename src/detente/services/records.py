@@ -12,14 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Table, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import Insert
 
 from detente.domain.dates import DateRangeError, Interval, PartialDate
-from detente.services.entities import RecordError, coerce, entity, entity_name, snapshot
+from detente.services.entities import RecordError, coerce, entity, entity_name, row_snapshot
 from detente.store.audit_log import append
 from detente.store.base import Base, Temporal
 from detente.store.database import Store
@@ -56,7 +57,11 @@ def _interval_values(model: type[Base], values: Mapping[str, Any], current: Inte
 
 
 class Records:
-    """Audited create / read / update / delete for every entity of the store."""
+    """Audited create / read / update / delete for every entity of the store.
+
+    Writes use SQLAlchemy Core (``INSERT/UPDATE/DELETE ... RETURNING``) rather than the ORM unit of work: the
+    answer is the row exactly as the database stored it, in one round trip, and the hot path stays short.
+    """
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -64,15 +69,13 @@ class Records:
     def create(self, kind: str | type[Base], values: Mapping[str, Any], *, actor: str) -> dict[str, Any]:
         """Insert one record and its audit entry; return the stored record."""
         model = entity(kind)
+        table = _table(model)
         data = coerce(model, _interval_values(model, values, None), partial=False)
-        with self._writing(model) as session:
-            obj = model(**data)
-            session.add(obj)
-            session.flush()
-            session.refresh(obj)  # report what the database holds, after its defaults and type rules
-            after = snapshot(obj)
+        with self._writing(model) as connection:
+            row = connection.execute(_insert_returning(table), data).one()
+            after = row_snapshot(row._mapping)
             append(
-                session,
+                connection,
                 actor=actor,
                 action="create",
                 object_type=entity_name(model),
@@ -85,45 +88,45 @@ class Records:
     def get(self, kind: str | type[Base], record_id: int) -> dict[str, Any]:
         """One record by id; :class:`RecordError` if there is none."""
         model = entity(kind)
-        with self.store.sessions() as session:
-            obj = session.get(model, record_id)
-            if obj is None:
-                raise RecordError(entity_name(model), None, f"there is no record with id {record_id}")
-            return snapshot(obj)
+        table = _table(model)
+        with self.store.engine.connect() as connection:
+            row = connection.execute(select(table).where(table.c.id == record_id)).one_or_none()
+        if row is None:
+            raise RecordError(entity_name(model), None, f"there is no record with id {record_id}")
+        return row_snapshot(row._mapping)
 
     def list(self, kind: str | type[Base], *, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
         """Records in id order, a page at a time."""
-        model = entity(kind)
-        key = model.__mapper__.primary_key[0]
-        with self.store.sessions() as session:
-            rows = session.scalars(select(model).order_by(key).limit(limit).offset(offset))
-            return [snapshot(row) for row in rows]
+        table = _table(entity(kind))
+        with self.store.engine.connect() as connection:
+            rows = connection.execute(select(table).order_by(table.c.id).limit(limit).offset(offset))
+            return [row_snapshot(row._mapping) for row in rows]
 
     def count(self, kind: str | type[Base]) -> int:
         """How many records of this kind exist."""
-        model = entity(kind)
-        with self.store.sessions() as session:
-            return int(session.scalar(select(func.count()).select_from(model)) or 0)
+        table = _table(entity(kind))
+        with self.store.engine.connect() as connection:
+            return int(connection.scalar(select(func.count()).select_from(table)) or 0)
 
     def update(
         self, kind: str | type[Base], record_id: int, changes: Mapping[str, Any], *, actor: str
     ) -> dict[str, Any]:
         """Change some fields of one record and append its audit entry; return the record after."""
         model = entity(kind)
-        with self._writing(model) as session:
-            obj = session.get(model, record_id, with_for_update=True)
-            if obj is None:
-                raise RecordError(entity_name(model), None, f"there is no record with id {record_id}")
-            current = obj.interval if isinstance(obj, Temporal) else None
-            data = coerce(model, _interval_values(model, changes, current), partial=True)
-            before = snapshot(obj)
-            for field, value in data.items():
-                setattr(obj, field, value)
-            session.flush()
-            session.refresh(obj)
-            after = snapshot(obj)
+        table = _table(model)
+        with self._writing(model) as connection:
+            current = self._locked(connection, model, record_id)
+            before = row_snapshot(current)
+            interval = (
+                Interval.between(before["valid_from"], before["valid_to"]) if issubclass(model, Temporal) else None
+            )
+            data = coerce(model, _interval_values(model, changes, interval), partial=True)
+            row = connection.execute(
+                update(table).where(table.c.id == record_id).values(data).returning(*table.c)
+            ).one()
+            after = row_snapshot(row._mapping)
             append(
-                session,
+                connection,
                 actor=actor,
                 action="update",
                 object_type=entity_name(model),
@@ -136,15 +139,12 @@ class Records:
     def delete(self, kind: str | type[Base], record_id: int, *, actor: str) -> dict[str, Any]:
         """Delete one record and append its audit entry; return the record as it was."""
         model = entity(kind)
-        with self._writing(model) as session:
-            obj = session.get(model, record_id, with_for_update=True)
-            if obj is None:
-                raise RecordError(entity_name(model), None, f"there is no record with id {record_id}")
-            before = snapshot(obj)
-            session.delete(obj)
-            session.flush()
+        table = _table(model)
+        with self._writing(model) as connection:
+            before = row_snapshot(self._locked(connection, model, record_id))
+            connection.execute(delete(table).where(table.c.id == record_id))
             append(
-                session,
+                connection,
                 actor=actor,
                 action="delete",
                 object_type=entity_name(model),
@@ -154,11 +154,31 @@ class Records:
             )
         return before
 
+    @staticmethod
+    def _locked(connection: Connection, model: type[Base], record_id: int) -> Mapping[Any, Any]:
+        table = _table(model)
+        row = connection.execute(select(table).where(table.c.id == record_id).with_for_update()).one_or_none()
+        if row is None:
+            raise RecordError(entity_name(model), None, f"there is no record with id {record_id}")
+        return row._mapping
+
     @contextmanager
-    def _writing(self, model: type[Base]) -> Iterator[Session]:
+    def _writing(self, model: type[Base]) -> Iterator[Connection]:
         """One write transaction; a constraint the database enforces becomes a :class:`RecordError`."""
         try:
-            with self.store.transaction() as session:
-                yield session
+            with self.store.engine.begin() as connection:
+                yield connection
         except IntegrityError as error:
             raise RecordError(entity_name(model), None, f"the database refused the write: {error.orig}") from None
+
+
+@cache
+def _insert_returning(table: Table) -> Insert:
+    """``INSERT ... RETURNING *`` for a table, built once (SQLAlchemy then reuses its compiled form)."""
+    return insert(table).returning(*table.c)
+
+
+def _table(model: type[Base]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table

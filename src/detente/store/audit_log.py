@@ -8,14 +8,27 @@ chain a line even with many writers.
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
-from detente.domain.audit_chain import ChainBreak, ChainEntry, canonical_json, entry_hash, verify_chain
+from detente.domain.audit_chain import (
+    GENESIS_HASH,
+    ChainBreak,
+    ChainEntry,
+    Segment,
+    canonical_json,
+    entry_hash,
+    stitch,
+    verify_segment,
+)
+from detente.store.engine import make_engine
 from detente.store.models.audit import AuditEntry, AuditHead
 
 __all__ = ["ACTIONS", "append", "head", "iter_chain_rows", "verify"]
@@ -28,8 +41,23 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
+# The three statements of an append go straight to the driver: they sit on the path of every write, take only
+# text and integers, and SQLAlchemy's statement machinery would cost more than the database work itself.
+_READ_HEAD = "SELECT seq, hash FROM audit_head WHERE id = 1"
+_INSERT_ENTRY = (
+    "INSERT INTO audit_entries (seq, at, actor, action, object_type, object_id, before, after, prev_hash, hash) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_MOVE_HEAD = "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1"
+
+
+def _placeholders(connection: Connection, sql: str) -> str:
+    """Write ``?`` placeholders in the driver's own style (psycopg uses ``%s``)."""
+    return sql.replace("?", "%s") if connection.dialect.paramstyle in ("format", "pyformat") else sql
+
+
 def append(
-    session: Session,
+    connection: Connection | Session,
     *,
     actor: str,
     action: str,
@@ -37,38 +65,45 @@ def append(
     object_id: str,
     before: Any,
     after: Any,
-) -> AuditEntry:
-    """Append one entry for a write made in ``session``'s open transaction and return it."""
+) -> ChainEntry:
+    """Append one entry for a write made in the open transaction of ``connection`` and return it.
+
+    The head row is read ``FOR UPDATE`` on PostgreSQL, so concurrent writers queue up behind each other and
+    the chain stays a single line; SQLite admits one writer at a time by itself.
+    """
     if action not in ACTIONS:
         raise ValueError(f"audit action {action!r} is not one of {sorted(ACTIONS)}")
     if not actor:
         raise ValueError("every write needs an actor")
-    current = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
-    content = ChainEntry(
-        seq=current.seq + 1,
-        at=_now(),
-        actor=actor,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        before=canonical_json(before),
-        after=canonical_json(after),
-        prev_hash=current.hash,
-    )
-    entry = AuditEntry(
-        seq=content.seq,
-        at=content.at,
-        actor=content.actor,
-        action=content.action,
-        object_type=content.object_type,
-        object_id=content.object_id,
-        before=content.before,
-        after=content.after,
-        prev_hash=content.prev_hash,
-        hash=entry_hash(content),
-    )
-    session.add(entry)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=entry.seq, hash=entry.hash))
+    if isinstance(connection, Session):
+        connection = connection.connection()
+    postgres = connection.dialect.name == "postgresql"
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(_READ_HEAD + (" FOR UPDATE" if postgres else ""))
+        current = cursor.fetchone()
+        if current is None:
+            raise RuntimeError("audit_head is missing its row: the database was not created by `detente init`")
+        seq, prev_hash = current
+        entry = ChainEntry(
+            seq=seq + 1,
+            at=_now(),
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            before=canonical_json(before),
+            after=canonical_json(after),
+            prev_hash=prev_hash,
+        )
+        digest = entry_hash(entry)
+        cursor.execute(
+            _placeholders(connection, _INSERT_ENTRY),
+            (entry.seq, entry.at, actor, action, object_type, object_id, entry.before, entry.after, prev_hash, digest),
+        )
+        cursor.execute(_placeholders(connection, _MOVE_HEAD), (entry.seq, digest))
+    finally:
+        cursor.close()
     return entry
 
 
@@ -78,25 +113,73 @@ def head(connection: Connection) -> tuple[int, str]:
     return int(row[0]), str(row[1])
 
 
-_CHAIN_COLUMNS = "seq, at, actor, action, object_type, object_id, before, after, prev_hash, hash"
+_READ_CHAIN = (
+    "SELECT seq, at, actor, action, object_type, object_id, before, after, prev_hash, hash "
+    "FROM audit_entries WHERE seq BETWEEN {low} AND {high} ORDER BY seq"
+)
+
+PARALLEL_FROM = 50_000
+"""Below this many entries one process verifies faster than several can start."""
 
 
-def iter_chain_rows(connection: Connection, batch: int = 20_000) -> Iterator[tuple[Any, ...]]:
-    """Every audit row in sequence order, streamed in batches straight from the driver (fast)."""
-    last = 0
-    while True:
-        rows = connection.exec_driver_sql(
-            f"SELECT {_CHAIN_COLUMNS} FROM audit_entries WHERE seq > %s ORDER BY seq LIMIT %s"
-            if connection.dialect.paramstyle in ("format", "pyformat")
-            else f"SELECT {_CHAIN_COLUMNS} FROM audit_entries WHERE seq > ? ORDER BY seq LIMIT ?",
-            (last, batch),
-        ).fetchall()
-        if not rows:
-            return
-        yield from rows
-        last = rows[-1][0]
+def iter_chain_rows(connection: Connection, low: int, high: int, batch: int = 10_000) -> Iterator[tuple[Any, ...]]:
+    """Audit rows ``low`` .. ``high`` in sequence order, streamed in batches straight from the driver.
+
+    Verification reads every row of the log, so this bypasses SQLAlchemy's result machinery.
+    """
+    driver = connection.connection.dbapi_connection
+    assert driver is not None, "the connection is open"
+    # A named cursor on PostgreSQL keeps the rows on the server until fetched, so memory stays flat.
+    postgres = connection.dialect.name == "postgresql"
+    cursor = driver.cursor(name="detente_audit_verify") if postgres else driver.cursor()
+    try:
+        cursor.execute(_READ_CHAIN.format(low=int(low), high=int(high)))
+        while rows := cursor.fetchmany(batch):
+            yield from rows
+    finally:
+        cursor.close()
 
 
-def verify(connection: Connection) -> tuple[int, ChainBreak | None]:
-    """Walk the whole chain; return (entries that verified, the first break or ``None``)."""
-    return verify_chain(iter_chain_rows(connection), head=head(connection))
+def _verify_range(url: str, low: int, high: int) -> Segment:
+    """Verify entries ``low`` .. ``high`` on a connection of this process's own (runs in a worker)."""
+    engine = make_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            start_prev = GENESIS_HASH if low == 1 else None
+            return verify_segment(iter_chain_rows(connection, low, high), low, start_prev, end_seq=high)
+    finally:
+        engine.dispose()
+
+
+def _ranges(last: int, parts: int) -> list[tuple[int, int]]:
+    size = -(-last // parts)
+    return [(low, min(low + size - 1, last)) for low in range(1, last + 1, size)]
+
+
+def verify(engine: Engine, jobs: int = 1, parallel_from: int = PARALLEL_FROM) -> tuple[int, ChainBreak | None]:
+    """Walk the whole chain: (entries that verified, the first break or ``None``).
+
+    The recorded head is read first and the entries up to it are checked, in ``jobs`` worker processes at once
+    when the log is long (each checks a range; :func:`~detente.domain.audit_chain.stitch` joins the ranges).
+    Entries past the head are then allowed only if a concurrent write has moved the head over them since.
+    """
+    with engine.connect() as connection:
+        recorded = head(connection)
+    last = recorded[0]
+    if jobs > 1 and last >= parallel_from and "fork" in multiprocessing.get_all_start_methods():
+        url = engine.url.render_as_string(hide_password=False)
+        ranges = _ranges(last, jobs)
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=len(ranges), mp_context=context) as pool:
+            segments = list(pool.map(_verify_range, [url] * len(ranges), *zip(*ranges, strict=True)))
+    else:
+        with engine.connect() as connection:
+            segments = [verify_segment(iter_chain_rows(connection, 1, last), 1, GENESIS_HASH, end_seq=last)]
+    checked, broken = stitch(segments, recorded)
+    if broken is None:
+        with engine.connect() as connection:
+            newest = int(connection.execute(select(func.max(AuditEntry.seq))).scalar() or 0)
+            moved = head(connection)
+        if newest > moved[0]:
+            broken = ChainBreak(moved[0] + 1, "entries after the recorded head were added outside detente")
+    return checked, broken

@@ -27,7 +27,7 @@ class AuditEntry(Base):
     before: Mapped[str] = mapped_column(Text, doc="canonical JSON of the object before the write, or null")
     after: Mapped[str] = mapped_column(Text, doc="canonical JSON of the object after the write, or null")
     prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class AuditHead(Base):

@@ -31,7 +31,6 @@ def upgrade() -> None:
         sa.Column("prev_hash", sa.String(length=64), nullable=False),
         sa.Column("hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_audit_entries")),
-        sa.UniqueConstraint("hash", name=op.f("uq_audit_entries_hash")),
     )
     op.create_table(
         "audit_head",
