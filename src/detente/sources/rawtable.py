@@ -26,6 +26,10 @@ from detente.sources.errors import SourceDataError
 NA_TOKENS = frozenset({"", "NA"})
 """Tokens that mean missing in numeric columns of files written by R (``write.csv``)."""
 
+BLANK = frozenset({""})
+"""The only token that means missing in a text column unless a parser says otherwise: ``"NA"`` is
+Namibia's ISO2 code, so it is never treated as missing text by default."""
+
 _TRUE = frozenset({"1", "TRUE", "True", "true", "Yes", "yes", "Y"})
 _FALSE = frozenset({"0", "FALSE", "False", "false", "No", "no", "N"})
 
@@ -50,7 +54,8 @@ class Col:
         source: header of the column in the raw file (exactly, including odd spacing).
         name: output name; defaults to :func:`snake_case` of ``source``.
         kind: the output type.
-        nulls: tokens (after stripping spaces for non-STR kinds) that mean "missing".
+        nulls: tokens (after stripping spaces for non-STR kinds) that mean "missing"; by default
+            ``""`` and ``"NA"`` for numbers and dates, only ``""`` for text (see :data:`BLANK`).
         sentinels: numeric codes that mean "missing" (e.g. ``{-9}``), applied after casting.
         negative_null: treat every negative number as a coded non-value (DCAD).
         date_format: ``strptime`` format for ``DATE`` columns.
@@ -59,10 +64,17 @@ class Col:
     source: str
     name: str | None = None
     kind: Kind = Kind.STR
-    nulls: frozenset[str] = NA_TOKENS
+    nulls: frozenset[str] | None = None
     sentinels: frozenset[int] = frozenset()
     negative_null: bool = False
     date_format: str = "%Y-%m-%d"
+
+    @property
+    def null_tokens(self) -> frozenset[str]:
+        """The tokens in effect: ``nulls`` if given, else the default for ``kind``."""
+        if self.nulls is not None:
+            return self.nulls
+        return BLANK if self.kind is Kind.STR else NA_TOKENS
 
     @property
     def out(self) -> str:
@@ -137,10 +149,10 @@ class RawTable:
     def cast_series(self, raw: pl.Series, col: Col) -> pl.Series:
         """Cast a text series aligned with this table's rows (used for pre-cleaned columns too)."""
         if col.kind is Kind.STR:
-            return _nullify(raw, col.nulls)
-        text = _nullify(raw.str.strip_chars(), col.nulls)
+            return _nullify(raw, col.null_tokens)
+        text = _nullify(raw.str.strip_chars(), col.null_tokens)
         if col.kind is Kind.AUTO:
-            return self._auto(text, col)
+            return self._auto(raw, text, col)
         if col.kind is Kind.DATE:
             out = text.str.strptime(pl.Date, col.date_format, strict=False)
             self._reject(text, out, col, f"is not a valid date in format {col.date_format}")
@@ -160,12 +172,11 @@ class RawTable:
             result = number
         return _drop_sentinels(result, col)
 
-    def _auto(self, text: pl.Series, col: Col) -> pl.Series:
+    def _auto(self, raw: pl.Series, text: pl.Series, col: Col) -> pl.Series:
         number = text.cast(pl.Float64, strict=False)
-        if text.null_count() == text.len():
-            return text
-        if (number.is_null() & text.is_not_null()).any():
-            return text
+        if text.null_count() == text.len() or (number.is_null() & text.is_not_null()).any():
+            # Not numeric: keep the text, with only blanks as missing ("NA" may be a code).
+            return _nullify(raw, BLANK)
         whole = number.drop_nulls()
         if whole.is_finite().all() and (whole == whole.floor()).all() and whole.abs().max() < 2**53:  # type: ignore[operator]
             return _drop_sentinels(number.cast(pl.Int64), col)
@@ -184,7 +195,7 @@ class RawTable:
             )
 
     def typed(
-        self, cols: Sequence[Col], *, rest: Kind | None = None, rest_nulls: frozenset[str] = NA_TOKENS
+        self, cols: Sequence[Col], *, rest: Kind | None = None, rest_nulls: frozenset[str] | None = None
     ) -> pl.DataFrame:
         """The typed table: declared ``cols`` first, then (if ``rest`` is given) every other raw column
         cast to ``rest`` and named by :func:`snake_case`. Declared columns are required."""
