@@ -61,13 +61,17 @@ def parse(files: Mapping[str, Path]) -> dict[str, pl.DataFrame]:
         Col("UNTS", "unts"),
     ]
     frame = table.typed(cols, rest=Kind.AUTO)
-    codes = pl.DataFrame([table.cast(Col(raw, f"{out}_code", Kind.INT)) for raw, out in _SENTINEL_COLUMNS.items()])
-    frame = frame.with_columns(
-        codes.select(pl.when(pl.all() < 0).then(pl.all()).name.keep()).get_columns()
+    codes = pl.DataFrame(
+        [table.cast(Col(raw, f"{out}_code", Kind.INT)) for raw, out in _SENTINEL_COLUMNS.items()]
     )
+    frame = frame.with_columns(codes.select(pl.when(pl.all() < 0).then(pl.all()).name.keep()).get_columns())
     frame = frame.with_columns(
         date_from_parts(
-            table, frame, ("sign_year", "sign_month", "sign_day"), ("signYear", "signMonth", "signDay"), "sign_date"
+            table,
+            frame,
+            ("sign_year", "sign_month", "sign_day"),
+            ("signYear", "signMonth", "signDay"),
+            "sign_date",
         ),
         date_from_parts(
             table, frame, ("eif_year", "eif_month", "eif_day"), ("EIFYear", "EIFMonth", "EIFDay"), "eif_date"
