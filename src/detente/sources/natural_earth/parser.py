@@ -32,10 +32,16 @@ def _features(path: Path) -> pl.DataFrame:
         topology = json.loads(read_text(path, "utf-8"))
         geometries = topology["objects"]["countries"]["geometries"]
     except json.JSONDecodeError as exc:
-        raise SourceDataError(path, exc.lineno, None, f"is not valid JSON ({exc.msg}).", "Re-download the file.") from exc
+        raise SourceDataError(
+            path, exc.lineno, None, f"is not valid JSON ({exc.msg}).", "Re-download the file."
+        ) from exc
     except (KeyError, TypeError) as exc:
         raise SourceDataError(
-            path, None, None, f"is not a world-atlas TopoJSON topology (missing {exc}).", "Re-download the file."
+            path,
+            None,
+            None,
+            f"is not a world-atlas TopoJSON topology (missing {exc}).",
+            "Re-download the file.",
         ) from exc
     rows = [
         {
@@ -47,7 +53,8 @@ def _features(path: Path) -> pl.DataFrame:
         for g in geometries
     ]
     return pl.DataFrame(
-        rows, schema={"iso_n3": pl.String, "name": pl.String, "geometry_type": pl.String, "arc_count": pl.Int64}
+        rows,
+        schema={"iso_n3": pl.String, "name": pl.String, "geometry_type": pl.String, "arc_count": pl.Int64},
     )
 
 
