@@ -57,7 +57,11 @@ def read_sheet(path: Path, sheet: str | int = 0, *, header_row: int = 0) -> RawT
     keep = ~pl.all_horizontal(pl.all().is_null())
     indexed = body.with_row_index("__line", offset=header_row + 2).filter(keep)
     lines = indexed.get_column("__line").to_list()
-    frame = indexed.drop("__line").with_columns(pl.all().str.replace(r"^(-?\d+)\.0$", "$1"))
+    # Excel stores whole numbers as floats and dates as date-times: show them as the file's author typed
+    # them ("1994", "2001-05-02"), so that the strict casts see the same text as in a CSV.
+    frame = indexed.drop("__line").with_columns(
+        pl.all().str.replace(r"^(-?\d+)\.0$", "$1").str.replace(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$", "$1")
+    )
     return RawTable(file=str(path), frame=frame, lines=lines, header_line=header_row + 1)
 
 
