@@ -1,0 +1,37 @@
+"""Source connectors: declared public datasets, verified raw files, and strict parsers.
+
+A *source* is a folder ``detente/sources/<name>/`` holding ``source.yml`` (what the data are, their
+terms, citation, and every raw file with its URL, SHA-256 and expected shape) and ``parser.py`` (one
+function ``parse(files) -> dict[str, polars.DataFrame]``).
+
+The pieces, in the order a load uses them:
+
+- :mod:`~detente.sources.registry` finds sources (``list_sources``, ``get_source``);
+- :mod:`~detente.sources.fetch` resolves each declared file from ``--file``, the mirror
+  (``DETENTE_MIRROR``), the cache, or (when allowed) the canonical URL, verifying its SHA-256;
+- the source's parser reads the files with :mod:`~detente.sources.csvfile`,
+  :mod:`~detente.sources.workbook` or :mod:`~detente.sources.rdata` and types the columns with
+  :mod:`~detente.sources.rawtable`;
+- :mod:`~detente.sources.expectations` checks row counts, year ranges and required columns.
+
+Anything wrong raises :class:`SourceDataError` (file, row, column, problem, fix).
+"""
+
+from detente.sources.errors import SourceDataError, SourceFetchError, SourceSpecError
+from detente.sources.fetch import resolve_file, resolve_source
+from detente.sources.registry import Source, get_source, list_sources
+from detente.sources.spec import Redistribution, SourceSpec, load_spec
+
+__all__ = [
+    "Redistribution",
+    "Source",
+    "SourceDataError",
+    "SourceFetchError",
+    "SourceSpec",
+    "SourceSpecError",
+    "get_source",
+    "list_sources",
+    "load_spec",
+    "resolve_file",
+    "resolve_source",
+]

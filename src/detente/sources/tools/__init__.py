@@ -1,0 +1,1 @@
+"""Maintainer tools for source declarations (not used at run time)."""
