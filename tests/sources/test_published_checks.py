@@ -41,14 +41,9 @@ def test_atop_alliances_without_obligation_beyond_nonaggression(parsed: Parsed) 
     """ATOP 5.1: 789 alliances; 200 with no defense, offense, neutrality or consultation obligation."""
     alliances = parsed("atop")["alliances"]
     only_nonaggression = alliances.filter(
-        (pl.col("defense") == 0)
-        & (pl.col("offense") == 0)
-        & (pl.col("neutral") == 0)
-        & (pl.col("consul") == 0)
+        (pl.col("defense") == 0) & (pl.col("offense") == 0) & (pl.col("neutral") == 0) & (pl.col("consul") == 0)
     )
-    print(
-        f"ATOP alliances {alliances.height}, no obligation beyond non-aggression {only_nonaggression.height}"
-    )
+    print(f"ATOP alliances {alliances.height}, no obligation beyond non-aggression {only_nonaggression.height}")
     assert alliances.height == 789
     assert alliances["atop_id"].n_unique() == 789
     assert only_nonaggression.height == 200

@@ -22,9 +22,7 @@ def test_namibia_iso2_is_a_code_not_a_missing_value(parsed: Parsed) -> None:
 
 def test_crosswalk_inputs_carry_every_code_system_with_years(parsed: Parsed) -> None:
     panel = parsed("countrycode")["panel"]
-    germany = panel.filter(pl.col("iso3c") == "DEU", pl.col("year").is_in([1900, 1950, 1960, 2000])).sort(
-        "year"
-    )
+    germany = panel.filter(pl.col("iso3c") == "DEU", pl.col("year").is_in([1900, 1950, 1960, 2000])).sort("year")
     # COW: 255 -> (none 1946-54) -> 260 (FRG 1955-89) -> 255; G-W: 255 -> 260 from 1949 on.
     assert germany.select("year", "cown", "gwn").rows() == [
         (1900, 255, 255),
@@ -50,9 +48,7 @@ def test_atop_end_year_zero_means_in_force_at_end_of_coverage(parsed: Parsed) ->
 
 
 def test_ipi_hq_coordinates_are_unswapped(parsed: Parsed) -> None:
-    onuca = (
-        parsed("ipi_peacekeeping")["mission_months"].filter(pl.col("mission") == "ONUCA").row(0, named=True)
-    )
+    onuca = parsed("ipi_peacekeeping")["mission_months"].filter(pl.col("mission") == "ONUCA").row(0, named=True)
     assert onuca["hq"] == "Tegucigalpa"
     assert (round(onuca["hq_latitude"], 1), round(onuca["hq_longitude"], 1)) == (14.1, -87.2)
 
@@ -86,11 +82,7 @@ def test_sipri_tiv_zero_flags_under_half_million(parsed: Parsed) -> None:
 
 def test_latin1_and_bom_files_decode(parsed: Parsed) -> None:
     milex = parsed("sipri_milex")["milex"]
-    assert (
-        milex.filter(pl.col("country").str.starts_with("C"))
-        .filter(pl.col("country").str.contains("ô"))
-        .height
-    )
+    assert milex.filter(pl.col("country").str.starts_with("C")).filter(pl.col("country").str.contains("ô")).height
     us = parsed("sipri_registers_by_supplier")["us_deals"]
     assert us.columns[0] == "recipient"
     assert us.filter(pl.col("malformed")).height == 3

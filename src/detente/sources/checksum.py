@@ -36,8 +36,7 @@ def verify(path: Path, expected: str, *, declared_as: str) -> None:
             path,
             None,
             None,
-            f"checksum mismatch for {declared_as}: source.yml expects sha256 {expected}, "
-            f"the file has {actual}.",
+            f"checksum mismatch for {declared_as}: source.yml expects sha256 {expected}, the file has {actual}.",
             "The file is corrupt, truncated or a different version: delete it and fetch it again "
             "(or replace the mirror copy with the published file). If the publisher released a new "
             "version, add it to source.yml with its new sha256 instead of editing the old entry.",

@@ -50,7 +50,5 @@ def date_from_parts(
         try:
             out.append(dt.date(year, month, day))
         except ValueError:
-            raise table.fail(
-                index, sources[2], f"day {day} is impossible in {year}-{month:02d}.", _FIX
-            ) from None
+            raise table.fail(index, sources[2], f"day {day} is impossible in {year}-{month:02d}.", _FIX) from None
     return pl.Series(name, out, dtype=pl.Date)

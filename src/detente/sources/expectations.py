@@ -50,9 +50,7 @@ def _check_table(where: str, expected: TableExpectation, table: pl.DataFrame | N
     found: list[SourceDataError] = []
     for column in expected.columns:
         if column not in table.columns:
-            found.append(
-                SourceDataError(where, None, column, f"table {expected.table!r} lacks required column.", _FIX)
-            )
+            found.append(SourceDataError(where, None, column, f"table {expected.table!r} lacks required column.", _FIX))
     if expected.rows is not None and table.height != expected.rows:
         found.append(
             SourceDataError(
@@ -73,9 +71,7 @@ def _check_years(where: str, expected: TableExpectation, table: pl.DataFrame) ->
     if column is None or expected.years is None:
         return []
     if column not in table.columns:
-        return [
-            SourceDataError(where, None, column, f"table {expected.table!r} lacks its year column.", _FIX)
-        ]
+        return [SourceDataError(where, None, column, f"table {expected.table!r} lacks its year column.", _FIX)]
     values = table.get_column(column)
     if values.dtype == pl.Date or values.dtype == pl.Datetime:
         values = values.dt.year()

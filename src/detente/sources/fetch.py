@@ -126,8 +126,7 @@ def resolve_source(
     unknown = set(given) - {f.path for f in spec.files}
     if unknown:
         raise SourceFetchError(
-            f"{spec.name}: supplied files {sorted(unknown)} are not declared; declared: "
-            f"{[f.path for f in spec.files]}"
+            f"{spec.name}: supplied files {sorted(unknown)} are not declared; declared: {[f.path for f in spec.files]}"
         )
     return {
         entry.path: resolve_file(

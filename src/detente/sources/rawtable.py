@@ -216,19 +216,13 @@ class RawTable:
 def _nullify(series: pl.Series, nulls: frozenset[str]) -> pl.Series:
     if not nulls:
         return series
-    return (
-        pl.select(pl.when(series.is_in(list(nulls))).then(None).otherwise(series))
-        .to_series()
-        .alias(series.name)
-    )
+    return pl.select(pl.when(series.is_in(list(nulls))).then(None).otherwise(series)).to_series().alias(series.name)
 
 
 def _drop_sentinels(series: pl.Series, col: Col) -> pl.Series:
     if not col.sentinels and not col.negative_null:
         return series
-    condition = (
-        series.is_in(list(col.sentinels)) if col.sentinels else pl.repeat(False, series.len(), eager=True)
-    )
+    condition = series.is_in(list(col.sentinels)) if col.sentinels else pl.repeat(False, series.len(), eager=True)
     if col.negative_null:
         condition = condition | (series < 0)
     return pl.select(pl.when(condition).then(None).otherwise(series)).to_series().alias(series.name)

@@ -38,9 +38,7 @@ def read_rda(path: Path, name: str | None = None) -> pl.DataFrame:
         )
     frame = objects[key]
     if not isinstance(frame, pl.DataFrame):
-        raise SourceDataError(
-            path, None, None, f"object {key!r} is not a data frame.", "Re-download the file."
-        )
+        raise SourceDataError(path, None, None, f"object {key!r} is not a data frame.", "Re-download the file.")
     return whole_doubles_as_int(frame)
 
 

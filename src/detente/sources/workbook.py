@@ -46,9 +46,7 @@ def read_sheet(path: Path, sheet: str | int = 0, *, header_row: int = 0) -> RawT
             path, None, None, f"sheet {sheet!r} cannot be read ({exc}).", "Re-download the file."
         ) from exc
     if raw.height < 2:
-        raise SourceDataError(
-            path, header_row + 1, None, f"sheet {sheet!r} has no data rows.", "Re-download the file."
-        )
+        raise SourceDataError(path, header_row + 1, None, f"sheet {sheet!r} has no data rows.", "Re-download the file.")
     text = raw.select(pl.all().cast(pl.String))
     header = [("" if v is None else _clean_header(v)) for v in text.row(0)]
     body = text.slice(1)

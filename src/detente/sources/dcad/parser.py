@@ -61,9 +61,7 @@ def parse(files: Mapping[str, Path]) -> dict[str, pl.DataFrame]:
         Col("UNTS", "unts"),
     ]
     frame = table.typed(cols, rest=Kind.AUTO)
-    codes = pl.DataFrame(
-        [table.cast(Col(raw, f"{out}_code", Kind.INT)) for raw, out in _SENTINEL_COLUMNS.items()]
-    )
+    codes = pl.DataFrame([table.cast(Col(raw, f"{out}_code", Kind.INT)) for raw, out in _SENTINEL_COLUMNS.items()])
     frame = frame.with_columns(codes.select(pl.when(pl.all() < 0).then(pl.all()).name.keep()).get_columns())
     frame = frame.with_columns(
         date_from_parts(

@@ -101,8 +101,7 @@ def _check_swap(table: RawTable, frame: pl.DataFrame, missions: pl.DataFrame) ->
             table.file,
             table.header_line,
             "Mission HQ Longitude",
-            "the HQ latitude/longitude headers are no longer swapped (they agree with missions.json as "
-            "labelled).",
+            "the HQ latitude/longitude headers are no longer swapped (they agree with missions.json as labelled).",
             "The publisher fixed the file: remove the swap in the ipi_peacekeeping parser and declare the "
             "new version in source.yml.",
         )

@@ -27,7 +27,5 @@ def parse(files: Mapping[str, Path]) -> dict[str, pl.DataFrame]:
     wide = table.typed([Col("Country", "country"), *[Col(y, y, Kind.FLOAT) for y in years]])
     long = wide.unpivot(index="country", variable_name="year", value_name="milex_usd_m")
     return {
-        "milex": long.drop_nulls("milex_usd_m")
-        .with_columns(pl.col("year").cast(pl.Int64))
-        .sort(["country", "year"])
+        "milex": long.drop_nulls("milex_usd_m").with_columns(pl.col("year").cast(pl.Int64)).sort(["country", "year"])
     }

@@ -80,8 +80,7 @@ def _us_deals(table: RawTable) -> pl.DataFrame:
         pl.col("recipient").str.strip_chars().replace("", None).forward_fill(),
     )
     is_heading = pl.all_horizontal(
-        pl.col(c).is_null()
-        for c in ("number_ordered", "designation", "description", "order_year", "comments")
+        pl.col(c).is_null() for c in ("number_ordered", "designation", "description", "order_year", "comments")
     )
     return (
         frame.filter(~is_heading)

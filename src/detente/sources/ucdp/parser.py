@@ -59,9 +59,7 @@ def _conflicts(table: RawTable, keys: list[Col], extra_dates: tuple[str, ...]) -
 def parse(files: Mapping[str, Path]) -> dict[str, pl.DataFrame]:
     """Parse the five UCDP files (see the module docstring)."""
     conflict_id = Col("conflict_id", kind=Kind.INT)
-    conflict_years = _conflicts(
-        read_csv(files["ucdp-prio-acd-251.csv"], "utf-8"), [conflict_id], ("ep_end_date",)
-    )
+    conflict_years = _conflicts(read_csv(files["ucdp-prio-acd-251.csv"], "utf-8"), [conflict_id], ("ep_end_date",))
     dyad_years = _conflicts(
         read_csv(files["ucdp-dyadic-251.csv"], "utf-8"), [Col("dyad_id", kind=Kind.INT), conflict_id], ()
     )
