@@ -6,19 +6,17 @@ Every read command takes ``--json`` for machine-readable output. Commands find t
 
 from __future__ import annotations
 
-import json
 import os
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.exc import OperationalError
 
+from detente.cli.common import DatabaseOption, JsonOption, errors, open_store, print_json
+from detente.cli.sources import app as sources_app
 from detente.services import audit_trail
 from detente.services.status import store_status
-from detente.store.database import SchemaOutOfDateError, Store
-from detente.store.engine import default_database_url, redact_url
 
 app = typer.Typer(
     name="detente",
@@ -30,38 +28,13 @@ audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True
 app.add_typer(audit_app, name="audit")
 
 console = Console()
-errors = Console(stderr=True)
-
-DatabaseOption = Annotated[
-    str | None,
-    typer.Option("--database", "-d", envvar="DETENTE_DATABASE_URL", help="SQLAlchemy URL of the database."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
-
-
-def _open(database: str | None, *, create: bool = False) -> Store:
-    """Open the store, or explain (without a traceback and without the password) why it cannot be opened."""
-    try:
-        return Store.open(database, create=create)
-    except SchemaOutOfDateError as error:
-        errors.print(f"[red]error:[/red] {error}")
-    except OperationalError as error:
-        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-        errors.print(
-            f"[red]error:[/red] cannot connect to {redact_url(database or default_database_url())}: {reason}. "
-            "Check that the server runs and the URL (--database or DETENTE_DATABASE_URL) is right."
-        )
-    raise typer.Exit(2)
-
-
-def _print_json(value: Any) -> None:
-    typer.echo(json.dumps(value, indent=2, ensure_ascii=False))
+app.add_typer(sources_app, name="sources")
 
 
 @app.command()
 def init(database: DatabaseOption = None) -> None:
     """Create the database, or upgrade it to the current schema."""
-    store = _open(database, create=True)
+    store = open_store(database, create=True)
     status = store_status(store)
     console.print(f"detente database ready at [bold]{status.database_url}[/bold] (schema {status.schema_version})")
     store.close()
@@ -70,11 +43,11 @@ def init(database: DatabaseOption = None) -> None:
 @app.command()
 def status(database: DatabaseOption = None, as_json: JsonOption = False) -> None:
     """Show the database, its schema version, rows per table and the sources loaded."""
-    store = _open(database)
+    store = open_store(database)
     report = store_status(store)
     store.close()
     if as_json:
-        _print_json(report.as_dict())
+        print_json(report.as_dict())
         return
     console.print(f"database  [bold]{report.database_url}[/bold] ({report.backend})")
     console.print(f"schema    {report.schema_version} ({'current' if report.schema_current else 'out of date'})")
@@ -100,11 +73,11 @@ def audit_verify(
     ] = os.cpu_count() or 1,
 ) -> None:
     """Walk the chain and recompute every hash; exit 1 and name the first bad entry if it is broken."""
-    store = _open(database)
+    store = open_store(database)
     report = audit_trail.verify(store, jobs=jobs)
     store.close()
     if as_json:
-        _print_json(report.as_dict())
+        print_json(report.as_dict())
     elif report.ok:
         rate = report.entries_verified / report.seconds if report.seconds else 0.0
         console.print(
@@ -130,7 +103,7 @@ def audit_log(
     as_json: JsonOption = False,
 ) -> None:
     """List audit entries, newest first."""
-    store = _open(database)
+    store = open_store(database)
     try:
         rows = audit_trail.entries(store, object_ref=object_ref, limit=limit)
     except ValueError as error:
@@ -139,7 +112,7 @@ def audit_log(
     finally:
         store.close()
     if as_json:
-        _print_json(rows)
+        print_json(rows)
         return
     table = Table("seq", "at (UTC)", "actor", "action", "object", "hash", title="Audit log")
     for row in rows:

@@ -36,7 +36,8 @@ __all__ = [
 SECRET_FIELDS = frozenset({"password_hash"})
 """Columns whose values never reach the audit log or an export."""
 
-_NOT_ENTITIES = {"AuditEntry", "AuditHead"}
+_NOT_ENTITIES = {"AuditEntry", "AuditHead", "DatasetTable", "MapperRun"}
+"""Bookkeeping the store keeps for itself: the audit log and the loader's catalogs."""
 
 
 class RecordError(ValueError):
@@ -65,7 +66,7 @@ def entity(name: str | type[Base]) -> type[Base]:
     """The model class for an entity name (or the class itself); a clear error for unknown names."""
     if not isinstance(name, str):
         if name.__name__ in _NOT_ENTITIES:
-            raise RecordError(name.__name__, None, "the audit log is written only by detente itself")
+            raise RecordError(name.__name__, None, "this table is written only by detente itself")
         return name
     try:
         return ENTITIES[name]

@@ -21,7 +21,7 @@ from detente.store.models.negotiations import (
     NegotiationParty,
     NegotiationRound,
 )
-from detente.store.models.provenance import Citation, Source, SourceVersion
+from detente.store.models.provenance import Citation, DatasetTable, MapperRun, Source, SourceVersion
 from detente.store.models.security import Marking, Role, User
 from detente.store.models.states import (
     Capital,
@@ -47,6 +47,7 @@ __all__ = [
     "Conflict",
     "ConflictParty",
     "Contribution",
+    "DatasetTable",
     "Declaration",
     "Dispute",
     "DisputeParticipant",
@@ -58,6 +59,7 @@ __all__ = [
     "ImplementationScore",
     "Inspection",
     "JournalNote",
+    "MapperRun",
     "Marking",
     "Mission",
     "Negotiation",

@@ -51,3 +51,34 @@ class Citation(Base):
     source_version_id: Mapped[int] = mapped_column(ForeignKey("source_versions.id"), index=True)
     locator: Mapped[str | None] = mapped_column(String(500))
     note: Mapped[str | None] = mapped_column(Text)
+
+
+class DatasetTable(Base):
+    """A source table stored as it was parsed (the "original values" layer), in a table of its own.
+
+    Each parsed table of a loaded source version lives in a database table named ``ds_<source>__<table>``,
+    created by the loader, not by migrations. This catalog says which version filled it and with what
+    columns, so that exports and panels can read it back with its exact types and cite it.
+    """
+
+    __tablename__ = "dataset_tables"
+    __table_args__ = (UniqueConstraint("source_version_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_version_id: Mapped[int] = mapped_column(ForeignKey("source_versions.id"), index=True)
+    name: Mapped[str] = mapped_column(String(60), doc="the table's name within its source, e.g. transfers")
+    db_table: Mapped[str] = mapped_column(String(63), unique=True)
+    columns: Mapped[list[Any]] = mapped_column(doc="[[column, polars dtype], ...] in order")
+    rows: Mapped[int]
+
+
+class MapperRun(Base):
+    """When a domain mapper last ran, and on which source versions (so it runs again only when they change)."""
+
+    __tablename__ = "mapper_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mapper: Mapped[str] = mapped_column(String(60), unique=True)
+    inputs: Mapped[dict[str, Any]] = mapped_column(doc="source name -> source version id it read")
+    ran_at: Mapped[datetime]
+    rows: Mapped[dict[str, Any]] = mapped_column(doc="domain table -> rows written")

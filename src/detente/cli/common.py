@@ -1,0 +1,43 @@
+"""What every command shares: the ``--database`` and ``--json`` options, opening the store, printing JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from sqlalchemy.exc import OperationalError
+
+from detente.store.database import SchemaOutOfDateError, Store
+from detente.store.engine import default_database_url, redact_url
+
+__all__ = ["DatabaseOption", "JsonOption", "errors", "open_store", "print_json"]
+
+errors = Console(stderr=True)
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option("--database", "-d", envvar="DETENTE_DATABASE_URL", help="SQLAlchemy URL of the database."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+def open_store(database: str | None, *, create: bool = False) -> Store:
+    """Open the store, or explain (without a traceback and without the password) why it cannot be opened."""
+    try:
+        return Store.open(database, create=create)
+    except SchemaOutOfDateError as error:
+        errors.print(f"[red]error:[/red] {error}")
+    except OperationalError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        errors.print(
+            f"[red]error:[/red] cannot connect to {redact_url(database or default_database_url())}: {reason}. "
+            "Check that the server runs and the URL (--database or DETENTE_DATABASE_URL) is right."
+        )
+    raise typer.Exit(2)
+
+
+def print_json(value: Any) -> None:
+    """Print ``value`` as indented JSON (dates and decimals as text)."""
+    typer.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
