@@ -1,9 +1,11 @@
 # detente: two commands do all set-up on a fresh machine (see README.md).
-#   make run    create the environment, install detente, create the database and show what is in it
+#   make run    create the environment, install detente, create the database, load the real data, show it
 #   make test   create the environment with the test tools and run the whole test suite
 # Both need only Python >= 3.11 with venv; everything else comes from PyPI.
 
 PYTHON ?= python3
+# Real data: a mirror laid out <dir>/<source>/<file> (../shared/datasets next to a checkout), else download.
+MIRROR ?= $(wildcard ../shared/datasets)
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
@@ -19,6 +21,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 
 run: $(VENV)/.installed
 	$(BIN)/detente init
+	$(BIN)/detente sources load --all $(if $(MIRROR),--mirror $(MIRROR),--download)
 	$(BIN)/detente status
 
 test: $(VENV)/.installed

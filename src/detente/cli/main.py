@@ -7,6 +7,7 @@ Every read command takes ``--json`` for machine-readable output. Commands find t
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,6 +17,7 @@ from rich.table import Table
 from detente.cli.common import DatabaseOption, JsonOption, errors, open_store, print_json
 from detente.cli.sources import app as sources_app
 from detente.services import audit_trail
+from detente.services.exports import EXPORTS, export_frame, write_frame
 from detente.services.status import store_status
 
 app = typer.Typer(
@@ -125,3 +127,34 @@ def audit_log(
             row["hash"][:12],
         )
     console.print(table)
+
+
+@app.command("export")
+def export_command(
+    table: Annotated[str, typer.Argument(help="A named export (see --list) or SOURCE.TABLE.")] = "",
+    fmt: Annotated[str, typer.Option("--format", help="csv, parquet or json.")] = "csv",
+    out: Annotated[Path | None, typer.Option("--out", help="File to write.")] = None,
+    show: Annotated[bool, typer.Option("--list", help="List the named exports and their columns.")] = False,
+    database: DatabaseOption = None,
+) -> None:
+    """Export a table of the store, every row with its source, as CSV, Parquet or JSON."""
+    if show or not table:
+        for export in EXPORTS.values():
+            console.print(f"[bold]{export.name}[/bold]: {export.description}")
+            for column, meaning in export.columns.items():
+                console.print(f"    {column}: {meaning}")
+        console.print("[bold]SOURCE.TABLE[/bold]: any stored source table as parsed, e.g. sipri_tiv.tiv")
+        return
+    if fmt not in ("csv", "parquet", "json") or out is None:
+        errors.print("[red]error:[/red] give --format csv|parquet|json and --out FILE")
+        raise typer.Exit(2)
+    store = open_store(database)
+    try:
+        frame = export_frame(store, table)
+    except LookupError as error:
+        errors.print(f"[red]error:[/red] {error.args[0]}")
+        raise typer.Exit(1) from None
+    finally:
+        store.close()
+    write_frame(frame, fmt, out)  # type: ignore[arg-type]
+    console.print(f"wrote {frame.height:,} rows x {frame.width} columns to {out}")

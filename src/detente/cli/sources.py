@@ -105,6 +105,11 @@ def _parse_files(values: list[str], source: str) -> dict[str, Path]:
 
 
 def _print_report(report: LoadReport) -> None:
+    if report.status == "skipped":
+        console.print(
+            f"[yellow]{report.source}[/yellow]: skipped, its terms need a file you supply ({report.waiting[0]})"
+        )
+        return
     if report.status == "unchanged":
         console.print(f"[dim]{report.source} {report.version}: already loaded, nothing to do[/dim]")
         return
@@ -156,18 +161,23 @@ def load(
             task = progress.add_task("loading", total=len(names))
             for source in names:
                 supplied = _parse_files(files or [], source)
-                report = load_source(
-                    store,
-                    source,
-                    mirror=mirror,
-                    supplied=supplied,
-                    download=download,
-                    progress=lambda message: progress.update(task, description=message),
-                )
+                try:
+                    report = load_source(
+                        store,
+                        source,
+                        mirror=mirror,
+                        supplied=supplied,
+                        download=download,
+                        progress=lambda message: progress.update(task, description=message),
+                    )
+                except SourceFetchError as error:
+                    # With --all, a bring-your-own-file source that is not at hand is skipped, not fatal.
+                    if not every or get_source(source).spec.redistribution.value != "forbidden":
+                        raise
+                    report = LoadReport(source, get_source(source).spec.version, "skipped", waiting=[str(error)])
                 progress.advance(task)
                 reports.append(report.as_dict())
                 if not as_json:
-                    progress.console.print("", end="")
                     _print_report(report)
     except SOURCE_ERRORS as error:
         _fail(error)
