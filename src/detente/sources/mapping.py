@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -31,9 +31,10 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, Table, delete, insert, select, update
 
+from detente.sources.crosswalk import Crosswalk, build_crosswalk
 from detente.sources.datasets import read_dataset
 from detente.store.base import Base
-from detente.store.models import MapperRun, Source, SourceVersion, State
+from detente.store.models import DatasetTable, MapperRun, Source, SourceVersion, State
 
 __all__ = ["MapContext", "Mapper", "MappingError", "list_mappers", "run_mappers"]
 
@@ -154,6 +155,17 @@ class MapContext:
         return {key_value: int(row_id) for key_value, row_id in self.connection.execute(query)}
 
     @cached_property
+    def crosswalk(self) -> Crosswalk:
+        """The country-code crosswalk, built from the stored countrycode, isard and peacesciencer tables.
+
+        Map codes with ``ctx.crosswalk.map_codes(frame, system="cow", code_col="ccode", year_col="year")``
+        and names with ``ctx.crosswalk.match_names(frame, "supplier", year_col="year")``; both add a
+        ``state_key`` column, which :attr:`state_ids` turns into ``states.id``.
+        """
+        sources = ("countrycode", "isard", "peacesciencer")
+        return build_crosswalk({source: _StoredTables(self, source) for source in sources})
+
+    @cached_property
     def state_ids(self) -> dict[str, int]:
         """Crosswalk state key -> ``states.id``."""
         rows = self.connection.execute(select(State.source_key, State.id))
@@ -170,6 +182,35 @@ class MapContext:
         for row in values:
             changes = {k: v for k, v in row.items() if k != key}
             self.connection.execute(update(table).where(table.c[key] == row[key]).values(changes))
+
+
+class _StoredTables(Mapping[str, pl.DataFrame]):
+    """A source's tables, read from this load's parse or the database only when asked for."""
+
+    def __init__(self, context: MapContext, source: str) -> None:
+        self.context, self.source = context, source
+        self.cache: dict[str, pl.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pl.DataFrame:
+        if name not in self.cache:
+            try:
+                self.cache[name] = self.context.table(self.source, name)
+            except LookupError:
+                raise KeyError(name) from None
+        return self.cache[name]
+
+    def __iter__(self) -> Iterator[str]:
+        parsed = set(self.context.parsed.get(self.source, {}))
+        stored = self.context.connection.execute(
+            select(DatasetTable.name)
+            .join(SourceVersion, SourceVersion.id == DatasetTable.source_version_id)
+            .join(Source, Source.id == SourceVersion.source_id)
+            .where(Source.name == self.source)
+        ).scalars()
+        return iter(sorted(parsed | set(stored)))
+
+    def __len__(self) -> int:
+        return len(list(iter(self)))
 
 
 def _table(model: type[Base]) -> Table:
