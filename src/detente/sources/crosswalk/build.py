@@ -19,9 +19,10 @@ The steps (identity rule in the package docstring):
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+
 import polars as pl
 
-from detente.sources.crosswalk.model import OPEN_END, Crosswalk, CrosswalkError
+from detente.sources.crosswalk.model import OPEN_END, Crosswalk, CrosswalkError, _max_int
 from detente.sources.crosswalk.names import load_aliases
 
 NAME_COLUMNS_PANEL = ("country_name_en", "country_name_de", "country_name_es", "country_name_fr", "country_name_it")
@@ -184,9 +185,9 @@ def _panel_rows(
 ) -> tuple[pl.DataFrame, list[str]]:
     """Each countrycode panel row with the group it belongs to (rows that fit no group are dropped
     and their countries returned, e.g. German states before 1816 that have no code of any kind)."""
-    valid = code_years.with_columns(
-        (pl.col("system") + ":" + pl.col("code_int").cast(pl.String)).alias("node")
-    ).select("node", "year")
+    valid = code_years.with_columns((pl.col("system") + ":" + pl.col("code_int").cast(pl.String)).alias("node")).select(
+        "node", "year"
+    )
     groups = pl.DataFrame(
         {"node": list(group_of), "group": list(group_of.values())}, schema={"node": pl.String, "group": pl.String}
     )
@@ -226,9 +227,7 @@ def _compress(frame: pl.DataFrame, open_year: int | None) -> pl.DataFrame:
     spells = (
         frame.unique(["group", "system", "code", "year"])
         .sort("group", "system", "code", "year")
-        .with_columns(
-            (pl.col("year") - pl.int_range(pl.len()).over("group", "system", "code")).alias("_run")
-        )
+        .with_columns((pl.col("year") - pl.int_range(pl.len()).over("group", "system", "code")).alias("_run"))
         .group_by("group", "system", "code", "_run")
         .agg(pl.col("year").min().alias("first_year"), pl.col("year").max().alias("last_year"))
         .drop("_run")
@@ -261,8 +260,8 @@ def build_crosswalk(tables: Mapping[str, Mapping[str, pl.DataFrame]]) -> Crosswa
     spells = _membership(tables)
     validity = _validity(spells)
     panel = _table(tables, "countrycode", "panel")
-    panel_end = int(panel.get_column("year").max() or 0)
-    horizon = max(panel_end, int(spells.get_column("end").dt.year().max() or 0)) + 1
+    panel_end = _max_int(panel.get_column("year"))
+    horizon = max(panel_end, _max_int(spells.get_column("end").dt.year())) + 1
     code_years = _years_of(validity, horizon)
     group_of = _groups(tables, code_years)
 
@@ -271,8 +270,10 @@ def build_crosswalk(tables: Mapping[str, Mapping[str, pl.DataFrame]]) -> Crosswa
     group_map = pl.DataFrame(
         {"node": list(group_of), "group": list(group_of.values())}, schema={"node": pl.String, "group": pl.String}
     )
-    sys_years = code_years.with_columns(node.alias("node")).join(group_map, on="node").select(
-        "group", "system", pl.col("code_int").cast(pl.String).alias("code"), "year"
+    sys_years = (
+        code_years.with_columns(node.alias("node"))
+        .join(group_map, on="node")
+        .select("group", "system", pl.col("code_int").cast(pl.String).alias("code"), "year")
     )
     open_codes = validity.filter(pl.col("last_year").is_null()).select(
         node.alias("node"), pl.col("system"), pl.col("code_int").cast(pl.String).alias("code")
@@ -325,7 +326,7 @@ def build_crosswalk(tables: Mapping[str, Mapping[str, pl.DataFrame]]) -> Crosswa
         .join(group_map, on="node")
         .select("group", pl.lit("name").alias("system"), pl.col("name").alias("code"), "year")
     )
-    isard_end = int(isard_names.get_column("year").max() or 0)
+    isard_end = _max_int(isard_names.get_column("year"))
 
     codes = pl.concat(
         [
@@ -344,9 +345,7 @@ def build_crosswalk(tables: Mapping[str, Mapping[str, pl.DataFrame]]) -> Crosswa
 
     keys = _keys(codes)
     codes = (
-        codes.join(keys, on="group")
-        .select(list(CODE_SPELL_SCHEMA))
-        .sort("state_key", "system", "first_year", "code")
+        codes.join(keys, on="group").select(list(CODE_SPELL_SCHEMA)).sort("state_key", "system", "first_year", "code")
     )
     system_spells = _system_spells(spells, group_map, keys)
     english = (
@@ -412,14 +411,13 @@ def _codelist_names(tables: Mapping[str, Mapping[str, pl.DataFrame]], codes: pl.
 
 def _merge_spells(codes: pl.DataFrame) -> pl.DataFrame:
     """Merge overlapping or adjacent spells of the same (group, system, code)."""
-    codes = codes.with_columns(pl.col("last_year").fill_null(OPEN_END)).sort(
-        "group", "system", "code", "first_year"
-    )
+    codes = codes.with_columns(pl.col("last_year").fill_null(OPEN_END)).sort("group", "system", "code", "first_year")
     prev_end = pl.col("last_year").cum_max().shift(1).over("group", "system", "code")
     codes = codes.with_columns(
-        (prev_end.is_null() | (pl.col("first_year") > prev_end + 1)).cum_sum().over("group", "system", "code").alias(
-            "_run"
-        )
+        (prev_end.is_null() | (pl.col("first_year") > prev_end + 1))
+        .cum_sum()
+        .over("group", "system", "code")
+        .alias("_run")
     )
     merged = codes.group_by("group", "system", "code", "_run").agg(
         pl.col("first_year").min(), pl.col("last_year").max()
@@ -504,6 +502,7 @@ def _system_spells(spells: pl.DataFrame, group_map: pl.DataFrame, keys: pl.DataF
 def _states(codes: pl.DataFrame, system_spells: pl.DataFrame, english: pl.DataFrame) -> pl.DataFrame:
     """One row per state: its latest codes, its English name (countrycode's, else the latest COW, else
     the latest G-W name) and its life (years in a state system, else years with an ISO code)."""
+
     def latest(system: str, alias: str) -> pl.DataFrame:
         return (
             codes.filter(pl.col("system") == system)
@@ -583,6 +582,11 @@ def _capitals(tables: Mapping[str, Mapping[str, pl.DataFrame]], codes: pl.DataFr
     caps = pl.concat(parts).with_columns(
         pl.col("start").dt.year().alias("first_year"), pl.col("end").dt.year().alias("last_year")
     )
+    # a code no system knows (peacesciencer's gw_capitals files united Yemen under 679, a COW code)
+    # is left out only when the same capital and dates are already there under a known code
+    placed = caps.filter(pl.col("state_key").is_not_null())
+    orphans = caps.filter(pl.col("state_key").is_null()).join(placed, on=["capital", "start", "end"], how="anti")
+    caps = pl.concat([placed, orphans])
     # one row per (state, capital, dates): the COW row wins over an identical G-W row
     caps = caps.unique(["state_key", "capital", "start", "end"], keep="first", maintain_order=True)
     return caps.select(
