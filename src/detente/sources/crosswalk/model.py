@@ -217,7 +217,7 @@ class Crosswalk:
         cache_key = f"years:{system}"
         if cache_key not in self._years:
             spells = self.codes.filter(pl.col("system") == system)
-            horizon = max(2100, _max_int(spells.get_column("first_year")))
+            horizon = max(2100, max_int(spells.get_column("first_year")))
             self._years[cache_key] = (
                 spells.select(
                     "state_key",
@@ -240,7 +240,7 @@ class Crosswalk:
         return self._years[cache_key]
 
 
-def _max_int(series: pl.Series) -> int:
+def max_int(series: pl.Series) -> int:
     """The largest value of an integer series (0 when empty)."""
     value = series.max()
     return value if isinstance(value, int) else 0
