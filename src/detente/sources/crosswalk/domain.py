@@ -30,7 +30,7 @@ def _year_bounds(frame: pl.DataFrame, first: str = "first_year", last: str = "la
 
 
 def _upsert_states(ctx: MapContext, states: pl.DataFrame) -> int:
-    existing = {key: row_id for key, row_id in ctx.connection.execute(select(State.source_key, State.id))}
+    existing = set(ctx.connection.execute(select(State.source_key)).scalars())
     rows = states.select("state_key", *_STATE_COLUMNS).rename({"state_key": "source_key"}).to_dicts()
     new = [dict(r, source_version_id=ctx.source_version_id) for r in rows if r["source_key"] not in existing]
     changed = [dict(r, source_version_id=ctx.source_version_id) for r in rows if r["source_key"] in existing]
