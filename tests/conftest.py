@@ -37,6 +37,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 StoreFactory = Callable[[], Store]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests never read or write the developer's own cache, database or mirror settings."""
+    saved = {name: os.environ.get(name) for name in ("DETENTE_CACHE_DIR", "DETENTE_DATABASE_URL", "DETENTE_MIRROR")}
+    os.environ["DETENTE_CACHE_DIR"] = str(tmp_path_factory.mktemp("raw-cache"))
+    os.environ.pop("DETENTE_DATABASE_URL", None)
+    os.environ.pop("DETENTE_MIRROR", None)
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @contextmanager
 def _empty_database(backend: str, directory: Path) -> Iterator[str]:
     """A URL to an empty database: a new SQLite file, or a new schema on the PostgreSQL test server."""
