@@ -6,7 +6,6 @@ police on 31 March 2015: 13,122); none is copied from the mapper's own output.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -29,10 +28,10 @@ MAPPERS = ("ipi_peacekeeping", "ipi_peacekeeping_gender")
 
 
 @pytest.fixture(scope="module")
-def loaded(crosswalk_store: Store, mirror: Path) -> Iterator[tuple[Store, dict[str, LoadReport]]]:
+def loaded(crosswalk_store: Store, mirror: Path) -> tuple[Store, dict[str, LoadReport]]:
     """The crosswalk store with both IPI sources loaded, and their load reports."""
     reports = {name: load_source(crosswalk_store, name, mirror=mirror) for name in MAPPERS}
-    yield crosswalk_store, reports
+    return crosswalk_store, reports
 
 
 def _scalar(connection: Connection, sql: str, **params: Any) -> Any:
@@ -44,9 +43,7 @@ def test_one_mission_per_ipi_code(loaded: tuple[Store, dict[str, LoadReport]]) -
     store, _ = loaded
     with store.engine.connect() as connection:
         codes = set(connection.execute(text(f"SELECT DISTINCT mission FROM {MONTHS}")).scalars())
-        rows = connection.execute(
-            select(Mission.code, Mission.kind).where(Mission.source_key.like(IPI_KEY))
-        ).all()
+        rows = connection.execute(select(Mission.code, Mission.kind).where(Mission.source_key.like(IPI_KEY))).all()
     assert len(rows) == len(codes) == len({code for code, _ in rows})
     assert {code for code, _ in rows} == codes
     kinds = dict(rows)
@@ -64,8 +61,9 @@ def test_mission_interval_is_data_coverage(loaded: tuple[Store, dict[str, LoadRe
         missions = {
             row.code: row
             for row in connection.execute(
-                select(Mission.code, Mission.valid_from, Mission.valid_to, Mission.valid_to_precision, Mission.original)
-                .where(Mission.source_key.like(IPI_KEY))
+                select(
+                    Mission.code, Mission.valid_from, Mission.valid_to, Mission.valid_to_precision, Mission.original
+                ).where(Mission.source_key.like(IPI_KEY))
             )
         }
     for code, first, last in spans:
@@ -90,8 +88,9 @@ def test_host_states_and_hq(loaded: tuple[Store, dict[str, LoadReport]]) -> None
             code: (lat, lon)
             for code, lat, lon in connection.execute(
                 text(
-                    f"SELECT m.mission, m.hq_latitude, m.hq_longitude FROM {MONTHS} m "
-                    f"WHERE m.date = (SELECT MAX(date) FROM {MONTHS} x WHERE x.mission = m.mission)"
+                    f"SELECT m.mission, m.hq_latitude, m.hq_longitude FROM {MONTHS} m JOIN "
+                    f"(SELECT mission, MAX(date) AS last FROM {MONTHS} GROUP BY mission) x "
+                    "ON x.mission = m.mission AND x.last = m.date"
                 )
             )
         }
@@ -101,7 +100,7 @@ def test_host_states_and_hq(loaded: tuple[Store, dict[str, LoadReport]]) -> None
     for code, _, lat, lon in missions:
         if latest[code][0] is not None:
             assert (lat, lon) == latest[code], code
-    assert dict((code, lat) for code, _, lat, _ in missions)["MINUSMA"] == pytest.approx(12.65)
+    assert {code: lat for code, _, lat, _ in missions}["MINUSMA"] == pytest.approx(12.65)
 
 
 def test_every_contributor_row_is_written_or_reported(loaded: tuple[Store, dict[str, LoadReport]]) -> None:

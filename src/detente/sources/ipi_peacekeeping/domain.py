@@ -191,15 +191,19 @@ def _missions(ctx: MapContext) -> list[dict[str, Any]]:
     data_end = months.get_column("date").max()
     data_start = months.get_column("date").min()
     hosts = _host_states(ctx, months)
-    latest = months.sort("date").group_by("mission").agg(
-        pl.col("date").first().alias("first_month"),
-        pl.col("date").last().alias("last_month"),
-        pl.col("mission_kind").last(),
-        pl.col("host_iso3").last(),
-        pl.col("host_country").last(),
-        pl.col("hq").last(),
-        pl.col("hq_latitude").last(),
-        pl.col("hq_longitude").last(),
+    latest = (
+        months.sort("date")
+        .group_by("mission")
+        .agg(
+            pl.col("date").first().alias("first_month"),
+            pl.col("date").last().alias("last_month"),
+            pl.col("mission_kind").last(),
+            pl.col("host_iso3").last(),
+            pl.col("host_country").last(),
+            pl.col("hq").last(),
+            pl.col("hq_latitude").last(),
+            pl.col("hq_longitude").last(),
+        )
     )
     from_json = {r["mission"]: r for r in listed.iter_rows(named=True)}
     unnamed: dict[str, int] = {}
@@ -304,8 +308,9 @@ def write_contributions(ctx: MapContext, frame: pl.DataFrame, *, origin: str, ex
         "total",
         pl.col("women").cast(pl.Int64),
         *_month_interval("date"),
-        pl.format("{}:{}:{}:{}", pl.lit(origin), "mission", "contributor_iso3", pl.col("date").dt.strftime("%Y-%m"))
-        .alias("source_key"),
+        pl.format(
+            "{}:{}:{}:{}", pl.lit(origin), "mission", "contributor_iso3", pl.col("date").dt.strftime("%Y-%m")
+        ).alias("source_key"),
         pl.struct(
             pl.lit(origin).alias("source"),
             pl.col("date").dt.strftime("%Y-%m-%d").alias("as_of"),
