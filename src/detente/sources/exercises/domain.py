@@ -187,8 +187,10 @@ def _hosts(ctx: MapContext, jme: pl.DataFrame) -> dict[int, set[int]]:
     return hosts
 
 
-def _flag_overlap(mme: pl.DataFrame, jme: pl.DataFrame, mme_states: pl.DataFrame, jme_states: pl.DataFrame) -> int:
-    """Mark JME exercises that look like MME ones (see the module docstring); return how many."""
+def _flag_overlap(
+    mme: pl.DataFrame, jme: pl.DataFrame, mme_states: pl.DataFrame, jme_states: pl.DataFrame
+) -> pl.DataFrame:
+    """``jme`` with ``original.possible_mme_duplicates`` on the exercises that look like MME ones."""
 
     def signatures(frame: pl.DataFrame, states: pl.DataFrame) -> tuple[dict[Any, set[str]], dict[Any, set[str]]]:
         sets: dict[int, set[int]] = defaultdict(set)
@@ -213,13 +215,11 @@ def _flag_overlap(mme: pl.DataFrame, jme: pl.DataFrame, mme_states: pl.DataFrame
         for signature, keys in mine.items():
             for key in keys:
                 links[key] |= theirs.get(signature, set())
-    flagged = 0
-    for row in jme.iter_rows(named=True):
-        found = links.get(row["source_key"])
-        if found:
-            row["original"]["possible_mme_duplicates"] = sorted(found)
-            flagged += 1
-    return flagged
+    originals = [
+        {**original, "possible_mme_duplicates": sorted(links[key])} if links.get(key) else original
+        for key, original in jme.select("source_key", "original").iter_rows()
+    ]
+    return jme.with_columns(pl.Series("original", originals, dtype=pl.Object))
 
 
 def to_domain(ctx: MapContext) -> dict[str, int]:
@@ -233,7 +233,7 @@ def to_domain(ctx: MapContext) -> dict[str, int]:
     }
     mme_people = _match(ctx, ctx.table("exercises", "mme_participants").join(years["mme"], on="record"), "MME")
     jme_people = _match(ctx, ctx.table("exercises", "jme_participants").join(years["jme"], on="record"), "JME")
-    _flag_overlap(mme, jme, mme_people, jme_people)
+    jme = _flag_overlap(mme, jme, mme_people, jme_people)
     hosts = _hosts(ctx, jme_raw)
     jme = jme.with_columns(
         pl.Series(
