@@ -88,7 +88,9 @@ def _norm(name: str | None) -> str | None:
     return None if name is None else _NON_ALNUM.sub("", name.lower()) or None
 
 
-def _engagement(row: dict[str, Any], key: str, title: str, place: str | None, original: dict[str, Any]) -> dict[str, Any]:
+def _engagement(
+    row: dict[str, Any], key: str, title: str, place: str | None, original: dict[str, Any]
+) -> dict[str, Any]:
     start, start_precision = bound(row["start_year"], row["start_month"], row["start_day"], end=False)
     end, end_precision = bound(row["end_year"], row["end_month"], row["end_day"], end=True)
     parts = ("start_year", "start_month", "start_day", "end_year", "end_month", "end_day")
@@ -259,7 +261,10 @@ def to_domain(ctx: MapContext) -> dict[str, int]:
             rows = rows.with_columns(
                 pl.Series(
                     "role",
-                    ["host" if (r, s) in host_pairs else "participant" for r, s in rows.select("record", "state_id").iter_rows()],
+                    [
+                        "host" if (r, s) in host_pairs else "participant"
+                        for r, s in rows.select("record", "state_id").iter_rows()
+                    ],
                     dtype=pl.String,
                 )
             )

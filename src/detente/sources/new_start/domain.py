@@ -42,9 +42,7 @@ NOTES = (
 def to_domain(ctx: MapContext) -> dict[str, int]:
     """Write the treaty, its parties and the declarations; return rows written per table."""
     ctx.clear(Declaration, AgreementParty, Agreement)
-    figures = ctx.table("new_start", "aggregate_numbers").with_columns(
-        pl.col("as_of_date").dt.year().alias("year")
-    )
+    figures = ctx.table("new_start", "aggregate_numbers").with_columns(pl.col("as_of_date").dt.year().alias("year"))
     figures = ctx.crosswalk.map_codes(figures, system="iso3", code_col="party", year_col="year")
     unknown = figures.filter(pl.col("state_key").is_null())
     if unknown.height:

@@ -112,7 +112,10 @@ def _disputes(ctx: MapContext) -> dict[str, int]:
     )
     members = _states(ctx, members, "MID participant COW codes (code/first year)")
     participants = members.drop_nulls("state_id").select(  # codes no state ever bore are reported above
-        pl.col("dispnum").cast(pl.String).map_elements(lambda n: dispute_ids[f"cow_mid:{n}"], pl.Int64).alias("dispute_id"),
+        pl.col("dispnum")
+        .cast(pl.String)
+        .map_elements(lambda n: dispute_ids[f"cow_mid:{n}"], pl.Int64)
+        .alias("dispute_id"),
         "state_id",
         pl.when(pl.col("side_a") == 1).then(pl.lit("A")).otherwise(pl.lit("B")).alias("side"),
         (pl.col("originator") == 1).alias("originator"),

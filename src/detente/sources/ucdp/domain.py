@@ -38,8 +38,15 @@ from typing import Any
 import polars as pl
 
 from detente.sources.mapping import MapContext
-from detente.store.models import Agreement, AgreementParty, Conflict, ConflictParty, Negotiation, NegotiationParty
-from detente.store.models import Provision
+from detente.store.models import (
+    Agreement,
+    AgreementParty,
+    Conflict,
+    ConflictParty,
+    Negotiation,
+    NegotiationParty,
+    Provision,
+)
 
 INPUTS = ("ucdp",)
 NEEDS_STATES = True
@@ -78,12 +85,13 @@ def _year_interval(first: int, last: int) -> dict[str, Any]:
 
 
 def _conflicts(years: pl.DataFrame, dyads: pl.DataFrame) -> pl.DataFrame:
-    last_year = int(years.get_column("year").max() or 0)
+    last_year = years.get_column("year").cast(pl.Int64).max()
     dyad_counts = dict(dyads.group_by("conflict_id").agg(pl.col("dyad_id").n_unique()).iter_rows())
     rows = []
     for (conflict_id,), group in years.sort("year").group_by(["conflict_id"], maintain_order=True):
         latest = group.row(-1, named=True)
-        first, last = int(group["year"].min()), int(group["year"].max())  # type: ignore[arg-type]
+        year_list = group.get_column("year").to_list()
+        first, last = min(year_list), max(year_list)
         territory = latest["territory_name"] if latest["incompatibility"] in (1, 3) else None
         rows.append(
             {
@@ -91,7 +99,7 @@ def _conflicts(years: pl.DataFrame, dyads: pl.DataFrame) -> pl.DataFrame:
                 "kind": KINDS[latest["type_of_conflict"]],
                 "incompatibility": INCOMPATIBILITIES.get(latest["incompatibility"]),
                 "location": latest["location"],
-                "max_intensity": int(group["intensity_level"].max()),  # type: ignore[arg-type]
+                "max_intensity": max(group.get_column("intensity_level").drop_nulls().to_list(), default=None),
                 **_year_interval(first, last),
                 "source_key": f"ucdp:conflict:{conflict_id}",
                 "original": {
@@ -128,7 +136,7 @@ def _sides(years: pl.DataFrame) -> pl.DataFrame:
             if codes and len(codes) != len(names):
                 names = [row[name_col].strip()]
             elif not codes and ids and len(ids) != len(names):
-                names, ids = [row[name_col].strip()], [row[id_col]]
+                names, ids = [row[name_col].strip()], [", ".join(ids)]
             for i, name in enumerate(names):
                 rows.append(
                     {
@@ -147,9 +155,7 @@ def _sides(years: pl.DataFrame) -> pl.DataFrame:
 
 def _by_name(ctx: MapContext, spells: pl.DataFrame) -> pl.DataFrame:
     """Governments in multi-state cells: the state named "Government of X (Y)", if its code is in the cell."""
-    country = (
-        pl.col("actor_name").str.strip_prefix("Government of ").str.replace(r"\s*\(.*\)$", "").alias("country")
-    )
+    country = pl.col("actor_name").str.strip_prefix("Government of ").str.replace(r"\s*\(.*\)$", "").alias("country")
     candidates = spells.filter(pl.col("state_key").is_null() & (pl.col("codes").list.len() > 0)).with_columns(country)
     found, _, _ = ctx.crosswalk.match_names(candidates.drop("state_key"), "country", year_col="first")
     gw = ctx.crosswalk.codes.filter(pl.col("system") == "gw").group_by("state_key").agg(pl.col("code"))
@@ -162,7 +168,10 @@ def _by_name(ctx: MapContext, spells: pl.DataFrame) -> pl.DataFrame:
     if not keep:
         return spells
     resolved = pl.DataFrame(
-        [{"conflict_id": k[0], "side": k[1], "secondary": k[2], "actor_name": k[3], "by_name": v} for k, v in keep.items()]
+        [
+            {"conflict_id": k[0], "side": k[1], "secondary": k[2], "actor_name": k[3], "by_name": v}
+            for k, v in keep.items()
+        ]
     )
     return (
         spells.join(resolved, on=["conflict_id", "side", "secondary", "actor_name"], how="left")
@@ -186,7 +195,9 @@ def _parties(ctx: MapContext, years: pl.DataFrame, conflict_ids: dict[Any, int])
     spells = _by_name(ctx, ctx.crosswalk.map_codes(spells, system="gw", code_col="gwno", year_col="first"))
     governments = pl.col("actor_name").str.starts_with("Government of")
     lost = spells.filter(pl.col("state_key").is_null() & governments)
-    ctx.report_unmatched("conflict sides: governments without a state", dict(lost.group_by("actor_name").len().iter_rows()))
+    ctx.report_unmatched(
+        "conflict sides: governments without a state", dict(lost.group_by("actor_name").len().iter_rows())
+    )
     rows = []
     for spell in spells.iter_rows(named=True):
         who = spell["gwno"] or spell["actor_id"] or spell["actor_name"]
