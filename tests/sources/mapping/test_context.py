@@ -78,7 +78,7 @@ def test_every_exercise_and_participant_is_kept(loaded: tuple[Store, dict[str, L
 
 def test_duplicated_mme_ids_are_kept_apart(loaded: tuple[Store, dict[str, LoadReport]], mirror: Path) -> None:
     store, _ = loaded
-    ids = defaultdict(int)
+    ids: dict[str, int] = defaultdict(int)
     for row in _raw_rows(mirror, "exercises", "mme_v7.csv"):
         ids[row["MMEID"]] += 1
     duplicated = {mme_id: n for mme_id, n in ids.items() if n > 1}
@@ -92,7 +92,7 @@ def test_mme_record_matches_raw_file(loaded: tuple[Store, dict[str, LoadReport]]
     """The first raw record with an unknown day ("xx") and a unique id: title, month precision, participants."""
     store, _ = loaded
     rows = _raw_rows(mirror, "exercises", "mme_v7.csv")
-    counts = defaultdict(int)
+    counts: dict[str, int] = defaultdict(int)
     for row in rows:
         counts[row["MMEID"]] += 1
     raw = next(r for r in rows if r["s.day"] == "xx" and r["Ex_Name"] not in ("", "-9") and counts[r["MMEID"]] == 1)
