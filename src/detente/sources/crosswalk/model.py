@@ -110,9 +110,7 @@ class Crosswalk:
             return None
         spells = self.codes.filter((pl.col("system") == system) & (pl.col("code") == text))
         if year is not None:
-            spells = spells.filter(
-                (pl.col("first_year") <= year) & (pl.col("last_year").fill_null(OPEN_END) >= year)
-            )
+            spells = spells.filter((pl.col("first_year") <= year) & (pl.col("last_year").fill_null(OPEN_END) >= year))
         keys = spells.get_column("state_key").unique().to_list()
         return str(keys[0]) if len(keys) == 1 else None
 
@@ -125,9 +123,7 @@ class Crosswalk:
         _check_system(system)
         spells = self.codes.filter((pl.col("system") == system) & (pl.col("state_key") == state_key))
         if year is not None:
-            spells = spells.filter(
-                (pl.col("first_year") <= year) & (pl.col("last_year").fill_null(OPEN_END) >= year)
-            )
+            spells = spells.filter((pl.col("first_year") <= year) & (pl.col("last_year").fill_null(OPEN_END) >= year))
         if spells.is_empty():
             return None
         best = spells.sort(
@@ -221,7 +217,7 @@ class Crosswalk:
         cache_key = f"years:{system}"
         if cache_key not in self._years:
             spells = self.codes.filter(pl.col("system") == system)
-            horizon = max(2100, int(spells.get_column("first_year").max() or 0))
+            horizon = max(2100, max_int(spells.get_column("first_year")))
             self._years[cache_key] = (
                 spells.select(
                     "state_key",
@@ -242,6 +238,12 @@ class Crosswalk:
             single = pairs.group_by("code").agg(pl.col("state_key").n_unique().alias("n")).filter(pl.col("n") == 1)
             self._years[cache_key] = pairs.join(single.select("code"), on="code", how="semi")
         return self._years[cache_key]
+
+
+def max_int(series: pl.Series) -> int:
+    """The largest value of an integer series (0 when empty)."""
+    value = series.max()
+    return value if isinstance(value, int) else 0
 
 
 def _check_system(system: str) -> None:

@@ -12,8 +12,9 @@ A name is matched in two steps, after normalisation (:func:`normalise`: case, di
 
 A name that fits several states is settled by the row's year when there is one; without a year (or
 when the year fits none of them) it goes to the one state that still bears it (``Colombia`` is
-Colombia, not Gran Colombia of 1821-1830), and otherwise stays ``ambiguous``. Nothing is dropped: every row comes back, and every name not matched to a state is
-counted in the result (see :class:`~detente.sources.crosswalk.model.NameMatch`).
+Colombia, not Gran Colombia of 1821-1830), and otherwise stays ``ambiguous``. Nothing is dropped:
+every row comes back, and every name not matched to a state is counted in the result (see
+:class:`~detente.sources.crosswalk.model.NameMatch`).
 """
 
 from __future__ import annotations
@@ -111,7 +112,11 @@ def _index(crosswalk: Crosswalk) -> pl.DataFrame:
         .select("norm", "state_key", "first_year", "last_year", pl.lit("name").alias("how"))
     )
     iso3 = crosswalk.codes.filter(pl.col("system") == "iso3").select(
-        pl.col("code").str.to_lowercase().alias("norm"), "state_key", "first_year", "last_year", pl.lit("iso3").alias("how")
+        pl.col("code").str.to_lowercase().alias("norm"),
+        "state_key",
+        "first_year",
+        "last_year",
+        pl.lit("iso3").alias("how"),
     )
     alias = crosswalk.aliases.select("norm", "state_key", "first_year", "last_year", pl.lit("alias").alias("how"))
     return pl.concat([own, iso3, alias]).with_columns(pl.col("last_year").fill_null(OPEN_END))
@@ -132,9 +137,7 @@ def match_names(crosswalk: Crosswalk, frame: pl.DataFrame, column: str, year_col
     row_id = "__cw_row"
     work = frame.with_row_index(row_id)
     distinct = work.select(pl.col(column).alias("__name")).unique().drop_nulls()
-    distinct = distinct.with_columns(
-        pl.col("__name").map_elements(normalise, return_dtype=pl.String).alias("norm")
-    )
+    distinct = distinct.with_columns(pl.col("__name").map_elements(normalise, return_dtype=pl.String).alias("norm"))
     # per name: candidates from own names first, aliases only if the own names give nothing
     cands = distinct.join(index, on="norm", how="inner")
     is_own = pl.col("how") != "alias"
@@ -172,7 +175,7 @@ def match_names(crosswalk: Crosswalk, frame: pl.DataFrame, column: str, year_col
         names = names.join(dated, on=row_id, how="left")
     else:
         names = names.with_columns(pl.lit(None, pl.String).alias("key_year"), pl.lit(None, pl.String).alias("how_year"))
-    nots = crosswalk.not_a_state.select("norm", pl.lit(True).alias("__not"))
+    nots = crosswalk.not_a_state.select("norm", pl.lit(True).alias("__not")).unique("norm")
     names = (
         names.join(timeless, on="__name", how="left")
         .join(distinct.join(nots, on="norm", how="left").select("__name", "__not"), on="__name", how="left")
@@ -195,6 +198,8 @@ def match_names(crosswalk: Crosswalk, frame: pl.DataFrame, column: str, year_col
     if clash:
         raise CrosswalkError(f"the frame already has column(s) {clash}; rename them before matching names")
     out = work.join(names, on=row_id, how="left")
+    if out.height != frame.height:  # pragma: no cover - a guard against a join that multiplies rows
+        raise CrosswalkError(f"name matching changed the row count from {frame.height} to {out.height}")
     out = out.sort(row_id).drop(row_id)
     counts = out.group_by(column, "name_match").len()
     unmatched = {
