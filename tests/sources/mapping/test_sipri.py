@@ -6,7 +6,7 @@ module; every figure asserted is recomputed from the parsed files, or is SIPRI's
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
@@ -22,16 +22,22 @@ from detente.store.models import ArmsTransfer, MapperRun, State
 Parsed = Callable[[str], dict[str, pl.DataFrame]]
 SOURCES = ("countrycode", "isard", "peacesciencer", "sipri_register", "sipri_tiv")
 
-transfers_table = ArmsTransfer.__table__
-states_table = State.__table__
-assert isinstance(transfers_table, Table) and isinstance(states_table, Table)
+
+def _table(model: type[ArmsTransfer] | type[State]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+transfers_table = _table(ArmsTransfer)
+states_table = _table(State)
 
 
 @pytest.fixture(scope="module")
-def loaded(shared_store: Store, mirror: Path, cache_dir: Path) -> Iterator[tuple[Store, dict[str, LoadReport]]]:
+def loaded(shared_store: Store, mirror: Path, cache_dir: Path) -> tuple[Store, dict[str, LoadReport]]:
     """The module's store with the crosswalk sources, the register and the TIV table loaded."""
     reports = {name: load_source(shared_store, name, mirror=mirror) for name in SOURCES}
-    yield shared_store, reports
+    return shared_store, reports
 
 
 @pytest.fixture(scope="module")
@@ -63,12 +69,11 @@ def test_tiv_by_supplier_2017_2021_reproduces_the_register(
     window = transfers_table.c.delivery_year.between(2017, 2021)
     total = func.sum(transfers_table.c.tiv_delivered)
     with store.engine.connect() as connection:
-        by_name: dict[str, float] = {
-            name: tiv
-            for name, tiv in connection.execute(
+        by_name: dict[str, float] = dict(
+            connection.execute(
                 select(transfers_table.c.supplier_name, total).where(window).group_by(transfers_table.c.supplier_name)
-            )
-        }
+            ).all()
+        )
         by_state = connection.execute(
             select(states_table.c.iso3, total)
             .join(states_table, states_table.c.id == transfers_table.c.supplier_state_id)
@@ -119,11 +124,11 @@ def test_only_non_states_are_left_unmatched(loaded: tuple[Store, dict[str, LoadR
             assert marked or not any(member for _, member in known), f"{role} {name!r} is a UN member"
         members = 0
         for name, state_id, iso3, _ in rows:
-            known = {code for code, member in mledoze.get(normalise(name), set()) if member}
-            if known:
+            codes = {code for code, member in mledoze.get(normalise(name), set()) if member}
+            if codes:
                 members += 1
                 assert state_id is not None, f"UN member {name!r} ({role}) left unmatched"
-                assert len(known) > 1 or iso3 in known, f"{role} {name!r} matched to {iso3}, mledoze says {known}"
+                assert len(codes) > 1 or iso3 in codes, f"{role} {name!r} matched to {iso3}, mledoze says {codes}"
         assert members >= (40 if role == "supplier" else 150)
 
 

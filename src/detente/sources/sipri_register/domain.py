@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from detente.sources.mapping import MapContext
+from detente.sources.mapping import MapContext, MappingError
 from detente.store.models import ArmsTransfer
 
 INPUTS = ("sipri_register",)
@@ -68,7 +68,10 @@ def _match_party(ctx: MapContext, transfers: pl.DataFrame, role: str) -> pl.Data
     """
     matched, unmatched, not_states = ctx.crosswalk.match_names(transfers, role, year_col=YEAR_COLUMN)
     if matched.height != transfers.height:
-        raise AssertionError(f"name matching returned {matched.height} rows for {transfers.height} {role}s")
+        raise MappingError(
+            f"sipri_register: matching {role} names returned {matched.height} rows for {transfers.height}; "
+            "the crosswalk's name matcher must keep every row once (update the crosswalk branch)"
+        )
     ids = pl.DataFrame(
         {"state_key": list(ctx.state_ids), f"{role}_state_id": list(ctx.state_ids.values())},
         schema={"state_key": pl.String, f"{role}_state_id": pl.Int64},
