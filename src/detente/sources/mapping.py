@@ -42,6 +42,11 @@ FIRST = ("crosswalk",)
 """Mappers that run before all others (the crosswalk makes the states every other mapper refers to)."""
 
 
+_CROSSWALKS: dict[tuple[str, ...], Crosswalk] = {}
+"""Built crosswalks by (database, versions of their three sources): building one takes seconds, and every
+mapper of a load asks for it. Source versions never change content, so an entry is never stale."""
+
+
 class MappingError(RuntimeError):
     """A mapper cannot run: says which source to load first or which value cannot be mapped."""
 
@@ -163,7 +168,13 @@ class MapContext:
         ``state_key`` column, which :attr:`state_ids` turns into ``states.id``.
         """
         sources = ("countrycode", "isard", "peacesciencer")
-        return build_crosswalk({source: _StoredTables(self, source) for source in sources})
+        loaded = _loaded_versions(self.connection)
+        key = (self.connection.engine.url.render_as_string(), *(str(loaded.get(s)) for s in sources))
+        if key not in _CROSSWALKS:
+            while len(_CROSSWALKS) >= 4:
+                _CROSSWALKS.pop(next(iter(_CROSSWALKS)))
+            _CROSSWALKS[key] = build_crosswalk({source: _StoredTables(self, source) for source in sources})
+        return _CROSSWALKS[key]
 
     @cached_property
     def state_ids(self) -> dict[str, int]:
