@@ -18,7 +18,8 @@
     asymmetry, UNTS number, sources and the other attributes.
 ``agreement_parties`` (two per agreement, role ``party``, ``source_key`` ``<DCAid>:1`` / ``<DCAid>:2``)
     The state of each COW code in the signing year (see :mod:`detente.sources.atop.shared` for the
-    fallbacks and what is reported); each party's interval is the agreement's.
+    fallbacks and what is reported); each party's interval is the agreement's. Three agreements give the
+    same code on both sides (DCADv1.0-0297 has 145 with the letters BOL and VEN): kept as given, reported.
 """
 
 from __future__ import annotations
@@ -106,6 +107,8 @@ def to_domain(ctx: MapContext) -> dict[str, int]:
         frame = mapped.rename({"state_key": f"state_key{side}", "state_match": f"state_match{side}"})
     ctx.report_unmatched("DCAD ccode that denotes no state (kept with state_id null)", missing)
     ctx.report_unmatched("DCAD ccode not a COW state in its signing year (mapped by the code)", fallback)
+    same = frame.filter(pl.col("ccode1") == pl.col("ccode2")).get_column("dca_id")
+    ctx.report_unmatched("DCAD agreement whose two sides have the same ccode (kept as given)", dict.fromkeys(same, 1))
     names = list(zip(_names(ctx, frame, 1), _names(ctx, frame, 2), strict=True))
     agreements, parties = [], []
     for row, (name1, name2) in zip(frame.iter_rows(named=True), names, strict=True):
