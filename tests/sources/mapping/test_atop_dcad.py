@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from sqlalchemy import Connection, and_, delete, exists, func, select
+from sqlalchemy import ColumnElement, Connection, and_, delete, exists, func, select
 
 from detente.sources.load import LoadReport, load_source
 from detente.sources.mapping import run_mappers
@@ -64,14 +64,17 @@ def raw(mirror: Path, source: str, file: str) -> pl.DataFrame:
     )
 
 
-def of_source(model: type[Agreement] | type[AgreementParty] | type[Provision], source: str):  # type: ignore[no-untyped-def]
+Mapped = type[Agreement] | type[AgreementParty] | type[Provision]
+
+
+def of_source(model: Mapped, source: str) -> ColumnElement[bool]:
     """A WHERE clause: rows of ``model`` that ``source`` wrote."""
     versions = select(SourceVersion.id).join(Source).where(Source.name == source)
     return model.source_version_id.in_(versions)
 
 
-def count(conn: Connection, model: type[Agreement] | type[AgreementParty] | type[Provision], *where: object) -> int:
-    return int(conn.execute(select(func.count()).select_from(model).where(*where)).scalar_one())  # type: ignore[arg-type]
+def count(conn: Connection, model: Mapped, *where: ColumnElement[bool]) -> int:
+    return int(conn.execute(select(func.count()).select_from(model).where(*where)).scalar_one())
 
 
 # ------------------------------------------------------------------------------------------------------ ATOP
@@ -143,7 +146,7 @@ def test_nato_founders_and_members_at_the_end_of_coverage(conn: Connection, mirr
             .join(State, State.id == AgreementParty.state_id)
             .where(AgreementParty.agreement_id == nato, in_force(AgreementParty, when, match="all"))
         )
-        return sorted(conn.execute(query).scalars())
+        return sorted(int(code) for code in conn.execute(query).scalars() if code is not None)
 
     assert set(ccodes("1950")) == NATO_FOUNDERS and len(ccodes("1950")) == 12
     # ATOP 5.1 (atop5_1m.csv, atopid 3180, yrexit = 0) has 29 members in force on 31 Dec 2018:
@@ -192,7 +195,8 @@ def cow_spells(conn: Connection) -> dict[int, list[tuple[int, int, int]]]:
         )
     )
     for code, state_id, start, end in rows:
-        spells.setdefault(int(code), []).append((state_id, start.year, end.year if end else 9999))
+        first = start.year if start else 0
+        spells.setdefault(int(code), []).append((state_id, first, end.year if end else 9999))
     return spells
 
 
