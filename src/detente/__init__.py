@@ -8,18 +8,33 @@ The public Python API. Open a store, write through the audited services, ask wha
     records = detente.Records(store)
     records.create("state", {"name": "Norway", "ccode": 385, "iso3": "NOR"}, actor="me")
     assert detente.verify_audit(store).ok
+
+Names are imported on first use (PEP 562), so ``import detente.panels`` or a CLI command does not pay for
+parts of detente it does not touch.
 """
 
-from detente.domain.dates import Interval, PartialDate, Precision
-from detente.services.audit_trail import AuditReport
-from detente.services.audit_trail import verify as verify_audit
-from detente.services.entities import ENTITIES, RecordError
-from detente.services.records import Records
-from detente.services.status import StoreStatus, store_status
-from detente.store.database import SchemaOutOfDateError, Store
-from detente.store.temporal import in_force
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "Interval": "detente.domain.dates",
+    "PartialDate": "detente.domain.dates",
+    "Precision": "detente.domain.dates",
+    "AuditReport": "detente.services.audit_trail",
+    "verify_audit": "detente.services.audit_trail:verify",
+    "ENTITIES": "detente.services.entities",
+    "RecordError": "detente.services.entities",
+    "Records": "detente.services.records",
+    "StoreStatus": "detente.services.status",
+    "store_status": "detente.services.status",
+    "SchemaOutOfDateError": "detente.store.database",
+    "Store": "detente.store.database",
+    "in_force": "detente.store.temporal",
+}
 
 __all__ = [
     "ENTITIES",
@@ -37,3 +52,28 @@ __all__ = [
     "store_status",
     "verify_audit",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from the module that defines it, the first time it is asked for."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'detente' has no attribute {name!r}")
+    module, _, attribute = _EXPORTS[name].partition(":")
+    value = getattr(importlib.import_module(module), attribute or name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:
+    from detente.domain.dates import Interval, PartialDate, Precision
+    from detente.services.audit_trail import AuditReport
+    from detente.services.audit_trail import verify as verify_audit
+    from detente.services.entities import ENTITIES, RecordError
+    from detente.services.records import Records
+    from detente.services.status import StoreStatus, store_status
+    from detente.store.database import SchemaOutOfDateError, Store
+    from detente.store.temporal import in_force

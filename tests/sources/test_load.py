@@ -61,7 +61,8 @@ def test_loading_the_same_version_again_changes_nothing(store: Store, mirror: Pa
     assert snapshot(store) == before
 
 
-def test_bad_file_changes_nothing(store: Store, mirror: Path, tmp_path: Path) -> None:
+def test_bad_file_changes_nothing(store: Store, mirror: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DETENTE_CACHE_DIR", str(tmp_path / "fresh-cache"))
     load_source(store, "sipri_tiv", mirror=mirror)
     before = snapshot(store)
     broken = tmp_path / "mirror"

@@ -16,6 +16,7 @@ import polars as pl
 import pytest
 from sqlalchemy import ColumnElement, Connection, and_, delete, exists, func, select
 
+from detente.services.exports import export_frame
 from detente.sources.load import LoadReport, load_source
 from detente.sources.mapping import run_mappers
 from detente.store.database import Store
@@ -317,3 +318,17 @@ def test_mapping_again_replaces_rather_than_duplicates(loaded: Loaded) -> None:
         keys = select(Agreement.source_key).where(of_source(Agreement, "atop"))
         assert len(connection.execute(keys).all()) == len(set(connection.execute(keys).scalars())) == 789
     assert before["atop.provisions"] == loaded.reports["atop"].domain["atop"]["provisions"]
+
+
+def test_agreement_and_party_exports(loaded: Loaded) -> None:
+    alliances = export_frame(loaded.store, "alliances")
+    assert alliances.height == 789
+    assert set(alliances.get_column("source").str.split(" ").list.first()) == {"atop"}
+    agreements = export_frame(loaded.store, "agreements")
+    assert agreements.filter(pl.col("kind") == "dca").height == 1_871
+    parties = export_frame(loaded.store, "parties")
+    nato = parties.filter(pl.col("agreement_key") == "atop:3180")
+    west_germany = nato.filter(pl.col("party_ccode") == "260")
+    assert west_germany.height == 1
+    assert west_germany.get_column("party_iso3").item() == "DEU"
+    assert parties.filter(pl.col("agreement_kind") == "dca").get_column("party_ccode").null_count() == 0

@@ -15,9 +15,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 from sqlalchemy import func, select, text
 
+from detente.services.exports import export_frame
 from detente.sources.crosswalk.names import load_aliases, normalise
 from detente.sources.load import LOAD_ORDER, LoadReport, load_source
 from detente.sources.mapping import MapContext, _loaded_versions
@@ -296,3 +298,16 @@ def test_running_a_mapper_again_replaces_its_rows(
         versions = _loaded_versions(connection)
         module.to_domain(MapContext(connection, mapper, {name: versions[name] for name in module.INPUTS}))
     assert counts() == before
+
+
+def test_engagement_and_participant_exports(loaded: tuple[Store, dict[str, LoadReport]]) -> None:
+    store, _ = loaded
+    engagements = export_frame(store, "engagements")
+    assert engagements.filter(pl.col("kind") == "exercise").height == 5_497
+    assert engagements.filter(pl.col("kind") == "visit").height == 377
+    participants = export_frame(store, "participants")
+    assert participants.height == 20_018 + 754
+    nato = participants.filter(pl.col("name_as_given") == "NATO")
+    assert nato.height > 0
+    assert nato.get_column("participant_iso3").null_count() == nato.height
+    assert participants.get_column("participant_iso3").null_count() < 30

@@ -10,9 +10,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 from sqlalchemy import Connection, Date, bindparam, delete, func, select, text
 
+from detente.services.exports import export_frame
 from detente.sources.datasets import dataset_table_name
 from detente.sources.load import LoadReport, load_source
 from detente.sources.mapping import run_mappers
@@ -229,3 +231,18 @@ def test_rerunning_the_mappers_replaces_their_rows(loaded: tuple[Store, dict[str
 def _as_date(value: Any) -> date:
     """A date column read through ``text()``: a date on PostgreSQL, ISO text on SQLite."""
     return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def test_contributions_and_missions_exports(loaded: tuple[Store, dict[str, LoadReport]]) -> None:
+    store, _ = loaded
+    contributions = export_frame(store, "contributions")
+    assert contributions.height == 29_688
+    assert contributions.columns[-1] == "source"
+    assert contributions.get_column("contributor_iso3").null_count() == 0
+    sources = set(contributions.get_column("source").str.split(" ").list.first())
+    assert sources == {"ipi_peacekeeping", "ipi_peacekeeping_gender"}
+    women = contributions.filter(pl.col("source").str.starts_with("ipi_peacekeeping "))
+    assert women.get_column("women").null_count() == women.height, "the 2014-03 file reports no women"
+    missions = export_frame(store, "missions")
+    assert missions.height == 78
+    assert set(missions.get_column("kind")) <= {"un_pko", "un_spm", "multinational"}

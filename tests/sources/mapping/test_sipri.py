@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 from sqlalchemy import Table, func, select, text, update
 
+from detente.services.exports import export_frame
 from detente.sources.crosswalk import normalise
 from detente.sources.load import LoadReport, load_source
 from detente.sources.mapping import run_mappers
@@ -209,3 +210,26 @@ def test_us_share_of_world_tiv_2017_2021_from_the_stored_table(loaded: tuple[Sto
             )
         ).one()
     assert round(100 * us / world, 1) == 38.6
+
+
+def test_arms_transfers_export_has_year_valid_codes_and_source(loaded: tuple[Store, dict[str, LoadReport]]) -> None:
+    store, _ = loaded
+    frame = export_frame(store, "arms-transfers")
+    assert frame.height == 25_024
+    assert frame.columns[:4] == ["supplier_iso3", "supplier_ccode", "recipient_iso3", "recipient_ccode"]
+    assert frame.columns[-1] == "source"
+    s400 = frame.filter(
+        (pl.col("designation") == "S-400 Triumf")
+        & (pl.col("recipient_name") == "Turkiye")
+        & (pl.col("delivery_year") == 2019)
+    )
+    assert s400.select("supplier_iso3", "supplier_ccode", "recipient_iso3", "recipient_ccode").row(0) == (
+        "RUS",
+        "365",
+        "TUR",
+        "640",
+    )
+    assert s400.get_column("source").item().startswith("sipri_register ")
+    unknown = frame.filter(pl.col("supplier_name") == "unknown supplier(s)")
+    assert unknown.height == 194
+    assert unknown.get_column("supplier_iso3").null_count() == 194
