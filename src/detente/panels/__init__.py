@@ -16,14 +16,14 @@ capabilities, contiguity, disputes, distance, democracy, igos). Panels are built
 PostgreSQL) through a columnar cache (:mod:`detente.panels.cache`), never from raw files.
 """
 
-
-
+from detente.panels.alliances import add_atop_alliance
+from detente.panels.capabilities import add_nmc
 from detente.panels.citations import Citation
-
-
-
-
-
+from detente.panels.contiguity import add_contiguity
+from detente.panels.democracy import add_democracy
+from detente.panels.disputes import add_cow_mids
+from detente.panels.distance import add_capital_distance
+from detente.panels.igos import add_igos
 from detente.panels.panel import Panel, PanelUnitError, System, Unit
 from detente.panels.systems import LAST_YEAR, create_dyad_years, create_state_years
 

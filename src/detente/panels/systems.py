@@ -169,7 +169,9 @@ def create_dyad_years(
         .filter(pl.col("_from") <= pl.col("_to"))
         .sort(f"{code}1", f"{code}2", "_from")
     )
-    pairs = _explode_years(overlaps.select(f"{code}1", f"{code}2", "_from", "_to", *(f"{c}{i}" for c in extra for i in (1, 2))))
+    pairs = _explode_years(
+        overlaps.select(f"{code}1", f"{code}2", "_from", "_to", *(f"{c}{i}" for c in extra for i in (1, 2)))
+    )
     false = read_table(store, "peacesciencer", _FALSE_DYADS[system])
     key = pl.col(f"{code}1") * 10_000_000 + pl.col(f"{code}2") * 10_000 + pl.col("year")
     false_keys = false.select(key.cast(pl.Int64).alias("k"))["k"].implode()
