@@ -67,6 +67,7 @@ def add_capital_distance(panel: Panel) -> Panel:
     frame = panel.frame
     for side in (1, 2):
         frame = attach(frame, state_key(f"ccode{side}"), in_force.rename({"_capital": f"_capital{side}"}), "capdist")
-    pair = pl.col("_capital1") * count + pl.col("_capital2")
+    # the lower index first, so that (a, b) and (b, a) read the very same float (rounding is not symmetric)
+    pair = pl.min_horizontal("_capital1", "_capital2") * count + pl.max_horizontal("_capital1", "_capital2")
     frame = frame.with_columns(pl.lit(distances).gather(pair).alias("capdist")).drop("_capital1", "_capital2")
     return panel.with_frame(frame, DATASETS["capitals"], source_citation(store, "peacesciencer"))

@@ -18,15 +18,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import polars as pl
 
 from detente.panels.citations import Citation, merge
 from detente.store.database import Store
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 __all__ = ["Panel", "PanelUnitError", "System", "Unit"]
 
@@ -101,12 +98,12 @@ class Panel:
         """The panel's rows as a Polars frame."""
         return self.frame
 
-    def to_pandas(self) -> pd.DataFrame:
-        """The panel's rows as a pandas frame (needs pandas and pyarrow: ``pip install pandas pyarrow``)."""
-        try:
-            import pandas  # noqa: F401
-        except ImportError as error:
-            raise ImportError("Panel.to_pandas() needs pandas: pip install pandas pyarrow") from error
+    def to_pandas(self) -> Any:
+        """The panel's rows as a ``pandas.DataFrame`` (needs pandas and pyarrow: ``pip install pandas pyarrow``)."""
+        from detente.panels.output import stata_available
+
+        if not stata_available():  # the same two packages: pandas, and pyarrow to hand the columns over
+            raise ImportError("Panel.to_pandas() needs pandas and pyarrow: pip install pandas pyarrow")
         return self.frame.to_pandas()
 
     def write(self, path: str | Path) -> Path:

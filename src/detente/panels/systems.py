@@ -35,7 +35,7 @@ from detente.store.database import Store
 
 __all__ = ["LAST_YEAR", "Years", "create_dyad_years", "create_state_years", "resolve_years"]
 
-LAST_YEAR = "last year"
+LAST_YEAR: Literal["last year"] = "last year"
 """Pass ``years=(start, LAST_YEAR)`` to end a panel in the calendar year before today (reads the clock)."""
 
 Years = tuple[int, int] | tuple[int, Literal["last year"]]
