@@ -1,0 +1,51 @@
+"""ATOP alliances on dyad-years: ``atop_alliance`` and the five obligation types.
+
+Source: peacesciencer's ``atop_alliance`` (ATOP 5.1 directed dyad-years, 1815-2018): one row per directed
+dyad-year with an alliance in force, with 0/1 flags ``atop_defense``, ``atop_offense``, ``atop_neutral``,
+``atop_nonagg``, ``atop_consul``. A row exists only when the dyad shares an alliance, so
+``atop_alliance`` = 1 exactly when the dyad-year is in the table (a few alliances oblige none of the five).
+
+Semantics (the reference's):
+
+* directed panel: a plain left join on (ccode1, ccode2, year);
+* non-directed panel: ATOP's directions can differ (an asymmetric pact: one side promises defence, the
+  other only consultation), so each flag is the maximum over (a, b) and (b, a);
+* a dyad-year absent from ATOP gets 0 -- but only within ATOP's years 1815-2018. Outside them it stays
+  missing: ATOP says nothing about 2019, so neither does the panel.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from detente.panels.cache import read_table
+from detente.panels.citations import DATASETS, source_citation
+from detente.panels.joins import attach, dyad_key, in_years
+from detente.panels.panel import Panel
+
+__all__ = ["ATOP_YEARS", "add_atop_alliance"]
+
+ATOP_YEARS = (1815, 2018)
+FLAGS = ("atop_defense", "atop_offense", "atop_neutral", "atop_nonagg", "atop_consul")
+COLUMNS = ("atop_alliance", *FLAGS)
+
+
+def add_atop_alliance(panel: Panel) -> Panel:
+    """Add ``atop_alliance`` and the five ATOP obligation flags to a COW dyad-year panel."""
+    store = panel.require("add_atop_alliance", unit="dyad_year", system="cow")
+    atop = read_table(store, "peacesciencer", "atop_alliance").select(
+        "ccode1", "ccode2", "year", pl.lit(1, pl.Int64).alias("atop_alliance"), *FLAGS
+    )
+    values = atop.select(dyad_key("ccode1", "ccode2"), *COLUMNS)
+    frame = attach(panel.frame, dyad_key("ccode1", "ccode2"), values, "add_atop_alliance")
+    if not panel.directed:
+        # Look the other direction up too (source rows swapped, so the panel's sorted keys can merge), and
+        # keep each flag's maximum over both; where neither direction exists, the flag stays missing here.
+        reverse = atop.select(dyad_key("ccode2", "ccode1"), *(pl.col(c).alias(f"_r_{c}") for c in COLUMNS))
+        frame = attach(frame, dyad_key("ccode1", "ccode2"), reverse, "add_atop_alliance")
+        frame = frame.with_columns(pl.max_horizontal(c, f"_r_{c}").alias(c) for c in COLUMNS).drop(
+            f"_r_{c}" for c in COLUMNS
+        )
+    covered = in_years(*ATOP_YEARS)
+    frame = frame.with_columns(pl.when(covered).then(pl.col(c).fill_null(0)).otherwise(pl.col(c)) for c in COLUMNS)
+    return panel.with_frame(frame, DATASETS["atop"], source_citation(store, "peacesciencer"))
