@@ -30,3 +30,11 @@ def test_upgrade_is_idempotent_and_reports_head(database_url: str) -> None:
     tables = set(inspect(engine).get_table_names())
     assert set(Base.metadata.tables) <= tables
     engine.dispose()
+
+
+def test_schema_head_constant_is_the_newest_migration() -> None:
+    from alembic.script import ScriptDirectory
+
+    from detente.store.schema import SCHEMA_HEAD, alembic_config
+
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == SCHEMA_HEAD
