@@ -13,7 +13,7 @@ from rich.table import Table
 from detente.cli.common import DatabaseOption, JsonOption, open_store, print_json
 from detente.sources import SourceDataError, SourceFetchError, SourceSpecError, get_source, list_sources
 from detente.sources.fetch import resolve_source
-from detente.sources.load import LOAD_ORDER, LoadReport, load_source
+from detente.sources.load import LoadReport, load_source, ordered_source_names
 from detente.sources.mapping import MappingError
 from detente.sources.stored import check_source, loaded_versions
 
@@ -29,9 +29,9 @@ SOURCE_ERRORS = (SourceDataError, SourceFetchError, SourceSpecError, MappingErro
 
 
 def _names(name: str | None, every: bool) -> list[str]:
-    known = [s.name for s in list_sources()]
+    known = ordered_source_names()
     if every:
-        return [n for n in LOAD_ORDER if n in known] + [n for n in known if n not in LOAD_ORDER]
+        return known
     if name is None:
         errors.print("[red]error:[/red] name a source or pass --all (see `detente sources list`)")
         raise typer.Exit(2)

@@ -30,7 +30,6 @@ __all__ = [
     "entity",
     "entity_name",
     "row_snapshot",
-    "snapshot",
 ]
 
 SECRET_FIELDS = frozenset({"password_hash"})
@@ -81,11 +80,6 @@ def _mapper(model: type[Base]) -> Mapper[Any]:
 @cache
 def _columns(model: type[Base]) -> dict[str, ColumnProperty[Any]]:
     return {attr.key: attr for attr in _mapper(model).column_attrs}
-
-
-def snapshot(obj: Base) -> dict[str, Any]:
-    """An ORM object as a JSON-able dict (secrets hidden): what the audit log stores as before/after."""
-    return row_snapshot({attr.key: getattr(obj, attr.key) for attr in _mapper(type(obj)).column_attrs})
 
 
 def row_snapshot(row: Mapping[Any, Any]) -> dict[str, Any]:

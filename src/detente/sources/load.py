@@ -34,7 +34,7 @@ from detente.store.audit_log import append
 from detente.store.database import Store
 from detente.store.models import Source, SourceVersion
 
-__all__ = ["LOAD_ORDER", "LoadReport", "load_all", "load_source"]
+__all__ = ["LOAD_ORDER", "LoadReport", "load_all", "load_source", "ordered_source_names"]
 
 LOAD_ORDER = ("countrycode", "isard", "peacesciencer")
 """Sources loaded first by ``--all``: together they make the country crosswalk the others map to."""
@@ -194,8 +194,13 @@ def load_all(
     progress: Progress | None = None,
 ) -> list[LoadReport]:
     """Load every source, the crosswalk's three first; each source is its own transaction."""
-    names = [s.name for s in list_sources()]
-    ordered = [n for n in LOAD_ORDER if n in names] + [n for n in names if n not in LOAD_ORDER]
     return [
-        load_source(store, name, mirror=mirror, download=download, actor=actor, progress=progress) for name in ordered
+        load_source(store, name, mirror=mirror, download=download, actor=actor, progress=progress)
+        for name in ordered_source_names()
     ]
+
+
+def ordered_source_names() -> list[str]:
+    """Every source in the order ``--all`` loads them: the crosswalk's three first, then by name."""
+    names = [s.name for s in list_sources()]
+    return [n for n in LOAD_ORDER if n in names] + [n for n in names if n not in LOAD_ORDER]

@@ -60,10 +60,6 @@ class Mapper:
     needs_states: bool
     run: Callable[[MapContext], dict[str, int]]
 
-    @property
-    def primary(self) -> str:
-        return self.inputs[0]
-
 
 def _load_mapper(name: str, module: ModuleType) -> Mapper:
     inputs = tuple(getattr(module, "INPUTS", ()))
