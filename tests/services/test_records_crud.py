@@ -130,3 +130,23 @@ def test_partial_dates_are_stored_with_their_precision(store: Store) -> None:
     )
     assert (agreement["valid_from"], agreement["valid_from_precision"]) == ("1955-05-01", "month")
     assert (agreement["valid_to"], agreement["valid_to_precision"]) == ("1991-12-31", "year")
+
+
+def test_model_defaults_fill_what_a_create_leaves_out(store: Store) -> None:
+    records = Records(store)
+    engagement = records.create("engagement", {"title": "Staff talks", "kind": "staff_talks"}, actor="alice")
+    assert engagement["status"] == "proposed"
+    assert records.get("engagement", engagement["id"]) == engagement
+    explicit = records.create("engagement", {"title": "Visit", "kind": "visit", "status": "planned"}, actor="alice")
+    assert explicit["status"] == "planned"
+
+
+def test_an_update_without_changes_writes_nothing(store: Store) -> None:
+    records = Records(store)
+    state = records.create("state", {"name": "Ruritania"}, actor="alice")
+    before = _audit_count(store)
+    assert records.update("state", state["id"], {}, actor="bob") == state
+    assert _audit_count(store) == before
+    with pytest.raises(RecordError, match="no record with id"):
+        records.update("state", state["id"] + 1000, {"name": "Nowhere"}, actor="bob")
+    assert _audit_count(store) == before

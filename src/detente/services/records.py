@@ -12,18 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, delete, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql.dml import Insert
 
 from detente.domain.dates import DateRangeError, Interval, PartialDate
 from detente.services.entities import RecordError, coerce, entity, entity_name, row_snapshot
 from detente.store.audit_log import append
 from detente.store.base import Base, Temporal
 from detente.store.database import Store
+from detente.store.driver_statements import insert_row, select_row, update_row
 
 __all__ = ["Records"]
 
@@ -59,8 +58,10 @@ def _interval_values(model: type[Base], values: Mapping[str, Any], current: Inte
 class Records:
     """Audited create / read / update / delete for every entity of the store.
 
-    Writes use SQLAlchemy Core (``INSERT/UPDATE/DELETE ... RETURNING``) rather than the ORM unit of work: the
-    answer is the row exactly as the database stored it, in one round trip, and the hot path stays short.
+    Writes use statements built with SQLAlchemy Core and run straight on the driver
+    (:mod:`detente.store.driver_statements`: ``INSERT/UPDATE ... RETURNING``) rather than the ORM unit of
+    work: the answer is the row exactly as the database stored it, in one round trip, and the hot path stays
+    short enough for thousands of audited writes per second.
     """
 
     def __init__(self, store: Store) -> None:
@@ -72,8 +73,7 @@ class Records:
         table = _table(model)
         data = coerce(model, _interval_values(model, values, None), partial=False)
         with self._writing(model) as connection:
-            row = connection.execute(_insert_returning(table), data).one()
-            after = row_snapshot(row._mapping)
+            after = row_snapshot(insert_row(connection, table, data))
             append(
                 connection,
                 actor=actor,
@@ -111,7 +111,10 @@ class Records:
     def update(
         self, kind: str | type[Base], record_id: int, changes: Mapping[str, Any], *, actor: str
     ) -> dict[str, Any]:
-        """Change some fields of one record and append its audit entry; return the record after."""
+        """Change some fields of one record and append its audit entry; return the record after.
+
+        An update that names no field changes nothing and leaves no audit entry.
+        """
         model = entity(kind)
         table = _table(model)
         with self._writing(model) as connection:
@@ -121,10 +124,11 @@ class Records:
                 Interval.between(before["valid_from"], before["valid_to"]) if issubclass(model, Temporal) else None
             )
             data = coerce(model, _interval_values(model, changes, interval), partial=True)
-            row = connection.execute(
-                update(table).where(table.c.id == record_id).values(data).returning(*table.c)
-            ).one()
-            after = row_snapshot(row._mapping)
+            if not data:
+                return before  # nothing to change: no write, so no audit entry
+            changed = update_row(connection, table, record_id, data)
+            assert changed is not None, "the row is locked by this transaction"
+            after = row_snapshot(changed)
             append(
                 connection,
                 actor=actor,
@@ -155,12 +159,11 @@ class Records:
         return before
 
     @staticmethod
-    def _locked(connection: Connection, model: type[Base], record_id: int) -> Mapping[Any, Any]:
-        table = _table(model)
-        row = connection.execute(select(table).where(table.c.id == record_id).with_for_update()).one_or_none()
+    def _locked(connection: Connection, model: type[Base], record_id: int) -> Mapping[str, Any]:
+        row = select_row(connection, _table(model), record_id, for_update=True)
         if row is None:
             raise RecordError(entity_name(model), None, f"there is no record with id {record_id}")
-        return row._mapping
+        return row
 
     @contextmanager
     def _writing(self, model: type[Base]) -> Iterator[Connection]:
@@ -170,12 +173,6 @@ class Records:
                 yield connection
         except IntegrityError as error:
             raise RecordError(entity_name(model), None, f"the database refused the write: {error.orig}") from None
-
-
-@cache
-def _insert_returning(table: Table) -> Insert:
-    """``INSERT ... RETURNING *`` for a table, built once (SQLAlchemy then reuses its compiled form)."""
-    return insert(table).returning(*table.c)
 
 
 def _table(model: type[Base]) -> Table:

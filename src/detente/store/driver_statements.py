@@ -1,0 +1,150 @@
+"""Core statements compiled once and run straight on the database driver: the hot path of audited writes.
+
+Every audited write is a handful of tiny statements (read the row, write it, append the audit entry). For
+statements that small, SQLAlchemy's per-execution machinery (execution context, result object, parameter
+processing through several layers) costs more than the database's own work: on SQLite it halves the write
+rate. A :class:`DriverStatement` keeps what SQLAlchemy is good at (building and compiling the SQL for each
+dialect, and each column type's conversions to and from the driver) and drops the rest: the statement is
+compiled once per dialect and set of parameter names, each value goes through its column type's own bind
+processor, and each returned value through the type's own result processor (so dates, UTC datetimes, JSON
+and exact money come back exactly as the ORM would give them).
+
+It runs inside the caller's open SQLAlchemy transaction, on that transaction's own DBAPI connection, so a
+write made here and the audit entry appended after it commit or roll back together.
+
+What it does not do: Python-side column defaults that are callables (every default in detente's models is a
+plain value; :func:`prepared` refuses a table with a callable default so this cannot silently go wrong).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Column, Connection, Integer, Table, bindparam, insert, select, update
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.elements import BindParameter
+
+__all__ = ["DriverStatement", "insert_row", "select_row", "update_row"]
+
+Processor = Callable[[Any], Any] | None
+
+
+@dataclass
+class DriverStatement:
+    """One compiled statement: its SQL text, how to bind each parameter, and how to read each output column."""
+
+    sql: str
+    positional: bool
+    parameters: tuple[str, ...]
+    """Bind names in the order the driver wants them (positional styles) or as dict keys (named styles)."""
+    binders: tuple[Processor, ...]
+    outputs: tuple[Column[Any], ...]
+    dialect: Dialect
+    _readers: tuple[Processor, ...] | None = field(default=None, repr=False)
+
+    @classmethod
+    def compile(
+        cls, statement: Any, dialect: Dialect, outputs: Sequence[Column[Any]], column_keys: Sequence[str] = ()
+    ) -> DriverStatement:
+        """Compile ``statement`` for ``dialect``; ``column_keys`` names the columns an INSERT/UPDATE sets."""
+        compiled = statement.compile(dialect=dialect, column_keys=list(column_keys))
+        binds: dict[str, BindParameter[Any]] = dict(compiled.binds)
+        names = tuple(compiled.positiontup) if compiled.positional else tuple(binds)
+        binders = tuple(binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
+        return cls(compiled.string, bool(compiled.positional), names, binders, tuple(outputs), dialect)
+
+    def _bound(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
+        converted = [
+            value if (binder is None or value is None) else binder(value)
+            for binder, value in zip(self.binders, (values[name] for name in self.parameters), strict=True)
+        ]
+        return converted if self.positional else dict(zip(self.parameters, converted, strict=True))
+
+    def _read(self, row: Sequence[Any], description: Sequence[Any]) -> dict[str, Any]:
+        if self._readers is None:
+            # Result processors depend on the driver's type code for each column, known after the first fetch.
+            self._readers = tuple(
+                column.type.dialect_impl(self.dialect).result_processor(self.dialect, entry[1])
+                for column, entry in zip(self.outputs, description, strict=True)
+            )
+        return {
+            column.key: value if reader is None else reader(value)
+            for column, reader, value in zip(self.outputs, self._readers, row, strict=True)
+        }
+
+    def one_or_none(self, connection: Connection, values: Mapping[str, Any]) -> dict[str, Any] | None:
+        """Run on ``connection``'s open transaction and return the single output row, if any."""
+        cursor = connection.connection.cursor()
+        parameters = self._bound(values)
+        driver_error: type[Exception] = self.dialect.loaded_dbapi.Error
+        try:
+            cursor.execute(self.sql, parameters)
+            row = cursor.fetchone()
+            return None if row is None else self._read(row, cursor.description)
+        except driver_error as error:
+            # The same exception SQLAlchemy would raise (IntegrityError for a refused constraint, ...).
+            raise DBAPIError.instance(self.sql, parameters, error, driver_error) from error
+        finally:
+            cursor.close()
+
+
+def _defaults(table: Table) -> dict[str, Any]:
+    """The plain-value Python-side defaults of a table's columns (callable defaults are refused)."""
+    out: dict[str, Any] = {}
+    for column in table.columns:
+        default = column.default
+        if default is None:
+            continue
+        if not getattr(default, "is_scalar", False):
+            raise TypeError(f"{table.name}.{column.key} has a computed default, which driver statements do not run")
+        out[column.key] = default.arg  # type: ignore[attr-defined]
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _insert(table: Table, keys: frozenset[str], dialect: Dialect) -> tuple[DriverStatement, dict[str, Any]]:
+    defaults = {key: value for key, value in _defaults(table).items() if key not in keys}
+    columns = sorted(keys | defaults.keys())
+    statement = insert(table).returning(*table.c)
+    return DriverStatement.compile(statement, dialect, list(table.c), columns), defaults
+
+
+@lru_cache(maxsize=4096)
+def _update(table: Table, keys: frozenset[str], dialect: Dialect) -> DriverStatement:
+    statement = update(table).where(table.c.id == bindparam("where_id", type_=Integer())).returning(*table.c)
+    return DriverStatement.compile(statement, dialect, list(table.c), sorted(keys))
+
+
+@lru_cache(maxsize=4096)
+def _select(table: Table, dialect: Dialect, for_update: bool) -> DriverStatement:
+    statement = select(table).where(table.c.id == bindparam("where_id", type_=Integer()))
+    if for_update:
+        statement = statement.with_for_update()
+    return DriverStatement.compile(statement, dialect, list(table.c))
+
+
+def insert_row(connection: Connection, table: Table, values: Mapping[str, Any]) -> dict[str, Any]:
+    """``INSERT ... RETURNING *`` of one row; the stored row (with its id and defaults) comes back."""
+    statement, defaults = _insert(table, frozenset(values), connection.dialect)
+    row = statement.one_or_none(connection, {**defaults, **values})
+    assert row is not None, "INSERT ... RETURNING returns the row it inserted"
+    return row
+
+
+def update_row(
+    connection: Connection, table: Table, record_id: int, values: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """``UPDATE ... WHERE id = :id RETURNING *``; ``None`` when no row has that id."""
+    statement = _update(table, frozenset(values), connection.dialect)
+    return statement.one_or_none(connection, {**values, "where_id": record_id})
+
+
+def select_row(
+    connection: Connection, table: Table, record_id: int, *, for_update: bool = False
+) -> dict[str, Any] | None:
+    """One row by id (locked ``FOR UPDATE`` on PostgreSQL when asked); ``None`` when there is none."""
+    return _select(table, connection.dialect, for_update).one_or_none(connection, {"where_id": record_id})
