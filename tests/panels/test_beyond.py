@@ -337,3 +337,22 @@ def test_cli_adds_the_new_enrichers(beyond_store: Store, tmp_path: Path) -> None
     assert {"tiv12", "dca_any", "exercises", "pko_codeployed", "unvote_agree", "ucdp_allied", "sipri_milex2"} <= set(
         columns
     )
+
+
+def test_cached_domain_rows_last_until_the_next_write(store: Store) -> None:
+    from detente.panels.cache import audited_table
+    from detente.services.records import Records
+
+    calls: list[int] = []
+
+    def build() -> pl.DataFrame:
+        calls.append(1)
+        return pl.DataFrame({"n": [len(calls)]})
+
+    records = Records(store)
+    records.create("agreement", {"kind": "dca", "title": "A first test agreement"}, actor="test")
+    first = audited_table(store, "audit-test", build)
+    assert audited_table(store, "audit-test", build).equals(first)
+    assert len(calls) == 1  # the second read came from the cache
+    records.create("agreement", {"kind": "dca", "title": "A second test agreement"}, actor="test")
+    assert audited_table(store, "audit-test", build)["n"][0] == 2  # a write moved the audit head
