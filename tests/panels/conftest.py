@@ -23,6 +23,18 @@ SHARED = (REPO / ".." / "shared").resolve()
 MIRROR = SHARED / "datasets"
 REFERENCE = SHARED / "reference" / "peacesciencer"
 SOURCES = ("countrycode", "isard", "peacesciencer")
+BEYOND = (
+    "sipri_tiv",
+    "sipri_register",
+    "dcad",
+    "exercises",
+    "ipi_peacekeeping",
+    "ipi_peacekeeping_gender",
+    "unvotes",
+    "ucdp",
+    "sipri_milex",
+)
+"""The sources of the enrichers beyond the reference (about a minute more per backend)."""
 
 
 def reference_path(name: str) -> Path:
@@ -51,3 +63,15 @@ def panel_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
             yield store
         finally:
             store.close()
+
+
+@pytest.fixture(scope="session")
+def beyond_store(panel_store: Store) -> Store:
+    """The panel store with the sources of the enrichers beyond peacesciencer loaded too.
+
+    Loading more sources adds tables and never changes the reference tables, so the parity tests may share
+    this store.
+    """
+    for name in BEYOND:
+        load_source(panel_store, name, mirror=MIRROR)
+    return panel_store

@@ -30,8 +30,18 @@ ENRICHERS: dict[str, Callable[[Panel], Panel]] = {
     "capdist": Panel.add_capital_distance,
     "democracy": Panel.add_democracy,
     "igos": Panel.add_igos,
+    "arms": Panel.add_arms_transfers,
+    "dca": Panel.add_defense_cooperation,
+    "exercises": Panel.add_joint_exercises,
+    "pko": Panel.add_peacekeeping_codeployment,
+    "unvotes": Panel.add_un_voting_agreement,
+    "ucdp": Panel.add_ucdp_conflict,
+    "milex": Panel.add_milex,
 }
-"""``--add`` names, in the order they are applied when given (the reference pipeline's order)."""
+"""``--add`` names, applied in the order given. The first seven match peacesciencer; the rest go beyond it:
+SIPRI arms transfers (TIV), DCAD defence cooperation agreements, MME/JME exercises, UN peacekeeping
+co-deployment (IPI), UN General Assembly voting agreement, UCDP/PRIO armed conflict, SIPRI military
+expenditure."""
 
 SystemOption = Annotated[str, typer.Option("--system", help="State system: cow (Correlates of War) or gw.")]
 YearsOption = Annotated[

@@ -12,20 +12,32 @@ The grammar is peacesciencer's, which peace scientists already know::
     print(panel.cite())
 
 Each enricher is also a function ``add_x(panel)`` in the module named after what it adds (alliances,
-capabilities, contiguity, disputes, distance, democracy, igos). Panels are built from the store (SQLite or
-PostgreSQL) through a columnar cache (:mod:`detente.panels.cache`), never from raw files.
+capabilities, contiguity, disputes, distance, democracy, igos). Beyond the reference, with honest
+coverage (missing outside a source's years, 0 only where the source covers a state and says nothing
+happened): ``add_arms_transfers`` (arms), ``add_defense_cooperation`` (cooperation),
+``add_joint_exercises`` (exercises), ``add_peacekeeping_codeployment`` (peacekeeping),
+``add_un_voting_agreement`` (voting), ``add_ucdp_conflict`` (conflict), ``add_milex`` (expenditure).
+Panels are built from the store (SQLite or PostgreSQL) through a columnar cache
+(:mod:`detente.panels.cache`), never from raw files.
 """
 
 from detente.panels.alliances import add_atop_alliance
+from detente.panels.arms import add_arms_transfers
 from detente.panels.capabilities import add_nmc
 from detente.panels.citations import Citation
+from detente.panels.conflict import add_ucdp_conflict
 from detente.panels.contiguity import add_contiguity
+from detente.panels.cooperation import add_defense_cooperation
 from detente.panels.democracy import add_democracy
 from detente.panels.disputes import add_cow_mids
 from detente.panels.distance import add_capital_distance
+from detente.panels.exercises import add_joint_exercises
+from detente.panels.expenditure import add_milex
 from detente.panels.igos import add_igos
 from detente.panels.panel import Panel, PanelUnitError, System, Unit
+from detente.panels.peacekeeping import add_peacekeeping_codeployment
 from detente.panels.systems import LAST_YEAR, create_dyad_years, create_state_years
+from detente.panels.voting import add_un_voting_agreement
 
 __all__ = [
     "LAST_YEAR",
@@ -34,13 +46,20 @@ __all__ = [
     "PanelUnitError",
     "System",
     "Unit",
+    "add_arms_transfers",
     "add_atop_alliance",
     "add_capital_distance",
     "add_contiguity",
     "add_cow_mids",
+    "add_defense_cooperation",
     "add_democracy",
     "add_igos",
+    "add_joint_exercises",
+    "add_milex",
     "add_nmc",
+    "add_peacekeeping_codeployment",
+    "add_ucdp_conflict",
+    "add_un_voting_agreement",
     "create_dyad_years",
     "create_state_years",
 ]

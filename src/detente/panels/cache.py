@@ -15,6 +15,13 @@ and the file's row count must equal the row count in the ``dataset_tables`` cata
 reloaded (a new version), the digest changes and the old copy is simply never read again; writing is
 atomic (a temporary file renamed into place), so a killed process never leaves a half-written copy.
 
+Some enrichers compute a table from stored tables that costs a second or more (UN voting agreement for
+every pair of states in every year). :func:`derived_table` keeps such a result the same way: its file's
+digest covers the database, the computation's name (which names its version too) and the catalog entry of
+every stored table it was computed from, so a reload of any input makes the old result unreachable.
+:func:`audited_table` keeps rows read from the domain tables until the store's next write (the audit log's
+head moves with every write).
+
 The cache lives in ``$DETENTE_CACHE_DIR/tables`` when that variable is set, else in
 ``<user cache dir>/detente/tables``. Set ``DETENTE_TABLE_CACHE=off`` to bypass it (every read then goes
 to the database).
@@ -25,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -35,9 +43,9 @@ from sqlalchemy import select
 
 from detente.sources.datasets import read_dataset
 from detente.store.database import Store
-from detente.store.models import DatasetTable, Source, SourceVersion
+from detente.store.models import AuditHead, DatasetTable, Source, SourceVersion
 
-__all__ = ["StoredTable", "cache_dir", "read_table", "stored_table"]
+__all__ = ["StoredTable", "audited_table", "cache_dir", "derived_table", "read_table", "stored_table"]
 
 CACHE_ENV = "DETENTE_CACHE_DIR"
 SWITCH_ENV = "DETENTE_TABLE_CACHE"
@@ -129,3 +137,49 @@ def read_table(store: Store, source: str, table: str) -> pl.DataFrame:
     frame = read_dataset(store.engine, source, table)
     _write(path, frame)
     return frame
+
+
+def _cached_build(store: Store, name: str, parts: Sequence[str], build: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+    """``build()``, or its copy cached under ``name`` and a digest of the database URL and ``parts``."""
+    if os.environ.get(SWITCH_ENV, "").lower() in {"off", "0", "false", "no"}:
+        return build()
+    url = store.engine.url.render_as_string(hide_password=True)
+    digest = hashlib.sha256("|".join([url, name, *parts]).encode()).hexdigest()[:16]
+    path = cache_dir() / f"derived-{name}-{digest}.parquet"
+    if path.is_file():
+        try:
+            return pl.read_parquet(path)
+        except (OSError, pl.exceptions.PolarsError):
+            pass  # an unreadable copy is no copy: compute again and rewrite it
+    frame = build()
+    _write(path, frame)
+    return frame
+
+
+def derived_table(
+    store: Store, name: str, inputs: Sequence[tuple[str, str]], build: Callable[[], pl.DataFrame]
+) -> pl.DataFrame:
+    """The frame ``build()`` computes from the stored tables ``inputs`` (``(source, table)`` pairs), cached.
+
+    ``name`` identifies the computation and must change whenever its code or any other input does (it
+    carries a version, e.g. ``"unvote-pairs-cow-v1"``). Raises :class:`LookupError` when an input is not
+    loaded, like :func:`read_table`.
+    """
+    entries = [stored_table(store, source, table) for source, table in inputs]
+    parts = [f"{e.db_table}:{e.source_version_id}:{e.loaded_at}:{e.rows}" for e in entries]
+    return _cached_build(store, name, parts, build)
+
+
+def audited_table(store: Store, name: str, build: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+    """The frame ``build()`` reads from the store's domain tables, cached until the store's next write.
+
+    Domain tables (agreements, engagements, contributions ...) change through loads and through a user's
+    edits, and every such write appends to the audit log and moves its head. So the copy is keyed by the
+    head (sequence number and hash): the first write after it makes it unreachable. A store with no audit
+    head yet is read directly. ``name`` must identify the query (and change with it).
+    """
+    with store.engine.connect() as connection:
+        head = connection.execute(select(AuditHead.seq, AuditHead.hash)).one_or_none()
+    if head is None:
+        return build()
+    return _cached_build(store, name, [f"audit:{head[0]}:{head[1]}"], build)

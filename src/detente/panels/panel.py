@@ -171,3 +171,47 @@ class Panel:
         from detente.panels.igos import add_igos
 
         return add_igos(self)
+
+    # -- beyond the reference ------------------------------------------------------------------------
+
+    def add_arms_transfers(self, *, source: Literal["tiv", "register"] = "tiv") -> Panel:
+        """See :func:`detente.panels.arms.add_arms_transfers`."""
+        from detente.panels.arms import add_arms_transfers
+
+        return add_arms_transfers(self, source=source)
+
+    def add_defense_cooperation(self) -> Panel:
+        """See :func:`detente.panels.cooperation.add_defense_cooperation`."""
+        from detente.panels.cooperation import add_defense_cooperation
+
+        return add_defense_cooperation(self)
+
+    def add_joint_exercises(self) -> Panel:
+        """See :func:`detente.panels.exercises.add_joint_exercises`."""
+        from detente.panels.exercises import add_joint_exercises
+
+        return add_joint_exercises(self)
+
+    def add_peacekeeping_codeployment(self, *, political_missions: bool = False) -> Panel:
+        """See :func:`detente.panels.peacekeeping.add_peacekeeping_codeployment`."""
+        from detente.panels.peacekeeping import add_peacekeeping_codeployment
+
+        return add_peacekeeping_codeployment(self, political_missions=political_missions)
+
+    def add_un_voting_agreement(self) -> Panel:
+        """See :func:`detente.panels.voting.add_un_voting_agreement`."""
+        from detente.panels.voting import add_un_voting_agreement
+
+        return add_un_voting_agreement(self)
+
+    def add_ucdp_conflict(self) -> Panel:
+        """See :func:`detente.panels.conflict.add_ucdp_conflict`."""
+        from detente.panels.conflict import add_ucdp_conflict
+
+        return add_ucdp_conflict(self)
+
+    def add_milex(self) -> Panel:
+        """See :func:`detente.panels.expenditure.add_milex`."""
+        from detente.panels.expenditure import add_milex
+
+        return add_milex(self)

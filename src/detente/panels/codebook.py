@@ -1,0 +1,183 @@
+"""From a source's way of naming states to a panel's codes, year by year: the store's crosswalk for enrichers.
+
+The reference enrichers read tables keyed by COW codes already. The others name states in their own way:
+SIPRI and the exercise datasets write names ("Soviet Union", "Viet Nam"), UCDP Gleditsch-Ward codes, the UN
+votes ISO2 codes, and the domain tables (agreements, engagements, contributions, arms transfers) the store's
+own ``states.id``. A panel needs each of them as *its* code -- COW or G-W -- *in the row's year*, since
+codes change over time: Germany is COW 255 until 1945, 260 from 1955 and 255 again from 1990; Yemen is
+COW 678 until 1990 and 679 after; G-W 340 is Serbia before 1916 and after 2006 and 345 in between.
+
+:class:`CodeBook` holds the crosswalk the store already keeps (``states`` and ``state_codes``, written by
+the crosswalk mapper from countrycode, isard and peacesciencer): for every state, each code it held in
+each system (``cow``, ``gw``, ``iso3``, ``iso2``, ``name``) and the years it held it. A translation is
+always *source identity -> state -> panel code in that year*:
+
+* :meth:`CodeBook.panel_code` -- a ``states.id`` column to the panel's code;
+* :meth:`CodeBook.codes_to_states` -- another system's codes (G-W, ISO2 ...) to ``states.id``;
+* :meth:`CodeBook.names_to_states` -- free-text names to ``states.id``, with the crosswalk's name matcher
+  (its own names in five languages, ISO3 codes and the reviewed alias table; organisations, rebel groups
+  and "unknown" are never matched to a state).
+
+Where a state holds two codes of the panel's system in one year (Germany: COW 260 and 255 in 1990), the
+code it took later wins, as in :meth:`detente.sources.crosswalk.Crosswalk.code_for`: a year's value goes to
+the code in force at the end of the year. A state with no code of the panel's system in a year (Germany in
+COW 1946-1954, when it was no member) gets a null code, so its values reach no panel row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from importlib import resources
+from typing import TYPE_CHECKING
+
+import polars as pl
+from sqlalchemy import select
+
+from detente.sources.crosswalk import Crosswalk, load_aliases
+from detente.sources.crosswalk.model import OPEN_END
+from detente.sources.crosswalk.names import ALIASES_FILE
+from detente.store.models import State, StateCode
+
+if TYPE_CHECKING:
+    from detente.panels.panel import System
+    from detente.store.database import Store
+
+__all__ = ["CROSSWALK_TABLES", "CodeBook", "code_book", "matching_version"]
+
+CROSSWALK_TABLES = (("countrycode", "panel"), ("isard", "cw_system"), ("peacesciencer", "cow_states"))
+"""One stored table of each source the crosswalk is built from: a derived table that went through the
+crosswalk lists them among its inputs (see :func:`detente.panels.cache.derived_table`), so that a new
+version of any of them makes the old result unreachable."""
+
+
+def matching_version() -> str:
+    """A short digest of the reviewed alias table, for the names of cached results of name matching."""
+    text = resources.files("detente.sources.crosswalk").joinpath(ALIASES_FILE).read_bytes()
+    return hashlib.sha256(text).hexdigest()[:8]
+
+
+_SCHEMA = {
+    "state_id": pl.Int64,
+    "state_key": pl.String,
+    "system": pl.String,
+    "code": pl.String,
+    "first_year": pl.Int64,
+    "last_year": pl.Int64,
+}
+
+
+@dataclass(frozen=True)
+class CodeBook:
+    """The store's crosswalk: one row per (state, system, code) spell with its first and last year.
+
+    Columns of :attr:`codes`: ``state_id`` (``states.id``), ``state_key`` (the crosswalk's key: ISO3, or
+    ``COW-265`` ...), ``system``, ``code`` (text), ``first_year``, ``last_year`` (null: still valid).
+    """
+
+    codes: pl.DataFrame
+
+    def _spells(self, system: str) -> pl.DataFrame:
+        return self.codes.filter(pl.col("system") == system).with_columns(pl.col("last_year").fill_null(OPEN_END))
+
+    def panel_code(self, frame: pl.DataFrame, *, state: str, year: str, system: System, out: str) -> pl.DataFrame:
+        """``frame`` with ``out``: the ``system`` code (integer) of the state in column ``state`` in its year.
+
+        Every row is kept; a state with no code of ``system`` in that year gets a null.
+        """
+        pairs = frame.select(pl.col(state).cast(pl.Int64).alias("state_id"), pl.col(year).cast(pl.Int64).alias("_y"))
+        pairs = pairs.unique().drop_nulls()
+        found = (
+            pairs.join(self._spells(system), on="state_id", how="inner")
+            .filter(pl.col("_y").is_between(pl.col("first_year"), pl.col("last_year")))
+            .sort("state_id", "_y", "first_year", descending=[False, False, True])
+            .unique(["state_id", "_y"], keep="first")
+            .select(
+                pl.col("state_id").alias(state),
+                pl.col("_y").alias(year),
+                pl.col("code").cast(pl.Int64).alias(out),
+            )
+        )
+        types = {state: frame.schema[state], year: frame.schema[year]}
+        return frame.join(found.cast(types), on=[state, year], how="left", maintain_order="left")  # type: ignore[arg-type]
+
+    def codes_to_states(
+        self, frame: pl.DataFrame, *, column: str, code_system: str, year: str, out: str, timeless: bool = False
+    ) -> pl.DataFrame:
+        """``frame`` with ``out``: the ``states.id`` that ``column``'s code (of ``code_system``) denotes in its year.
+
+        With ``timeless=True`` a code that denotes no state in the row's year still goes to the one state
+        it has ever denoted, if only one (for sources that keep a code after the system changed it: UCDP
+        writes 345 for Serbia after 2006, when Gleditsch-Ward went back to 340).
+        """
+        distinct = frame.select(pl.col(column).alias("_code"), pl.col(year).cast(pl.Int64).alias("_y")).unique()
+        text = pl.col("_code").cast(pl.String).str.strip_chars()
+        as_code = (
+            text.cast(pl.Int64, strict=False).cast(pl.String)
+            if code_system in ("cow", "gw")
+            else text.str.to_uppercase()
+        )
+        distinct = distinct.drop_nulls().with_columns(as_code.alias("code"))
+        found = (
+            distinct.join(self._spells(code_system), on="code", how="inner")
+            .filter(pl.col("_y").is_between(pl.col("first_year"), pl.col("last_year")))
+            .unique(["_code", "_y"], keep="first")
+            .select(pl.col("_code").alias(column), pl.col("_y").alias(year), pl.col("state_id").alias(out))
+        )
+        if timeless:
+            spells = self._spells(code_system)
+            single = spells.group_by("code").agg(pl.col("state_id").unique()).filter(pl.col("state_id").list.len() == 1)
+            missing = distinct.join(
+                found.select(pl.col(column).alias("_code"), pl.col(year).alias("_y")), on=["_code", "_y"], how="anti"
+            )
+            extra = missing.join(single.explode("state_id"), on="code", how="inner").select(
+                pl.col("_code").alias(column), pl.col("_y").alias(year), pl.col("state_id").alias(out)
+            )
+            found = pl.concat([found, extra])
+        types = {column: frame.schema[column], year: frame.schema[year]}
+        return frame.join(found.cast(types), on=[column, year], how="left", maintain_order="left")  # type: ignore[arg-type]
+
+    def names_to_states(
+        self, frame: pl.DataFrame, *, column: str, year: str, out: str
+    ) -> tuple[pl.DataFrame, dict[str, int]]:
+        """``frame`` with ``out`` (``states.id`` or null) for the names in ``column``, matched in their year.
+
+        Returns the frame and the names that are neither matched nor known non-states (name -> rows), so
+        a caller can say which names it could not place.
+        """
+        names = frame.select(pl.col(column), pl.col(year).cast(pl.Int64)).unique().drop_nulls()
+        matched, unmatched, _not_states = self._crosswalk().match_names(names, column, year_col=year)
+        ids = self.codes.select("state_key", "state_id").unique()
+        found = matched.join(ids, on="state_key", how="inner").select(column, year, pl.col("state_id").alias(out))
+        types = {column: frame.schema[column], year: frame.schema[year]}
+        joined = frame.join(found.cast(types), on=[column, year], how="left", maintain_order="left")  # type: ignore[arg-type]
+        return joined, unmatched
+
+    def _crosswalk(self) -> Crosswalk:
+        """A :class:`Crosswalk` with only what the name matcher reads: the code spells and the aliases."""
+        aliases, not_a_state = load_aliases()
+        empty = pl.DataFrame()
+        codes = self.codes.select("state_key", "system", "code", "first_year", "last_year")
+        return Crosswalk(empty, codes, empty, empty, aliases, not_a_state)
+
+
+def code_book(store: Store) -> CodeBook:
+    """The crosswalk stored in ``store`` (a few thousand rows: cheap to read for every enricher).
+
+    Raises:
+        LookupError: the crosswalk is not in the store; the message says which sources to load.
+    """
+    query = select(
+        State.id, State.source_key, StateCode.system, StateCode.code, StateCode.valid_from, StateCode.valid_to
+    ).join(State, State.id == StateCode.state_id)
+    with store.engine.connect() as connection:
+        rows = [
+            (sid, key, system, code, start.year if start else None, end.year if end else None)
+            for sid, key, system, code, start, end in connection.execute(query)
+        ]
+    if not rows:
+        raise LookupError(
+            "the store has no country crosswalk: run `detente sources load countrycode`, `... isard` and "
+            "`... peacesciencer` first"
+        )
+    return CodeBook(pl.DataFrame(rows, schema=_SCHEMA, orient="row"))

@@ -1,0 +1,103 @@
+"""Joint military exercises (MME v7, 1980-2010; JME v3, 1974-2010) on dyad-years and state-years.
+
+Source: the store's engagements of kind ``exercise`` and their participants, as the exercises mapper wrote
+them (:mod:`detente.sources.exercises.domain`): one engagement per exercise record, one participant per
+named state (names and ISO3 codes matched to states in the exercise's start year; organisations such as
+"NATO" and groups such as "8 NATO members" name no state and so count for none).
+
+An exercise counts in the year it starts. Three counts, for the pair (dyad-years: both states took part)
+or for the state (state-years: it took part):
+
+``mme_exercises``
+    exercises of the Multinational Military Exercises dataset (MME v7), 1980-2010;
+``jme_exercises``
+    exercises of the Joint Military Exercises dataset (JME v3), 1974-2010. JME's raw coding sheet leaves
+    310 of its 1,790 rows without a year; those cannot be placed in a year and count nowhere;
+``exercises``
+    distinct exercises known to either, 1980-2010: every MME exercise plus each JME exercise that the
+    mapper did not flag as a possible duplicate of an MME one (same start month and participants, or the
+    same name and year). The two datasets were coded independently and share many exercises (RIMPAC,
+    Cobra Gold ...), so adding the first two columns would count those twice.
+
+Coverage: each dataset codes every multinational exercise it could find, for all states, in its years:
+there a pair or state without one gets 0; outside them the count is missing.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from sqlalchemy import JSON, select, type_coerce
+
+from detente.panels.citations import source_citation
+from detente.panels.codebook import code_book
+from detente.panels.pairs import attach_symmetric, fill_covered, pair_counts
+from detente.panels.panel import Panel
+from detente.panels.sides import attach_per_state
+from detente.panels.stored import read_source_rows
+from detente.store.database import Store
+from detente.store.models import Engagement, EngagementParticipant
+
+__all__ = ["EXERCISE_COLUMNS", "EXERCISE_YEARS", "add_joint_exercises", "exercise_participations"]
+
+EXERCISE_YEARS: dict[str, tuple[int, int]] = {
+    "mme_exercises": (1980, 2010),
+    "jme_exercises": (1974, 2010),
+    "exercises": (1980, 2010),
+}
+"""The years each count covers."""
+EXERCISE_COLUMNS = list(EXERCISE_YEARS)
+
+
+def exercise_participations(store: Store) -> pl.DataFrame:
+    """One row per exercise and participating state: ``exercise``, ``state_id``, ``year``, and the flags
+    ``mme``, ``jme`` and ``distinct`` (counted in ``exercises``)."""
+    # The JME-MME duplicate flag lives in ``original``; read just that key, in SQL (JSON on both backends).
+    flag = type_coerce(Engagement.original, JSON)["possible_mme_duplicates"].as_string()
+    query = select(Engagement.id, Engagement.valid_from, Engagement.source_key, flag).where(
+        Engagement.kind == "exercise", Engagement.valid_from.is_not(None)
+    )
+    schema = {"exercise": pl.Int64, "start": pl.Date, "source_key": pl.String, "duplicates": pl.String}
+    exercises = read_source_rows(store, "exercises", query, Engagement.source_version_id, schema)
+    query = select(EngagementParticipant.engagement_id, EngagementParticipant.state_id).where(
+        EngagementParticipant.state_id.is_not(None)
+    )
+    schema = {"exercise": pl.Int64, "state_id": pl.Int64}
+    participants = read_source_rows(store, "exercises", query, EngagementParticipant.source_version_id, schema)
+    duplicate = pl.col("duplicates").is_not_null() & ~pl.col("duplicates").is_in(["[]", "null"])
+    flagged = exercises.select(
+        "exercise",
+        pl.col("start").dt.year().cast(pl.Int64).alias("year"),
+        pl.col("source_key").str.starts_with("mme:").alias("mme"),
+        pl.col("source_key").str.starts_with("jme:").alias("jme"),
+        duplicate.alias("_duplicate"),
+    ).with_columns((pl.col("mme") | (pl.col("jme") & ~pl.col("_duplicate"))).alias("distinct"))
+    return participants.join(flagged.drop("_duplicate"), on="exercise", how="inner").unique(["exercise", "state_id"])
+
+
+def add_joint_exercises(panel: Panel) -> Panel:
+    """Add ``mme_exercises``, ``jme_exercises`` and ``exercises`` (see the module docstring) to a panel."""
+    store = panel.require("add_joint_exercises")
+    book = code_book(store)
+    rows = book.panel_code(
+        exercise_participations(store), state="state_id", year="year", system=panel.system, out="code"
+    )
+    rows = rows.drop_nulls("code")
+    flags = {"mme_exercises": "mme", "jme_exercises": "jme", "exercises": "distinct"}
+    if panel.unit == "state_year":
+        counts = rows.group_by("code", "year").agg(
+            pl.col("exercise").filter(pl.col(flag)).n_unique().cast(pl.Int64).alias(name)
+            for name, flag in flags.items()
+        )
+        frame = attach_per_state(panel, counts, "code", EXERCISE_COLUMNS, "add_joint_exercises")
+    else:
+        tables = [
+            pair_counts(rows.filter(pl.col(flag)), group="exercise", code="code", out=name)
+            for name, flag in flags.items()
+        ]
+        pairs = tables[0]
+        for table in tables[1:]:
+            pairs = pairs.join(table, on=["code1", "code2", "year"], how="full", coalesce=True)
+        frame = attach_symmetric(panel, pairs, EXERCISE_COLUMNS, "add_joint_exercises")
+    for name, years in EXERCISE_YEARS.items():
+        frame = fill_covered(frame, [name], years)
+    return panel.with_frame(frame, source_citation(store, "exercises"))

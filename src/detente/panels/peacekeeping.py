@@ -1,0 +1,112 @@
+"""UN peacekeeping on dyad-years and state-years: co-deployment, missions contributed to, personnel.
+
+Sources (IPI Peacekeeping Database, from the UN's monthly "contributions by country and mission"):
+
+* contributor x mission x month: the store's ``contributions`` (written by the IPI mappers from the IPI
+  gender file, 2009-11 to 2014-02, and IPI's 2014-03 detail), with their ``missions``;
+* contributor x month totals: ``ipi_peacekeeping.contributor_months`` (1990-11 to 2014-03), one row per
+  month in which a state had uniformed personnel deployed; a month without a row is a month without any.
+
+Columns. Dyad-years: ``pko_codeployed`` (1 when both states had personnel in the same UN peacekeeping
+operation at some time in the year) and ``pko_shared_missions`` (the number of such operations).
+State-years: ``pko_missions`` (operations the state had personnel in during the year) and
+``pko_personnel`` (uniformed personnel deployed -- troops, police and military experts -- averaged over
+the year's twelve month-ends).
+
+Only peacekeeping operations count (UNIFIL, MONUSCO ...), as in the UN's own peacekeeping totals; pass
+``political_missions=True`` to count the special political missions and support offices that report
+uniformed personnel too (UNAMA, UNAMI, UNSOM ...). A contribution of 0 personnel is no contribution.
+
+Coverage is by whole years: a year counts only when the source has all twelve month-ends, since a year
+seen for three months could miss a deployment made in the other nine. Mission detail covers 2010-2013 (the
+gender file starts in November 2009, the detail ends in March 2014); personnel totals cover 1991-2013.
+Within them every state is covered (the UN lists every contributor every month): 0 where a state or pair
+had none, missing outside.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from sqlalchemy import select
+
+from detente.panels.cache import read_table
+from detente.panels.citations import source_citation
+from detente.panels.codebook import CodeBook, code_book
+from detente.panels.pairs import attach_symmetric, fill_covered, pair_counts
+from detente.panels.panel import Panel
+from detente.panels.sides import attach_per_state
+from detente.panels.stored import read_source_rows
+from detente.store.database import Store
+from detente.store.models import Contribution, Mission
+
+__all__ = ["add_peacekeeping_codeployment", "contribution_years", "full_years"]
+
+PEACEKEEPING = "un_pko"
+"""The mission kind of UN peacekeeping operations (special political missions are ``un_spm``)."""
+
+
+def full_years(months: pl.Series) -> tuple[int, int]:
+    """The first and last year whose twelve months all appear in ``months`` (dates); (0, -1) if none."""
+    counts = pl.DataFrame({"month": months}).select(
+        pl.col("month").dt.year().alias("year"), pl.col("month").dt.month().alias("m")
+    )
+    full = counts.unique().group_by("year").len().filter(pl.col("len") == 12)["year"]
+    return (int(full.min()), int(full.max())) if full.len() else (0, -1)  # type: ignore[arg-type]
+
+
+def contribution_years(store: Store, political_missions: bool) -> tuple[pl.DataFrame, tuple[int, int]]:
+    """Contributions as ``mission``, ``state_id``, ``year`` (one row per month with personnel), and the
+    whole years the mission detail covers."""
+    query = select(
+        Contribution.mission_id, Contribution.state_id, Contribution.valid_from, Contribution.total, Mission.kind
+    )
+    query = query.join(Mission, Mission.id == Contribution.mission_id)
+    schema = {"mission": pl.Int64, "state_id": pl.Int64, "month": pl.Date, "total": pl.Int64, "kind": pl.String}
+    rows = pl.concat(
+        read_source_rows(store, source, query, Contribution.source_version_id, schema)
+        for source in ("ipi_peacekeeping_gender", "ipi_peacekeeping")
+    )
+    years = full_years(rows["month"])
+    wanted = rows.filter(pl.col("total") > 0)
+    if not political_missions:
+        wanted = wanted.filter(pl.col("kind") == PEACEKEEPING)
+    return wanted.select("mission", "state_id", pl.col("month").dt.year().cast(pl.Int64).alias("year")), years
+
+
+def _personnel(store: Store, book: CodeBook, panel: Panel) -> tuple[pl.DataFrame, tuple[int, int]]:
+    """Per (code, year): uniformed personnel averaged over twelve month-ends; and the years covered."""
+    months = read_table(store, "ipi_peacekeeping", "contributor_months")
+    years = full_years(months["date"])
+    months = months.with_columns(pl.col("date").dt.year().cast(pl.Int64).alias("year"))
+    named, _ = book.names_to_states(months, column="contributor", year="year", out="state_id")
+    coded = book.panel_code(named, state="state_id", year="year", system=panel.system, out="code")
+    total = pl.sum_horizontal(
+        pl.col("troops").fill_null(0), pl.col("police").fill_null(0), pl.col("experts").fill_null(0)
+    )
+    table = coded.drop_nulls("code").group_by("code", "year").agg((total.sum() / 12.0).alias("pko_personnel"))
+    return table, years
+
+
+def add_peacekeeping_codeployment(panel: Panel, *, political_missions: bool = False) -> Panel:
+    """Add ``pko_codeployed`` and ``pko_shared_missions`` (dyad-years) or ``pko_missions`` and
+    ``pko_personnel`` (state-years): UN peacekeeping from the IPI Peacekeeping Database."""
+    store = panel.require("add_peacekeeping_codeployment")
+    book = code_book(store)
+    rows, years = contribution_years(store, political_missions)
+    rows = book.panel_code(rows, state="state_id", year="year", system=panel.system, out="code").drop_nulls("code")
+    cited = [source_citation(store, "ipi_peacekeeping"), source_citation(store, "ipi_peacekeeping_gender")]
+    if panel.unit == "state_year":
+        missions = rows.group_by("code", "year").agg(pl.col("mission").n_unique().cast(pl.Int64).alias("pko_missions"))
+        personnel, personnel_years = _personnel(store, book, panel)
+        table = missions.join(personnel, on=["code", "year"], how="full", coalesce=True)
+        frame = attach_per_state(
+            panel, table, "code", ["pko_missions", "pko_personnel"], "add_peacekeeping_codeployment"
+        )
+        frame = fill_covered(frame, ["pko_missions"], years)
+        frame = fill_covered(frame, ["pko_personnel"], personnel_years)
+    else:
+        pairs = pair_counts(rows, group="mission", code="code", out="pko_shared_missions")
+        pairs = pairs.with_columns(pl.lit(1, pl.Int64).alias("pko_codeployed"))
+        columns = ["pko_codeployed", "pko_shared_missions"]
+        frame = fill_covered(attach_symmetric(panel, pairs, columns, "add_peacekeeping_codeployment"), columns, years)
+    return panel.with_frame(frame, *cited, source_citation(store, "countrycode"))
