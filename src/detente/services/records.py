@@ -25,7 +25,7 @@ from detente.store.audit_log import append
 from detente.store.base import Base, Temporal
 from detente.store.database import Store
 
-__all__ = ["Records"]
+__all__ = ["Batch", "Records"]
 
 
 def _interval_values(model: type[Base], values: Mapping[str, Any], current: Interval | None) -> dict[str, Any]:
@@ -154,6 +154,23 @@ class Records:
             )
         return before
 
+    @contextmanager
+    def batch(self, *, actor: str) -> Iterator[Batch]:
+        """Many writes in ONE transaction, still one audit entry per write: all of them commit, or none.
+
+        Use it where a half-done set of writes would be wrong (an evidence file, a set of findings)::
+
+            with records.batch(actor="me") as batch:
+                first = batch.create("activity", {...})
+                batch.create("notification", {..., "trigger_id": first["id"]})
+        """
+        model: type[Base] = Base
+        try:
+            with self.store.engine.begin() as connection:
+                yield Batch(connection, actor)
+        except IntegrityError as error:
+            raise RecordError(entity_name(model), None, f"the database refused the write: {error.orig}") from None
+
     @staticmethod
     def _locked(connection: Connection, model: type[Base], record_id: int) -> Mapping[Any, Any]:
         table = _table(model)
@@ -182,3 +199,51 @@ def _table(model: type[Base]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
     return table
+
+
+class Batch:
+    """The writes of one :meth:`Records.batch` transaction (each with its own audit entry)."""
+
+    def __init__(self, connection: Connection, actor: str) -> None:
+        self.connection, self.actor = connection, actor
+
+    def create(self, kind: str | type[Base], values: Mapping[str, Any]) -> dict[str, Any]:
+        """Insert one record and its audit entry inside the batch; return the stored record."""
+        model = entity(kind)
+        data = coerce(model, _interval_values(model, values, None), partial=False)
+        row = self.connection.execute(_insert_returning(_table(model)), data).one()
+        after = row_snapshot(row._mapping)
+        self._audit("create", model, after["id"], None, after)
+        return after
+
+    def update(self, kind: str | type[Base], record_id: int, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """Change some fields of one record inside the batch; return the record after."""
+        model = entity(kind)
+        table = _table(model)
+        before = row_snapshot(Records._locked(self.connection, model, record_id))
+        data = coerce(model, dict(changes), partial=True)
+        row = self.connection.execute(
+            update(table).where(table.c.id == record_id).values(data).returning(*table.c)
+        ).one()
+        after = row_snapshot(row._mapping)
+        self._audit("update", model, record_id, before, after)
+        return after
+
+    def delete(self, kind: str | type[Base], record_id: int) -> dict[str, Any]:
+        """Delete one record inside the batch; return it as it was."""
+        model = entity(kind)
+        before = row_snapshot(Records._locked(self.connection, model, record_id))
+        self.connection.execute(delete(_table(model)).where(_table(model).c.id == record_id))
+        self._audit("delete", model, record_id, before, None)
+        return before
+
+    def _audit(self, action: str, model: type[Base], record_id: int, before: Any, after: Any) -> None:
+        append(
+            self.connection,
+            actor=self.actor,
+            action=action,
+            object_type=entity_name(model),
+            object_id=str(record_id),
+            before=before,
+            after=after,
+        )

@@ -1,0 +1,164 @@
+"""What every rule kind shares: the evaluation context, evidence selection, the finding columns, numbers in
+sentences.
+
+A kind's evaluator takes an obligation, its rule and a :class:`Context` and returns a frame with the
+:data:`FINDING_COLUMNS` (one row per party, or per event, per as-of date). The engine adds the obligation's
+code, treaty, verified flag and whether it was in force.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import polars as pl
+
+from detente.compliance.evidence import UTC_TIME, Evidence
+from detente.compliance.packs import ObligationSpec, Pack
+from detente.compliance.rules import Select
+
+__all__ = [
+    "FINDING_COLUMNS",
+    "Context",
+    "day_end",
+    "finish",
+    "grid",
+    "num",
+    "select",
+    "unit_of",
+    "units_between",
+]
+
+FINDING_COLUMNS: dict[str, pl.DataType] = {
+    "party": pl.Int64(),
+    "party_code": pl.String(),
+    "as_of": pl.Date(),
+    "status": pl.String(),
+    "measured": pl.Float64(),
+    "limit": pl.Float64(),
+    "margin": pl.Float64(),
+    "measure_name": pl.String(),
+    "limit_name": pl.String(),
+    "period_from": pl.Date(),
+    "period_to": pl.Date(),
+    "subject": pl.String(),
+    "due": UTC_TIME,
+    "evidence": pl.List(pl.String()),
+    "explanation": pl.String(),
+    "upcoming": pl.Boolean(),
+}
+
+
+@dataclass
+class Context:
+    """Everything a kind needs besides its rule: evidence, as-of dates, parties, tolerances."""
+
+    pack: Pack
+    evidence: Evidence
+    dates: list[date]
+    at_risk_pct: float = 5.0
+    lookback_days: int = 365
+    horizon_days: int = 30
+    only_parties: set[int] | None = None
+    _dates_frame: pl.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def dates_frame(self) -> pl.DataFrame:
+        """The as-of dates as a frame (``as_of``, ``as_of_end``: the first moment after the as-of day)."""
+        if self._dates_frame is None:
+            frame = pl.DataFrame({"as_of": sorted(set(self.dates))}, schema={"as_of": pl.Date()})
+            self._dates_frame = frame.with_columns(day_end(pl.col("as_of")).alias("as_of_end"))
+        return self._dates_frame
+
+    def bound_parties(self, spec: ObligationSpec, selected: pl.DataFrame | None = None) -> pl.DataFrame:
+        """``party``, ``party_code`` of every party the obligation binds (those in the evidence for
+        ``evidence``); a bound party unknown to the store is kept with a null id (its data are missing)."""
+        bound = self.pack.bound_parties(spec)
+        if bound == "evidence":
+            frame = (
+                selected.select("party", "party_code").unique()
+                if selected is not None
+                else pl.DataFrame(schema={"party": pl.Int64(), "party_code": pl.String()})
+            )
+        else:
+            frame = pl.DataFrame(
+                {"party": [self.evidence.ids.get(code) for code in bound], "party_code": list(bound)},
+                schema={"party": pl.Int64(), "party_code": pl.String()},
+            )
+        if self.only_parties is not None:
+            frame = frame.filter(pl.col("party").is_in(list(self.only_parties)))
+        return frame.filter(pl.col("party").is_not_null() | pl.col("party_code").is_not_null()).sort("party_code")
+
+    def group(self, name: str) -> list[str]:
+        return self.pack.groups[name]
+
+
+def day_end(expr: pl.Expr) -> pl.Expr:
+    """A Date expression -> the first UTC moment of the next day."""
+    return (expr.cast(pl.Datetime("us")) + pl.duration(days=1)).dt.replace_time_zone("UTC")
+
+
+def select(context: Context, spec: Select) -> pl.DataFrame:
+    """The evidence records a selector names, with ``party`` the state the rule binds."""
+    frame = context.evidence.frame(spec.evidence)
+    if spec.role == "counterpart":
+        frame = frame.rename(
+            {"party": "counterpart", "counterpart": "party", "party_code": "counterpart_code", "counterpart_code": "party_code"}
+        )
+    conditions: list[pl.Expr] = []
+    if spec.kind is not None:
+        conditions.append(pl.col("kind").is_in(spec.kind))
+    if spec.result is not None:
+        conditions.append(pl.col("result").is_in(spec.result))
+    for figures, strict in ((spec.any_at_least, False), (spec.any_over, True)):
+        if figures:
+            tests = [
+                (pl.col(name) > value if strict else pl.col(name) >= value).fill_null(False)
+                for name, value in figures.items()
+                if name in frame.columns
+            ]
+            conditions.append(pl.any_horizontal(tests) if tests else pl.lit(False))
+    if spec.counterpart_in:
+        conditions.append(pl.col("counterpart_code").is_in(context.group(spec.counterpart_in)).fill_null(False))
+    if spec.counterpart_not_in:
+        conditions.append(~pl.col("counterpart_code").is_in(context.group(spec.counterpart_not_in)).fill_null(False))
+    if context.only_parties is not None:
+        conditions.append(pl.col("party").is_in(list(context.only_parties)))
+    return frame.filter(*conditions) if conditions else frame
+
+
+def grid(parties: pl.DataFrame, context: Context) -> pl.DataFrame:
+    """Every bound party at every as-of date."""
+    return parties.join(context.dates_frame, how="cross")
+
+
+def num(expr: pl.Expr) -> pl.Expr:
+    """A number as text for a sentence: whole numbers without decimals, others to two places."""
+    return (
+        pl.when(expr.is_null())
+        .then(pl.lit("?"))
+        .when(expr == expr.round(0))
+        .then(expr.cast(pl.Int64).cast(pl.String))
+        .otherwise(expr.round(2).cast(pl.String))
+    )
+
+
+def unit_of(duration: str) -> str:
+    """``hours`` for durations given in hours, else ``days``."""
+    return "hours" if duration.endswith("h") and "d" not in duration and "mo" not in duration else "days"
+
+
+def units_between(later: pl.Expr, earlier: pl.Expr, unit: str) -> pl.Expr:
+    """``later - earlier`` in hours or days (fractional)."""
+    hours = (later - earlier).dt.total_seconds() / 3600.0
+    return hours if unit == "hours" else hours / 24.0
+
+
+def finish(frame: pl.DataFrame) -> pl.DataFrame:
+    """Select the finding columns in order, adding any a kind did not produce as nulls."""
+    columns = [
+        (pl.col(name) if name in frame.columns else pl.lit(None)).cast(dtype).alias(name)
+        for name, dtype in FINDING_COLUMNS.items()
+    ]
+    out = frame.select(columns)
+    return out.with_columns(pl.col("upcoming").fill_null(False))
