@@ -50,7 +50,7 @@ def _number(value: Any) -> float | None:
 def finding_values(row: Mapping[str, Any], obligation_id: int) -> dict[str, Any]:
     """A finding row of the engine's frame as the values of a stored :class:`Finding`."""
     due = row.get("due")
-    figures = {
+    figures: dict[str, float | str | None] = {
         str(row["measure_name"]): _number(row["measured"]),
         str(row["limit_name"]): _number(row["limit"]),
         "margin": _number(row["margin"]),

@@ -143,11 +143,12 @@ class DeadlineRule(_Strict):
 
 
 class ThresholdRule(_Strict):
-    """THRESHOLD: a figure at or above a value triggers a duty (``mode: duty``), is itself a breach
-    (``cap``), or must be reached (``floor``)."""
+    """THRESHOLD: a figure at or above a value (above it, with ``strict``) triggers a duty (``mode: duty``),
+    is itself a breach (``cap``), or must be reached (``floor``)."""
 
     select: Select
     any_at_least: dict[str, float] = Field(min_length=1)
+    strict: bool = False
     mode: Literal["duty", "cap", "floor"] = "duty"
     duty: Duty | None = None
     within: Duration | None = None

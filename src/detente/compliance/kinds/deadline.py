@@ -13,6 +13,8 @@ the look-back window before the as-of date (and the horizon after it) are report
 
 from __future__ import annotations
 
+from datetime import date
+
 import polars as pl
 
 from detente.compliance.evidence import UTC_TIME
@@ -33,9 +35,12 @@ TRIGGER_SCHEMA = {
 }
 
 
-def occurrences(recurrence: Recurrence, last: pl.Expr | object) -> pl.Series:
-    """Recurring dates from the anchor up to ``last`` (a date)."""
-    return pl.date_range(recurrence.anchor, last, interval=f"{recurrence.months}mo", eager=True)  # type: ignore[call-overload, no-any-return]
+def occurrences(recurrence: Recurrence, last: date) -> list[date]:
+    """Recurring dates from the anchor up to ``last``."""
+    if last < recurrence.anchor:
+        return []
+    days = pl.date_range(recurrence.anchor, last, interval=f"{recurrence.months}mo", eager=True)
+    return list(days.to_list())
 
 
 def _event_triggers(context: Context, events: pl.DataFrame, time_field: str) -> pl.DataFrame:
@@ -53,9 +58,7 @@ def _event_triggers(context: Context, events: pl.DataFrame, time_field: str) -> 
 def _date_triggers(spec: ObligationSpec, rule: DeadlineRule, context: Context) -> pl.DataFrame:
     last = max(context.dates).toordinal() + context.horizon_days
     if rule.recurrence is not None:
-        from datetime import date
-
-        days = occurrences(rule.recurrence, date.fromordinal(last)).to_list()
+        days = occurrences(rule.recurrence, date.fromordinal(last))
         step = f"{rule.recurrence.months}mo"
     else:
         days = sorted(rule.dates or [])
@@ -94,21 +97,28 @@ def evaluate_threshold(spec: ObligationSpec, rule: ThresholdRule, context: Conte
     """Findings of a THRESHOLD obligation: per selected event, below the threshold (compliant, no duty),
     or at/above it with the duty judged as a deadline (``mode: duty``) or the crossing judged (cap/floor)."""
     events = select(context, rule.select).filter(pl.col("party").is_not_null())
+    given = [pl.col(name).is_not_null() for name in rule.any_at_least if name in events.columns]
+    events = events.filter(pl.any_horizontal(given)) if given else events.clear()
     tests = [
-        (pl.col(name) >= value).fill_null(False) if name in events.columns else pl.lit(False)
+        ((pl.col(name) > value) if rule.strict else (pl.col(name) >= value)).fill_null(False)
+        if name in events.columns
+        else pl.lit(False)
         for name, value in rule.any_at_least.items()
     ]
     crossed = pl.any_horizontal(tests)
     first, first_value = next(iter(rule.any_at_least.items()))
     figure = pl.col(first) if first in events.columns else pl.lit(None, dtype=pl.Float64())
     events = events.with_columns(crossed.alias("crossed"), figure.cast(pl.Float64).alias("figure"))
-    figures_text = ", ".join(f"{name} >= {value:g}" for name, value in rule.any_at_least.items())
+    sign = ">" if rule.strict else ">="
+    figures_text = ", ".join(f"{name} {sign} {value:g}" for name, value in rule.any_at_least.items())
     below = events.filter(~pl.col("crossed")) if rule.mode != "floor" else events.filter(pl.col("crossed"))
     judged = events.filter(pl.col("crossed")) if rule.mode != "floor" else events.filter(~pl.col("crossed"))
     relevant = _relevant_events(below, context)
-    quiet_text = (
-        "below every threshold ({}); no duty arises" if rule.mode != "floor" else "at or above the threshold ({})"
-    )
+    quiet_text = {
+        "duty": "below every threshold ({}); no duty arises",
+        "cap": "within the cap (a breach if {})",
+        "floor": "enough: the threshold ({}) is met",
+    }[rule.mode]
     quiet = relevant.with_columns(
         pl.lit("compliant").alias("status"),
         pl.col("figure").alias("measured"),
@@ -156,7 +166,11 @@ def _match(keyed: pl.DataFrame, records: pl.DataFrame, duty: Duty, context: Cont
     if duty.match == "trigger":
         joined = keyed.join(records.drop("party", "subject"), left_on="trigger_ref", right_on="trigger", how="inner")
     elif duty.match == "subject":
-        joined = keyed.join(records.drop("trigger"), on=["party", "subject"], how="inner")
+        joined = keyed.join(records.drop("trigger"), on=["party", "subject"], how="inner").filter(
+            pl.col("duty_ref") != pl.col("trigger_ref")
+        )
+        if not before:
+            joined = joined.filter(pl.col("duty_time") >= pl.col("trigger_time"))
     elif duty.match == "period":
         joined = keyed.join(records.drop("trigger", "subject"), on="party", how="inner").filter(
             pl.col("duty_time") == pl.col("trigger_time")
