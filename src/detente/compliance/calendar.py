@@ -76,7 +76,9 @@ def due_items(
         & (pl.col("due") >= start)
         & (pl.col("due") < end)
     )
-    quotas = found.filter((pl.col("kind") == "QUOTA") & (pl.col("status") != "not_in_force") & pl.col("due").is_not_null())
+    quotas = found.filter(
+        (pl.col("kind") == "QUOTA") & (pl.col("status") != "not_in_force") & pl.col("due").is_not_null()
+    )
     quotas = quotas.filter(pl.col("due") > start)
     items = []
     for row in pending.iter_rows(named=True):

@@ -64,9 +64,18 @@ def evaluate_obligation(spec: ObligationSpec, context: Context) -> pl.DataFrame:
     if window.end is not None:
         outside = outside | (pl.col("as_of") > window.end)
     span = f"{window.start or 'the start'} to {window.end or 'open end'}"
-    explanation = pl.when(outside).then(
-        pl.format("Not in force on {} (in force {}); for information: {}", pl.col("as_of"), pl.lit(span), pl.col("explanation"))
-    ).otherwise(pl.col("explanation"))
+    explanation = (
+        pl.when(outside)
+        .then(
+            pl.format(
+                "Not in force on {} (in force {}); for information: {}",
+                pl.col("as_of"),
+                pl.lit(span),
+                pl.col("explanation"),
+            )
+        )
+        .otherwise(pl.col("explanation"))
+    )
     if not spec.verified:
         explanation = pl.concat_str(explanation, pl.lit(UNVERIFIED))
     return found.with_columns(

@@ -65,9 +65,7 @@ def frame_from_rows(rows: Sequence[Mapping[str, Any]], codes: Mapping[int, str])
     data: dict[str, list[Any]] = {name: [row.get(name) for row in rows] for name in BASE_SCHEMA}
     for name in figure_names:
         data[f"f:{name}"] = [_number((row.get("figures") or {}).get(name)) for row in rows]
-    frame = pl.DataFrame(
-        data, schema={**BASE_SCHEMA, **{f"f:{n}": pl.Float64() for n in figure_names}}, strict=False
-    )
+    frame = pl.DataFrame(data, schema={**BASE_SCHEMA, **{f"f:{n}": pl.Float64() for n in figure_names}}, strict=False)
     frame = frame.rename({f"f:{n}": n for n in figure_names})
     return with_codes(frame, codes)
 

@@ -133,5 +133,3 @@ def _decide(
     return GateDecision(
         spec.code, True, bool(judged["allowed"]), str(judged["reason"]), judged["opens"], refs, spec.verified
     )
-
-

@@ -47,7 +47,15 @@ PLURALS = {f"{t}s" if not t.endswith("y") else f"{t[:-1]}ies": t for t in TYPES}
 FIELDS: dict[str, tuple[str, ...]] = {
     "declaration": ("ref", "party", "as_of", "reference"),
     "notification": (
-        "ref", "kind", "sender", "receiver", "sent_at", "received_at", "effective_on", "trigger", "reference",
+        "ref",
+        "kind",
+        "sender",
+        "receiver",
+        "sent_at",
+        "received_at",
+        "effective_on",
+        "trigger",
+        "reference",
     ),
     "inspection": ("ref", "kind", "inspecting", "inspected", "start", "end", "arrived_at", "departed_at", "site"),
     "activity": ("ref", "kind", "party", "counterpart", "title", "subject", "start", "end"),
@@ -156,7 +164,9 @@ class _Checker:
             self.error(row, name, f"{value!r} is not a date; write YYYY-MM-DD")
             return None
         if past and parsed > self.as_of:
-            self.error(row, name, f"{parsed} lies after the as-of date {self.as_of}; evidence cannot come from the future")
+            self.error(
+                row, name, f"{parsed} lies after the as-of date {self.as_of}; evidence cannot come from the future"
+            )
         return parsed
 
     def moment(self, row: int, name: str, value: Any, *, past: bool) -> datetime | None:
@@ -224,7 +234,9 @@ def _check_rows(
             sent = checker.moment(number, "sent_at", raw.get("sent_at"), past=True)
             received = checker.moment(number, "received_at", raw.get("received_at"), past=True)
             if sent and received and received < sent:
-                checker.error(number, "received_at", f"{received.isoformat()} is before it was sent ({sent.isoformat()})")
+                checker.error(
+                    number, "received_at", f"{received.isoformat()} is before it was sent ({sent.isoformat()})"
+                )
             values |= {
                 "kind": raw.get("kind"),
                 "sender_state_id": checker.party(number, "sender", raw.get("sender")),
@@ -290,7 +302,9 @@ def _stored_refs(store: Store, agreement_id: int) -> dict[tuple[str, str], int]:
     with store.engine.connect() as connection:
         for name, model in (("activity", Activity), ("inspection", Inspection)):
             rows = connection.execute(
-                select(model.id, model.source_key).where(model.agreement_id == agreement_id, model.source_key.is_not(None))
+                select(model.id, model.source_key).where(
+                    model.agreement_id == agreement_id, model.source_key.is_not(None)
+                )
             ).all()
             refs.update({(name, str(key)): int(i) for i, key in rows})
     return refs
@@ -307,7 +321,9 @@ def import_evidence(
 ) -> ImportReport:
     """Check every row of the file and store them all, or raise :class:`EvidenceImportError` and store none."""
     if evidence_type is not None and evidence_type not in TYPES:
-        raise EvidenceImportError([RowError(path.name, 0, "type", f"unknown evidence type; use one of {', '.join(TYPES)}")])
+        raise EvidenceImportError(
+            [RowError(path.name, 0, "type", f"unknown evidence type; use one of {', '.join(TYPES)}")]
+        )
     batches = read_rows(path, evidence_type)
     agreement_id = sync_pack(store, pack, actor=actor).agreement_id
     codes = {code: state for state, code in state_codes(store).items()}
@@ -323,7 +339,9 @@ def import_evidence(
         if kind not in ("activity", "inspection") or not key:
             checker.error(values["_row"], "trigger", f"{trigger!r}: write activity:REF or inspection:REF")
         elif (kind, key) not in refs and (kind, key) not in batch_refs:
-            checker.error(values["_row"], "trigger", f"no {kind} with ref {key!r} in this file or the store; import it first")
+            checker.error(
+                values["_row"], "trigger", f"no {kind} with ref {key!r} in this file or the store; import it first"
+            )
     if checker.errors:
         raise EvidenceImportError(checker.errors)
     report = ImportReport(pack.code)

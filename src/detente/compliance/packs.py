@@ -161,4 +161,3 @@ def find_obligation(code: str) -> tuple[Pack, ObligationSpec]:
             if spec.code == code:
                 return pack, spec
     raise PackError(f"no obligation {code!r} in any pack; `detente compliance obligations` lists them")
-

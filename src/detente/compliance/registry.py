@@ -35,7 +35,9 @@ def agreement_ids(store: Store, pack: Pack) -> list[int]:
     """Every agreement in the store whose evidence counts for the pack (loaded ones first)."""
     keys = [*pack.agreement_keys, pack.agreement_key]
     with store.engine.connect() as connection:
-        rows = connection.execute(select(Agreement.id, Agreement.source_key).where(Agreement.source_key.in_(keys))).all()
+        rows = connection.execute(
+            select(Agreement.id, Agreement.source_key).where(Agreement.source_key.in_(keys))
+        ).all()
     order = {key: n for n, key in enumerate(keys)}
     return [int(i) for i, key in sorted(rows, key=lambda r: order[str(r[1])])]
 

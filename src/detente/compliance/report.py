@@ -83,8 +83,22 @@ def build_report(store: Store, *, treaty: str, party: str | None = None, as_of: 
         found = found.with_columns(pl.col("code").replace_strict(titles, default=pl.col("code")).alias("title"))
         status_rows = _plain(
             found,
-            ["code", "title", "kind", "party_code", "subject", "status", "measured", "limit", "margin", "measure_name",
-             "limit_name", "verified", "explanation", "evidence"],
+            [
+                "code",
+                "title",
+                "kind",
+                "party_code",
+                "subject",
+                "status",
+                "measured",
+                "limit",
+                "margin",
+                "measure_name",
+                "limit_name",
+                "verified",
+                "explanation",
+                "evidence",
+            ],
         )
         counts = {str(k): int(v) for k, v in found.group_by("status").len().sort("status").iter_rows()}
     timeline_rows: list[dict[str, Any]] = []
@@ -163,7 +177,13 @@ def _markdown(report: Report) -> str:
             f"| {row['code']}{flag} | {row['party_code'] or ''} | {row['status']} | {_number(row['measured'])} | "
             f"{_number(row['limit'])} | {_number(row['margin'])} | {row['explanation'].replace('|', '/')} |"
         )
-    lines += ["", "## Timeline of margins", "", "| as of | obligation | party | status | measured | limit | margin |", "|---|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "## Timeline of margins",
+        "",
+        "| as of | obligation | party | status | measured | limit | margin |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for row in report.timeline:
         lines.append(
             f"| {row['as_of']} | {row['code']} | {row['party_code'] or ''} | {row['status']} | "

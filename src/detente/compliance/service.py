@@ -132,5 +132,11 @@ def evaluate(
     if save:
         codes = state_codes(store)
         party_ids = [_party_id(codes, party)] if party else None
-        stored = store_findings(store, findings, obligation_ids, parties=[p for p in party_ids or [] if p is not None] if party else None, actor=actor)
+        stored = store_findings(
+            store,
+            findings,
+            obligation_ids,
+            parties=[p for p in party_ids or [] if p is not None] if party else None,
+            actor=actor,
+        )
     return Evaluation(dates, findings, stored, [p.code for p in packs])

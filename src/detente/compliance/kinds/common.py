@@ -103,7 +103,12 @@ def select(context: Context, spec: Select) -> pl.DataFrame:
     frame = context.evidence.frame(spec.evidence)
     if spec.role == "counterpart":
         frame = frame.rename(
-            {"party": "counterpart", "counterpart": "party", "party_code": "counterpart_code", "counterpart_code": "party_code"}
+            {
+                "party": "counterpart",
+                "counterpart": "party",
+                "party_code": "counterpart_code",
+                "counterpart_code": "party_code",
+            }
         )
     conditions: list[pl.Expr] = []
     if spec.kind is not None:

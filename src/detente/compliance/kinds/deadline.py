@@ -126,7 +126,14 @@ def evaluate_threshold(spec: ObligationSpec, rule: ThresholdRule, context: Conte
         (pl.lit(first_value) - pl.col("figure")).alias("margin"),
         pl.lit(first).alias("measure_name"),
         pl.lit("threshold").alias("limit_name"),
-        pl.format("{}: {} {} ({} {}) is " + quiet_text.format(figures_text) + ".", pl.col("party_code"), pl.col("kind"), pl.col("ref"), num(pl.col("figure")), pl.lit(first)).alias("explanation"),
+        pl.format(
+            "{}: {} {} ({} {}) is " + quiet_text.format(figures_text) + ".",
+            pl.col("party_code"),
+            pl.col("kind"),
+            pl.col("ref"),
+            num(pl.col("figure")),
+            pl.lit(first),
+        ).alias("explanation"),
         pl.concat_list(pl.col("ref")).alias("evidence"),
         pl.col("ref").alias("subject"),
     )
@@ -143,8 +150,16 @@ def evaluate_threshold(spec: ObligationSpec, rule: ThresholdRule, context: Conte
         pl.lit(first).alias("measure_name"),
         pl.lit("threshold").alias("limit_name"),
         pl.format(
-            "{}: {} {} ({} {}) " + ("reaches" if rule.mode == "cap" else "falls short of") + " the threshold ({}) for {}.",
-            pl.col("party_code"), pl.col("kind"), pl.col("ref"), num(pl.col("figure")), pl.lit(first), pl.lit(figures_text), pl.lit(rule.measure),
+            "{}: {} {} ({} {}) "
+            + ("reaches" if rule.mode == "cap" else "falls short of")
+            + " the threshold ({}) for {}.",
+            pl.col("party_code"),
+            pl.col("kind"),
+            pl.col("ref"),
+            num(pl.col("figure")),
+            pl.lit(first),
+            pl.lit(figures_text),
+            pl.lit(rule.measure),
         ).alias("explanation"),
         pl.concat_list(pl.col("ref")).alias("evidence"),
         pl.col("ref").alias("subject"),
@@ -192,10 +207,16 @@ def _duties(triggers: pl.DataFrame, duty: Duty, context: Context, before: bool) 
     without the figures owed)."""
     records = select(context, duty).filter(pl.col(duty.time).is_not_null())
     complete = pl.all_horizontal(
-        [pl.col(n).is_not_null() if n in records.columns else pl.lit(False) for n in duty.require or []] or [pl.lit(True)]
+        [pl.col(n).is_not_null() if n in records.columns else pl.lit(False) for n in duty.require or []]
+        or [pl.lit(True)]
     )
     records = records.select(
-        "party", "subject", "trigger", pl.col(duty.time).alias("duty_time"), pl.col("ref").alias("duty_ref"), complete.alias("complete")
+        "party",
+        "subject",
+        "trigger",
+        pl.col(duty.time).alias("duty_time"),
+        pl.col("ref").alias("duty_ref"),
+        complete.alias("complete"),
     )
     keyed = triggers.with_row_index("trigger_no")
     full = _match(keyed, records.filter(pl.col("complete")).drop("complete"), duty, context, before)
@@ -260,17 +281,74 @@ def evaluate_duty(
     relation = "before" if is_before else "after"
     explanation = (
         pl.when(known & on_time)
-        .then(pl.format(f"{{}}: {{}} ({{}}) came {{}} {unit} {relation} {{}} on {{}}; the rule asks for {'at least' if is_before else 'at most'} {{}}.", who, pl.lit(measure), pl.col("duty_ref"), num(measured), label, when_text, num(required)))
+        .then(
+            pl.format(
+                f"{{}}: {{}} ({{}}) came {{}} {unit} {relation} {{}} on {{}}; the rule asks for {'at least' if is_before else 'at most'} {{}}.",
+                who,
+                pl.lit(measure),
+                pl.col("duty_ref"),
+                num(measured),
+                label,
+                when_text,
+                num(required),
+            )
+        )
         .when(known)
-        .then(pl.format(f"{{}}: {{}} ({{}}) came {{}} {unit} {relation} {{}} on {{}}, {'short of' if is_before else 'beyond'} the {{}} {unit} the rule sets.", who, pl.lit(measure), pl.col("duty_ref"), num(measured), label, when_text, num(required)))
+        .then(
+            pl.format(
+                f"{{}}: {{}} ({{}}) came {{}} {unit} {relation} {{}} on {{}}, {'short of' if is_before else 'beyond'} the {{}} {unit} the rule sets.",
+                who,
+                pl.lit(measure),
+                pl.col("duty_ref"),
+                num(measured),
+                label,
+                when_text,
+                num(required),
+            )
+        )
         .when(passed & happened & pl.lit(is_before))
-        .then(pl.format("{}: no {} on record before {} on {}; it was due by {}.", who, pl.lit(measure), label, when_text, due_text))
+        .then(
+            pl.format(
+                "{}: no {} on record before {} on {}; it was due by {}.",
+                who,
+                pl.lit(measure),
+                label,
+                when_text,
+                due_text,
+            )
+        )
         .when(passed & answered_empty)
-        .then(pl.format("{}: {} for {} was due by {}; the record on file ({}) gives none of the figures owed.", who, pl.lit(measure), label, due_text, pl.col("empty_ref")))
+        .then(
+            pl.format(
+                "{}: {} for {} was due by {}; the record on file ({}) gives none of the figures owed.",
+                who,
+                pl.lit(measure),
+                label,
+                due_text,
+                pl.col("empty_ref"),
+            )
+        )
         .when(passed & pl.lit(absent == "overdue"))
-        .then(pl.format("{}: {} for {} was due by {} and is not on record as of {}.", who, pl.lit(measure), label, due_text, pl.col("as_of")))
+        .then(
+            pl.format(
+                "{}: {} for {} was due by {} and is not on record as of {}.",
+                who,
+                pl.lit(measure),
+                label,
+                due_text,
+                pl.col("as_of"),
+            )
+        )
         .when(passed)
-        .then(pl.format("{}: no record of {} for {} (due by {}); detente's record for it may be incomplete.", who, pl.lit(measure), label, due_text))
+        .then(
+            pl.format(
+                "{}: no record of {} for {} (due by {}); detente's record for it may be incomplete.",
+                who,
+                pl.lit(measure),
+                label,
+                due_text,
+            )
+        )
         .otherwise(pl.format("{}: {} for {} is due by {}; none on record yet.", who, pl.lit(measure), label, due_text))
     )
     upcoming = pl.lit(False) if is_before else ~happened
@@ -288,7 +366,9 @@ def evaluate_duty(
             pl.col("trigger_ref"),
             pl.when(known).then(pl.col("duty_ref")),
             pl.when(~known & answered_empty).then(pl.col("empty_ref")),
-        ).list.drop_nulls().alias("evidence"),
+        )
+        .list.drop_nulls()
+        .alias("evidence"),
         explanation.alias("explanation"),
         upcoming.alias("upcoming"),
     )

@@ -24,7 +24,9 @@ def judge_actions(actions: pl.DataFrame, rule: GateRule, context: Context) -> pl
     ever), ``condition_ref``, ``allowed`` and ``reason``."""
     conditions = select(context, rule.condition).filter(pl.col(rule.condition.time).is_not_null())
     keys = ["party", "subject"] if rule.condition.match in ("subject", "trigger") else ["party"]
-    conditions = conditions.select(*keys, pl.col(rule.condition.time).alias("held_from"), pl.col("ref").alias("condition_ref"))
+    conditions = conditions.select(
+        *keys, pl.col(rule.condition.time).alias("held_from"), pl.col("ref").alias("condition_ref")
+    )
     wait = rule.wait
     if wait:
         conditions = conditions.with_columns(pl.col("held_from").dt.offset_by(wait).alias("opens"))
@@ -34,12 +36,20 @@ def judge_actions(actions: pl.DataFrame, rule: GateRule, context: Context) -> pl
     candidates = keyed.select("action_no", *keys, "time").join(conditions, on=keys, how="inner")
     if rule.mode == "requires":
         candidates = candidates.filter(pl.col("held_from") <= pl.col("time"))
-        first = candidates.sort("opens").group_by("action_no").agg(pl.col("opens").first(), pl.col("condition_ref").first(), pl.col("held_from").first())
+        first = (
+            candidates.sort("opens")
+            .group_by("action_no")
+            .agg(pl.col("opens").first(), pl.col("condition_ref").first(), pl.col("held_from").first())
+        )
         judged = keyed.join(first, on="action_no", how="left")
         allowed = pl.col("opens").is_not_null() & (pl.col("opens") <= pl.col("time"))
     else:
         candidates = candidates.filter(pl.col("held_from") <= pl.col("time"))
-        first = candidates.sort("held_from").group_by("action_no").agg(pl.col("opens").first(), pl.col("condition_ref").first(), pl.col("held_from").first())
+        first = (
+            candidates.sort("held_from")
+            .group_by("action_no")
+            .agg(pl.col("opens").first(), pl.col("condition_ref").first(), pl.col("held_from").first())
+        )
         judged = keyed.join(first, on="action_no", how="left")
         allowed = pl.col("condition_ref").is_null()
     day = pl.col("time").dt.strftime("%Y-%m-%d")
@@ -47,16 +57,40 @@ def judge_actions(actions: pl.DataFrame, rule: GateRule, context: Context) -> pl
     if rule.mode == "requires":
         reason = (
             pl.when(allowed)
-            .then(pl.format("the {} ({}) of {} opened the gate on {}", pl.lit(condition_kind), pl.col("condition_ref"), pl.col("held_from").dt.strftime("%Y-%m-%d"), pl.col("opens").dt.strftime("%Y-%m-%d")))
+            .then(
+                pl.format(
+                    "the {} ({}) of {} opened the gate on {}",
+                    pl.lit(condition_kind),
+                    pl.col("condition_ref"),
+                    pl.col("held_from").dt.strftime("%Y-%m-%d"),
+                    pl.col("opens").dt.strftime("%Y-%m-%d"),
+                )
+            )
             .when(pl.col("condition_ref").is_not_null())
-            .then(pl.format("it came on {}, before the period after the {} ({}) ended on {}", day, pl.lit(condition_kind), pl.col("condition_ref"), pl.col("opens").dt.strftime("%Y-%m-%d")))
+            .then(
+                pl.format(
+                    "it came on {}, before the period after the {} ({}) ended on {}",
+                    day,
+                    pl.lit(condition_kind),
+                    pl.col("condition_ref"),
+                    pl.col("opens").dt.strftime("%Y-%m-%d"),
+                )
+            )
             .otherwise(pl.format("no {} for {} is on record before {}", pl.lit(condition_kind), pl.col("subject"), day))
         )
     else:
         reason = (
             pl.when(allowed)
             .then(pl.format("no {} for {} is on record before {}", pl.lit(condition_kind), pl.col("subject"), day))
-            .otherwise(pl.format("it came on {}, after the {} ({}) of {} shut the gate", day, pl.lit(condition_kind), pl.col("condition_ref"), pl.col("held_from").dt.strftime("%Y-%m-%d")))
+            .otherwise(
+                pl.format(
+                    "it came on {}, after the {} ({}) of {} shut the gate",
+                    day,
+                    pl.lit(condition_kind),
+                    pl.col("condition_ref"),
+                    pl.col("held_from").dt.strftime("%Y-%m-%d"),
+                )
+            )
         )
     return judged.with_columns(allowed.alias("allowed"), reason.alias("reason"), pl.col("opens").cast(UTC_TIME))
 
@@ -75,11 +109,17 @@ def evaluate_gate(spec: ObligationSpec, rule: GateRule, context: Context) -> pl.
         margin.alias("margin"),
         pl.col("ref").alias("subject"),
         pl.col("opens").alias("due"),
-        pl.concat_list(pl.col("ref"), pl.when(known_condition).then(pl.col("condition_ref"))).list.drop_nulls().alias("evidence"),
+        pl.concat_list(pl.col("ref"), pl.when(known_condition).then(pl.col("condition_ref")))
+        .list.drop_nulls()
+        .alias("evidence"),
         pl.format(
             "{}: {} {} for {} {}: {}.",
-            pl.col("party_code"), pl.col("kind"), pl.col("ref"), pl.col("subject"),
-            pl.when(pl.col("allowed")).then(pl.lit("was allowed")).otherwise(pl.lit("breached the gate")), pl.col("reason"),
+            pl.col("party_code"),
+            pl.col("kind"),
+            pl.col("ref"),
+            pl.col("subject"),
+            pl.when(pl.col("allowed")).then(pl.lit("was allowed")).otherwise(pl.lit("breached the gate")),
+            pl.col("reason"),
         ).alias("explanation"),
     )
     return finish(out)

@@ -120,14 +120,29 @@ def _explain(rows: pl.DataFrame, rule: LimitRule, context: Context, *, grouped: 
     share = (margin / limit * 100).round(1).cast(pl.String)
     evidence = pl.col("evidence") if grouped else pl.concat_list(pl.col("declaration")).list.drop_nulls()
     missing_text = (
-        pl.format("{} lacks figures from {} as of {}.", pl.col("who"), pl.col("without").list.join(", "), pl.col("as_of"))
+        pl.format(
+            "{} lacks figures from {} as of {}.", pl.col("who"), pl.col("without").list.join(", "), pl.col("as_of")
+        )
         if grouped
         else pl.when(pl.col("declared_on").is_null())
         .then(pl.format("{} has no declaration on record as of {}.", pl.col("who"), pl.col("as_of")))
         .when(pl.col("stale"))
-        .then(pl.format("{}'s latest declaration ({}) is too old to judge {} as of {}.", pl.col("who"), pl.col("declared_on"), pl.lit(rule.measure), pl.col("as_of")))
+        .then(
+            pl.format(
+                "{}'s latest declaration ({}) is too old to judge {} as of {}.",
+                pl.col("who"),
+                pl.col("declared_on"),
+                pl.lit(rule.measure),
+                pl.col("as_of"),
+            )
+        )
         .otherwise(
-            pl.format("{}'s latest declaration ({}) gives no figure for {}.", pl.col("who"), pl.col("declared_on"), pl.lit(rule.measure))
+            pl.format(
+                "{}'s latest declaration ({}) gives no figure for {}.",
+                pl.col("who"),
+                pl.col("declared_on"),
+                pl.lit(rule.measure),
+            )
         )
     )
     explanation = (
@@ -137,13 +152,24 @@ def _explain(rows: pl.DataFrame, rule: LimitRule, context: Context, *, grouped: 
         .then(
             pl.format(
                 "{} declared {} {} as of {}, {} over the limit of {}.",
-                pl.col("who"), num(pl.col("measured")), pl.lit(rule.measure), pl.col("declared_on"), num(-margin), num(limit),
+                pl.col("who"),
+                num(pl.col("measured")),
+                pl.lit(rule.measure),
+                pl.col("declared_on"),
+                num(-margin),
+                num(limit),
             )
         )
         .otherwise(
             pl.format(
                 "{} declared {} {} as of {}, within the limit of {} by {} ({}%).",
-                pl.col("who"), num(pl.col("measured")), pl.lit(rule.measure), pl.col("declared_on"), num(limit), num(margin), share,
+                pl.col("who"),
+                num(pl.col("measured")),
+                pl.lit(rule.measure),
+                pl.col("declared_on"),
+                num(limit),
+                num(margin),
+                share,
             )
         )
     )

@@ -76,10 +76,42 @@ def evaluate_quota(spec: ObligationSpec, rule: QuotaRule, context: Context) -> p
         )
         explanation = (
             pl.when(margin < 0)
-            .then(pl.format("{}: {} {} in the period {} to {}, {} over the maximum of {}.", who, num(used), pl.lit(rule.measure), pl.col("period_from"), pl.col("period_to"), num(-margin), num(limit)))
+            .then(
+                pl.format(
+                    "{}: {} {} in the period {} to {}, {} over the maximum of {}.",
+                    who,
+                    num(used),
+                    pl.lit(rule.measure),
+                    pl.col("period_from"),
+                    pl.col("period_to"),
+                    num(-margin),
+                    num(limit),
+                )
+            )
             .when(used == 0)
-            .then(pl.format("{}: no {} on record in the period {} to {} so far; {} of {} left.", who, pl.lit(rule.measure), pl.col("period_from"), pl.col("period_to"), num(margin), num(limit)))
-            .otherwise(pl.format("{}: {} {} in the period {} to {} so far; {} of {} left.", who, num(used), pl.lit(rule.measure), pl.col("period_from"), pl.col("period_to"), num(margin), num(limit)))
+            .then(
+                pl.format(
+                    "{}: no {} on record in the period {} to {} so far; {} of {} left.",
+                    who,
+                    pl.lit(rule.measure),
+                    pl.col("period_from"),
+                    pl.col("period_to"),
+                    num(margin),
+                    num(limit),
+                )
+            )
+            .otherwise(
+                pl.format(
+                    "{}: {} {} in the period {} to {} so far; {} of {} left.",
+                    who,
+                    num(used),
+                    pl.lit(rule.measure),
+                    pl.col("period_from"),
+                    pl.col("period_to"),
+                    num(margin),
+                    num(limit),
+                )
+            )
         )
         limit_name = "maximum"
     else:
@@ -94,10 +126,40 @@ def evaluate_quota(spec: ObligationSpec, rule: QuotaRule, context: Context) -> p
         )
         explanation = (
             pl.when(margin >= 0)
-            .then(pl.format("{}: {} {} in the period {} to {}; at least {} required.", who, num(used), pl.lit(rule.measure), pl.col("period_from"), pl.col("period_to"), num(limit)))
+            .then(
+                pl.format(
+                    "{}: {} {} in the period {} to {}; at least {} required.",
+                    who,
+                    num(used),
+                    pl.lit(rule.measure),
+                    pl.col("period_from"),
+                    pl.col("period_to"),
+                    num(limit),
+                )
+            )
             .when(pl.col("current"))
-            .then(pl.format("{}: {} {} so far in the period {} to {}; {} more needed by its end.", who, num(used), pl.lit(rule.measure), pl.col("period_from"), pl.col("period_to"), num(-margin)))
-            .otherwise(pl.format("{}: the period {} to {} ended with {} {}; at least {} were required.", who, pl.col("period_from"), pl.col("period_to"), num(used), pl.lit(rule.measure), num(limit)))
+            .then(
+                pl.format(
+                    "{}: {} {} so far in the period {} to {}; {} more needed by its end.",
+                    who,
+                    num(used),
+                    pl.lit(rule.measure),
+                    pl.col("period_from"),
+                    pl.col("period_to"),
+                    num(-margin),
+                )
+            )
+            .otherwise(
+                pl.format(
+                    "{}: the period {} to {} ended with {} {}; at least {} were required.",
+                    who,
+                    pl.col("period_from"),
+                    pl.col("period_to"),
+                    num(used),
+                    pl.lit(rule.measure),
+                    num(limit),
+                )
+            )
         )
         limit_name = "minimum"
     subject = None

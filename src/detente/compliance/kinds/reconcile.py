@@ -47,7 +47,9 @@ def evaluate_reconcile(spec: ObligationSpec, rule: ReconcileRule, context: Conte
     )
     parties = context.bound_parties(spec, declarations)
     rows = grid(parties, context).with_columns(pl.col("as_of_end").alias("t")).sort("t")
-    rows = rows.join_asof(declared, left_on="t", right_on="declared_at", by="party", strategy="backward", check_sortedness=False)
+    rows = rows.join_asof(
+        declared, left_on="t", right_on="declared_at", by="party", strategy="backward", check_sortedness=False
+    )
     rows = rows.with_columns(pl.col("as_of_end").dt.offset_by("-1d").alias("t")).with_columns(
         pl.when(pl.col("declared_at") < pl.col("as_of_end")).then(pl.col("declared")).alias("declared")
     )
@@ -56,17 +58,28 @@ def evaluate_reconcile(spec: ObligationSpec, rule: ReconcileRule, context: Conte
     if observed_category not in observations.columns:
         observations = observations.with_columns(pl.lit(None, dtype=pl.Float64()).alias(observed_category))
     observations = observations.filter(pl.col(observed_category).is_not_null()).select(
-        "party", pl.col("time").alias("seen_at"), pl.col("ref").alias("seen_ref"), pl.col(observed_category).alias("seen"), pl.col("subject").alias("site"), pl.col("counterpart_code").alias("inspector")
+        "party",
+        pl.col("time").alias("seen_at"),
+        pl.col("ref").alias("seen_ref"),
+        pl.col(observed_category).alias("seen"),
+        pl.col("subject").alias("site"),
+        pl.col("counterpart_code").alias("inspector"),
     )
-    matched = rows.select("party", "as_of", "as_of_end", "declared_at").join(observations, on="party", how="inner").filter(
-        (pl.col("seen_at") >= pl.col("declared_at")) & (pl.col("seen_at") < pl.col("as_of_end"))
+    matched = (
+        rows.select("party", "as_of", "as_of_end", "declared_at")
+        .join(observations, on="party", how="inner")
+        .filter((pl.col("seen_at") >= pl.col("declared_at")) & (pl.col("seen_at") < pl.col("as_of_end")))
     )
     if rule.observed_mode == "each":
         picked = matched.sort("seen", descending=True)
     else:
         picked = matched.sort("seen_at", descending=True)
     best = picked.group_by("party", "as_of").agg(
-        pl.col("seen").first(), pl.col("seen_ref").first(), pl.col("site").first(), pl.col("inspector").first(), pl.col("seen_ref").alias("seen_refs")
+        pl.col("seen").first(),
+        pl.col("seen_ref").first(),
+        pl.col("site").first(),
+        pl.col("inspector").first(),
+        pl.col("seen_ref").alias("seen_refs"),
     )
     rows = rows.join(best, on=["party", "as_of"], how="left")
     seen_off = (pl.col("seen") - pl.col("declared")) > pl.col("tolerance")
@@ -87,19 +100,64 @@ def evaluate_reconcile(spec: ObligationSpec, rule: ReconcileRule, context: Conte
         .otherwise(pl.lit("insufficient_data"))
     )
     who = pl.col("party_code")
-    seen_text = pl.format("{} counted {} at {} ({})", pl.col("inspector"), num(pl.col("seen")), pl.col("site"), pl.col("seen_ref"))
+    seen_text = pl.format(
+        "{} counted {} at {} ({})", pl.col("inspector"), num(pl.col("seen")), pl.col("site"), pl.col("seen_ref")
+    )
     explanation = (
         pl.when(pl.col("declared").is_null())
         .then(pl.format("{}: no declared {} on record as of {}.", who, pl.lit(rule.measure), pl.col("as_of")))
         .when(bad_seen)
-        .then(pl.format("{}: discrepancy: declared {} {} ({}), but {}.", who, num(pl.col("declared")), pl.lit(rule.measure), pl.col("declaration"), seen_text))
+        .then(
+            pl.format(
+                "{}: discrepancy: declared {} {} ({}), but {}.",
+                who,
+                num(pl.col("declared")),
+                pl.lit(rule.measure),
+                pl.col("declaration"),
+                seen_text,
+            )
+        )
         .when(bad_parts)
-        .then(pl.format("{}: discrepancy: declared {} {} ({}), but its parts add up to {}.", who, num(pl.col("declared")), pl.lit(rule.measure), pl.col("declaration"), num(pl.col("parts"))))
+        .then(
+            pl.format(
+                "{}: discrepancy: declared {} {} ({}), but its parts add up to {}.",
+                who,
+                num(pl.col("declared")),
+                pl.lit(rule.measure),
+                pl.col("declaration"),
+                num(pl.col("parts")),
+            )
+        )
         .when(has_seen)
-        .then(pl.format("{}: declared {} {} ({}); {}, consistent with it.", who, num(pl.col("declared")), pl.lit(rule.measure), pl.col("declaration"), seen_text))
+        .then(
+            pl.format(
+                "{}: declared {} {} ({}); {}, consistent with it.",
+                who,
+                num(pl.col("declared")),
+                pl.lit(rule.measure),
+                pl.col("declaration"),
+                seen_text,
+            )
+        )
         .when(has_parts)
-        .then(pl.format("{}: declared {} {} ({}) equals the sum of its parts.", who, num(pl.col("declared")), pl.lit(rule.measure), pl.col("declaration")))
-        .otherwise(pl.format("{}: declared {} {} ({}), but no inspection or parts since to compare it with.", who, num(pl.col("declared")), pl.lit(rule.measure), pl.col("declaration")))
+        .then(
+            pl.format(
+                "{}: declared {} {} ({}) equals the sum of its parts.",
+                who,
+                num(pl.col("declared")),
+                pl.lit(rule.measure),
+                pl.col("declaration"),
+            )
+        )
+        .otherwise(
+            pl.format(
+                "{}: declared {} {} ({}), but no inspection or parts since to compare it with.",
+                who,
+                num(pl.col("declared")),
+                pl.lit(rule.measure),
+                pl.col("declaration"),
+            )
+        )
     )
     measured = pl.when(bad_seen | (has_seen & ~bad_parts)).then(pl.col("seen")).otherwise(pl.col("parts"))
     out = rows.with_columns(
@@ -111,7 +169,9 @@ def evaluate_reconcile(spec: ObligationSpec, rule: ReconcileRule, context: Conte
         pl.lit(f"declared {rule.measure}").alias("limit_name"),
         pl.col("declared_at").dt.date().alias("period_from"),
         pl.col("as_of").alias("period_to"),
-        pl.concat_list(pl.col("declaration"), pl.col("seen_refs").fill_null(pl.lit([], dtype=pl.List(pl.String())))).list.drop_nulls().alias("evidence"),
+        pl.concat_list(pl.col("declaration"), pl.col("seen_refs").fill_null(pl.lit([], dtype=pl.List(pl.String()))))
+        .list.drop_nulls()
+        .alias("evidence"),
         explanation.alias("explanation"),
     )
     return finish(out)

@@ -48,8 +48,15 @@ def evaluate_window(spec: ObligationSpec, rule: WindowRule, context: Context) ->
     state = pl.when(finished).then(pl.lit("lasted")).otherwise(pl.lit("has lasted so far"))
     explanation = pl.format(
         "{}: {} {} {} {} {}, {} the {} {} allowed{}.",
-        pl.col("party_code"), pl.col("kind"), pl.col("ref"), state, num(measured), pl.lit(unit),
-        pl.when(margin < 0).then(pl.lit("beyond")).otherwise(pl.lit("within")), num(limit), pl.lit(unit),
+        pl.col("party_code"),
+        pl.col("kind"),
+        pl.col("ref"),
+        state,
+        num(measured),
+        pl.lit(unit),
+        pl.when(margin < 0).then(pl.lit("beyond")).otherwise(pl.lit("within")),
+        num(limit),
+        pl.lit(unit),
         pl.when(extended).then(pl.lit(" (with the extension granted)")).otherwise(pl.lit("")),
     )
     out = rows.with_columns(
