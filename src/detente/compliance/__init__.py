@@ -54,7 +54,31 @@ _EXPORTS = {
     "check_gates": "detente.compliance.gates",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "STATUSES",
+    "DueItem",
+    "Evaluation",
+    "Evaluator",
+    "EvidenceImportError",
+    "GateDecision",
+    "ObligationSpec",
+    "Pack",
+    "PackError",
+    "build_report",
+    "check_gate",
+    "check_gates",
+    "define_obligation",
+    "due_items",
+    "evaluate",
+    "evaluate_frames",
+    "evaluate_pack",
+    "get_pack",
+    "import_evidence",
+    "load_packs",
+    "render",
+    "sync_pack",
+    "to_ical",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -98,7 +98,7 @@ def store_findings(
     for row in findings.iter_rows(named=True):
         values = finding_values(row, obligation_ids[row["code"]])
         wanted[_key(values)] = values
-    dates = sorted({d for d in findings["as_of"].to_list()}) if findings.height else []
+    dates = sorted(set(findings["as_of"].to_list())) if findings.height else []
     table = Finding.__table__
     assert isinstance(table, Table)
     query = select(table).where(table.c.obligation_id.in_(list(obligation_ids.values())), table.c.as_of.in_(dates))

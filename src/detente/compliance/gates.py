@@ -19,7 +19,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-
 from detente.compliance.evidence import frame_from_rows, midnight, state_codes
 from detente.compliance.kinds.common import Context, select
 from detente.compliance.kinds.gate import judge_actions

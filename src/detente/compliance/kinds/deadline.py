@@ -279,11 +279,13 @@ def evaluate_duty(
     when_text = pl.col("trigger_time").dt.strftime("%Y-%m-%d %H:%M UTC")
     due_text = pl.col("due").dt.strftime("%Y-%m-%d %H:%M UTC")
     relation = "before" if is_before else "after"
+    bound = "at least" if is_before else "at most"
+    short = "short of" if is_before else "beyond"
     explanation = (
         pl.when(known & on_time)
         .then(
             pl.format(
-                f"{{}}: {{}} ({{}}) came {{}} {unit} {relation} {{}} on {{}}; the rule asks for {'at least' if is_before else 'at most'} {{}}.",
+                f"{{}}: {{}} ({{}}) came {{}} {unit} {relation} {{}} on {{}}; the rule asks for {bound} {{}}.",
                 who,
                 pl.lit(measure),
                 pl.col("duty_ref"),
@@ -296,7 +298,7 @@ def evaluate_duty(
         .when(known)
         .then(
             pl.format(
-                f"{{}}: {{}} ({{}}) came {{}} {unit} {relation} {{}} on {{}}, {'short of' if is_before else 'beyond'} the {{}} {unit} the rule sets.",
+                f"{{}}: {{}} ({{}}) came {{}} {unit} {relation} {{}} on {{}}, {short} the {{}} {unit} the rule sets.",
                 who,
                 pl.lit(measure),
                 pl.col("duty_ref"),
