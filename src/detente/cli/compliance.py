@@ -63,7 +63,7 @@ def packs(as_json: JsonOption = False) -> None:
             "title": p.title,
             "obligations": len(p.obligations),
             "verified": sum(o.verified for o in p.obligations),
-            "parties": p.parties,
+            "parties": p.parties if isinstance(p.parties, str) else ", ".join(p.parties),
             "in_force_from": p.in_force.start.isoformat() if p.in_force.start else None,
         }
         for p in load_packs().values()
@@ -73,8 +73,7 @@ def packs(as_json: JsonOption = False) -> None:
         return
     table = Table("pack", "title", "obligations", "verified", "parties", title="Treaty packs")
     for r in rows:
-        parties = r["parties"] if isinstance(r["parties"], str) else ", ".join(r["parties"])
-        table.add_row(str(r["code"]), str(r["title"]), str(r["obligations"]), str(r["verified"]), parties)
+        table.add_row(str(r["code"]), str(r["title"]), str(r["obligations"]), str(r["verified"]), str(r["parties"]))
     console.print(table)
 
 
