@@ -311,7 +311,7 @@ def evaluate_duty(
         .when(passed & happened & pl.lit(is_before))
         .then(
             pl.format(
-                "{}: no {} on record before {} on {}; it was due by {}.",
+                "{}: {} is not on record before {} on {}; it was due by {}.",
                 who,
                 pl.lit(measure),
                 label,
