@@ -57,7 +57,11 @@ def new_start(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 def _raw() -> list[dict[str, Any]]:
     with RAW.open(encoding="utf-8", newline="") as handle:
         return [
-            {"as_of": date.fromisoformat(r["as_of_date"]), "party": r["party"], **{k: (int(v) if v else None) for k, v in r.items() if k not in ("as_of_date", "party", "source_url")}}
+            {
+                "as_of": date.fromisoformat(r["as_of_date"]),
+                "party": r["party"],
+                **{k: (int(v) if v else None) for k, v in r.items() if k not in ("as_of_date", "party", "source_url")},
+            }
             for r in csv.DictReader(handle)
         ]
 
@@ -72,7 +76,9 @@ def test_every_exchange_is_judged_against_all_three_limits(timeline: pl.DataFram
     raw = _raw()
     for code, (column, limit) in LIMITS.items():
         for row in raw:
-            found = timeline.filter(pl.col("code") == code, pl.col("party_code") == row["party"], pl.col("as_of") == row["as_of"])
+            found = timeline.filter(
+                pl.col("code") == code, pl.col("party_code") == row["party"], pl.col("as_of") == row["as_of"]
+            )
             assert found.height == 1, (code, row)
             finding = found.row(0, named=True)
             figure = row[column]
@@ -108,8 +114,17 @@ def test_russia_2023_is_not_compliant(new_start: tuple[Store, str]) -> None:
     assert update.sort("as_of")["status"].to_list() == ["at_risk", "overdue"]
     assert "gives none of the figures owed" in update.sort("as_of")["explanation"][1]
     usa = evaluate_frames(store, treaty="new-start", party="USA", dates=[date(2023, 6, 1)])
-    assert usa.filter(pl.col("code") == "NST-DATA-UPDATE", pl.col("subject") == "period:2023-03-01")["status"].to_list() == ["compliant"]
-    assert "compliant" not in found.filter(pl.col("as_of") == date(2023, 6, 1), pl.col("code").is_in([*LIMITS, "NST-DATA-UPDATE"]), pl.col("subject").is_null() | (pl.col("subject") == "period:2023-03-01"))["status"].to_list()
+    assert usa.filter(pl.col("code") == "NST-DATA-UPDATE", pl.col("subject") == "period:2023-03-01")[
+        "status"
+    ].to_list() == ["compliant"]
+    assert (
+        "compliant"
+        not in found.filter(
+            pl.col("as_of") == date(2023, 6, 1),
+            pl.col("code").is_in([*LIMITS, "NST-DATA-UPDATE"]),
+            pl.col("subject").is_null() | (pl.col("subject") == "period:2023-03-01"),
+        )["status"].to_list()
+    )
 
 
 def test_findings_are_stored_once_and_audited(new_start: tuple[Store, str]) -> None:
@@ -129,10 +144,19 @@ def test_findings_are_stored_once_and_audited(new_start: tuple[Store, str]) -> N
     assert after_first[0] - before[0] == first.findings.height
     assert after_first[1] - before[1] >= first.findings.height
     second = evaluate(store, treaty="new-start", as_of=date(2021, 9, 1), actor="test")
-    assert second.stored is not None and second.stored.as_dict() == {"created": 0, "updated": 0, "deleted": 0, "unchanged": first.findings.height}
+    assert second.stored is not None and second.stored.as_dict() == {
+        "created": 0,
+        "updated": 0,
+        "deleted": 0,
+        "unchanged": first.findings.height,
+    }
     assert counts() == after_first
     with store.engine.connect() as connection:
-        stored = connection.execute(select(Finding.status, Finding.margin, Finding.evidence, Finding.figures).where(Finding.as_of == date(2021, 9, 1))).all()
+        stored = connection.execute(
+            select(Finding.status, Finding.margin, Finding.evidence, Finding.figures).where(
+                Finding.as_of == date(2021, 9, 1)
+            )
+        ).all()
     assert sorted(s for s, *_ in stored) == sorted(first.findings["status"].to_list())
     assert any(isinstance(e, list) and e and e[0].startswith("declaration:") for _, _, e, _ in stored)
 
@@ -147,9 +171,30 @@ def test_report_renders_in_three_formats(new_start: tuple[Store, str], tmp_path:
     assert timeline_dates == {d.isoformat() for d in exchanges}
     assert any("state.gov" in (e.get("reference") or "") for e in data["evidence"])
     markdown = render(report, "md")
-    assert "## Timeline of margins" in markdown and "| 2021-09-01 | NST-LIMIT-DEPLOYED | RUS | compliant | 527 | 700 | 173 |" in markdown
+    assert (
+        "## Timeline of margins" in markdown
+        and "| 2021-09-01 | NST-LIMIT-DEPLOYED | RUS | compliant | 527 | 700 | 173 |" in markdown
+    )
     html = render(report, "html")
     assert html.startswith("<!doctype html>") and "http" not in html.split("<body>")[0]
-    result = CliRunner().invoke(app, ["compliance", "report", "--treaty", "new-start", "--party", "RUS", "--as-of", "2023-03-01", "--format", "html", "--out", str(tmp_path / "r.html"), "--database", url])
+    result = CliRunner().invoke(
+        app,
+        [
+            "compliance",
+            "report",
+            "--treaty",
+            "new-start",
+            "--party",
+            "RUS",
+            "--as-of",
+            "2023-03-01",
+            "--format",
+            "html",
+            "--out",
+            str(tmp_path / "r.html"),
+            "--database",
+            url,
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "NST-LIMIT-WARHEADS" in (tmp_path / "r.html").read_text(encoding="utf-8")

@@ -22,7 +22,16 @@ def _one(found: pl.DataFrame, code: str, **where: Any) -> dict[str, Any]:
 
 
 def _exercise(ref: str, troops: int, start: str, **figures: int) -> dict[str, Any]:
-    return {"ref": ref, "kind": "exercise", "party": "DEU", "title": ref, "start": start, "end": start, "troops": troops, **figures}
+    return {
+        "ref": ref,
+        "kind": "exercise",
+        "party": "DEU",
+        "title": ref,
+        "start": start,
+        "end": start,
+        "troops": troops,
+        **figures,
+    }
 
 
 def test_vienna_document_notice_and_observation(world: Store, put: Importer) -> None:
@@ -47,16 +56,20 @@ def test_vienna_document_notice_and_observation(world: Store, put: Importer) -> 
         "vienna-document-2011",
         "notification",
         [
-            {"kind": "prior_notification", "sender": "DEU", "receiver": "FRA", "sent_at": sent, "received_at": sent, "trigger": f"activity:{ref}"}
+            {
+                "kind": "prior_notification",
+                "sender": "DEU",
+                "receiver": "FRA",
+                "sent_at": sent,
+                "received_at": sent,
+                "trigger": f"activity:{ref}",
+            }
             for ref, sent in notices
         ],
         day,
     )
     found = evaluate_frames(world, treaty="vienna-document-2011", dates=[day])
-    ids = {
-        row["subject"]: row
-        for row in found.filter(pl.col("code") == "VD-PRIOR-NOTICE").iter_rows(named=True)
-    }
+    ids = {row["subject"]: row for row in found.filter(pl.col("code") == "VD-PRIOR-NOTICE").iter_rows(named=True)}
     assert len(ids) == 4
     by_days = {round(r["measured"]) if r["measured"] is not None else None: r for r in ids.values()}
     late = by_days[30]
@@ -81,7 +94,17 @@ def _inspections(count: int, type_one: int, start: date) -> list[dict[str, Any]]
     for n in range(count):
         day = date.fromordinal(start.toordinal() + 10 * n)
         kind = "type_one" if n < type_one else "type_two"
-        rows.append({"ref": f"I{n}", "kind": kind, "inspecting": "USA", "inspected": "RUS", "start": day.isoformat(), "end": day.isoformat(), "site": f"site {n}"})
+        rows.append(
+            {
+                "ref": f"I{n}",
+                "kind": kind,
+                "inspecting": "USA",
+                "inspected": "RUS",
+                "start": day.isoformat(),
+                "end": day.isoformat(),
+                "site": f"site {n}",
+            }
+        )
     return rows
 
 
@@ -106,8 +129,28 @@ def test_cwc_schedule_2_notice(world: Store, put: Importer) -> None:
         "cwc",
         "inspection",
         [
-            {"ref": "S2-A", "kind": "schedule_2", "inspecting": "DEU", "inspected": "USA", "start": "2024-03-10", "end": "2024-03-12", "arrived_at": "2024-03-10T12:00:00Z", "departed_at": "2024-03-12T12:00:00Z", "site": "plant A"},
-            {"ref": "S2-B", "kind": "schedule_2", "inspecting": "DEU", "inspected": "USA", "start": "2024-03-20", "end": "2024-03-25", "arrived_at": "2024-03-20T12:00:00Z", "departed_at": "2024-03-25T12:00:00Z", "site": "plant B"},
+            {
+                "ref": "S2-A",
+                "kind": "schedule_2",
+                "inspecting": "DEU",
+                "inspected": "USA",
+                "start": "2024-03-10",
+                "end": "2024-03-12",
+                "arrived_at": "2024-03-10T12:00:00Z",
+                "departed_at": "2024-03-12T12:00:00Z",
+                "site": "plant A",
+            },
+            {
+                "ref": "S2-B",
+                "kind": "schedule_2",
+                "inspecting": "DEU",
+                "inspected": "USA",
+                "start": "2024-03-20",
+                "end": "2024-03-25",
+                "arrived_at": "2024-03-20T12:00:00Z",
+                "departed_at": "2024-03-25T12:00:00Z",
+                "site": "plant B",
+            },
         ],
         day,
     )
@@ -115,8 +158,22 @@ def test_cwc_schedule_2_notice(world: Store, put: Importer) -> None:
         "cwc",
         "notification",
         [
-            {"kind": "inspection_notice", "sender": "DEU", "receiver": "USA", "sent_at": "2024-03-08T19:00:00Z", "received_at": "2024-03-08T20:00:00Z", "trigger": "inspection:S2-A"},
-            {"kind": "inspection_notice", "sender": "DEU", "receiver": "USA", "sent_at": "2024-03-17T12:00:00Z", "received_at": "2024-03-17T12:00:00Z", "trigger": "inspection:S2-B"},
+            {
+                "kind": "inspection_notice",
+                "sender": "DEU",
+                "receiver": "USA",
+                "sent_at": "2024-03-08T19:00:00Z",
+                "received_at": "2024-03-08T20:00:00Z",
+                "trigger": "inspection:S2-A",
+            },
+            {
+                "kind": "inspection_notice",
+                "sender": "DEU",
+                "receiver": "USA",
+                "sent_at": "2024-03-17T12:00:00Z",
+                "received_at": "2024-03-17T12:00:00Z",
+                "trigger": "inspection:S2-B",
+            },
         ],
         day,
     )
@@ -135,7 +192,12 @@ def test_aeca_36b_gates(world: Store, put: Importer) -> None:
         "aeca-36b",
         "notification",
         [
-            {"kind": "congressional_notification_36b", "sender": "USA", "sent_at": "2024-03-01T15:00:00Z", "reference": case}
+            {
+                "kind": "congressional_notification_36b",
+                "sender": "USA",
+                "sent_at": "2024-03-01T15:00:00Z",
+                "reference": case,
+            }
             for case in ("SA-D-QAA", "PL-D-QAB", "SA-D-QAC")
         ],
         day,
@@ -144,9 +206,33 @@ def test_aeca_36b_gates(world: Store, put: Importer) -> None:
         "aeca-36b",
         "activity",
         [
-            {"ref": "offer-sau", "kind": "assistance_offer", "party": "USA", "counterpart": "SAU", "subject": "SA-D-QAA", "start": "2024-03-20", "mde_usd": 30_000_000},
-            {"ref": "offer-pol", "kind": "assistance_offer", "party": "USA", "counterpart": "POL", "subject": "PL-D-QAB", "start": "2024-03-20", "mde_usd": 30_000_000},
-            {"ref": "offer-sau-2", "kind": "assistance_offer", "party": "USA", "counterpart": "SAU", "subject": "SA-D-QAC", "start": "2024-04-05", "mde_usd": 30_000_000},
+            {
+                "ref": "offer-sau",
+                "kind": "assistance_offer",
+                "party": "USA",
+                "counterpart": "SAU",
+                "subject": "SA-D-QAA",
+                "start": "2024-03-20",
+                "mde_usd": 30_000_000,
+            },
+            {
+                "ref": "offer-pol",
+                "kind": "assistance_offer",
+                "party": "USA",
+                "counterpart": "POL",
+                "subject": "PL-D-QAB",
+                "start": "2024-03-20",
+                "mde_usd": 30_000_000,
+            },
+            {
+                "ref": "offer-sau-2",
+                "kind": "assistance_offer",
+                "party": "USA",
+                "counterpart": "SAU",
+                "subject": "SA-D-QAC",
+                "start": "2024-04-05",
+                "mde_usd": 30_000_000,
+            },
         ],
         day,
     )
@@ -157,17 +243,58 @@ def test_aeca_36b_gates(world: Store, put: Importer) -> None:
     nato = found.filter(pl.col("code") == "AECA-36B-NATO")
     assert nato.height == 1 and nato["status"][0] == "compliant" and "2024-03-16" in nato["explanation"][0]
     assert not nato["verified"][0] and general["verified"].all()
-    early = check_gate(world, "AECA-36B-NATO", party="USA", counterpart="POL", subject="PL-D-QAB", on=date(2024, 3, 10), figures={"mde_usd": 30_000_000})
+    early = check_gate(
+        world,
+        "AECA-36B-NATO",
+        party="USA",
+        counterpart="POL",
+        subject="PL-D-QAB",
+        on=date(2024, 3, 10),
+        figures={"mde_usd": 30_000_000},
+    )
     assert early.applies and not early.allowed and early.opens is not None and early.opens.date() == date(2024, 3, 16)
-    decisions = {d.code: d for d in check_gates(world, action="assistance_offer", party="USA", counterpart="POL", subject="PL-D-QAB", on=date(2024, 3, 20), figures={"mde_usd": 30_000_000})}
+    decisions = {
+        d.code: d
+        for d in check_gates(
+            world,
+            action="assistance_offer",
+            party="USA",
+            counterpart="POL",
+            subject="PL-D-QAB",
+            on=date(2024, 3, 20),
+            figures={"mde_usd": 30_000_000},
+        )
+    }
     assert decisions["AECA-36B-NATO"].allowed and not decisions["AECA-36B-GENERAL"].applies
-    small = check_gate(world, "AECA-36B-GENERAL", party="USA", counterpart="SAU", subject="X", on=date(2024, 3, 2), figures={"mde_usd": 1_000_000})
+    small = check_gate(
+        world,
+        "AECA-36B-GENERAL",
+        party="USA",
+        counterpart="SAU",
+        subject="X",
+        on=date(2024, 3, 2),
+        figures={"mde_usd": 1_000_000},
+    )
     assert small.allowed and not small.applies
 
 
 def test_vetting_gate(world: Store, put: Importer) -> None:
     day = date(2024, 6, 1)
-    put("aeca-36b", "approval", [{"kind": "vetting", "party": "USA", "counterpart": "SAU", "subject": "3rd Brigade", "decided_on": "2024-05-10", "result": "cleared"}], day)
+    put(
+        "aeca-36b",
+        "approval",
+        [
+            {
+                "kind": "vetting",
+                "party": "USA",
+                "counterpart": "SAU",
+                "subject": "3rd Brigade",
+                "decided_on": "2024-05-10",
+                "result": "cleared",
+            }
+        ],
+        day,
+    )
     assert not check_gate(world, "AECA-VETTING", party="USA", subject="3rd Brigade", on=date(2024, 5, 1)).allowed
     assert check_gate(world, "AECA-VETTING", party="USA", subject="3rd Brigade", on=date(2024, 5, 12)).allowed
     assert not check_gate(world, "AECA-VETTING", party="USA", subject="4th Brigade", on=date(2024, 5, 12)).allowed
@@ -176,7 +303,22 @@ def test_vetting_gate(world: Store, put: Importer) -> None:
 def test_reconcile_declaration_against_inspection(world: Store, put: Importer) -> None:
     day = date(2024, 5, 1)
     put("new-start", "declaration", [{"party": "RUS", "as_of": "2024-03-01", "deployed_icbm_slbm_hb": 527}], day)
-    put("new-start", "inspection", [{"kind": "type_one", "inspecting": "USA", "inspected": "RUS", "start": "2024-04-10", "end": "2024-04-10", "site": "Kozelsk", "deployed_icbm_slbm_hb": 530}], day)
+    put(
+        "new-start",
+        "inspection",
+        [
+            {
+                "kind": "type_one",
+                "inspecting": "USA",
+                "inspected": "RUS",
+                "start": "2024-04-10",
+                "end": "2024-04-10",
+                "site": "Kozelsk",
+                "deployed_icbm_slbm_hb": 530,
+            }
+        ],
+        day,
+    )
     found = evaluate_frames(world, treaty="new-start", party="RUS", dates=[day, date(2024, 4, 1)])
     row = _one(found, "NST-AGGREGATE-RECONCILE", as_of=day)
     assert row["status"] == "breach" and row["limit"] == 527 and row["measured"] == 530 and row["margin"] == -3

@@ -33,7 +33,7 @@ from sqlalchemy import select
 
 from detente.compliance.evidence import state_codes
 from detente.compliance.packs import Pack
-from detente.compliance.registry import ACTOR, sync_pack
+from detente.compliance.registry import ACTOR, agreement_ids, sync_pack
 from detente.services.records import Batch, Records
 from detente.store.database import Store
 from detente.store.models import Activity, Inspection
@@ -208,7 +208,7 @@ class _Checker:
 
 
 def _check_rows(
-    checker: _Checker, evidence_type: str, rows: list[dict[str, Any]], agreement_id: int
+    checker: _Checker, evidence_type: str, rows: list[dict[str, Any]], agreement_id: int | None
 ) -> list[dict[str, Any]]:
     """Record values for each row (with ``_ref`` / ``_trigger`` kept aside for the writer)."""
     out = []
@@ -325,11 +325,12 @@ def import_evidence(
             [RowError(path.name, 0, "type", f"unknown evidence type; use one of {', '.join(TYPES)}")]
         )
     batches = read_rows(path, evidence_type)
-    agreement_id = sync_pack(store, pack, actor=actor).agreement_id
+    existing = agreement_ids(store, pack)
+    agreement_id = existing[0] if existing else None
     codes = {code: state for state, code in state_codes(store).items()}
     checker = _Checker(path.name, codes, as_of or datetime.now(UTC).date())
     checked = {kind: _check_rows(checker, kind, rows, agreement_id) for kind, rows in batches.items()}
-    refs = _stored_refs(store, agreement_id)
+    refs = _stored_refs(store, agreement_id) if agreement_id is not None else {}
     batch_refs = {(kind, str(v["source_key"])) for kind, rows in checked.items() for v in rows if v.get("source_key")}
     for values in checked.get("notification", []):
         trigger = values.get("_trigger")
@@ -344,6 +345,10 @@ def import_evidence(
             )
     if checker.errors:
         raise EvidenceImportError(checker.errors)
+    agreement_id = sync_pack(store, pack, actor=actor).agreement_id
+    for rows in checked.values():
+        for values in rows:
+            values["agreement_id"] = agreement_id
     report = ImportReport(pack.code)
     with Records(store).batch(actor=actor) as batch:
         for kind in TYPES:

@@ -63,7 +63,16 @@ class ObligationSpec(BaseModel):
 
     @model_validator(mode="after")
     def _rule(self) -> ObligationSpec:
-        parse_rule(self.kind, self.parameters)
+        try:
+            parse_rule(self.kind, self.parameters)
+        except ValidationError as error:
+            problems = [
+                ".".join(["parameters", *(str(p) for p in e["loc"])])
+                + ": "
+                + str(e["msg"]).removeprefix("Value error, ")
+                for e in error.errors()
+            ]
+            raise ValueError("; ".join(problems)) from None
         return self
 
     @cached_property
@@ -131,8 +140,25 @@ def parse_pack(text: str, origin: str) -> Pack:
             if isinstance(obligation, dict):
                 obligation.setdefault("treaty", raw.get("code", ""))
         return Pack.model_validate(raw)
-    except (yaml.YAMLError, ValidationError) as error:
-        raise PackError(f"{origin}: {error}") from None
+    except yaml.YAMLError as error:
+        raise PackError(f"{origin}: not valid YAML: {error}") from None
+    except ValidationError as error:
+        raise PackError(f"{origin}: " + "; ".join(_describe(raw, e) for e in error.errors())) from None
+
+
+def _describe(raw: Any, error: Any) -> str:
+    """One pydantic error as ``obligations[0] (CODE).parameters: message``."""
+    location = list(error["loc"])
+    where = ""
+    if len(location) >= 2 and location[0] == "obligations" and isinstance(location[1], int):
+        obligations = raw.get("obligations") or []
+        entry = obligations[location[1]] if location[1] < len(obligations) else {}
+        code = entry.get("code", "?") if isinstance(entry, dict) else "?"
+        where = f"obligation {code}"
+        location = location[2:]
+    path = ".".join(str(p) for p in location)
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return ", ".join(filter(None, [where, path])) + f": {message}"
 
 
 @cache
