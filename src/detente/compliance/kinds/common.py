@@ -8,6 +8,7 @@ code, treaty, verified flag and whether it was in force.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -20,11 +21,15 @@ from detente.compliance.rules import Select
 __all__ = [
     "FINDING_COLUMNS",
     "Context",
+    "by_case",
+    "in_window",
     "day_end",
     "finish",
     "grid",
     "num",
     "select",
+    "shift",
+    "text_time",
     "unit_of",
     "units_between",
 ]
@@ -137,6 +142,32 @@ def grid(parties: pl.DataFrame, context: Context) -> pl.DataFrame:
     return parties.join(context.dates_frame, how="cross")
 
 
+def by_case(frame: pl.DataFrame, cases: list[tuple[pl.Expr, pl.Expr]], name: str) -> pl.DataFrame:
+    """Add column ``name`` from the first case whose condition holds, computing each text only for its rows.
+
+    ``pl.when(...).then(...)`` evaluates every branch for every row; sentences are costly to build, so the
+    frame is split by case instead (row order is not kept).
+    """
+    case = pl.coalesce([pl.when(condition).then(pl.lit(n)) for n, (condition, _) in enumerate(cases)])
+    marked = frame.with_columns(case.alias("_case"))
+    parts = [marked.filter(pl.col("_case") == n).with_columns(text.alias(name)) for n, (_, text) in enumerate(cases)]
+    rest = marked.filter(pl.col("_case").is_null()).with_columns(pl.lit(None, dtype=pl.String()).alias(name))
+    return pl.concat([*parts, rest], how="vertical_relaxed").drop("_case")
+
+
+def in_window(rows: pl.DataFrame, context: Context, first: str, last: str) -> pl.DataFrame:
+    """Each row with every as-of date at which it is reported: its ``first`` moment before the end of the
+    as-of day plus the horizon, its ``last`` moment within the look-back window (an inequality join)."""
+    dates = context.dates_frame.with_columns(
+        shift(pl.col("as_of_end"), f"{context.lookback_days}d", back=True).alias("_since"),
+        shift(pl.col("as_of_end"), f"{context.horizon_days}d").alias("_until"),
+    )
+    if rows.is_empty():
+        return rows.join(dates, how="cross").drop("_since", "_until")
+    joined = rows.join_where(dates, pl.col(first) < pl.col("_until"), pl.col(last) >= pl.col("_since"))
+    return joined.drop("_since", "_until")
+
+
 def num(expr: pl.Expr) -> pl.Expr:
     """A number as text for a sentence: whole numbers without decimals, others to two places."""
     return (
@@ -146,6 +177,31 @@ def num(expr: pl.Expr) -> pl.Expr:
         .then(expr.cast(pl.Int64).cast(pl.String))
         .otherwise(expr.round(2).cast(pl.String))
     )
+
+
+_PART = re.compile(r"(\d+)(mo|w|d|h|m|y)")
+
+
+def shift(expr: pl.Expr, offset: str, *, back: bool = False) -> pl.Expr:
+    """``expr`` moved by a duration such as ``42d``, ``48h`` or ``4mo14d`` (backwards with ``back``).
+
+    Calendar units (months, years) use Polars' calendar-aware ``offset_by``; fixed units are plain duration
+    arithmetic, which is much faster on time-zone-aware columns.
+    """
+    parts = [(int(n), unit) for n, unit in _PART.findall(offset)]
+    calendar = "".join(f"{n}{u}" for n, u in parts if u in ("mo", "y"))
+    seconds = sum(n * {"w": 604800, "d": 86400, "h": 3600, "m": 60}[u] for n, u in parts if u not in ("mo", "y"))
+    out = expr
+    if calendar:
+        out = out.dt.offset_by(("-" if back else "") + calendar)
+    if seconds:
+        out = out - pl.duration(seconds=seconds) if back else out + pl.duration(seconds=seconds)
+    return out
+
+
+def text_time(expr: pl.Expr, pattern: str = "%Y-%m-%d %H:%M UTC") -> pl.Expr:
+    """A UTC time column as text (formatted without time-zone conversion, which is slow)."""
+    return expr.dt.replace_time_zone(None).dt.strftime(pattern)
 
 
 def unit_of(duration: str) -> str:

@@ -18,7 +18,18 @@ from datetime import date
 import polars as pl
 
 from detente.compliance.evidence import UTC_TIME
-from detente.compliance.kinds.common import Context, finish, num, select, unit_of, units_between
+from detente.compliance.kinds.common import (
+    Context,
+    by_case,
+    finish,
+    in_window,
+    num,
+    select,
+    shift,
+    text_time,
+    unit_of,
+    units_between,
+)
 from detente.compliance.packs import ObligationSpec
 from detente.compliance.rules import DeadlineRule, Duty, Recurrence, ThresholdRule
 
@@ -70,7 +81,7 @@ def _date_triggers(spec: ObligationSpec, rule: DeadlineRule, context: Context) -
         pl.col("day").cast(pl.Datetime("us")).dt.replace_time_zone("UTC").alias("trigger_time")
     )
     moments = moments.with_columns(
-        (pl.col("trigger_time").dt.offset_by(step) if step else pl.lit(None, dtype=UTC_TIME)).alias("next_time"),
+        (shift(pl.col("trigger_time"), step) if step else pl.lit(None, dtype=UTC_TIME)).alias("next_time"),
         pl.format("the period ending {}", pl.col("day")).alias("trigger_label"),
     )
     return parties.join(moments, how="cross").select(
@@ -169,11 +180,12 @@ def evaluate_threshold(spec: ObligationSpec, rule: ThresholdRule, context: Conte
 
 def _relevant_events(events: pl.DataFrame, context: Context) -> pl.DataFrame:
     """Each event at every as-of date from its time to the end of the look-back window."""
-    rows = events.filter(pl.col("time").is_not_null()).join(context.dates_frame, how="cross")
-    lookback = pl.col("as_of_end").dt.offset_by(f"-{context.lookback_days}d")
-    return rows.filter((pl.col("time") < pl.col("as_of_end")) & (pl.col("time") >= lookback)).with_columns(
-        pl.col("time").dt.date().alias("period_from"), pl.col("as_of").alias("period_to")
-    )
+    saved, context.horizon_days = context.horizon_days, 0
+    try:
+        rows = in_window(events.filter(pl.col("time").is_not_null()), context, "time", "time")
+    finally:
+        context.horizon_days = saved
+    return rows.with_columns(pl.col("time").dt.date().alias("period_from"), pl.col("as_of").alias("period_to"))
 
 
 def _match(keyed: pl.DataFrame, records: pl.DataFrame, duty: Duty, context: Context, before: bool) -> pl.DataFrame:
@@ -193,7 +205,7 @@ def _match(keyed: pl.DataFrame, records: pl.DataFrame, duty: Duty, context: Cont
     else:
         joined = keyed.join(records.drop("trigger", "subject"), on="party", how="inner")
         if before:
-            lower = pl.col("trigger_time").dt.offset_by(f"-{context.lookback_days}d")
+            lower = shift(pl.col("trigger_time"), f"{context.lookback_days}d", back=True)
             joined = joined.filter(pl.col("duty_time") > lower)
         else:
             joined = joined.filter(pl.col("duty_time") >= pl.col("trigger_time"))
@@ -241,14 +253,13 @@ def evaluate_duty(
     assert offset is not None
     unit = unit_of(offset)
     rows = _duties(triggers, duty, context, is_before).with_columns(
-        pl.col("trigger_time").dt.offset_by(f"-{offset}" if is_before else offset).alias("due")
+        shift(pl.col("trigger_time"), offset, back=is_before).alias("due")
     )
-    rows = rows.join(context.dates_frame, how="cross")
-    lookback = pl.col("as_of_end").dt.offset_by(f"-{context.lookback_days}d")
-    horizon = pl.col("as_of_end").dt.offset_by(f"{context.horizon_days}d")
-    first_moment = pl.min_horizontal("trigger_time", "due")
-    last_moment = pl.max_horizontal("trigger_time", "due")
-    rows = rows.filter((first_moment < horizon) & (last_moment >= lookback))
+    rows = rows.with_columns(
+        pl.min_horizontal("trigger_time", "due").alias("_first"),
+        pl.max_horizontal("trigger_time", "due").alias("_last"),
+    )
+    rows = in_window(rows, context, "_first", "_last").drop("_first", "_last")
     known = pl.col("duty_time").is_not_null() & (pl.col("duty_time") < pl.col("as_of_end"))
     on_time = pl.col("duty_time") <= pl.col("due")
     happened = pl.col("trigger_time") < pl.col("as_of_end")
@@ -276,83 +287,80 @@ def evaluate_duty(
     )
     who = pl.col("party_code")
     label = pl.col("trigger_label")
-    when_text = pl.col("trigger_time").dt.strftime("%Y-%m-%d %H:%M UTC")
-    due_text = pl.col("due").dt.strftime("%Y-%m-%d %H:%M UTC")
+    when_text = text_time(pl.col("trigger_time"))
+    due_text = text_time(pl.col("due"))
     relation = "before" if is_before else "after"
     bound = "at least" if is_before else "at most"
     short = "short of" if is_before else "beyond"
-    explanation = (
-        pl.when(known & on_time)
-        .then(
+    what = pl.lit(measure)
+    cases = [
+        (
+            known & on_time,
             pl.format(
                 f"{{}}: {{}} ({{}}) came {{}} {unit} {relation} {{}} on {{}}; the rule asks for {bound} {{}}.",
                 who,
-                pl.lit(measure),
+                what,
                 pl.col("duty_ref"),
                 num(measured),
                 label,
                 when_text,
                 num(required),
-            )
-        )
-        .when(known)
-        .then(
+            ),
+        ),
+        (
+            known,
             pl.format(
                 f"{{}}: {{}} ({{}}) came {{}} {unit} {relation} {{}} on {{}}, {short} the {{}} {unit} the rule sets.",
                 who,
-                pl.lit(measure),
+                what,
                 pl.col("duty_ref"),
                 num(measured),
                 label,
                 when_text,
                 num(required),
-            )
-        )
-        .when(passed & happened & pl.lit(is_before))
-        .then(
+            ),
+        ),
+        (
+            passed & happened & pl.lit(is_before),
             pl.format(
-                "{}: {} is not on record before {} on {}; it was due by {}.",
-                who,
-                pl.lit(measure),
-                label,
-                when_text,
-                due_text,
-            )
-        )
-        .when(passed & answered_empty)
-        .then(
+                "{}: {} is not on record before {} on {}; it was due by {}.", who, what, label, when_text, due_text
+            ),
+        ),
+        (
+            passed & answered_empty,
             pl.format(
                 "{}: {} for {} was due by {}; the record on file ({}) gives none of the figures owed.",
                 who,
-                pl.lit(measure),
+                what,
                 label,
                 due_text,
                 pl.col("empty_ref"),
-            )
-        )
-        .when(passed & pl.lit(absent == "overdue"))
-        .then(
+            ),
+        ),
+        (
+            passed & pl.lit(absent == "overdue"),
             pl.format(
                 "{}: {} for {} was due by {} and is not on record as of {}.",
                 who,
-                pl.lit(measure),
+                what,
                 label,
                 due_text,
                 pl.col("as_of"),
-            )
-        )
-        .when(passed)
-        .then(
+            ),
+        ),
+        (
+            passed,
             pl.format(
                 "{}: no record of {} for {} (due by {}); detente's record for it may be incomplete.",
                 who,
-                pl.lit(measure),
+                what,
                 label,
                 due_text,
-            )
-        )
-        .otherwise(pl.format("{}: {} for {} is due by {}; none on record yet.", who, pl.lit(measure), label, due_text))
-    )
+            ),
+        ),
+        (pl.lit(True), pl.format("{}: {} for {} is due by {}; none on record yet.", who, what, label, due_text)),
+    ]
+    rows = by_case(rows, cases, "explanation")
     upcoming = pl.lit(False) if is_before else ~happened
     out = rows.with_columns(
         status.alias("status"),
@@ -371,7 +379,6 @@ def evaluate_duty(
         )
         .list.drop_nulls()
         .alias("evidence"),
-        explanation.alias("explanation"),
         upcoming.alias("upcoming"),
     )
     return finish(out)

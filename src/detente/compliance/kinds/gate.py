@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from detente.compliance.evidence import UTC_TIME
-from detente.compliance.kinds.common import Context, finish, select
+from detente.compliance.kinds.common import Context, finish, select, shift, text_time
 from detente.compliance.kinds.deadline import _relevant_events
 from detente.compliance.packs import ObligationSpec
 from detente.compliance.rules import GateRule
@@ -29,7 +29,7 @@ def judge_actions(actions: pl.DataFrame, rule: GateRule, context: Context) -> pl
     )
     wait = rule.wait
     if wait:
-        conditions = conditions.with_columns(pl.col("held_from").dt.offset_by(wait).alias("opens"))
+        conditions = conditions.with_columns(shift(pl.col("held_from"), wait).alias("opens"))
     else:
         conditions = conditions.with_columns(pl.col("held_from").alias("opens"))
     keyed = actions.with_row_index("action_no")
@@ -52,7 +52,7 @@ def judge_actions(actions: pl.DataFrame, rule: GateRule, context: Context) -> pl
         )
         judged = keyed.join(first, on="action_no", how="left")
         allowed = pl.col("condition_ref").is_null()
-    day = pl.col("time").dt.strftime("%Y-%m-%d")
+    day = text_time(pl.col("time"), "%Y-%m-%d")
     condition_kind = "/".join(rule.condition.kind or [rule.condition.evidence])
     if rule.mode == "requires":
         reason = (
@@ -62,8 +62,8 @@ def judge_actions(actions: pl.DataFrame, rule: GateRule, context: Context) -> pl
                     "the {} ({}) of {} opened the gate on {}",
                     pl.lit(condition_kind),
                     pl.col("condition_ref"),
-                    pl.col("held_from").dt.strftime("%Y-%m-%d"),
-                    pl.col("opens").dt.strftime("%Y-%m-%d"),
+                    text_time(pl.col("held_from"), "%Y-%m-%d"),
+                    text_time(pl.col("opens"), "%Y-%m-%d"),
                 )
             )
             .when(pl.col("condition_ref").is_not_null())
@@ -73,7 +73,7 @@ def judge_actions(actions: pl.DataFrame, rule: GateRule, context: Context) -> pl
                     day,
                     pl.lit(condition_kind),
                     pl.col("condition_ref"),
-                    pl.col("opens").dt.strftime("%Y-%m-%d"),
+                    text_time(pl.col("opens"), "%Y-%m-%d"),
                 )
             )
             .otherwise(pl.format("no {} for {} is on record before {}", pl.lit(condition_kind), pl.col("subject"), day))
@@ -88,7 +88,7 @@ def judge_actions(actions: pl.DataFrame, rule: GateRule, context: Context) -> pl
                     day,
                     pl.lit(condition_kind),
                     pl.col("condition_ref"),
-                    pl.col("held_from").dt.strftime("%Y-%m-%d"),
+                    text_time(pl.col("held_from"), "%Y-%m-%d"),
                 )
             )
         )

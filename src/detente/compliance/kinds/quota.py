@@ -22,7 +22,8 @@ def period_start(day: pl.Expr, recurrence: Recurrence) -> pl.Expr:
     months = (day.dt.year() - anchor.year) * 12 + (day.dt.month().cast(pl.Int32) - anchor.month)
     months = months - (day.dt.day() < anchor.day).cast(pl.Int32)
     index = months.floordiv(recurrence.months)
-    return pl.lit(anchor).dt.offset_by(pl.format("{}mo", index * recurrence.months))
+    total = anchor.year * 12 + (anchor.month - 1) + index * recurrence.months
+    return pl.date(total.floordiv(12), total.mod(12) + 1, anchor.day)
 
 
 def evaluate_quota(spec: ObligationSpec, rule: QuotaRule, context: Context) -> pl.DataFrame:

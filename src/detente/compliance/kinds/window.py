@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from detente.compliance.kinds.common import Context, finish, num, select, unit_of, units_between
+from detente.compliance.kinds.common import Context, finish, num, select, shift, unit_of, units_between
 from detente.compliance.kinds.deadline import _relevant_events
 from detente.compliance.packs import ObligationSpec
 from detente.compliance.rules import Select, WindowRule
@@ -21,7 +21,7 @@ def evaluate_window(spec: ObligationSpec, rule: WindowRule, context: Context) ->
     """Findings of a WINDOW obligation: one per event and as-of date."""
     unit = unit_of(rule.max)
     rows = _relevant_events(select(context, rule.select).filter(pl.col("party").is_not_null()), context)
-    cap_end = pl.col("time").dt.offset_by(rule.max)
+    cap_end = shift(pl.col("time"), rule.max)
     extended = pl.lit(False)
     if rule.extension and rule.extension_kind:
         grants = select(context, Select(evidence="approval", kind=rule.extension_kind, result="cleared")).select(
@@ -30,7 +30,7 @@ def evaluate_window(spec: ObligationSpec, rule: WindowRule, context: Context) ->
         grants = grants.group_by("subject").agg(pl.col("granted").min(), pl.col("grant_ref").first())
         rows = rows.join(grants, on="subject", how="left")
         extended = pl.col("granted").is_not_null() & (pl.col("granted") < pl.col("as_of_end"))
-        cap_end = pl.when(extended).then(cap_end.dt.offset_by(rule.extension)).otherwise(cap_end)
+        cap_end = pl.when(extended).then(shift(cap_end, rule.extension)).otherwise(cap_end)
     else:
         rows = rows.with_columns(pl.lit(None, dtype=pl.String()).alias("grant_ref"))
     finished = pl.col("end").is_not_null() & (pl.col("end") < pl.col("as_of_end"))
