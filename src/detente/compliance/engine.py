@@ -33,7 +33,7 @@ __all__ = ["EVALUATORS", "STATUSES", "Evaluator", "evaluate_obligation", "evalua
 
 STATUSES = ("compliant", "at_risk", "breach", "overdue", "not_in_force", "insufficient_data")
 
-Evaluate = Callable[[ObligationSpec, Any, Context], pl.DataFrame]
+Evaluate = Callable[[ObligationSpec, Any, Context], pl.LazyFrame]
 EVALUATORS: dict[str, Evaluate] = {
     "LIMIT": evaluate_limit,
     "QUOTA": evaluate_quota,
@@ -78,6 +78,8 @@ def evaluate_obligation(spec: ObligationSpec, context: Context) -> pl.DataFrame:
     )
     if not spec.verified:
         explanation = pl.concat_str(explanation, pl.lit(UNVERIFIED))
+    if not context.explain:
+        explanation = pl.col("explanation")
     return found.with_columns(
         pl.when(outside).then(pl.lit("not_in_force")).otherwise(pl.col("status")).alias("status"),
         explanation.alias("explanation"),
@@ -86,7 +88,7 @@ def evaluate_obligation(spec: ObligationSpec, context: Context) -> pl.DataFrame:
         pl.lit(spec.kind).alias("kind"),
         pl.lit(spec.severity).alias("severity"),
         pl.lit(spec.verified).alias("verified"),
-    )
+    ).collect()
 
 
 def evaluate_pack(
@@ -99,8 +101,10 @@ def evaluate_pack(
     lookback_days: int = 365,
     horizon_days: int = 30,
     only_parties: set[int] | None = None,
+    explain: bool = True,
 ) -> pl.DataFrame:
-    """Every finding of a pack's obligations (or the ones given) at every as-of date."""
+    """Every finding of a pack's obligations (or the ones given) at every as-of date; without sentences
+    (``explanation`` null) when ``explain`` is false, for bulk runs that only need the verdicts."""
     context = Context(
         pack,
         evidence,
@@ -109,6 +113,7 @@ def evaluate_pack(
         lookback_days=lookback_days,
         horizon_days=horizon_days,
         only_parties=only_parties,
+        explain=explain,
     )
     frames = [evaluate_obligation(spec, context) for spec in (obligations or pack.obligations)]
     return pl.concat(frames, how="vertical_relaxed") if frames else pl.DataFrame()
@@ -119,8 +124,9 @@ class Evaluator:
     """A pack's evidence and findings kept in memory for fast re-evaluation after new records.
 
     ``evaluate()`` evaluates everything once; ``add(type, rows)`` appends records and marks the parties they
-    touch; the next ``evaluate()`` re-runs the obligations only for those parties (and group limits, whose
-    figure sums several parties) and replaces their findings.
+    touch; the next ``evaluate()`` re-runs the obligations only on the evidence of those parties (and group
+    limits, whose figure sums several parties) and swaps in their findings. Findings are kept per party, so
+    that swapping costs nothing in proportion to the rest.
     """
 
     pack: Pack
@@ -129,19 +135,44 @@ class Evaluator:
     at_risk_pct: float = 5.0
     lookback_days: int = 365
     horizon_days: int = 30
-    findings: pl.DataFrame | None = None
+    explain: bool = True
+    _parts: dict[int | None, pl.DataFrame] = field(default_factory=dict)
     _dirty: set[int] = field(default_factory=set)
+    _done: bool = False
+    _index: dict[tuple[str, str], dict[int, pl.DataFrame]] = field(default_factory=dict)
 
-    def _run(self, only: set[int] | None, obligations: list[ObligationSpec]) -> pl.DataFrame:
+    def _partitions(self, kind: str, column: str) -> dict[int, pl.DataFrame]:
+        """The records of one type split by party (or counterpart), built once and kept up to date."""
+        key = (kind, column)
+        if key not in self._index:
+            frame = self.evidence.frame(kind).filter(pl.col(column).is_not_null())
+            self._index[key] = {k[0]: v for k, v in frame.partition_by(column, as_dict=True).items()}
+        return self._index[key]
+
+    def _touched(self, dirty: set[int]) -> Evidence:
+        """Only the records in which a dirty party is the party or the counterpart."""
+        frames = {}
+        for kind, frame in self.evidence.frames.items():
+            parts = [
+                part
+                for column in ("party", "counterpart")
+                for state, part in self._partitions(kind, column).items()
+                if state in dirty
+            ]
+            frames[kind] = pl.concat(parts, how="diagonal_relaxed").unique("id") if parts else frame.clear()
+        return Evidence(frames, self.evidence.codes)
+
+    def _run(self, evidence: Evidence, only: set[int] | None, obligations: list[ObligationSpec]) -> pl.DataFrame:
         return evaluate_pack(
             self.pack,
-            self.evidence,
+            evidence,
             self.dates,
             obligations=obligations,
             at_risk_pct=self.at_risk_pct,
             lookback_days=self.lookback_days,
             horizon_days=self.horizon_days,
             only_parties=only,
+            explain=self.explain,
         )
 
     def add(self, evidence_type: str, rows: pl.DataFrame) -> None:
@@ -149,24 +180,43 @@ class Evaluator:
         self.evidence.append(evidence_type, rows)
         for column in ("party", "counterpart"):
             self._dirty.update(int(v) for v in rows[column].drop_nulls().to_list())
+            index = self._index.get((evidence_type, column))
+            if index is not None:
+                for key, part in rows.filter(pl.col(column).is_not_null()).partition_by(column, as_dict=True).items():
+                    state = int(key[0])
+                    current = index.get(state)
+                    index[state] = part if current is None else pl.concat([current, part], how="diagonal_relaxed")
+
+    @property
+    def findings(self) -> pl.DataFrame:
+        """Every finding, as of the last :meth:`evaluate` (the per-party parts, not copied)."""
+        parts = [frame for frame in self._parts.values() if frame.height]
+        return pl.concat(parts, how="vertical_relaxed", rechunk=False) if parts else pl.DataFrame()
+
+    def _store(self, found: pl.DataFrame, parties: set[int | None] | None) -> None:
+        if parties is not None:
+            for party in parties:
+                self._parts.pop(party, None)
+        if found.height:
+            for key, part in found.partition_by("party", as_dict=True).items():
+                self._parts[key[0]] = part
 
     def evaluate(self) -> pl.DataFrame:
         """All findings, re-evaluating only what the records added since the last call can change."""
-        if self.findings is None:
-            self.findings = self._run(None, list(self.pack.obligations))
-            self._dirty.clear()
+        if not self._done:
+            self._store(self._run(self.evidence, None, list(self.pack.obligations)), None)
+            for kind in self.evidence.frames:
+                for column in ("party", "counterpart"):
+                    self._partitions(kind, column)
+            self._done, self._dirty = True, set()
             return self.findings
         if not self._dirty:
             return self.findings
         dirty, self._dirty = set(self._dirty), set()
+        touched = self._touched(dirty)
         grouped = [s for s in self.pack.obligations if getattr(s.rule, "groups", None)]
         per_party = [s for s in self.pack.obligations if s not in grouped]
-        fresh = [self._run(dirty, per_party)]
+        self._store(self._run(touched, dirty, per_party), set(dirty))
         if grouped:
-            fresh.append(self._run(None, grouped))
-        group_codes = [s.code for s in grouped]
-        kept = self.findings.filter(
-            ~pl.col("party").is_in(list(dirty)).fill_null(False) & ~pl.col("code").is_in(group_codes)
-        )
-        self.findings = pl.concat([kept, *fresh], how="vertical_relaxed")
+            self._store(self._run(self.evidence, None, grouped), {None})
         return self.findings

@@ -22,10 +22,10 @@ __all__ = [
     "FINDING_COLUMNS",
     "Context",
     "by_case",
-    "in_window",
     "day_end",
     "finish",
     "grid",
+    "in_window",
     "num",
     "select",
     "shift",
@@ -65,7 +65,9 @@ class Context:
     lookback_days: int = 365
     horizon_days: int = 30
     only_parties: set[int] | None = None
+    explain: bool = True
     _dates_frame: pl.DataFrame | None = field(default=None, repr=False)
+    _selected: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False)
 
     @property
     def dates_frame(self) -> pl.DataFrame:
@@ -104,7 +106,15 @@ def day_end(expr: pl.Expr) -> pl.Expr:
 
 
 def select(context: Context, spec: Select) -> pl.DataFrame:
-    """The evidence records a selector names, with ``party`` the state the rule binds."""
+    """The evidence records a selector names, with ``party`` the state the rule binds (cached per context:
+    several obligations of a pack read the same records)."""
+    key = f"{spec!r}|{sorted(context.only_parties) if context.only_parties is not None else None}"
+    if key not in context._selected:
+        context._selected[key] = _select(context, spec)
+    return context._selected[key]
+
+
+def _select(context: Context, spec: Select) -> pl.DataFrame:
     frame = context.evidence.frame(spec.evidence)
     if spec.role == "counterpart":
         frame = frame.rename(
@@ -215,11 +225,19 @@ def units_between(later: pl.Expr, earlier: pl.Expr, unit: str) -> pl.Expr:
     return hours if unit == "hours" else hours / 24.0
 
 
-def finish(frame: pl.DataFrame) -> pl.DataFrame:
-    """Select the finding columns in order, adding any a kind did not produce as nulls."""
+def finish(frame: pl.DataFrame | pl.LazyFrame, context: Context | None = None) -> pl.LazyFrame:
+    """Select the finding columns in order, adding any a kind did not produce as nulls.
+
+    The result is lazy: the engine collects each obligation's findings once, so that Polars plans a kind's
+    last steps together, and leaves out the explanation before computing it when the context does not ask
+    for sentences.
+    """
+    names = frame.collect_schema().names() if isinstance(frame, pl.LazyFrame) else frame.columns
+    skip = context is not None and not context.explain
     columns = [
-        (pl.col(name) if name in frame.columns else pl.lit(None)).cast(dtype).alias(name)
+        (pl.col(name) if name in names and not (skip and name == "explanation") else pl.lit(None))
+        .cast(dtype)
+        .alias(name)
         for name, dtype in FINDING_COLUMNS.items()
     ]
-    out = frame.select(columns)
-    return out.with_columns(pl.col("upcoming").fill_null(False))
+    return frame.lazy().select(columns).with_columns(pl.col("upcoming").fill_null(False))

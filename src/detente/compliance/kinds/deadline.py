@@ -95,7 +95,7 @@ def _date_triggers(spec: ObligationSpec, rule: DeadlineRule, context: Context) -
     )
 
 
-def evaluate_deadline(spec: ObligationSpec, rule: DeadlineRule, context: Context) -> pl.DataFrame:
+def evaluate_deadline(spec: ObligationSpec, rule: DeadlineRule, context: Context) -> pl.LazyFrame:
     """Findings of a DEADLINE obligation: one per trigger and as-of date."""
     if rule.trigger is not None:
         triggers = _event_triggers(context, select(context, rule.trigger), rule.trigger_time)
@@ -104,7 +104,7 @@ def evaluate_deadline(spec: ObligationSpec, rule: DeadlineRule, context: Context
     return evaluate_duty(triggers, rule.duty, rule.within, rule.before, rule.absent, rule.measure, context)
 
 
-def evaluate_threshold(spec: ObligationSpec, rule: ThresholdRule, context: Context) -> pl.DataFrame:
+def evaluate_threshold(spec: ObligationSpec, rule: ThresholdRule, context: Context) -> pl.LazyFrame:
     """Findings of a THRESHOLD obligation: per selected event, below the threshold (compliant, no duty),
     or at/above it with the duty judged as a deadline (``mode: duty``) or the crossing judged (cap/floor)."""
     events = select(context, rule.select).filter(pl.col("party").is_not_null())
@@ -130,7 +130,7 @@ def evaluate_threshold(spec: ObligationSpec, rule: ThresholdRule, context: Conte
         "cap": "within the cap (a breach if {})",
         "floor": "enough: the threshold ({}) is met",
     }[rule.mode]
-    quiet = relevant.with_columns(
+    quiet = relevant.lazy().with_columns(
         pl.lit("compliant").alias("status"),
         pl.col("figure").alias("measured"),
         pl.lit(first_value).alias("limit"),
@@ -152,30 +152,34 @@ def evaluate_threshold(spec: ObligationSpec, rule: ThresholdRule, context: Conte
         assert rule.duty is not None
         triggers = _event_triggers(context, judged, rule.trigger_time)
         duty = evaluate_duty(triggers, rule.duty, rule.within, rule.before, "overdue", rule.measure, context)
-        return pl.concat([finish(quiet), duty], how="vertical_relaxed")
-    crossing = _relevant_events(judged, context).with_columns(
-        pl.lit("breach").alias("status"),
-        pl.col("figure").alias("measured"),
-        pl.lit(first_value).alias("limit"),
-        (pl.lit(first_value) - pl.col("figure")).alias("margin"),
-        pl.lit(first).alias("measure_name"),
-        pl.lit("threshold").alias("limit_name"),
-        pl.format(
-            "{}: {} {} ({} {}) "
-            + ("reaches" if rule.mode == "cap" else "falls short of")
-            + " the threshold ({}) for {}.",
-            pl.col("party_code"),
-            pl.col("kind"),
-            pl.col("ref"),
-            num(pl.col("figure")),
-            pl.lit(first),
-            pl.lit(figures_text),
-            pl.lit(rule.measure),
-        ).alias("explanation"),
-        pl.concat_list(pl.col("ref")).alias("evidence"),
-        pl.col("ref").alias("subject"),
+        return pl.concat([finish(quiet, context), duty], how="vertical_relaxed")
+    crossing = (
+        _relevant_events(judged, context)
+        .lazy()
+        .with_columns(
+            pl.lit("breach").alias("status"),
+            pl.col("figure").alias("measured"),
+            pl.lit(first_value).alias("limit"),
+            (pl.lit(first_value) - pl.col("figure")).alias("margin"),
+            pl.lit(first).alias("measure_name"),
+            pl.lit("threshold").alias("limit_name"),
+            pl.format(
+                "{}: {} {} ({} {}) "
+                + ("reaches" if rule.mode == "cap" else "falls short of")
+                + " the threshold ({}) for {}.",
+                pl.col("party_code"),
+                pl.col("kind"),
+                pl.col("ref"),
+                num(pl.col("figure")),
+                pl.lit(first),
+                pl.lit(figures_text),
+                pl.lit(rule.measure),
+            ).alias("explanation"),
+            pl.concat_list(pl.col("ref")).alias("evidence"),
+            pl.col("ref").alias("subject"),
+        )
     )
-    return pl.concat([finish(quiet), finish(crossing)], how="vertical_relaxed")
+    return pl.concat([finish(quiet, context), finish(crossing, context)], how="vertical_relaxed")
 
 
 def _relevant_events(events: pl.DataFrame, context: Context) -> pl.DataFrame:
@@ -246,7 +250,7 @@ def evaluate_duty(
     absent: str,
     measure: str,
     context: Context,
-) -> pl.DataFrame:
+) -> pl.LazyFrame:
     """Judge a duty for each trigger at each as-of date (see the module docstring)."""
     is_before = before is not None
     offset = before if before is not None else within
@@ -360,9 +364,9 @@ def evaluate_duty(
         ),
         (pl.lit(True), pl.format("{}: {} for {} is due by {}; none on record yet.", who, what, label, due_text)),
     ]
-    rows = by_case(rows, cases, "explanation")
+    rows = by_case(rows, cases, "explanation") if context.explain else rows
     upcoming = pl.lit(False) if is_before else ~happened
-    out = rows.with_columns(
+    out = rows.lazy().with_columns(
         status.alias("status"),
         pl.when(known).then(measured).otherwise(None).alias("measured"),
         required.alias("limit"),
@@ -381,4 +385,4 @@ def evaluate_duty(
         .alias("evidence"),
         upcoming.alias("upcoming"),
     )
-    return finish(out)
+    return finish(out, context)

@@ -92,17 +92,19 @@ def judge_actions(actions: pl.DataFrame, rule: GateRule, context: Context) -> pl
                 )
             )
         )
+    if not context.explain:
+        reason = pl.lit(None, dtype=pl.String())
     return judged.with_columns(allowed.alias("allowed"), reason.alias("reason"), pl.col("opens").cast(UTC_TIME))
 
 
-def evaluate_gate(spec: ObligationSpec, rule: GateRule, context: Context) -> pl.DataFrame:
+def evaluate_gate(spec: ObligationSpec, rule: GateRule, context: Context) -> pl.LazyFrame:
     """Findings of a GATE obligation: one per recorded action and as-of date."""
     actions = select(context, rule.action).filter(pl.col("party").is_not_null() & pl.col("time").is_not_null())
     judged = judge_actions(actions, rule, context)
     rows = _relevant_events(judged, context)
     known_condition = pl.col("held_from").is_not_null() & (pl.col("held_from") < pl.col("as_of_end"))
     margin = pl.when(pl.col("opens").is_not_null()).then((pl.col("time") - pl.col("opens")).dt.total_hours() / 24.0)
-    out = rows.with_columns(
+    out = rows.lazy().with_columns(
         pl.when(pl.col("allowed")).then(pl.lit("compliant")).otherwise(pl.lit("breach")).alias("status"),
         pl.lit(rule.measure).alias("measure_name"),
         pl.lit("days after the gate opened").alias("limit_name"),
@@ -122,4 +124,4 @@ def evaluate_gate(spec: ObligationSpec, rule: GateRule, context: Context) -> pl.
             pl.col("reason"),
         ).alias("explanation"),
     )
-    return finish(out)
+    return finish(out, context)

@@ -44,20 +44,21 @@ def ceiling_status(measured: pl.Expr, limit: pl.Expr, pct: float) -> pl.Expr:
     )
 
 
-def latest_declarations(context: Context, rule: LimitRule, parties: pl.DataFrame) -> pl.DataFrame:
+def latest_declarations(context: Context, rule: LimitRule, parties: pl.DataFrame) -> pl.LazyFrame:
     """For each party and as-of date, its latest declaration (or none) and the counted figure in it."""
-    declared = select(context, Select(evidence="declaration"))
+    records = select(context, Select(evidence="declaration"))
     declared = (
-        declared.select(
+        records.lazy()
+        .select(
             "party",
             pl.col("time").dt.date().alias("declared_on"),
             pl.col("ref").alias("declaration"),
-            counted(declared, rule).alias("measured"),
+            counted(records, rule).alias("measured"),
         )
         .filter(pl.col("party").is_not_null())
         .sort("declared_on")
     )
-    wanted = grid(parties, context).sort("as_of")
+    wanted = grid(parties, context).lazy().sort("as_of")
     joined = wanted.join_asof(
         declared, left_on="as_of", right_on="declared_on", by="party", strategy="backward", check_sortedness=False
     )
@@ -72,7 +73,7 @@ def latest_declarations(context: Context, rule: LimitRule, parties: pl.DataFrame
     return joined
 
 
-def evaluate_limit(spec: ObligationSpec, rule: LimitRule, context: Context) -> pl.DataFrame:
+def evaluate_limit(spec: ObligationSpec, rule: LimitRule, context: Context) -> pl.LazyFrame:
     """Findings of a LIMIT obligation for every bound party (or group) at every as-of date."""
     if rule.groups:
         return _evaluate_groups(spec, rule, context)
@@ -81,7 +82,7 @@ def evaluate_limit(spec: ObligationSpec, rule: LimitRule, context: Context) -> p
     return _explain(rows.with_columns(pl.col("party_code").alias("who")), rule, context)
 
 
-def _evaluate_groups(spec: ObligationSpec, rule: LimitRule, context: Context) -> pl.DataFrame:
+def _evaluate_groups(spec: ObligationSpec, rule: LimitRule, context: Context) -> pl.LazyFrame:
     members = pl.DataFrame(
         [
             {"group": name, "party_code": code, "party": context.evidence.ids.get(code)}
@@ -113,7 +114,7 @@ def _evaluate_groups(spec: ObligationSpec, rule: LimitRule, context: Context) ->
     return _explain(summed, rule, context, grouped=True)
 
 
-def _explain(rows: pl.DataFrame, rule: LimitRule, context: Context, *, grouped: bool = False) -> pl.DataFrame:
+def _explain(rows: pl.LazyFrame, rule: LimitRule, context: Context, *, grouped: bool = False) -> pl.LazyFrame:
     limit = pl.lit(float(rule.limit))
     status = ceiling_status(pl.col("measured"), limit, context.at_risk_pct)
     margin = limit - pl.col("measured")
@@ -173,7 +174,7 @@ def _explain(rows: pl.DataFrame, rule: LimitRule, context: Context, *, grouped: 
             )
         )
     )
-    out = rows.with_columns(
+    out = rows.lazy().with_columns(
         status.alias("status"),
         limit.alias("limit"),
         margin.alias("margin"),
@@ -184,4 +185,4 @@ def _explain(rows: pl.DataFrame, rule: LimitRule, context: Context, *, grouped: 
         evidence.alias("evidence"),
         explanation.alias("explanation"),
     )
-    return finish(out)
+    return finish(out, context)

@@ -26,7 +26,7 @@ def period_start(day: pl.Expr, recurrence: Recurrence) -> pl.Expr:
     return pl.date(total.floordiv(12), total.mod(12) + 1, anchor.day)
 
 
-def evaluate_quota(spec: ObligationSpec, rule: QuotaRule, context: Context) -> pl.DataFrame:
+def evaluate_quota(spec: ObligationSpec, rule: QuotaRule, context: Context) -> pl.LazyFrame:
     """Findings of a QUOTA obligation for every bound party (or pair) at every as-of date."""
     events = select(context, rule.select).filter(pl.col("party").is_not_null())
     key = {"party": [], "counterpart": ["counterpart", "counterpart_code"], "subject": ["subject"]}[rule.per]
@@ -168,7 +168,7 @@ def evaluate_quota(spec: ObligationSpec, rule: QuotaRule, context: Context) -> p
         subject = pl.format("counterpart {}", pl.col("counterpart_code"))
     elif rule.per == "subject":
         subject = pl.col("subject")
-    out = rows.with_columns(
+    out = rows.lazy().with_columns(
         used.alias("measured"),
         limit.alias("limit"),
         margin.alias("margin"),
@@ -179,4 +179,4 @@ def evaluate_quota(spec: ObligationSpec, rule: QuotaRule, context: Context) -> p
         (pl.col("period_to").cast(pl.Datetime("us")) + pl.duration(days=1)).dt.replace_time_zone("UTC").alias("due"),
         *([subject.alias("subject")] if subject is not None else []),
     )
-    return finish(out)
+    return finish(out, context)

@@ -19,7 +19,7 @@ from detente.compliance.rules import ReconcileRule, Select
 __all__ = ["evaluate_reconcile"]
 
 
-def evaluate_reconcile(spec: ObligationSpec, rule: ReconcileRule, context: Context) -> pl.DataFrame:
+def evaluate_reconcile(spec: ObligationSpec, rule: ReconcileRule, context: Context) -> pl.LazyFrame:
     """Findings of a RECONCILE obligation for every bound party at every as-of date."""
     declarations = select(context, Select(evidence="declaration"))
     category = rule.category
@@ -160,7 +160,7 @@ def evaluate_reconcile(spec: ObligationSpec, rule: ReconcileRule, context: Conte
         )
     )
     measured = pl.when(bad_seen | (has_seen & ~bad_parts)).then(pl.col("seen")).otherwise(pl.col("parts"))
-    out = rows.with_columns(
+    out = rows.lazy().with_columns(
         status.alias("status"),
         measured.alias("measured"),
         pl.col("declared").alias("limit"),
@@ -174,4 +174,4 @@ def evaluate_reconcile(spec: ObligationSpec, rule: ReconcileRule, context: Conte
         .alias("evidence"),
         explanation.alias("explanation"),
     )
-    return finish(out)
+    return finish(out, context)

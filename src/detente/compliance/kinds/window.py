@@ -17,7 +17,7 @@ from detente.compliance.rules import Select, WindowRule
 __all__ = ["evaluate_window"]
 
 
-def evaluate_window(spec: ObligationSpec, rule: WindowRule, context: Context) -> pl.DataFrame:
+def evaluate_window(spec: ObligationSpec, rule: WindowRule, context: Context) -> pl.LazyFrame:
     """Findings of a WINDOW obligation: one per event and as-of date."""
     unit = unit_of(rule.max)
     rows = _relevant_events(select(context, rule.select).filter(pl.col("party").is_not_null()), context)
@@ -59,7 +59,7 @@ def evaluate_window(spec: ObligationSpec, rule: WindowRule, context: Context) ->
         pl.lit(unit),
         pl.when(extended).then(pl.lit(" (with the extension granted)")).otherwise(pl.lit("")),
     )
-    out = rows.with_columns(
+    out = rows.lazy().with_columns(
         status.alias("status"),
         measured.alias("measured"),
         limit.alias("limit"),
@@ -70,4 +70,4 @@ def evaluate_window(spec: ObligationSpec, rule: WindowRule, context: Context) ->
         pl.concat_list(pl.col("ref"), pl.when(extended).then(pl.col("grant_ref"))).list.drop_nulls().alias("evidence"),
         explanation.alias("explanation"),
     )
-    return finish(out)
+    return finish(out, context)
