@@ -32,7 +32,58 @@ FULL_TARGET_S = 10.0
 INCREMENT_TARGET_S = 0.100
 DIRECT_RATIO_TARGET = 2.0
 
-PARTIES = ["USA", "RUS", "GBR", "FRA", "DEU", "ITA", "ESP", "POL", "NLD", "BEL", "CAN", "NOR", "DNK", "PRT", "GRC", "TUR", "HUN", "CZE", "SVK", "ROU", "BGR", "UKR", "BLR", "ARM", "AZE", "GEO", "MDA", "LTU", "LVA", "EST", "FIN", "SWE", "AUT", "CHE", "JPN", "AUS", "KOR", "ISR", "NZL", "SAU", "IND", "BRA", "ZAF", "EGY", "NGA", "IDN", "PAK", "CHN", "MEX", "ARG"]
+PARTIES = [
+    "USA",
+    "RUS",
+    "GBR",
+    "FRA",
+    "DEU",
+    "ITA",
+    "ESP",
+    "POL",
+    "NLD",
+    "BEL",
+    "CAN",
+    "NOR",
+    "DNK",
+    "PRT",
+    "GRC",
+    "TUR",
+    "HUN",
+    "CZE",
+    "SVK",
+    "ROU",
+    "BGR",
+    "UKR",
+    "BLR",
+    "ARM",
+    "AZE",
+    "GEO",
+    "MDA",
+    "LTU",
+    "LVA",
+    "EST",
+    "FIN",
+    "SWE",
+    "AUT",
+    "CHE",
+    "JPN",
+    "AUS",
+    "KOR",
+    "ISR",
+    "NZL",
+    "SAU",
+    "IND",
+    "BRA",
+    "ZAF",
+    "EGY",
+    "NGA",
+    "IDN",
+    "PAK",
+    "CHN",
+    "MEX",
+    "ARG",
+]
 START = datetime(2014, 1, 1, tzinfo=UTC)
 SPAN_S = 10 * 365 * 86400
 DATES = [date(2014 + q // 4, 1 + 3 * (q % 4), 1) for q in range(40)]
@@ -211,7 +262,8 @@ def main() -> None:
     started = time.perf_counter()
     evidence, total = generate(args.records, args.seed)
     print(
-        f"generated {total:,} evidence records for {len(PARTIES)} parties over 10 years in {time.perf_counter() - started:.1f} s"
+        f"generated {total:,} evidence records for {len(PARTIES)} parties over 10 years "
+        f"in {time.perf_counter() - started:.1f} s"
     )
 
     packs = load_packs()
@@ -265,7 +317,8 @@ def main() -> None:
     after = vienna.evaluate()
     increment = time.perf_counter() - started
     print(
-        f"re-evaluation after adding one record: {increment * 1000:.0f} ms  (x{increment / INCREMENT_TARGET_S:.2f} of the 100 ms target)"
+        f"re-evaluation after adding one record: {increment * 1000:.0f} ms "
+        f"(x{increment / INCREMENT_TARGET_S:.2f} of the 100 ms target)"
     )
     assert after.filter(pl.col("subject") == "activity:1000000000").height > 0
 
@@ -286,7 +339,8 @@ def main() -> None:
     best_engine, best_direct = min(timings["engine"]), min(timings["direct"])
     print(
         f"one LIMIT check (CFE tanks, {declarations.height:,} declarations x {len(DATES)} dates): engine "
-        f"{best_engine * 1000:.1f} ms, direct Polars {best_direct * 1000:.1f} ms, ratio {best_engine / best_direct:.2f} "
+        f"{best_engine * 1000:.1f} ms, direct Polars {best_direct * 1000:.1f} ms, "
+        f"ratio {best_engine / best_direct:.2f} "
         f"(x{best_engine / best_direct / DIRECT_RATIO_TARGET:.2f} of the 2x target); same statuses: {counts_engine}"
     )
 
