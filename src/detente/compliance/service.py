@@ -20,6 +20,7 @@ import polars as pl
 from detente.compliance.engine import STATUSES, evaluate_pack
 from detente.compliance.evidence import Evidence, load_evidence, state_codes
 from detente.compliance.findings import StoreReport, store_findings
+from detente.compliance.kinds.common import evidence_lists
 from detente.compliance.packs import Pack, PackError, get_pack, load_packs
 from detente.compliance.registry import ACTOR, agreement_ids, obligations_of, sync_pack
 from detente.store.database import Store
@@ -106,7 +107,7 @@ def evaluate_frames(
         found = found.filter(pl.col("party_code") == party.upper())
     if not include_upcoming:
         found = found.filter(~pl.col("upcoming"))
-    return found.sort("treaty", "code", "as_of", "party_code", "subject", nulls_last=True)
+    return evidence_lists(found).sort("treaty", "code", "as_of", "party_code", "subject", nulls_last=True)
 
 
 def evaluate(

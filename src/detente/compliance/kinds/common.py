@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+import numpy as np
 import polars as pl
 
 from detente.compliance.evidence import UTC_TIME, Evidence
@@ -23,10 +24,12 @@ __all__ = [
     "Context",
     "by_case",
     "day_end",
+    "evidence_lists",
     "finish",
     "grid",
     "in_window",
     "num",
+    "refs",
     "select",
     "shift",
     "text_time",
@@ -48,7 +51,7 @@ FINDING_COLUMNS: dict[str, pl.DataType] = {
     "period_to": pl.Date(),
     "subject": pl.String(),
     "due": UTC_TIME,
-    "evidence": pl.List(pl.String()),
+    "evidence": pl.String(),
     "explanation": pl.String(),
     "upcoming": pl.Boolean(),
 }
@@ -167,15 +170,43 @@ def by_case(frame: pl.DataFrame, cases: list[tuple[pl.Expr, pl.Expr]], name: str
 
 def in_window(rows: pl.DataFrame, context: Context, first: str, last: str) -> pl.DataFrame:
     """Each row with every as-of date at which it is reported: its ``first`` moment before the end of the
-    as-of day plus the horizon, its ``last`` moment within the look-back window (an inequality join)."""
-    dates = context.dates_frame.with_columns(
-        shift(pl.col("as_of_end"), f"{context.lookback_days}d", back=True).alias("_since"),
-        shift(pl.col("as_of_end"), f"{context.horizon_days}d").alias("_until"),
-    )
+    as-of day plus the horizon, its ``last`` moment within the look-back window.
+
+    The as-of dates are few and sorted, so each row's range of dates is found by binary search and the rows
+    are repeated once per date in it (no cross join).
+    """
+    dates = context.dates_frame.with_row_index("_d")
     if rows.is_empty():
-        return rows.join(dates, how="cross").drop("_since", "_until")
-    joined = rows.join_where(dates, pl.col(first) < pl.col("_until"), pl.col(last) >= pl.col("_since"))
-    return joined.drop("_since", "_until")
+        return rows.join(dates.drop("_d"), how="cross")
+    ends = dates["as_of_end"].dt.epoch("us").to_numpy()
+    day = 86_400_000_000
+    low = rows[first].dt.epoch("us").to_numpy() - context.horizon_days * day
+    high = rows[last].dt.epoch("us").to_numpy() + context.lookback_days * day
+    start = np.searchsorted(ends, low, side="right")
+    stop = np.searchsorted(ends, high, side="right")
+    ranged = rows.with_columns(
+        pl.int_ranges(pl.Series(start, dtype=pl.Int64), pl.Series(stop, dtype=pl.Int64), dtype=pl.UInt32).alias("_d")
+    )
+    exploded = ranged.explode("_d").drop_nulls("_d")
+    return exploded.join(dates, on="_d", how="inner").drop("_d")
+
+
+def refs(*parts: pl.Expr) -> pl.Expr:
+    """Evidence references as one space-separated string (nulls left out).
+
+    The engine keeps a finding's evidence as text because building a list per row costs ten times more in
+    Polars; :func:`evidence_lists` turns the column into lists where findings leave the engine.
+    """
+    return pl.concat_str(list(parts), separator=" ", ignore_nulls=True)
+
+
+def evidence_lists(frame: pl.DataFrame) -> pl.DataFrame:
+    """The ``evidence`` column as lists of references (for findings handed to users and the store)."""
+    if "evidence" not in frame.columns or frame.schema["evidence"] != pl.String():
+        return frame
+    return frame.with_columns(
+        pl.col("evidence").str.split(" ").list.eval(pl.element().filter(pl.element().str.len_chars() > 0))
+    )
 
 
 def num(expr: pl.Expr) -> pl.Expr:

@@ -24,6 +24,7 @@ from detente.compliance.kinds.common import (
     finish,
     in_window,
     num,
+    refs,
     select,
     shift,
     text_time,
@@ -145,7 +146,7 @@ def evaluate_threshold(spec: ObligationSpec, rule: ThresholdRule, context: Conte
             num(pl.col("figure")),
             pl.lit(first),
         ).alias("explanation"),
-        pl.concat_list(pl.col("ref")).alias("evidence"),
+        pl.col("ref").alias("evidence"),
         pl.col("ref").alias("subject"),
     )
     if rule.mode == "duty":
@@ -175,7 +176,7 @@ def evaluate_threshold(spec: ObligationSpec, rule: ThresholdRule, context: Conte
                 pl.lit(figures_text),
                 pl.lit(rule.measure),
             ).alias("explanation"),
-            pl.concat_list(pl.col("ref")).alias("evidence"),
+            pl.col("ref").alias("evidence"),
             pl.col("ref").alias("subject"),
         )
     )
@@ -259,9 +260,27 @@ def evaluate_duty(
     rows = _duties(triggers, duty, context, is_before).with_columns(
         shift(pl.col("trigger_time"), offset, back=is_before).alias("due")
     )
+    # Everything that does not depend on the as-of date is computed once per trigger, before the rows are
+    # repeated for each as-of date they are reported at.
+    per_trigger_required = units_between(pl.col("trigger_time"), pl.col("due"), unit).abs()
+    if is_before:
+        per_trigger_measured = units_between(pl.col("trigger_time"), pl.col("duty_time"), unit)
+        per_trigger_margin = per_trigger_measured - per_trigger_required
+    else:
+        per_trigger_measured = units_between(pl.col("duty_time"), pl.col("trigger_time"), unit)
+        per_trigger_margin = per_trigger_required - per_trigger_measured
     rows = rows.with_columns(
         pl.min_horizontal("trigger_time", "due").alias("_first"),
         pl.max_horizontal("trigger_time", "due").alias("_last"),
+        per_trigger_required.alias("_required"),
+        per_trigger_measured.alias("_measured"),
+        per_trigger_margin.alias("_margin"),
+        pl.coalesce(pl.col("trigger_ref"), pl.format("period:{}", pl.col("trigger_time").dt.date())).alias("_subject"),
+        pl.col("trigger_time").dt.date().alias("_period_from"),
+        pl.col("due").dt.date().alias("_period_to"),
+        refs(pl.col("trigger_ref"), pl.col("duty_ref")).alias("_with_duty"),
+        refs(pl.col("trigger_ref"), pl.col("empty_ref")).alias("_with_empty"),
+        refs(pl.col("trigger_ref")).alias("_alone"),
     )
     rows = in_window(rows, context, "_first", "_last").drop("_first", "_last")
     known = pl.col("duty_time").is_not_null() & (pl.col("duty_time") < pl.col("as_of_end"))
@@ -269,13 +288,9 @@ def evaluate_duty(
     happened = pl.col("trigger_time") < pl.col("as_of_end")
     passed = pl.col("due") < pl.col("as_of_end")
     answered_empty = pl.col("empty_time").is_not_null() & (pl.col("empty_time") < pl.col("as_of_end"))
-    required = units_between(pl.col("trigger_time"), pl.col("due"), unit).abs()
-    if is_before:
-        measured = units_between(pl.col("trigger_time"), pl.col("duty_time"), unit)
-        margin = measured - required
-    else:
-        measured = units_between(pl.col("duty_time"), pl.col("trigger_time"), unit)
-        margin = required - measured
+    required = pl.col("_required")
+    measured = pl.col("_measured")
+    margin = pl.col("_margin")
     status = (
         pl.when(known & on_time)
         .then(pl.lit("compliant"))
@@ -373,15 +388,14 @@ def evaluate_duty(
         pl.when(known).then(margin).otherwise(units_between(pl.col("due"), pl.col("as_of_end"), unit)).alias("margin"),
         pl.lit(f"{measure} ({unit} {relation})").alias("measure_name"),
         pl.lit(f"{'minimum' if is_before else 'maximum'} {unit}").alias("limit_name"),
-        pl.col("trigger_time").dt.date().alias("period_from"),
-        pl.col("due").dt.date().alias("period_to"),
-        pl.coalesce(pl.col("trigger_ref"), pl.format("period:{}", pl.col("trigger_time").dt.date())).alias("subject"),
-        pl.concat_list(
-            pl.col("trigger_ref"),
-            pl.when(known).then(pl.col("duty_ref")),
-            pl.when(~known & answered_empty).then(pl.col("empty_ref")),
-        )
-        .list.drop_nulls()
+        pl.col("_period_from").alias("period_from"),
+        pl.col("_period_to").alias("period_to"),
+        pl.col("_subject").alias("subject"),
+        pl.when(known)
+        .then(pl.col("_with_duty"))
+        .when(answered_empty)
+        .then(pl.col("_with_empty"))
+        .otherwise(pl.col("_alone"))
         .alias("evidence"),
         upcoming.alias("upcoming"),
     )

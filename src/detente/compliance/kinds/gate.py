@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from detente.compliance.evidence import UTC_TIME
-from detente.compliance.kinds.common import Context, finish, select, shift, text_time
+from detente.compliance.kinds.common import Context, finish, refs, select, shift, text_time
 from detente.compliance.kinds.deadline import _relevant_events
 from detente.compliance.packs import ObligationSpec
 from detente.compliance.rules import GateRule
@@ -111,9 +111,7 @@ def evaluate_gate(spec: ObligationSpec, rule: GateRule, context: Context) -> pl.
         margin.alias("margin"),
         pl.col("ref").alias("subject"),
         pl.col("opens").alias("due"),
-        pl.concat_list(pl.col("ref"), pl.when(known_condition).then(pl.col("condition_ref")))
-        .list.drop_nulls()
-        .alias("evidence"),
+        refs(pl.col("ref"), pl.when(known_condition).then(pl.col("condition_ref"))).alias("evidence"),
         pl.format(
             "{}: {} {} for {} {}: {}.",
             pl.col("party_code"),

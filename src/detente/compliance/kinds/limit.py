@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from detente.compliance.kinds.common import Context, finish, grid, num, select
+from detente.compliance.kinds.common import Context, finish, grid, num, refs, select
 from detente.compliance.packs import ObligationSpec
 from detente.compliance.rules import LimitRule, Select
 
@@ -99,7 +99,7 @@ def _evaluate_groups(spec: ObligationSpec, rule: LimitRule, context: Context) ->
     summed = rows.group_by("group", "as_of").agg(
         pl.col("measured").sum().alias("total"),
         pl.col("measured").null_count().alias("missing"),
-        pl.col("declaration").drop_nulls().alias("evidence"),
+        pl.col("declaration").drop_nulls().str.join(" ").alias("evidence"),
         pl.col("declared_on").max().alias("declared_on"),
         pl.col("party_code").filter(pl.col("measured").is_null()).alias("without"),
     )
@@ -119,7 +119,7 @@ def _explain(rows: pl.LazyFrame, rule: LimitRule, context: Context, *, grouped: 
     status = ceiling_status(pl.col("measured"), limit, context.at_risk_pct)
     margin = limit - pl.col("measured")
     share = (margin / limit * 100).round(1).cast(pl.String)
-    evidence = pl.col("evidence") if grouped else pl.concat_list(pl.col("declaration")).list.drop_nulls()
+    evidence = pl.col("evidence") if grouped else refs(pl.col("declaration"))
     missing_text = (
         pl.format(
             "{} lacks figures from {} as of {}.", pl.col("who"), pl.col("without").list.join(", "), pl.col("as_of")

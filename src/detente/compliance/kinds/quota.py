@@ -46,7 +46,7 @@ def evaluate_quota(spec: ObligationSpec, rule: QuotaRule, context: Context) -> p
         events.join(wanted, on="period_from")
         .filter(pl.col("day") <= pl.col("as_of"))
         .group_by("party", "party_code", *key, "as_of", "current")
-        .agg(pl.len().alias("used"), pl.col("ref").alias("evidence"))
+        .agg(pl.len().alias("used"), pl.col("ref").str.join(" ").alias("evidence"))
     )
     if not key:
         base = grid(context.bound_parties(spec, events), context).join(
@@ -57,7 +57,7 @@ def evaluate_quota(spec: ObligationSpec, rule: QuotaRule, context: Context) -> p
         rows = counted.join(wanted.select("as_of", "current", "period_from", "period_to"), on=["as_of", "current"])
     rows = rows.with_columns(
         pl.col("used").fill_null(0).cast(pl.Float64),
-        pl.col("evidence").fill_null(pl.lit([], dtype=pl.List(pl.String()))),
+        pl.col("evidence").fill_null(""),
     )
     who = pl.col("party_code")
     if rule.per == "counterpart":

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from detente.compliance.kinds.common import Context, finish, grid, num, select
+from detente.compliance.kinds.common import Context, finish, grid, num, refs, select
 from detente.compliance.packs import ObligationSpec
 from detente.compliance.rules import ReconcileRule, Select
 
@@ -79,7 +79,7 @@ def evaluate_reconcile(spec: ObligationSpec, rule: ReconcileRule, context: Conte
         pl.col("seen_ref").first(),
         pl.col("site").first(),
         pl.col("inspector").first(),
-        pl.col("seen_ref").alias("seen_refs"),
+        pl.col("seen_ref").str.join(" ").alias("seen_refs"),
     )
     rows = rows.join(best, on=["party", "as_of"], how="left")
     seen_off = (pl.col("seen") - pl.col("declared")) > pl.col("tolerance")
@@ -169,9 +169,7 @@ def evaluate_reconcile(spec: ObligationSpec, rule: ReconcileRule, context: Conte
         pl.lit(f"declared {rule.measure}").alias("limit_name"),
         pl.col("declared_at").dt.date().alias("period_from"),
         pl.col("as_of").alias("period_to"),
-        pl.concat_list(pl.col("declaration"), pl.col("seen_refs").fill_null(pl.lit([], dtype=pl.List(pl.String()))))
-        .list.drop_nulls()
-        .alias("evidence"),
+        refs(pl.col("declaration"), pl.col("seen_refs")).alias("evidence"),
         explanation.alias("explanation"),
     )
     return finish(out, context)

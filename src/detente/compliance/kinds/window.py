@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from detente.compliance.kinds.common import Context, finish, num, select, shift, unit_of, units_between
+from detente.compliance.kinds.common import Context, finish, num, refs, select, shift, unit_of, units_between
 from detente.compliance.kinds.deadline import _relevant_events
 from detente.compliance.packs import ObligationSpec
 from detente.compliance.rules import Select, WindowRule
@@ -67,7 +67,7 @@ def evaluate_window(spec: ObligationSpec, rule: WindowRule, context: Context) ->
         pl.lit(f"{rule.measure} ({unit})").alias("measure_name"),
         pl.lit(f"maximum {unit}").alias("limit_name"),
         pl.col("ref").alias("subject"),
-        pl.concat_list(pl.col("ref"), pl.when(extended).then(pl.col("grant_ref"))).list.drop_nulls().alias("evidence"),
+        refs(pl.col("ref"), pl.when(extended).then(pl.col("grant_ref"))).alias("evidence"),
         explanation.alias("explanation"),
     )
     return finish(out, context)
