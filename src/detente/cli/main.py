@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from detente.cli.common import DatabaseOption, JsonOption, errors, open_store, print_json
+from detente.cli.compliance import app as compliance_app
 from detente.cli.panel import app as panel_app
 from detente.cli.sources import app as sources_app
 from detente.services import audit_trail
@@ -33,6 +34,7 @@ app.add_typer(audit_app, name="audit")
 console = Console()
 app.add_typer(sources_app, name="sources")
 app.add_typer(panel_app, name="panel")
+app.add_typer(compliance_app, name="compliance")
 
 
 @app.command()

@@ -24,7 +24,7 @@ from detente.store.base import Base, Temporal
 from detente.store.database import Store
 from detente.store.driver_statements import insert_row, select_row, update_row
 
-__all__ = ["Records"]
+__all__ = ["Batch", "Records"]
 
 
 def _interval_values(model: type[Base], values: Mapping[str, Any], current: Interval | None) -> dict[str, Any]:
@@ -70,20 +70,8 @@ class Records:
     def create(self, kind: str | type[Base], values: Mapping[str, Any], *, actor: str) -> dict[str, Any]:
         """Insert one record and its audit entry; return the stored record."""
         model = entity(kind)
-        table = _table(model)
-        data = coerce(model, _interval_values(model, values, None), partial=False)
-        with self._writing(model) as connection:
-            after = row_snapshot(insert_row(connection, table, data))
-            append(
-                connection,
-                actor=actor,
-                action="create",
-                object_type=entity_name(model),
-                object_id=str(after["id"]),
-                before=None,
-                after=after,
-            )
-        return after
+        with self._writing(entity_name(model)) as connection:
+            return Batch(connection, actor).create(model, values)
 
     def get(self, kind: str | type[Base], record_id: int) -> dict[str, Any]:
         """One record by id; :class:`RecordError` if there is none."""
@@ -116,66 +104,98 @@ class Records:
         An update that names no field changes nothing and leaves no audit entry.
         """
         model = entity(kind)
-        table = _table(model)
-        with self._writing(model) as connection:
-            current = self._locked(connection, model, record_id)
-            before = row_snapshot(current)
-            interval = (
-                Interval.between(before["valid_from"], before["valid_to"]) if issubclass(model, Temporal) else None
-            )
-            data = coerce(model, _interval_values(model, changes, interval), partial=True)
-            if not data:
-                return before  # nothing to change: no write, so no audit entry
-            changed = update_row(connection, table, record_id, data)
-            assert changed is not None, "the row is locked by this transaction"
-            after = row_snapshot(changed)
-            append(
-                connection,
-                actor=actor,
-                action="update",
-                object_type=entity_name(model),
-                object_id=str(record_id),
-                before=before,
-                after=after,
-            )
-        return after
+        with self._writing(entity_name(model)) as connection:
+            return Batch(connection, actor).update(model, record_id, changes)
 
     def delete(self, kind: str | type[Base], record_id: int, *, actor: str) -> dict[str, Any]:
         """Delete one record and append its audit entry; return the record as it was."""
         model = entity(kind)
-        table = _table(model)
-        with self._writing(model) as connection:
-            before = row_snapshot(self._locked(connection, model, record_id))
-            connection.execute(delete(table).where(table.c.id == record_id))
-            append(
-                connection,
-                actor=actor,
-                action="delete",
-                object_type=entity_name(model),
-                object_id=str(record_id),
-                before=before,
-                after=None,
-            )
-        return before
-
-    @staticmethod
-    def _locked(connection: Connection, model: type[Base], record_id: int) -> Mapping[str, Any]:
-        row = select_row(connection, _table(model), record_id, for_update=True)
-        if row is None:
-            raise RecordError(entity_name(model), None, f"there is no record with id {record_id}")
-        return row
+        with self._writing(entity_name(model)) as connection:
+            return Batch(connection, actor).delete(model, record_id)
 
     @contextmanager
-    def _writing(self, model: type[Base]) -> Iterator[Connection]:
+    def batch(self, *, actor: str) -> Iterator[Batch]:
+        """Many writes in ONE transaction, still one audit entry per write: all of them commit, or none.
+
+        Use it where a half-done set of writes would be wrong (an evidence file, a set of findings)::
+
+            with records.batch(actor="me") as batch:
+                first = batch.create("activity", {...})
+                batch.create("notification", {..., "trigger_id": first["id"]})
+        """
+        with self._writing("batch") as connection:
+            yield Batch(connection, actor)
+
+    @contextmanager
+    def _writing(self, what: str) -> Iterator[Connection]:
         """One write transaction; a constraint the database enforces becomes a :class:`RecordError`."""
         try:
             with self.store.engine.begin() as connection:
                 yield connection
         except IntegrityError as error:
-            raise RecordError(entity_name(model), None, f"the database refused the write: {error.orig}") from None
+            raise RecordError(what, None, f"the database refused the write: {error.orig}") from None
 
 
 def _table(model: type[Base]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
     return table
+
+
+class Batch:
+    """The writes of one transaction, each with its own audit entry (see :meth:`Records.batch`).
+
+    :class:`Records` makes every single write through a one-write batch, so there is one implementation of
+    "write a row, then append its audit entry" for both.
+    """
+
+    def __init__(self, connection: Connection, actor: str) -> None:
+        self.connection, self.actor = connection, actor
+
+    def create(self, kind: str | type[Base], values: Mapping[str, Any]) -> dict[str, Any]:
+        """Insert one record and its audit entry inside the batch; return the stored record."""
+        model = entity(kind)
+        data = coerce(model, _interval_values(model, values, None), partial=False)
+        after = row_snapshot(insert_row(self.connection, _table(model), data))
+        self._audit("create", model, after["id"], None, after)
+        return after
+
+    def update(self, kind: str | type[Base], record_id: int, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """Change some fields of one record inside the batch; return the record after (no change, no entry)."""
+        model = entity(kind)
+        before = row_snapshot(self._locked(model, record_id))
+        interval = Interval.between(before["valid_from"], before["valid_to"]) if issubclass(model, Temporal) else None
+        data = coerce(model, _interval_values(model, changes, interval), partial=True)
+        if not data:
+            return before  # nothing to change: no write, so no audit entry
+        changed = update_row(self.connection, _table(model), record_id, data)
+        assert changed is not None, "the row is locked by this transaction"
+        after = row_snapshot(changed)
+        self._audit("update", model, record_id, before, after)
+        return after
+
+    def delete(self, kind: str | type[Base], record_id: int) -> dict[str, Any]:
+        """Delete one record inside the batch; return it as it was."""
+        model = entity(kind)
+        table = _table(model)
+        before = row_snapshot(self._locked(model, record_id))
+        self.connection.execute(delete(table).where(table.c.id == record_id))
+        self._audit("delete", model, record_id, before, None)
+        return before
+
+    def _locked(self, model: type[Base], record_id: int) -> Mapping[str, Any]:
+        row = select_row(self.connection, _table(model), record_id, for_update=True)
+        if row is None:
+            raise RecordError(entity_name(model), None, f"there is no record with id {record_id}")
+        return row
+
+    def _audit(self, action: str, model: type[Base], record_id: int, before: Any, after: Any) -> None:
+        append(
+            self.connection,
+            actor=self.actor,
+            action=action,
+            object_type=entity_name(model),
+            object_id=str(record_id),
+            before=before,
+            after=after,
+        )

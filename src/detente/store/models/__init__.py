@@ -12,7 +12,7 @@ from detente.store.models.attaches import JournalNote, Posting, Report, ReportLi
 from detente.store.models.audit import AuditEntry, AuditHead
 from detente.store.models.conflicts import Conflict, ConflictParty, Dispute, DisputeParticipant
 from detente.store.models.engagements import Engagement, EngagementObjective, EngagementParticipant
-from detente.store.models.evidence import Activity, Declaration, Finding, Inspection, Notification
+from detente.store.models.evidence import Activity, Approval, Declaration, Finding, Inspection, Notification
 from detente.store.models.missions import Contribution, Mission, Pledge, Requirement
 from detente.store.models.negotiations import (
     ImplementationScore,
@@ -36,6 +36,7 @@ __all__ = [
     "Activity",
     "Agreement",
     "AgreementParty",
+    "Approval",
     "ArmsTransfer",
     "AssistanceCase",
     "AssistanceDelivery",

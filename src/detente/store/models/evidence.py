@@ -1,5 +1,5 @@
-"""Evidence for treaty compliance: declarations, notifications, inspections and visits, activities, and the
-findings the compliance engine draws from them."""
+"""Evidence for treaty compliance: declarations, notifications, inspections and visits, activities, approvals
+and vetting results, and the findings the compliance engine draws from them."""
 
 from __future__ import annotations
 
@@ -55,6 +55,8 @@ class Inspection(Temporal, Sourced, Marked, Base):
     inspected_state_id: Mapped[int] = mapped_column(ForeignKey("states.id"), index=True)
     site: Mapped[str | None] = mapped_column(String(200))
     observed: Mapped[dict[str, Any] | None]
+    arrived_at: Mapped[datetime | None] = mapped_column(doc="UTC moment the team arrived at the point of entry")
+    departed_at: Mapped[datetime | None] = mapped_column(doc="UTC moment the team left")
 
 
 class Activity(Temporal, Sourced, Marked, Base):
@@ -68,6 +70,26 @@ class Activity(Temporal, Sourced, Marked, Base):
     kind: Mapped[str] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(String(300))
     figures: Mapped[dict[str, Any]]
+    counterpart_state_id: Mapped[int | None] = mapped_column(
+        ForeignKey("states.id"), index=True, doc="the other state involved (host, recipient of an offer ...)"
+    )
+    subject: Mapped[str | None] = mapped_column(String(200), doc="what it concerns: a case reference, a unit ...")
+
+
+class Approval(Sourced, Marked, Base):
+    """A decision that opens (or keeps shut) a gate: a vetting result, an assessment visit, a case closure."""
+
+    __tablename__ = "approvals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40), doc="e.g. vetting, assessment_visit, case_closure")
+    party_state_id: Mapped[int] = mapped_column(ForeignKey("states.id"), index=True, doc="the deciding state")
+    counterpart_state_id: Mapped[int | None] = mapped_column(ForeignKey("states.id"), index=True)
+    subject: Mapped[str] = mapped_column(String(200), doc="what was decided on: a unit, a case reference ...")
+    decided_on: Mapped[date] = mapped_column(index=True)
+    result: Mapped[str] = mapped_column(String(20), doc="cleared, denied, pending, closed")
+    reference: Mapped[str | None] = mapped_column(String(200))
 
 
 class Finding(Marked, Base):
@@ -88,3 +110,7 @@ class Finding(Marked, Base):
     evidence: Mapped[list[Any] | None]
     explanation: Mapped[str] = mapped_column(Text)
     verified: Mapped[bool] = mapped_column(default=False)
+    period_from: Mapped[date | None] = mapped_column(doc="start of the period the finding covers")
+    period_to: Mapped[date | None] = mapped_column(doc="end of the period the finding covers")
+    subject: Mapped[str | None] = mapped_column(String(200), doc="the event judged (e.g. activity:12), if any")
+    figures: Mapped[dict[str, Any] | None] = mapped_column(doc="the named figures compared")

@@ -1,0 +1,138 @@
+"""What is due next: upcoming deadlines and the quotas left, as a list and as an iCalendar file.
+
+:func:`due_items` evaluates every pack at the as-of date with a horizon of ``within_days`` and keeps the
+duties not yet discharged whose due date falls within it (notifications owed before an exercise, a data
+update owed after a period, a minimum of inspections still needed), plus the quotas left in the current
+period. :func:`to_ical` writes them as all-day events (RFC 5545) for any calendar program.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import polars as pl
+from icalendar import Calendar, Event
+
+from detente.compliance.packs import find_obligation
+from detente.compliance.service import evaluate_frames, today
+from detente.store.database import Store
+
+__all__ = ["DueItem", "due_items", "to_ical"]
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """One thing due: a duty by a date, or a quota with what is left of it until the period ends."""
+
+    due: date
+    treaty: str
+    code: str
+    title: str
+    party: str | None
+    kind: str
+    what: str
+    left: float | None
+    subject: str | None
+    verified: bool
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "due": self.due.isoformat(),
+            "treaty": self.treaty,
+            "code": self.code,
+            "title": self.title,
+            "party": self.party,
+            "kind": self.kind,
+            "what": self.what,
+            "left": self.left,
+            "subject": self.subject,
+            "verified": self.verified,
+        }
+
+
+def due_items(
+    store: Store,
+    *,
+    within_days: int = 30,
+    party: str | None = None,
+    treaty: str | None = None,
+    as_of: date | None = None,
+) -> list[DueItem]:
+    """Upcoming deadlines (due within ``within_days`` of ``as_of``) and quotas left, soonest first."""
+    day = as_of or today()
+    found = evaluate_frames(
+        store, treaty=treaty, party=party, dates=[day], horizon_days=within_days, include_upcoming=True
+    )
+    if found.is_empty():
+        return []
+    end = datetime.combine(day + timedelta(days=within_days + 1), datetime.min.time(), tzinfo=UTC)
+    start = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
+    pending = found.filter(
+        pl.col("kind").is_in(["DEADLINE", "THRESHOLD"])
+        & pl.col("status").is_in(["at_risk"])
+        & pl.col("due").is_not_null()
+        & (pl.col("due") >= start)
+        & (pl.col("due") < end)
+    )
+    quotas = found.filter(
+        (pl.col("kind") == "QUOTA") & (pl.col("status") != "not_in_force") & pl.col("due").is_not_null()
+    )
+    quotas = quotas.filter(pl.col("due") > start)
+    items = []
+    for row in pending.iter_rows(named=True):
+        items.append(_item(row, row["due"].date(), row["explanation"], None))
+    for row in quotas.iter_rows(named=True):
+        if row["limit_name"] == "maximum":
+            what = f"{row['measure_name']}: {int(row['margin'])} of {int(row['limit'])} left until {row['period_to']}"
+            items.append(_item(row, row["period_to"], what, row["margin"]))
+        elif row["status"] == "at_risk":
+            items.append(_item(row, row["period_to"], row["explanation"], row["margin"]))
+    return sorted(items, key=lambda i: (i.due, i.treaty, i.code, i.party or "", i.subject or ""))
+
+
+def _item(row: dict[str, object], due: date, what: object, left: object) -> DueItem:
+    code = str(row["code"])
+    return DueItem(
+        due=due,
+        treaty=str(row["treaty"]),
+        code=code,
+        title=find_obligation(code)[1].title if _shipped(code) else code,
+        party=row["party_code"] if isinstance(row["party_code"], str) else None,
+        kind=str(row["kind"]),
+        what=str(what),
+        left=float(left) if isinstance(left, int | float) else None,
+        subject=row["subject"] if isinstance(row["subject"], str) else None,
+        verified=bool(row["verified"]),
+    )
+
+
+def _shipped(code: str) -> bool:
+    try:
+        find_obligation(code)
+    except ValueError:
+        return False
+    return True
+
+
+def to_ical(items: list[DueItem]) -> bytes:
+    """The items as an iCalendar file: one all-day event each, with a stable UID."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//detente//compliance calendar//EN")
+    calendar.add("version", "2.0")
+    stamp = datetime(2000, 1, 1, tzinfo=UTC)
+    for item in items:
+        event = Event()
+        key = "|".join([item.code, item.party or "", item.subject or "", item.due.isoformat()])
+        event.add("uid", hashlib.sha256(key.encode()).hexdigest()[:32] + "@detente")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", item.due)
+        event.add("dtend", item.due + timedelta(days=1))
+        who = f"{item.party}: " if item.party else ""
+        event.add("summary", f"{who}{item.title} [{item.code}]")
+        note = "" if item.verified else " (values not verified against the authentic text)"
+        event.add("description", f"{item.what}{note}")
+        event.add("categories", [item.treaty, item.kind])
+        calendar.add_component(event)
+    return bytes(calendar.to_ical())

@@ -1,0 +1,274 @@
+"""What every rule kind shares: the evaluation context, evidence selection, the finding columns, numbers in
+sentences.
+
+A kind's evaluator takes an obligation, its rule and a :class:`Context` and returns a frame with the
+:data:`FINDING_COLUMNS` (one row per party, or per event, per as-of date). The engine adds the obligation's
+code, treaty, verified flag and whether it was in force.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import polars as pl
+
+from detente.compliance.evidence import UTC_TIME, Evidence
+from detente.compliance.packs import ObligationSpec, Pack
+from detente.compliance.rules import Select
+
+__all__ = [
+    "FINDING_COLUMNS",
+    "Context",
+    "by_case",
+    "day_end",
+    "evidence_lists",
+    "finish",
+    "grid",
+    "in_window",
+    "num",
+    "refs",
+    "select",
+    "shift",
+    "text_time",
+    "unit_of",
+    "units_between",
+]
+
+FINDING_COLUMNS: dict[str, pl.DataType] = {
+    "party": pl.Int64(),
+    "party_code": pl.String(),
+    "as_of": pl.Date(),
+    "status": pl.String(),
+    "measured": pl.Float64(),
+    "limit": pl.Float64(),
+    "margin": pl.Float64(),
+    "measure_name": pl.String(),
+    "limit_name": pl.String(),
+    "period_from": pl.Date(),
+    "period_to": pl.Date(),
+    "subject": pl.String(),
+    "due": UTC_TIME,
+    "evidence": pl.String(),
+    "explanation": pl.String(),
+    "upcoming": pl.Boolean(),
+}
+
+
+@dataclass
+class Context:
+    """Everything a kind needs besides its rule: evidence, as-of dates, parties, tolerances."""
+
+    pack: Pack
+    evidence: Evidence
+    dates: list[date]
+    at_risk_pct: float = 5.0
+    lookback_days: int = 365
+    horizon_days: int = 30
+    only_parties: set[int] | None = None
+    explain: bool = True
+    _dates_frame: pl.DataFrame | None = field(default=None, repr=False)
+    _selected: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False)
+
+    @property
+    def dates_frame(self) -> pl.DataFrame:
+        """The as-of dates as a frame (``as_of``, ``as_of_end``: the first moment after the as-of day)."""
+        if self._dates_frame is None:
+            frame = pl.DataFrame({"as_of": sorted(set(self.dates))}, schema={"as_of": pl.Date()})
+            self._dates_frame = frame.with_columns(day_end(pl.col("as_of")).alias("as_of_end"))
+        return self._dates_frame
+
+    def bound_parties(self, spec: ObligationSpec, selected: pl.DataFrame | None = None) -> pl.DataFrame:
+        """``party``, ``party_code`` of every party the obligation binds (those in the evidence for
+        ``evidence``); a bound party unknown to the store is kept with a null id (its data are missing)."""
+        bound = self.pack.bound_parties(spec)
+        if bound == "evidence":
+            frame = (
+                selected.select("party", "party_code").unique()
+                if selected is not None
+                else pl.DataFrame(schema={"party": pl.Int64(), "party_code": pl.String()})
+            )
+        else:
+            frame = pl.DataFrame(
+                {"party": [self.evidence.ids.get(code) for code in bound], "party_code": list(bound)},
+                schema={"party": pl.Int64(), "party_code": pl.String()},
+            )
+        if self.only_parties is not None:
+            frame = frame.filter(pl.col("party").is_in(list(self.only_parties)))
+        return frame.filter(pl.col("party").is_not_null() | pl.col("party_code").is_not_null()).sort("party_code")
+
+    def group(self, name: str) -> list[str]:
+        return self.pack.groups[name]
+
+
+def day_end(expr: pl.Expr) -> pl.Expr:
+    """A Date expression -> the first UTC moment of the next day."""
+    return (expr.cast(pl.Datetime("us")) + pl.duration(days=1)).dt.replace_time_zone("UTC")
+
+
+def select(context: Context, spec: Select) -> pl.DataFrame:
+    """The evidence records a selector names, with ``party`` the state the rule binds (cached per context:
+    several obligations of a pack read the same records)."""
+    key = f"{spec!r}|{sorted(context.only_parties) if context.only_parties is not None else None}"
+    if key not in context._selected:
+        context._selected[key] = _select(context, spec)
+    return context._selected[key]
+
+
+def _select(context: Context, spec: Select) -> pl.DataFrame:
+    frame = context.evidence.frame(spec.evidence)
+    if spec.role == "counterpart":
+        frame = frame.rename(
+            {
+                "party": "counterpart",
+                "counterpart": "party",
+                "party_code": "counterpart_code",
+                "counterpart_code": "party_code",
+            }
+        )
+    conditions: list[pl.Expr] = []
+    if spec.kind is not None:
+        conditions.append(pl.col("kind").is_in(spec.kind))
+    if spec.result is not None:
+        conditions.append(pl.col("result").is_in(spec.result))
+    for figures, strict in ((spec.any_at_least, False), (spec.any_over, True)):
+        if figures:
+            tests = [
+                (pl.col(name) > value if strict else pl.col(name) >= value).fill_null(False)
+                for name, value in figures.items()
+                if name in frame.columns
+            ]
+            conditions.append(pl.any_horizontal(tests) if tests else pl.lit(False))
+    if spec.counterpart_in:
+        conditions.append(pl.col("counterpart_code").is_in(context.group(spec.counterpart_in)).fill_null(False))
+    if spec.counterpart_not_in:
+        conditions.append(~pl.col("counterpart_code").is_in(context.group(spec.counterpart_not_in)).fill_null(False))
+    if context.only_parties is not None:
+        conditions.append(pl.col("party").is_in(list(context.only_parties)))
+    return frame.filter(*conditions) if conditions else frame
+
+
+def grid(parties: pl.DataFrame, context: Context) -> pl.DataFrame:
+    """Every bound party at every as-of date."""
+    return parties.join(context.dates_frame, how="cross")
+
+
+def by_case(frame: pl.DataFrame, cases: list[tuple[pl.Expr, pl.Expr]], name: str) -> pl.DataFrame:
+    """Add column ``name`` from the first case whose condition holds, computing each text only for its rows.
+
+    ``pl.when(...).then(...)`` evaluates every branch for every row; sentences are costly to build, so the
+    frame is split by case instead (row order is not kept).
+    """
+    case = pl.coalesce([pl.when(condition).then(pl.lit(n)) for n, (condition, _) in enumerate(cases)])
+    marked = frame.with_columns(case.alias("_case"))
+    parts = [marked.filter(pl.col("_case") == n).with_columns(text.alias(name)) for n, (_, text) in enumerate(cases)]
+    rest = marked.filter(pl.col("_case").is_null()).with_columns(pl.lit(None, dtype=pl.String()).alias(name))
+    return pl.concat([*parts, rest], how="vertical_relaxed").drop("_case")
+
+
+def in_window(rows: pl.DataFrame, context: Context, first: str, last: str) -> pl.DataFrame:
+    """Each row with every as-of date at which it is reported: its ``first`` moment before the end of the
+    as-of day plus the horizon, its ``last`` moment within the look-back window.
+
+    The as-of dates are few and sorted, so each row's range of dates is found by binary search and the rows
+    are repeated once per date in it (no cross join).
+    """
+    dates = context.dates_frame.with_row_index("_d")
+    if rows.is_empty():
+        return rows.join(dates.drop("_d"), how="cross")
+    ends = dates["as_of_end"].dt.epoch("us").to_numpy()
+    day = 86_400_000_000
+    low = rows[first].dt.epoch("us").to_numpy() - context.horizon_days * day
+    high = rows[last].dt.epoch("us").to_numpy() + context.lookback_days * day
+    start = np.searchsorted(ends, low, side="right")
+    stop = np.searchsorted(ends, high, side="right")
+    ranged = rows.with_columns(
+        pl.int_ranges(pl.Series(start, dtype=pl.Int64), pl.Series(stop, dtype=pl.Int64), dtype=pl.UInt32).alias("_d")
+    )
+    exploded = ranged.explode("_d").drop_nulls("_d")
+    return exploded.join(dates, on="_d", how="inner").drop("_d")
+
+
+def refs(*parts: pl.Expr) -> pl.Expr:
+    """Evidence references as one space-separated string (nulls left out).
+
+    The engine keeps a finding's evidence as text because building a list per row costs ten times more in
+    Polars; :func:`evidence_lists` turns the column into lists where findings leave the engine.
+    """
+    return pl.concat_str(list(parts), separator=" ", ignore_nulls=True)
+
+
+def evidence_lists(frame: pl.DataFrame) -> pl.DataFrame:
+    """The ``evidence`` column as lists of references (for findings handed to users and the store)."""
+    if "evidence" not in frame.columns or frame.schema["evidence"] != pl.String():
+        return frame
+    return frame.with_columns(
+        pl.col("evidence").str.split(" ").list.eval(pl.element().filter(pl.element().str.len_chars() > 0))
+    )
+
+
+def num(expr: pl.Expr) -> pl.Expr:
+    """A number as text for a sentence: whole numbers without decimals, others to two places."""
+    return (
+        pl.when(expr.is_null())
+        .then(pl.lit("?"))
+        .when(expr == expr.round(0))
+        .then(expr.cast(pl.Int64).cast(pl.String))
+        .otherwise(expr.round(2).cast(pl.String))
+    )
+
+
+_PART = re.compile(r"(\d+)(mo|w|d|h|m|y)")
+
+
+def shift(expr: pl.Expr, offset: str, *, back: bool = False) -> pl.Expr:
+    """``expr`` moved by a duration such as ``42d``, ``48h`` or ``4mo14d`` (backwards with ``back``).
+
+    Calendar units (months, years) use Polars' calendar-aware ``offset_by``; fixed units are plain duration
+    arithmetic, which is much faster on time-zone-aware columns.
+    """
+    parts = [(int(n), unit) for n, unit in _PART.findall(offset)]
+    calendar = "".join(f"{n}{u}" for n, u in parts if u in ("mo", "y"))
+    seconds = sum(n * {"w": 604800, "d": 86400, "h": 3600, "m": 60}[u] for n, u in parts if u not in ("mo", "y"))
+    out = expr
+    if calendar:
+        out = out.dt.offset_by(("-" if back else "") + calendar)
+    if seconds:
+        out = out - pl.duration(seconds=seconds) if back else out + pl.duration(seconds=seconds)
+    return out
+
+
+def text_time(expr: pl.Expr, pattern: str = "%Y-%m-%d %H:%M UTC") -> pl.Expr:
+    """A UTC time column as text (formatted without time-zone conversion, which is slow)."""
+    return expr.dt.replace_time_zone(None).dt.strftime(pattern)
+
+
+def unit_of(duration: str) -> str:
+    """``hours`` for durations given in hours, else ``days``."""
+    return "hours" if duration.endswith("h") and "d" not in duration and "mo" not in duration else "days"
+
+
+def units_between(later: pl.Expr, earlier: pl.Expr, unit: str) -> pl.Expr:
+    """``later - earlier`` in hours or days (fractional)."""
+    hours = (later - earlier).dt.total_seconds() / 3600.0
+    return hours if unit == "hours" else hours / 24.0
+
+
+def finish(frame: pl.DataFrame | pl.LazyFrame, context: Context | None = None) -> pl.LazyFrame:
+    """Select the finding columns in order, adding any a kind did not produce as nulls.
+
+    The result is lazy: the engine collects each obligation's findings once, so that Polars plans a kind's
+    last steps together, and leaves out the explanation before computing it when the context does not ask
+    for sentences.
+    """
+    names = frame.collect_schema().names() if isinstance(frame, pl.LazyFrame) else frame.columns
+    skip = context is not None and not context.explain
+    columns = [
+        (pl.col(name) if name in names and not (skip and name == "explanation") else pl.lit(None))
+        .cast(dtype)
+        .alias(name)
+        for name, dtype in FINDING_COLUMNS.items()
+    ]
+    return frame.lazy().select(columns).with_columns(pl.col("upcoming").fill_null(False))
