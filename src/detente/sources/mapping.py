@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -36,7 +36,7 @@ from detente.sources.datasets import read_dataset
 from detente.store.base import Base
 from detente.store.models import DatasetTable, MapperRun, Source, SourceVersion, State
 
-__all__ = ["MapContext", "Mapper", "MappingError", "list_mappers", "run_mappers"]
+__all__ = ["MapContext", "Mapper", "MappingError", "list_mappers", "rows_frame", "run_mappers"]
 
 FIRST = ("crosswalk",)
 """Mappers that run before all others (the crosswalk makes the states every other mapper refers to)."""
@@ -218,6 +218,20 @@ class _StoredTables(Mapping[str, pl.DataFrame]):
 
     def __len__(self) -> int:
         return len(list(iter(self)))
+
+
+def rows_frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], json_columns: Sequence[str]) -> pl.DataFrame:
+    """A frame of ``columns`` from row dicts, ready for :meth:`MapContext.insert`.
+
+    ``json_columns`` hold Python objects (dicts of varying keys, such as ``original``) as ``pl.Object``, so
+    each stays the dict it was instead of being forced into one struct type.
+    """
+    return pl.DataFrame(
+        [
+            pl.Series(name, [row[name] for row in rows], dtype=pl.Object if name in json_columns else None)
+            for name in columns
+        ]
+    )
 
 
 def _table(model: type[Base]) -> Table:

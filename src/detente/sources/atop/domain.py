@@ -15,7 +15,7 @@ What becomes what:
     One per membership spell: a member's rows in consecutive phases merge into one spell when each
     starts no later than the day after the previous one ended (a phase change is not a new membership);
     a gap starts a new spell (Egypt left the Arab League in 1979 and came back in 1989). The state comes
-    from the member's COW code in its entry year (see :mod:`.shared` for the fallbacks and what is
+    from the member's COW code in its entry year (see :mod:`detente.sources.cow_codes` for the fallbacks and what is
     reported).
 ``provisions`` (``source_key`` ``atop:<atopid_phase>:<ccode>:<spell>:<code>``)
     One per obligation a member took in a phase (see :mod:`.obligations`), bound to that member's party
@@ -31,8 +31,9 @@ from typing import Any
 import polars as pl
 
 from detente.sources.atop.obligations import OBLIGATIONS, provision_rows
-from detente.sources.atop.shared import first_day, last_day, map_cow, precision, rows_frame, unmatched_counts
-from detente.sources.mapping import MapContext, MappingError
+from detente.sources.cow_codes import map_cow, unmatched_counts
+from detente.sources.mapping import MapContext, MappingError, rows_frame
+from detente.sources.partial_dates import first_day, last_day, precision
 from detente.store.models import Agreement, AgreementParty, Provision
 
 INPUTS = ("atop",)

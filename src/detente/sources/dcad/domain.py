@@ -17,7 +17,7 @@
     The title names the two states and the categories; ``notes`` and ``original`` carry type, categories,
     asymmetry, UNTS number, sources and the other attributes.
 ``agreement_parties`` (two per agreement, role ``party``, ``source_key`` ``<DCAid>:1`` / ``<DCAid>:2``)
-    The state of each COW code in the signing year (see :mod:`detente.sources.atop.shared` for the
+    The state of each COW code in the signing year (see :mod:`detente.sources.cow_codes` for the
     fallbacks and what is reported); each party's interval is the agreement's. Three agreements give the
     same code on both sides (DCADv1.0-0297 has 145 with the letters BOL and VEN): kept as given, reported.
 """
@@ -30,8 +30,9 @@ from typing import Any
 
 import polars as pl
 
-from detente.sources.atop.shared import first_day, map_cow, precision, rows_frame, unmatched_counts
-from detente.sources.mapping import MapContext
+from detente.sources.cow_codes import map_cow, unmatched_counts
+from detente.sources.mapping import MapContext, rows_frame
+from detente.sources.partial_dates import first_day, precision
 from detente.store.models import Agreement, AgreementParty
 
 INPUTS = ("dcad",)
