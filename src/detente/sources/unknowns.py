@@ -55,7 +55,7 @@ def unknown_error(
         f"{source}/{place.file}",
         place.row,
         place.column,
-        f"{label} {value!r}{context} ({count} row{'s' if count != 1 else ''} of {source}.{table}) is neither in "
+        f"{label} {str(value)!r}{context} ({count} row{'s' if count != 1 else ''} of {source}.{table}) is neither in "
         f"the country crosswalk nor in the reviewed aliases or known unmappable entries.{more}",
         f"Check the value; if it is right, add it to {aliases_path()} as an alias or as a known unmappable "
         "entry (not_a_state for a name, unmappable_codes for a code, with a reason), then load again.",
