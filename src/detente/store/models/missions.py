@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from detente.store.base import Base, Marked, Sourced, Temporal
@@ -18,7 +18,7 @@ class Mission(Temporal, Sourced, Base):
     """
 
     __tablename__ = "missions"
-    __table_args__ = (UniqueConstraint("source_key"),)
+    __table_args__ = (Index("uq_missions_source_key", "source_key", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), index=True, doc="acronym, e.g. MINUSMA")

@@ -37,8 +37,8 @@ def upgrade() -> None:
     with op.batch_alter_table("contributions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("police_individual", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("police_formed_units", sa.Integer(), nullable=True))
-    with op.batch_alter_table("missions", schema=None) as batch_op:
-        batch_op.create_unique_constraint(batch_op.f("uq_missions_source_key"), ["source_key"])
+    # a unique index, not a constraint: SQLite would have to rebuild the table, which other tables refer to
+    op.create_index("uq_missions_source_key", "missions", ["source_key"], unique=True)
     with op.batch_alter_table("disputes", schema=None) as batch_op:
         batch_op.add_column(sa.Column("fatality_level", sa.Integer(), nullable=True))
     with op.batch_alter_table("agreement_parties", schema=None) as batch_op:
@@ -54,8 +54,7 @@ def downgrade() -> None:
         batch_op.drop_column("actor_name")
     with op.batch_alter_table("disputes", schema=None) as batch_op:
         batch_op.drop_column("fatality_level")
-    with op.batch_alter_table("missions", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("uq_missions_source_key"), type_="unique")
+    op.drop_index("uq_missions_source_key", table_name="missions")
     with op.batch_alter_table("contributions", schema=None) as batch_op:
         batch_op.drop_column("police_formed_units")
         batch_op.drop_column("police_individual")
