@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import polars as pl
+import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
@@ -74,7 +75,10 @@ def test_load_versions_check_and_export(database_url: str, tmp_path: Path) -> No
     assert code == 1 and "21314 rows stored, 21324 declared" in err
 
 
-def test_forbidden_source_without_a_file_says_what_to_do(database_url: str, tmp_path: Path) -> None:
+def test_forbidden_source_without_a_file_says_what_to_do(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DETENTE_CACHE_DIR", str(tmp_path / "empty-cache"))  # other tests may have cached it
     assert invoke("init", "--database", database_url)[0] == 0
     code, _, err = invoke("sources", "load", "sipri_register", "--mirror", str(tmp_path), "--database", database_url)
     assert code == 1

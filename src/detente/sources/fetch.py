@@ -8,6 +8,8 @@ Resolution order for each declared file ``<source>/<path>``:
 3. the cache, ``<user cache dir>/detente/raw/<source>/<version>/<path>``;
 4. the canonical URL, downloaded with httpx -- only when ``download=True`` and only for sources whose
    terms allow it (``redistribution: allowed``). Nothing here touches the network at import time.
+   ``DETENTE_DOWNLOAD_BASE`` replaces the canonical URLs with a server laid out like a mirror
+   (``<base>/<source>/<file>``): an organisation's internal mirror, or a local server in tests.
 
 Every file, wherever it came from, is verified against its declared SHA-256 before use, and a verified
 file from a mirror, a user or the network is copied into the cache so that the next run works offline.
@@ -20,11 +22,12 @@ import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import quote
 
 import platformdirs
 
 from detente.sources.checksum import verify
-from detente.sources.errors import SourceFetchError
+from detente.sources.errors import SourceDataError, SourceFetchError
 from detente.sources.spec import FileSpec, Redistribution, SourceSpec
 
 MIRROR_ENV = "DETENTE_MIRROR"
@@ -32,6 +35,19 @@ MIRROR_ENV = "DETENTE_MIRROR"
 
 CACHE_ENV = "DETENTE_CACHE_DIR"
 """Environment variable overriding the cache root (default: the platform user cache dir)."""
+
+DOWNLOAD_BASE_ENV = "DETENTE_DOWNLOAD_BASE"
+"""Environment variable naming an HTTP(S) server laid out ``<base>/<source>/<file>`` to download from
+instead of each file's canonical URL."""
+
+
+def download_url(spec: SourceSpec, entry: FileSpec) -> str | None:
+    """Where ``entry`` is downloaded from: ``$DETENTE_DOWNLOAD_BASE/<source>/<file>`` when that is set,
+    else the file's canonical URL (``None`` if it has none)."""
+    base = os.environ.get(DOWNLOAD_BASE_ENV)
+    if base:
+        return f"{base.rstrip('/')}/{quote(spec.name)}/{quote(entry.path)}"
+    return entry.url
 
 
 def cache_root() -> Path:
@@ -97,17 +113,19 @@ def resolve_file(
             f"({spec.homepage or entry.url or 'see source.yml'}) and pass it with --file, or put it in a "
             f"mirror directory as <mirror>/{declared} (--mirror DIR or ${MIRROR_ENV})."
         )
-    if entry.url is None:
+    url = download_url(spec, entry)
+    if url is None:
         raise SourceFetchError(
             f"{declared}: not in the mirror or cache, and it has no canonical download URL. Put it in a "
-            f"mirror directory as <mirror>/{declared} (--mirror DIR or ${MIRROR_ENV})."
+            f"mirror directory as <mirror>/{declared} (--mirror DIR or ${MIRROR_ENV}), or name a server "
+            f"laid out like one with ${DOWNLOAD_BASE_ENV}."
         )
     if not download:
         raise SourceFetchError(
-            f"{declared}: not in the mirror or cache. Pull it from {entry.url} (detente sources pull "
+            f"{declared}: not in the mirror or cache. Pull it from {url} (detente sources pull "
             f"{spec.name}) or point --mirror / ${MIRROR_ENV} at a mirror directory."
         )
-    return _download(entry.url, entry.sha256, cached, declared)
+    return _download(url, entry.sha256, cached, declared)
 
 
 def resolve_source(
@@ -170,8 +188,16 @@ def _download(url: str, sha256: str, target: Path, declared: str) -> Path:
             ) from exc
     try:
         verify(tmp, sha256, declared_as=declared)
-    except Exception:
+    except SourceDataError as error:
         tmp.unlink(missing_ok=True)
-        raise
+        raise SourceDataError(
+            url,
+            None,
+            None,
+            error.problem,
+            "The download is corrupt, or the server holds another version of the file; nothing was kept. "
+            "Try again later, check the server (or $" + DOWNLOAD_BASE_ENV + "), or use a mirror "
+            f"(--mirror DIR or ${MIRROR_ENV}).",
+        ) from None
     os.replace(tmp, target)
     return target

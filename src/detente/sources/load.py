@@ -159,7 +159,7 @@ def load_source(
             .values(loaded_at=datetime.now(UTC), row_counts=report.tables)
         )
         say(f"{spec.name}: mapping into the domain model")
-        results, report.waiting = run_mappers(connection, {spec.name: tables})
+        results, report.waiting = run_mappers(connection, {spec.name: tables}, {spec.name: files})
         for result in results:
             report.domain[result.mapper] = result.rows
             if result.unmatched:

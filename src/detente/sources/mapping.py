@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -36,7 +37,7 @@ from detente.sources.datasets import read_dataset
 from detente.store.base import Base
 from detente.store.models import DatasetTable, MapperRun, Source, SourceVersion, State
 
-__all__ = ["MapContext", "Mapper", "MappingError", "list_mappers", "run_mappers"]
+__all__ = ["MapContext", "Mapper", "MappingError", "list_mappers", "rows_frame", "run_mappers"]
 
 FIRST = ("crosswalk",)
 """Mappers that run before all others (the crosswalk makes the states every other mapper refers to)."""
@@ -107,6 +108,8 @@ class MapContext:
     versions: Mapping[str, int]
     parsed: Mapping[str, Mapping[str, pl.DataFrame]] = field(default_factory=dict)
     unmatched: dict[str, dict[str, int]] = field(default_factory=dict)
+    files: Mapping[str, Mapping[str, Path]] = field(default_factory=dict)
+    """Verified raw files of the sources this load fetched (source -> declared path -> local copy)."""
 
     @property
     def source_version_id(self) -> int:
@@ -122,6 +125,27 @@ class MapContext:
         if source in self.parsed and name in self.parsed[source]:
             return self.parsed[source][name]
         return read_dataset(self.connection, source, name)
+
+    def raw_paths(self, source: str) -> dict[str, Path]:
+        """Declared path -> local copy of ``source``'s raw files, for pointing errors at a file and row.
+
+        This load's verified files when it fetched them, else the verified copies in the cache, else the
+        mirror; files found nowhere are left out.
+        """
+        from detente.sources.fetch import cache_path, mirror_dir
+        from detente.sources.registry import get_source
+
+        spec = get_source(source).spec
+        mirror = mirror_dir()
+        paths: dict[str, Path] = {}
+        for entry in spec.files:
+            candidates = [self.files.get(source, {}).get(entry.path), cache_path(spec, entry)]
+            if mirror is not None:
+                candidates.append(mirror / spec.name / entry.path)
+            found = next((p for p in candidates if p is not None and p.is_file()), None)
+            if found is not None:
+                paths[entry.path] = found
+        return paths
 
     def clear(self, *models: type[Base]) -> None:
         """Delete the rows of ``models`` that any version of the primary source wrote (children first)."""
@@ -220,6 +244,20 @@ class _StoredTables(Mapping[str, pl.DataFrame]):
         return len(list(iter(self)))
 
 
+def rows_frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], json_columns: Sequence[str]) -> pl.DataFrame:
+    """A frame of ``columns`` from row dicts, ready for :meth:`MapContext.insert`.
+
+    ``json_columns`` hold Python objects (dicts of varying keys, such as ``original``) as ``pl.Object``, so
+    each stays the dict it was instead of being forced into one struct type.
+    """
+    return pl.DataFrame(
+        [
+            pl.Series(name, [row[name] for row in rows], dtype=pl.Object if name in json_columns else None)
+            for name in columns
+        ]
+    )
+
+
 def _table(model: type[Base]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
@@ -236,11 +274,15 @@ class MapperResult:
 
 
 def run_mappers(
-    connection: Connection, parsed: Mapping[str, Mapping[str, pl.DataFrame]] | None = None
+    connection: Connection,
+    parsed: Mapping[str, Mapping[str, pl.DataFrame]] | None = None,
+    files: Mapping[str, Mapping[str, Path]] | None = None,
 ) -> tuple[list[MapperResult], list[str]]:
     """Run, in order, every mapper whose inputs are all loaded and changed since its last run.
 
-    Returns what ran and, for mappers that could not run yet, why (which source to load).
+    ``parsed`` and ``files`` are the tables and verified raw files of the source being loaded (the
+    files let an error point at the raw row). Returns what ran and, for mappers that could not run
+    yet, why (which source to load).
     """
     results: list[MapperResult] = []
     waiting: list[str] = []
@@ -259,7 +301,7 @@ def run_mappers(
         if mapper.needs_states and connection.execute(select(State.id).limit(1)).first() is None:
             waiting.append(f"{mapper.name}: waits for the crosswalk (load countrycode, isard and peacesciencer)")
             continue
-        context = MapContext(connection, mapper.name, versions, parsed or {})
+        context = MapContext(connection, mapper.name, versions, parsed or {}, files=files or {})
         rows = mapper.run(context)
         now = datetime.now(UTC)
         if previous is None:

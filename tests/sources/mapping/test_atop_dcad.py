@@ -341,3 +341,27 @@ def test_agreement_and_party_exports(loaded: Loaded) -> None:
     ]
     dca = parties.filter(pl.col("agreement_kind") == "dca")
     assert dca.get_column("party_ccode").null_count() == sum(fallback.values()) == 4
+
+
+def test_every_atop_provision_carries_its_phase(conn: Connection, mirror: Path) -> None:
+    """``provisions.phase`` is the ATOP phase of the member row that took the obligation."""
+    members = raw(mirror, "atop", "atop5_1m.csv")
+    expected = {
+        (atop_id, member, phase, code)
+        for code in OBLIGATIONS
+        for atop_id, member, phase in members.filter(pl.col(code) > 0).select("atopid", "member", "phase").iter_rows()
+    }
+    rows = conn.execute(
+        select(Agreement.source_key, Provision.code, Provision.phase, Provision.original)
+        .join(Agreement, Agreement.id == Provision.agreement_id)
+        .where(of_source(Provision, "atop"))
+    )
+    got = {(int(key.removeprefix("atop:")), o["member"], phase, code) for key, code, phase, o in rows}
+    assert got == expected
+    nato_phases = conn.execute(
+        select(Provision.phase)
+        .distinct()
+        .join(Agreement, Agreement.id == Provision.agreement_id)
+        .where(Agreement.source_key == NATO)
+    ).scalars()
+    assert set(nato_phases) == set(members.filter(pl.col("atopid") == 3180).get_column("phase"))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import importlib
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from sqlalchemy import func, or_, select, text
 
 from detente.services.exports import export_frame
 from detente.sources.crosswalk.names import load_aliases, normalise
-from detente.sources.load import LOAD_ORDER, LoadReport, load_source
+from detente.sources.load import LoadReport, load_source
 from detente.sources.mapping import MapContext, _loaded_versions
 from detente.store.database import Store
 from detente.store.models import (
@@ -38,31 +37,14 @@ from detente.store.models import (
     State,
     StateCode,
 )
-from tests.conftest import BACKENDS, _empty_database
 
 SOURCES = ("exercises", "troopdata", "new_start", "ucdp", "pax_sample")
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def context_store(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, mirror: Path
-) -> Iterator[tuple[Store, dict[str, LoadReport]]]:
-    """A new store of the current backend with countrycode, isard and peacesciencer loaded, and their reports."""
-    with _empty_database(str(request.param), tmp_path_factory.mktemp("context")) as url:
-        store = Store.open(url, create=True)
-        try:
-            reports = {name: load_source(store, name, mirror=mirror) for name in LOAD_ORDER}
-            yield store, reports
-        finally:
-            store.close()
-
-
 @pytest.fixture(scope="module")
-def loaded(context_store: tuple[Store, dict[str, LoadReport]], mirror: Path) -> tuple[Store, dict[str, LoadReport]]:
-    """The crosswalk store with this module's sources loaded on top; reports by source name."""
-    store, reports = context_store
-    mine = {name: load_source(store, name, mirror=mirror) for name in SOURCES}
-    return store, {**reports, **mine}
+def loaded(crosswalk_store: Store, mirror: Path) -> tuple[Store, dict[str, LoadReport]]:
+    """The module's copy of the crosswalk store with this module's sources loaded on top; reports by source."""
+    return crosswalk_store, {name: load_source(crosswalk_store, name, mirror=mirror) for name in SOURCES}
 
 
 def _scalar(store: Store, query: Any) -> Any:
@@ -333,3 +315,47 @@ def test_engagement_and_participant_exports(loaded: tuple[Store, dict[str, LoadR
             .where(Engagement.valid_from.is_not(None), has_code)
         ).scalar_one()
     assert coded.height == expected
+
+
+def test_mid_fatality_level_is_cows_level(loaded: tuple[Store, dict[str, LoadReport]]) -> None:
+    """``disputes.fatality_level`` is COW's fatality level (NULL where COW codes -9); ``fatalities`` stays NULL."""
+    store, _ = loaded
+    with store.engine.connect() as connection:
+        raw = dict(connection.execute(text("SELECT dispnum, fatality FROM ds_peacesciencer__cow_mid_disps")).all())
+        stored = connection.execute(
+            select(Dispute.number, Dispute.fatality_level, Dispute.fatalities).where(
+                Dispute.source_key.like("cow_mid:%")
+            )
+        ).all()
+    assert {number: level for number, level, _ in stored} == raw
+    assert {level for _, level, _ in stored} <= {None, 0, 1, 2, 3, 4, 5, 6}
+    assert all(count is None for _, _, count in stored)
+
+
+def test_non_state_signatories_are_parties_by_name(loaded: tuple[Store, dict[str, LoadReport]], mirror: Path) -> None:
+    """UCDP's rebel signatories and PA-X's named signatories are agreement parties with ``actor_name``."""
+    store, _ = loaded
+    with store.engine.connect() as connection:
+        pas = connection.execute(text("SELECT paid, actor_name FROM ds_ucdp__peace_agreements")).all()
+        ucdp = connection.execute(
+            select(Agreement.source_key, AgreementParty.actor_name)
+            .join(Agreement, Agreement.id == AgreementParty.agreement_id)
+            .where(AgreementParty.source_key.like("ucdp:pa:%:actor:%"))
+        ).all()
+        pax = connection.execute(
+            select(AgreementParty.actor_name, AgreementParty.role, AgreementParty.state_id)
+            .join(Agreement, Agreement.id == AgreementParty.agreement_id)
+            .where(Agreement.source_key == "pax:1640")
+            .order_by(AgreementParty.id)
+        ).all()
+    expected = {
+        (f"ucdp:pa:{paid}", name.strip())
+        for paid, names in pas
+        for name in (names or "").split(",")
+        if name.strip() and not name.strip().startswith("Government of")
+    }
+    assert set(ucdp) == expected
+    assert ("ucdp:pa:1021", "UNITA") in expected
+    raw = next(row for row in _raw_rows(mirror, "pax_sample", "pax_sample_40_agreements.csv") if row["AgtId"] == "1640")
+    assert [name for name, role, _ in pax if role == "signatory"] == [p.strip() for p in raw["Part"].split(";")]
+    assert all(state is None for *_, state in pax)

@@ -1,7 +1,7 @@
 """The SIPRI trade register mapped into ``arms_transfers``, on real SQLite and PostgreSQL, from the mirror.
 
-The crosswalk's three sources, the register and the TIV table are loaded once per backend for the whole
-module; every figure asserted is recomputed from the parsed files, or is SIPRI's published one.
+The register and the TIV table are loaded once per backend for the whole module, into a copy of the
+session's crosswalk store; every figure asserted is recomputed from the parsed files, or is SIPRI's published one.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from detente.store.database import Store
 from detente.store.models import ArmsTransfer, MapperRun, State
 
 Parsed = Callable[[str], dict[str, pl.DataFrame]]
-SOURCES = ("countrycode", "isard", "peacesciencer", "sipri_register", "sipri_tiv")
+SOURCES = ("sipri_register", "sipri_tiv")
 
 
 def _table(model: type[ArmsTransfer] | type[State]) -> Table:
@@ -35,10 +35,10 @@ states_table = _table(State)
 
 
 @pytest.fixture(scope="module")
-def loaded(shared_store: Store, mirror: Path, cache_dir: Path) -> tuple[Store, dict[str, LoadReport]]:
-    """The module's store with the crosswalk sources, the register and the TIV table loaded."""
-    reports = {name: load_source(shared_store, name, mirror=mirror) for name in SOURCES}
-    return shared_store, reports
+def loaded(crosswalk_store: Store, mirror: Path, cache_dir: Path) -> tuple[Store, dict[str, LoadReport]]:
+    """The module's copy of the crosswalk store with the register and the TIV table loaded."""
+    reports = {name: load_source(crosswalk_store, name, mirror=mirror) for name in SOURCES}
+    return crosswalk_store, reports
 
 
 @pytest.fixture(scope="module")
@@ -156,25 +156,28 @@ def test_spot_check_russia_s400_to_turkiye(loaded: tuple[Store, dict[str, LoadRe
     assert (row["delivery_year"], row["number_delivered"], row["status"]) == (2019, 2, "New")
     assert (row["tiv_per_unit"], row["tiv_delivered"]) == (65.0, 130.0)
     assert row["original"]["deal_id"] == 59633
-    assert row["original"]["numbers_delivered_estimated"] is True
-    assert (row["original"]["sipri_estimate"], row["original"]["local_production"]) == (65.0, True)
+    assert (row["number_delivered_estimated"], row["delivery_year_estimated"]) == (True, False)
+    assert (row["original"]["sipri_estimate"], row["local_production"]) == (65.0, True)
     assert (row["original"]["supplier_match"], row["original"]["recipient_match"]) == ("name", "name")
 
 
 def test_blank_estimate_flags_are_kept_as_unknown(
     loaded: tuple[Store, dict[str, LoadReport]], register: pl.DataFrame
 ) -> None:
-    """SIPRI leaves "order date is estimate" blank for some 2024 orders: stored False, ``original`` says null."""
+    """SIPRI leaves "order date is estimate" blank for some 2024 orders: stored NULL (unknown, not false)."""
     store, _ = loaded
     blank = register.filter(pl.col("order_year_estimated").is_null())
     assert blank.height > 0
     with store.engine.connect() as connection:
         rows = connection.execute(
-            select(transfers_table.c.source_key, transfers_table.c.order_year_estimated, transfers_table.c.original)
+            select(transfers_table.c.source_key, transfers_table.c.order_year_estimated).where(
+                transfers_table.c.source_key.like("sipri:%")
+            )
         ).all()
-    unknown = {key for key, flag, original in rows if original["order_year_estimated"] is None}
+    unknown = {key for key, flag in rows if flag is None}
     assert unknown == {f"sipri:{d}:{y}" for d, y in blank.select("deal_id", "delivery_year").iter_rows()}
-    assert all(flag is False for key, flag, _ in rows if key in unknown)
+    flags = dict(register.select(pl.format("sipri:{}:{}", "deal_id", "delivery_year"), "order_year_estimated").rows())
+    assert all(flag == flags[key] for key, flag in rows)
 
 
 def test_remapping_replaces_rather_than_duplicates(loaded: tuple[Store, dict[str, LoadReport]]) -> None:

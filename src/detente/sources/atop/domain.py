@@ -15,12 +15,13 @@ What becomes what:
     One per membership spell: a member's rows in consecutive phases merge into one spell when each
     starts no later than the day after the previous one ended (a phase change is not a new membership);
     a gap starts a new spell (Egypt left the Arab League in 1979 and came back in 1989). The state comes
-    from the member's COW code in its entry year (see :mod:`.shared` for the fallbacks and what is
-    reported).
+    from the member's COW code in its entry year (see :mod:`detente.sources.cow_codes` for the fallbacks and
+    what is reported; a code no rule places stops the load unless ``crosswalk/aliases.yml`` lists it).
 ``provisions`` (``source_key`` ``atop:<atopid_phase>:<ccode>:<spell>:<code>``)
     One per obligation a member took in a phase (see :mod:`.obligations`), bound to that member's party
     row. The interval is the member's time in that phase: the phase's dates for founding members, from
     its own entry date for a member that joined later (Greece and Turkey in NATO's second phase).
+    ``phase`` is ATOP's phase number of the obligation.
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ from typing import Any
 import polars as pl
 
 from detente.sources.atop.obligations import OBLIGATIONS, provision_rows
-from detente.sources.atop.shared import first_day, last_day, map_cow, precision, rows_frame, unmatched_counts
-from detente.sources.mapping import MapContext, MappingError
+from detente.sources.cow_codes import map_cow, unmatched_counts
+from detente.sources.mapping import MapContext, MappingError, rows_frame
+from detente.sources.partial_dates import first_day, last_day, precision
+from detente.sources.unknowns import check_codes
 from detente.store.models import Agreement, AgreementParty, Provision
 
 INPUTS = ("atop",)
@@ -163,8 +166,19 @@ def _member_spells(ctx: MapContext, members: pl.DataFrame) -> pl.DataFrame:
     mapped = map_cow(
         ctx.crosswalk, framed, code_col="member", year_col="entry_year", later_year_col="last_year", gw_only=GW_ONLY
     )
-    missing, fallback = unmatched_counts(mapped, "member", "entry_year")
-    ctx.report_unmatched("ATOP member ccode that denotes no state (kept with state_id null)", missing)
+    _, fallback = unmatched_counts(mapped, "member", "entry_year")
+    check_codes(
+        ctx,
+        mapped,
+        system="cow",
+        code_col="member",
+        year_col="entry_year",
+        source="atop",
+        table="members",
+        raw_column="member",
+        raw_year_column="yrent",
+        what="ATOP member",
+    )
     ctx.report_unmatched(
         "ATOP member ccode not a COW state in its entry year (mapped by a later year, the code alone, or G-W)",
         fallback,
@@ -231,12 +245,14 @@ def _provisions(spells: pl.DataFrame, agreement_ids: dict[Any, int], party_ids: 
             | {
                 "agreement_id": agreement_ids[f"atop:{member['atop_id']}"],
                 "party_id": party_ids[member["party_key"]],
+                "phase": member["phase"],
                 "source_key": key,
                 **{k: member[k] for k in _TEMPORAL},
             }
         )
     columns = [
-        "agreement_id", "party_id", "code", "kind", "text", "conditions", "source_key", "original", *_TEMPORAL
+        "agreement_id", "party_id", "code", "kind", "phase", "text", "conditions", "source_key", "original",
+        *_TEMPORAL,
     ]  # fmt: skip
     return rows_frame(rows, columns, ["conditions", "original"])
 

@@ -59,7 +59,7 @@ def normalise_expr(column: str) -> pl.Expr:
 
 
 @cache
-def _alias_document() -> dict[str, Any]:
+def alias_document() -> dict[str, Any]:
     text = resources.files("detente.sources.crosswalk").joinpath(ALIASES_FILE).read_text(encoding="utf-8")
     doc = yaml.safe_load(text)
     if not isinstance(doc, dict):
@@ -73,7 +73,7 @@ def load_aliases() -> tuple[pl.DataFrame, pl.DataFrame]:
     Raises:
         CrosswalkError: the file is malformed (the message names the entry and the fix).
     """
-    doc = _alias_document()
+    doc = alias_document()
     rows: list[dict[str, Any]] = []
     for i, entry in enumerate(doc.get("aliases") or [], start=1):
         if not isinstance(entry, dict) or "state" not in entry or "names" not in entry:

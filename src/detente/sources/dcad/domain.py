@@ -17,7 +17,7 @@
     The title names the two states and the categories; ``notes`` and ``original`` carry type, categories,
     asymmetry, UNTS number, sources and the other attributes.
 ``agreement_parties`` (two per agreement, role ``party``, ``source_key`` ``<DCAid>:1`` / ``<DCAid>:2``)
-    The state of each COW code in the signing year (see :mod:`detente.sources.atop.shared` for the
+    The state of each COW code in the signing year (see :mod:`detente.sources.cow_codes` for the
     fallbacks and what is reported); each party's interval is the agreement's. Three agreements give the
     same code on both sides (DCADv1.0-0297 has 145 with the letters BOL and VEN): kept as given, reported.
 """
@@ -30,8 +30,10 @@ from typing import Any
 
 import polars as pl
 
-from detente.sources.atop.shared import first_day, map_cow, precision, rows_frame, unmatched_counts
-from detente.sources.mapping import MapContext
+from detente.sources.cow_codes import map_cow, unmatched_counts
+from detente.sources.mapping import MapContext, rows_frame
+from detente.sources.partial_dates import first_day, precision
+from detente.sources.unknowns import check_codes
 from detente.store.models import Agreement, AgreementParty
 
 INPUTS = ("dcad",)
@@ -97,15 +99,23 @@ def to_domain(ctx: MapContext) -> dict[str, int]:
     """Replace DCAD's agreements and parties; return rows written per table."""
     ctx.clear(AgreementParty, Agreement)
     frame = _framed(ctx.table("dcad", "agreements"))
-    missing: Counter[str] = Counter()
     fallback: Counter[str] = Counter()
     for side in (1, 2):
         mapped = map_cow(ctx.crosswalk, frame, code_col=f"ccode{side}", year_col="sign_year")
-        side_missing, side_fallback = unmatched_counts(mapped, f"ccode{side}", "sign_year")
-        missing.update(side_missing)
-        fallback.update(side_fallback)
+        check_codes(
+            ctx,
+            mapped,
+            system="cow",
+            code_col=f"ccode{side}",
+            year_col="sign_year",
+            source="dcad",
+            table="agreements",
+            raw_column=f"ccode{side}",
+            raw_year_column="signYear",
+            what=f"DCAD side {side}",
+        )
+        fallback.update(unmatched_counts(mapped, f"ccode{side}", "sign_year")[1])
         frame = mapped.rename({"state_key": f"state_key{side}", "state_match": f"state_match{side}"})
-    ctx.report_unmatched("DCAD ccode that denotes no state (kept with state_id null)", missing)
     ctx.report_unmatched("DCAD ccode not a COW state in its signing year (mapped by the code)", fallback)
     same = frame.filter(pl.col("ccode1") == pl.col("ccode2")).get_column("dca_id")
     ctx.report_unmatched("DCAD agreement whose two sides have the same ccode (kept as given)", dict.fromkeys(same, 1))

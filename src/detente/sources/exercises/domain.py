@@ -40,6 +40,7 @@ from typing import Any
 import polars as pl
 
 from detente.sources.mapping import MapContext
+from detente.sources.unknowns import check_names
 from detente.store.models import Engagement, EngagementParticipant
 
 INPUTS = ("exercises",)
@@ -161,11 +162,11 @@ def _jme(exercises: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(rows, schema_overrides={"original": pl.Object}, infer_schema_length=None)
 
 
-def _match(ctx: MapContext, participants: pl.DataFrame, label: str) -> pl.DataFrame:
-    """Participants with ``state_id`` (null for non-states), reporting every name not matched to a state."""
+def _match(ctx: MapContext, participants: pl.DataFrame, label: str, table: str) -> pl.DataFrame:
+    """Participants with ``state_id`` (null for non-states, reported); an unknown name stops the load."""
     matched, unmatched, not_states = ctx.crosswalk.match_names(participants, "participant", year_col="start_year")
-    ctx.report_unmatched(f"{label} participants: names matching no state", unmatched)
     ctx.report_unmatched(f"{label} participants: not states (kept, state_id NULL)", not_states)
+    check_names(ctx, unmatched, source="exercises", table=table, columns=None, what=f"{label} participant")
     ids = pl.DataFrame(
         {"state_key": list(ctx.state_ids), "state_id": list(ctx.state_ids.values())},
         schema={"state_key": pl.String, "state_id": pl.Int64},
@@ -182,7 +183,7 @@ def _hosts(ctx: MapContext, jme: pl.DataFrame) -> dict[int, set[int]]:
         .filter(pl.col("host").is_not_null() & (pl.col("host") != ""))
         .rename({"host": "participant"})
     )
-    found = _match(ctx, cells, "JME host")
+    found = _match(ctx, cells, "JME host", "jme_exercises")
     hosts: dict[int, set[int]] = defaultdict(set)
     for record, state_id in found.filter(pl.col("state_id").is_not_null()).select("record", "state_id").iter_rows():
         hosts[int(record)].add(int(state_id))
@@ -233,8 +234,12 @@ def to_domain(ctx: MapContext) -> dict[str, int]:
         "mme": mme_raw.select("record", "start_year"),
         "jme": jme_raw.select("record", "start_year"),
     }
-    mme_people = _match(ctx, ctx.table("exercises", "mme_participants").join(years["mme"], on="record"), "MME")
-    jme_people = _match(ctx, ctx.table("exercises", "jme_participants").join(years["jme"], on="record"), "JME")
+    mme_people = _match(
+        ctx, ctx.table("exercises", "mme_participants").join(years["mme"], on="record"), "MME", "mme_participants"
+    )
+    jme_people = _match(
+        ctx, ctx.table("exercises", "jme_participants").join(years["jme"], on="record"), "JME", "jme_participants"
+    )
     jme = _flag_overlap(mme, jme, mme_people, jme_people)
     hosts = _hosts(ctx, jme_raw)
     jme = jme.with_columns(

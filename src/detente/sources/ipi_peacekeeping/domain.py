@@ -8,9 +8,9 @@ What goes where, and why:
     English acronyms, coded by IPI in different months (never both in one month), so they stay two rows
     and ``original.same_operation_as`` links them. ``name`` comes from :data:`MISSION_NAMES` (the files
     carry acronyms only). ``kind`` comes from the reviewed table in :mod:`.missions`:
-    peacekeeping_operation -> ``un_pko``; special_political_mission and support_office -> ``un_spm`` (the
-    domain knows only un_pko / un_spm / multinational; UNSOS keeps ``original.mission_kind =
-    "support_office"``). The UN's own totals count ``un_pko`` only.
+    peacekeeping_operation -> ``un_pko``; special_political_mission -> ``un_spm``; support_office ->
+    ``un_support`` (UNSOS, which supports AMISOM/ATMIS and UNSOM rather than being an operation of its own).
+    The UN's own totals count ``un_pko`` only.
 
     The interval is the *coverage of the data*, not the mandate: from the first month-end the mission
     appears in ``mission_months`` (month precision); to its last month, or open (``NULL``) when it still
@@ -19,8 +19,10 @@ What goes where, and why:
     1990-11, so UNTSO's 1948 start is "before 1990-11").
 
     The host state is ``host_iso3`` mapped by year through the crosswalk, taking the latest year of the
-    mission's data in which the code denotes a state; a code that denotes no state in any of those years
-    (Western Sahara, ESH; Timor-Leste before 2002) leaves ``host_state_id`` NULL and is reported. The HQ
+    mission's data in which the code denotes a state (so Timor-Leste's missions from before 2002 get
+    Timor-Leste). A code that denotes no state in any of those years must be a reviewed unmappable code of
+    ``crosswalk/aliases.yml`` (Western Sahara, ESH): it leaves ``host_state_id`` NULL and is reported; any
+    other code stops the load with an error naming file, row and column. The HQ
     coordinates are those of the mission's latest month in ``mission_months`` (already un-swapped by the
     parser): missions.json has MINUSMA's Bamako swapped (latitude -8.0), so it is only a fallback, and
     ``original.hq_missions_json`` records where it disagrees.
@@ -28,7 +30,8 @@ What goes where, and why:
 ``contributions`` from ``contributor_missions_2014_03``
     One row per contributor x mission for the month 2014-03 (the strength reported at 31 March 2014, as a
     month interval). ``police`` = individual police + formed police units, ``experts`` = experts on
-    mission, ``troops`` and ``total`` as given; a count IPI wrote as NA stays ``None`` (not reported),
+    mission, with the split kept in ``police_individual`` (IPO) and ``police_formed_units`` (FPU);
+    ``troops`` and ``total`` as given; a count IPI wrote as NA stays ``None`` (not reported),
     never 0. The file has no sex breakdown, so ``women`` is ``None``. The gender source
     (:mod:`detente.sources.ipi_peacekeeping_gender.domain`) adds 2009-11..2014-02; the double-counting rule
     is there.
@@ -55,6 +58,7 @@ from sqlalchemy import delete, insert, select
 
 from detente.sources.ipi_peacekeeping.missions import PEACEKEEPING, POLITICAL, SUPPORT
 from detente.sources.mapping import MapContext
+from detente.sources.unknowns import check_codes
 from detente.store.models import Contribution, Mission
 
 INPUTS = ("ipi_peacekeeping",)
@@ -64,7 +68,7 @@ SOURCE = "ipi_peacekeeping"
 KEY_PREFIX = f"{SOURCE}:"
 """``missions.source_key`` is ``ipi_peacekeeping:<code>``: the gender mapper finds missions by it."""
 
-KINDS: Mapping[str, str] = {PEACEKEEPING: "un_pko", POLITICAL: "un_spm", SUPPORT: "un_spm"}
+KINDS: Mapping[str, str] = {PEACEKEEPING: "un_pko", POLITICAL: "un_spm", SUPPORT: "un_support"}
 """IPI mission kind (:mod:`.missions`) -> ``missions.kind``."""
 
 SAME_OPERATION: Mapping[str, str] = {"ONUCI": "UNOCI", "UNOCI": "ONUCI"}
@@ -176,10 +180,15 @@ def _host_states(ctx: MapContext, months: pl.DataFrame) -> dict[str, int]:
     mapped = ctx.crosswalk.map_codes(years, system="iso3", code_col="host_iso3", year_col="year")
     found = mapped.filter(pl.col("state_key").is_not_null()).sort("year").group_by("mission").last()
     hosts = {m: ctx.state_ids[k] for m, k in found.select("mission", "state_key").iter_rows() if k in ctx.state_ids}
-    missing = months.filter(~pl.col("mission").is_in(list(hosts)) & pl.col("host_iso3").is_not_null())
-    ctx.report_unmatched(
-        "host ISO3 (mission)",
-        {f"{code} ({mission})": n for mission, code, n in missing.group_by("mission", "host_iso3").len().iter_rows()},
+    check_codes(
+        ctx,
+        mapped.filter(~pl.col("mission").is_in(list(hosts))),
+        system="iso3",
+        code_col="host_iso3",
+        source=SOURCE,
+        table="mission_months",
+        raw_column="Country of Mission ISO-3",
+        what="mission host",
     )
     return hosts
 
@@ -266,12 +275,19 @@ def _write_missions(ctx: MapContext) -> int:
     return len(rows)
 
 
-def write_contributions(ctx: MapContext, frame: pl.DataFrame, *, origin: str, extra: list[str]) -> int:
+def write_contributions(
+    ctx: MapContext, frame: pl.DataFrame, *, origin: str, table: str, iso3_column: str, extra: list[str]
+) -> int:
     """Insert contributor x mission x month rows; report (and leave out) rows that cannot be placed.
 
     ``frame`` has ``date`` (month-end), ``contributor``, ``contributor_iso3``, ``mission`` and the counts
-    ``troops``, ``police``, ``experts``, ``total``, ``women``; the columns named in ``extra`` go into
-    ``original`` beside the contributor as given. ``origin`` names the source file's source.
+    ``troops``, ``police``, ``police_individual``, ``police_formed_units``, ``experts``, ``total``,
+    ``women``; the columns named in ``extra`` go into ``original`` beside the contributor as given.
+    ``origin`` names the source, ``table`` its parsed table and ``iso3_column`` the raw header of the
+    contributor's ISO3 code. A contributor code that denotes no
+    state in its year stops the load unless it is a reviewed unmappable code
+    (:func:`detente.sources.unknowns.check_codes`); the rows of such reviewed codes are reported and not
+    written (a contribution needs a state).
     """
     missions = pl.DataFrame(
         {"mission": list(mission_ids(ctx)), "mission_id": list(mission_ids(ctx).values())},
@@ -293,6 +309,17 @@ def write_contributions(ctx: MapContext, frame: pl.DataFrame, *, origin: str, ex
         f"{origin} mission code (rows not written)", dict(no_mission.group_by("mission").len().iter_rows())
     )
     no_state = work.filter(pl.col("mission_id").is_not_null() & pl.col("state_id").is_null())
+    check_codes(
+        ctx,
+        no_state,
+        system="iso3",
+        code_col="contributor_iso3",
+        year_col="year",
+        source=origin,
+        table=table,
+        raw_column=iso3_column,
+        what="contributor",
+    )
     label = pl.format("{} {} ({})", pl.col("contributor_iso3").fill_null("?"), "year", "contributor")
     ctx.report_unmatched(
         f"{origin} contributor ISO3 in year (rows not written)",
@@ -304,6 +331,8 @@ def write_contributions(ctx: MapContext, frame: pl.DataFrame, *, origin: str, ex
         "state_id",
         "troops",
         "police",
+        "police_individual",
+        "police_formed_units",
         "experts",
         "total",
         pl.col("women").cast(pl.Int64),
@@ -344,6 +373,8 @@ def to_domain(ctx: MapContext) -> dict[str, int]:
         "mission",
         "troops",
         police("individual_police", "formed_police_units").alias("police"),
+        pl.col("individual_police").alias("police_individual"),
+        pl.col("formed_police_units").alias("police_formed_units"),
         pl.col("experts_on_mission").alias("experts"),
         "total",
         pl.lit(None, dtype=pl.Int64).alias("women"),
@@ -351,6 +382,11 @@ def to_domain(ctx: MapContext) -> dict[str, int]:
         "formed_police_units",
     )
     written["contributions"] = write_contributions(
-        ctx, detail, origin=SOURCE, extra=["individual_police", "formed_police_units"]
+        ctx,
+        detail,
+        origin=SOURCE,
+        table="contributor_missions_2014_03",
+        iso3_column="Contributor_ISO-3",
+        extra=["individual_police", "formed_police_units"],
     )
     return written

@@ -53,10 +53,21 @@ def to_domain(ctx: MapContext) -> dict[str, int]:
         "mission",
         pl.col("troops_total").alias("troops"),
         police("individual_police_total", "formed_police_units_total").alias("police"),
+        pl.col("individual_police_total").alias("police_individual"),
+        pl.col("formed_police_units_total").alias("police_formed_units"),
         pl.col("experts_on_mission_total").alias("experts"),
         pl.col("total_total").alias("total"),
         pl.col("total_female").alias("women"),
         *[pl.col(f"{kind}_{sex}") for kind in _TYPES for sex in ("female", "total")],
     )
     extra = [f"{kind}_{sex}" for kind in _TYPES for sex in ("female", "total")]
-    return {"contributions": write_contributions(ctx, rows, origin=SOURCE, extra=extra)}
+    return {
+        "contributions": write_contributions(
+            ctx,
+            rows,
+            origin=SOURCE,
+            table="contributor_mission_months",
+            iso3_column="Contributor ISO-3",
+            extra=extra,
+        )
+    }

@@ -20,7 +20,8 @@ from datetime import date
 
 import polars as pl
 
-from detente.sources.mapping import MapContext, MappingError
+from detente.sources.mapping import MapContext
+from detente.sources.unknowns import check_codes
 from detente.store.models import Agreement, AgreementParty, Declaration
 
 INPUTS = ("new_start",)
@@ -44,9 +45,18 @@ def to_domain(ctx: MapContext) -> dict[str, int]:
     ctx.clear(Declaration, AgreementParty, Agreement)
     figures = ctx.table("new_start", "aggregate_numbers").with_columns(pl.col("as_of_date").dt.year().alias("year"))
     figures = ctx.crosswalk.map_codes(figures, system="iso3", code_col="party", year_col="year")
-    unknown = figures.filter(pl.col("state_key").is_null())
-    if unknown.height:
-        raise MappingError(f"new_start: parties {sorted(set(unknown['party']))} denote no state; expected USA and RUS")
+    check_codes(
+        ctx,
+        figures,
+        system="iso3",
+        code_col="party",
+        year_col="year",
+        source="new_start",
+        table="aggregate_numbers",
+        raw_column="party",
+        what="New START party",
+    )
+    figures = figures.drop_nulls("state_key")  # only reviewed unmappable codes (reported above) are left out
     agreement = {
         "kind": "arms_control",
         "title": TITLE,

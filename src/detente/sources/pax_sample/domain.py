@@ -12,14 +12,21 @@ non-zero becomes a :class:`~detente.store.models.Provision`: ``code`` the column
 category (groups, gender, state definition, governance, power sharing, human rights, justice, socio-
 economic, land, security sector, transitional justice, implementation ...), ``conditions.value`` the
 coded value (1 a mention .. 3 a detailed provision in PA-X's depth scales, or a plain 1).
+
+The signatories (``Part``) and third parties (``ThrdPart``: witnesses, mediators, guarantors) become
+:class:`~detente.store.models.AgreementParty` rows with roles ``signatory`` and ``third_party``, one per
+line or ``;``-separated item, named in ``actor_name`` exactly as PA-X writes them; PA-X names people and
+groups, not state codes, so they carry no state.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import polars as pl
 
 from detente.sources.mapping import MapContext
-from detente.store.models import Agreement, Provision
+from detente.store.models import Agreement, AgreementParty, Provision
 
 INPUTS = ("pax_sample",)
 NEEDS_STATES = True
@@ -63,7 +70,7 @@ def category(code: str) -> str:
 
 def to_domain(ctx: MapContext) -> dict[str, int]:
     """Write the agreements and their non-zero provisions; return rows written per table."""
-    ctx.clear(Provision, Agreement)
+    ctx.clear(Provision, AgreementParty, Agreement)
     frame = ctx.table("pax_sample", "agreements")
     codes = [c for c, t in frame.schema.items() if c not in DESCRIPTORS and t.is_integer()]
     agreements = [
@@ -104,4 +111,42 @@ def to_domain(ctx: MapContext) -> dict[str, int]:
         for agt_id, code, value in provisions.iter_rows()
     ]
     written["provisions"] = ctx.insert(Provision, pl.DataFrame(rows, schema_overrides={"conditions": pl.Object}))
+    written["agreement_parties"] = ctx.insert(AgreementParty, actor_parties(frame, ids))
     return written
+
+
+def signatories(text: str | None) -> list[str]:
+    """The signatories PA-X lists in a ``Part`` / ``ThrdPart`` cell, one per line or ``;``-separated item."""
+    if not text:
+        return []
+    items = (item.strip() for line in text.splitlines() for item in line.split(";"))
+    return list(dict.fromkeys(item for item in items if item))
+
+
+def actor_parties(frame: pl.DataFrame, ids: dict[Any, int]) -> pl.DataFrame:
+    """PA-X's signatories (``part``, role ``signatory``) and third parties (``thrd_part``, role
+    ``third_party``) as agreement parties named by ``actor_name``, as PA-X writes them (no state: PA-X
+    names people and groups, not codes)."""
+    rows = []
+    for row in frame.select("agt_id", "part", "thrd_part").iter_rows(named=True):
+        for column, role in (("part", "signatory"), ("thrd_part", "third_party")):
+            for n, name in enumerate(signatories(row[column]), start=1):
+                rows.append(
+                    {
+                        "agreement_id": ids[f"pax:{row['agt_id']}"],
+                        "actor_name": name[:300],
+                        "role": role,
+                        "source_key": f"pax:{row['agt_id']}:{role}:{n}",
+                        "original": {column: name} if len(name) > 300 else None,
+                    }
+                )
+    return pl.DataFrame(
+        rows,
+        schema={
+            "agreement_id": pl.Int64,
+            "actor_name": pl.String,
+            "role": pl.String,
+            "source_key": pl.String,
+            "original": pl.Object,
+        },
+    )

@@ -8,7 +8,8 @@ Disputes (``cow_mid_disps`` + ``cow_mid_dirdisps``, COW MID 5)
     December of its last year in the directed dispute-years (year precision). ``max_hostility`` is
     ``hostlev`` (1 no militarised action .. 5 war), ``outcome`` the COW outcome in words. ``fatalities``
     stays NULL: COW codes a fatality *level* (0 none, 1 1-25 deaths .. 6 more than 999), not a count; the
-    level is in ``original.fatality`` with ``settle``, ``hiact``, ``recip``, ``mindur`` and ``maxdur``.
+    level is in ``fatality_level`` (NULL where COW codes -9, unknown), and ``original`` keeps it with
+    ``settle``, ``hiact``, ``recip``, ``mindur`` and ``maxdur``.
     One :class:`~detente.store.models.DisputeParticipant` per dispute and state (side A = the side that
     took the first militarised action, ``originator``, the state's highest ``hostility``), over the
     years it appears in the dispute.
@@ -28,6 +29,7 @@ from typing import Any
 import polars as pl
 
 from detente.sources.mapping import MapContext
+from detente.sources.unknowns import check_codes
 from detente.store.models import Conflict, ConflictParty, Dispute, DisputeParticipant
 
 INPUTS = ("peacesciencer",)
@@ -47,8 +49,12 @@ OUTCOMES = {
 """COW MID outcome codes."""
 
 
-def _states(ctx: MapContext, frame: pl.DataFrame, what: str) -> pl.DataFrame:
-    """``frame`` with ``state_id`` from ``ccode`` in the row's first year; unmapped codes are reported.
+def _states(ctx: MapContext, frame: pl.DataFrame, what: str, table: str) -> pl.DataFrame:
+    """``frame`` with ``state_id`` from ``ccode`` in the row's first year.
+
+    A code that denotes no state at all stops the load unless it is a reviewed unmappable code
+    (:func:`detente.sources.unknowns.check_codes`); the R data files have no rows to show, so the error
+    names the file and the ``ccode1`` column.
 
     A code outside its state's system years (Canada, COW 20, in a 1918 dispute; Canada joins the COW
     system in 1920) falls back to the one state the code has ever denoted, flagged ``outside_system``.
@@ -59,8 +65,17 @@ def _states(ctx: MapContext, frame: pl.DataFrame, what: str) -> pl.DataFrame:
         pl.col("state_key").is_null().and_(timeless.is_not_null()).alias("outside_system"),
         pl.coalesce(pl.col("state_key"), timeless).alias("state_key"),
     )
-    lost = mapped.filter(pl.col("state_key").is_null())
-    ctx.report_unmatched(what, {f"{c}/{y}": n for c, y, n in lost.group_by("ccode", "first").len().iter_rows()})
+    check_codes(
+        ctx,
+        mapped,
+        system="cow",
+        code_col="ccode",
+        year_col="first",
+        source="peacesciencer",
+        table=table,
+        raw_column="ccode1",
+        what=what,
+    )
     ids = pl.DataFrame(
         {"state_key": list(ctx.state_ids), "state_id": list(ctx.state_ids.values())},
         schema={"state_key": pl.String, "state_id": pl.Int64},
@@ -90,6 +105,7 @@ def _disputes(ctx: MapContext) -> dict[str, int]:
                 "number": d["dispnum"],
                 "max_hostility": d["hostlev"],
                 "fatalities": None,
+                "fatality_level": d["fatality"],
                 "outcome": OUTCOMES.get(d["outcome"]),
                 "valid_from": start,
                 "valid_from_precision": "month" if d["stmon"] else "year",
@@ -110,8 +126,8 @@ def _disputes(ctx: MapContext) -> dict[str, int]:
         pl.col("hiact1").max().alias("hiact"),
         pl.col("fatality1").max().alias("fatality"),
     )
-    members = _states(ctx, members, "MID participant COW codes (code/first year)")
-    participants = members.drop_nulls("state_id").select(  # codes no state ever bore are reported above
+    members = _states(ctx, members, "MID participant", "cow_mid_dirdisps")
+    participants = members.drop_nulls("state_id").select(  # only reviewed unmappable codes are left without a state
         pl.col("dispnum")
         .cast(pl.String)
         .map_elements(lambda n: dispute_ids[f"cow_mid:{n}"], pl.Int64)
@@ -155,7 +171,7 @@ def _wars(ctx: MapContext) -> dict[str, int]:
         pl.col("outcome1").first().alias("outcome"),
         pl.col("batdeath1").max().alias("battle_deaths"),
     )
-    members = _states(ctx, members, "war participant COW codes (code/first year)")
+    members = _states(ctx, members, "war participant", "cow_war_inter")
     names = dict(ctx.crosswalk.states.select("state_key", "name").iter_rows())
     parties = members.with_columns(
         pl.col("warnum").cast(pl.String).map_elements(lambda n: war_ids[f"cow_war:{n}"], pl.Int64).alias("conflict_id"),

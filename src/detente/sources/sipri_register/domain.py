@@ -11,9 +11,11 @@ none is dropped, so TIV sums over the domain table equal SIPRI's own. What each 
 ``description``             SIPRI's short description ("FGA aircraft", "SAM system")
 ``category``                SIPRI's armament category ("Aircraft", "Missiles", "Ships" ...)
 ``order_year``              year of the order; ``order_year_estimated`` when SIPRI marks it uncertain
+                            (NULL where SIPRI leaves the flag blank: unknown, not "no")
 ``number_ordered``          NULL: this export of the register has no "Number ordered" column
-``delivery_year``           the year of this row's deliveries (1995-2024)
-``number_delivered``        items delivered in that year
+``delivery_year``           the year of this row's deliveries (1995-2024); ``delivery_year_estimated``
+``number_delivered``        items delivered in that year; ``number_delivered_estimated``
+``local_production``        SIPRI's flag: produced under licence in the recipient
 ``status``                  "New", "Second hand" or "Second hand but modernized"
 ``tiv_per_unit``            SIPRI's unit TIV *in this deal* ("TIV deal unit"; second-hand items
                             are valued below new ones)
@@ -24,15 +26,14 @@ none is dropped, so TIV sums over the domain table equal SIPRI's own. What each 
 Names are matched in the delivery year because that is when the state received or sent the item (an
 order can predate the recipient's independence). Names that are not states (organisations marked
 ``**``, rebel groups and sub-state actors marked ``*``, "unknown supplier(s)", territories such as
-Aruba or Western Sahara) keep ``state_id`` NULL and are reported with their row counts; so would any
-name the crosswalk cannot place (none in the 2025 release).
+Aruba or Western Sahara, all listed in the reviewed ``crosswalk/aliases.yml``) keep ``state_id`` NULL and
+are reported with their row counts. A name in neither the crosswalk nor that file stops the load with an
+error naming the file, row and column (:mod:`detente.sources.unknowns`); the 2025 release has none.
 
-``original`` keeps, for every row, the register's values that have no column of their own or were
-changed on the way in: the SIPRI deal id, the estimate flags for the number and year delivered,
-SIPRI's unit TIV for a new item (``sipri_estimate``), the local-production flag, and how each name was
-matched (``name`` or ``alias``). SIPRI leaves the "order date is estimate" cell blank for 112 rows of
-2024 orders; the domain column cannot be NULL, so those rows store ``False`` and ``original`` records
-``order_year_estimated: null`` (the flag is unknown, not "no").
+``original`` keeps, for every row, the register's values that have no column of their own: the SIPRI
+deal id, SIPRI's unit TIV for a new item (``sipri_estimate``), and how each name was matched (``name``
+or ``alias``). SIPRI leaves the "order date is estimate" cell blank for 112 rows of 2024 orders; those
+rows store ``order_year_estimated`` NULL (the flag is unknown, not "no").
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from __future__ import annotations
 import polars as pl
 
 from detente.sources.mapping import MapContext, MappingError
+from detente.sources.unknowns import check_names
 from detente.store.models import ArmsTransfer
 
 INPUTS = ("sipri_register",)
@@ -49,16 +51,7 @@ SOURCE_KEY_PREFIX = "sipri"
 YEAR_COLUMN = "delivery_year"
 """The year names are matched in (see the module docstring)."""
 
-_ORIGINAL_FIELDS = (
-    "deal_id",
-    "order_year_estimated",
-    "numbers_delivered_estimated",
-    "delivery_year_estimated",
-    "sipri_estimate",
-    "local_production",
-    "supplier_match",
-    "recipient_match",
-)
+_ORIGINAL_FIELDS = ("deal_id", "sipri_estimate", "supplier_match", "recipient_match")
 
 
 def _match_party(ctx: MapContext, transfers: pl.DataFrame, role: str) -> pl.DataFrame:
@@ -82,7 +75,9 @@ def _match_party(ctx: MapContext, transfers: pl.DataFrame, role: str) -> pl.Data
         counts = lost.group_by(role).len().iter_rows()
         ctx.report_unmatched(f"{role} names whose crosswalk state is not in the store", dict(counts))
     ctx.report_unmatched(f"{role} names that are not states", not_states)
-    ctx.report_unmatched(f"{role} names not matched", unmatched)
+    check_names(
+        ctx, unmatched, source="sipri_register", table="transfers", columns=[role.capitalize()], what=f"SIPRI {role}"
+    )
     return matched.select(pl.all().exclude("state_key", "name_match"), pl.col("name_match").alias(f"{role}_match"))
 
 
@@ -100,13 +95,16 @@ def transfers_frame(ctx: MapContext) -> pl.DataFrame:
         "description",
         pl.col("armament_category").alias("category"),
         "order_year",
-        pl.col("order_year_estimated").fill_null(False),
+        "order_year_estimated",
         pl.lit(None, pl.Int64).alias("number_ordered"),
         "delivery_year",
+        "delivery_year_estimated",
         pl.col("numbers_delivered").alias("number_delivered"),
+        pl.col("numbers_delivered_estimated").alias("number_delivered_estimated"),
         "status",
         pl.col("tiv_deal_unit").alias("tiv_per_unit"),
         "tiv_delivered",
+        "local_production",
         pl.format("{}:{}:{}", pl.lit(SOURCE_KEY_PREFIX), "deal_id", "delivery_year").alias("source_key"),
         pl.struct(*_ORIGINAL_FIELDS).alias("original"),
     )

@@ -19,6 +19,7 @@ from __future__ import annotations
 import polars as pl
 
 from detente.sources.mapping import MapContext, MappingError
+from detente.sources.unknowns import check_names
 from detente.store.models import Engagement, EngagementParticipant
 
 INPUTS = ("troopdata",)
@@ -36,8 +37,8 @@ def to_domain(ctx: MapContext) -> dict[str, int]:
         raise MappingError("troopdata visits: the crosswalk has no United States (COW 2); reload the crosswalk sources")
     visits = ctx.table("troopdata", "visits").with_row_index("row", offset=1)
     visits, unmatched, not_states = ctx.crosswalk.match_names(visits, "state_visited", year_col="start_year")
-    ctx.report_unmatched("visited state: matching no state", unmatched)
     ctx.report_unmatched("visited state: not a state (kept, state_id NULL)", not_states)
+    check_names(ctx, unmatched, source="troopdata", table="visits", columns=["State Visit"], what="visited state")
     names = dict(ctx.crosswalk.states.select("state_key", "name").iter_rows())
     ids = ctx.state_ids
     rows = []

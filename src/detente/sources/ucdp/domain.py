@@ -21,8 +21,10 @@ Peace agreements (v22.1)
     One :class:`~detente.store.models.Agreement` of kind ``peace_agreement`` per ``paid``
     (``"ucdp:pa:<paid>"``), signed and in force from ``pa_date``; it ends where UCDP codes it ended
     (``ended`` true and a ``duration`` date), else stays open. Its states (``gwno``) become
-    :class:`~detente.store.models.AgreementParty` rows; each provision dummy coded 1 (ceasefire,
-    DDR, PKO, amnesty ...) a :class:`~detente.store.models.Provision`. Agreements are grouped into one
+    :class:`~detente.store.models.AgreementParty` rows, and so do its non-state signatories
+    (``actor_name`` entries that are not "Government of ..."; no state, the name in ``actor_name``);
+    each provision dummy coded 1 (ceasefire, DDR, PKO, amnesty ...) a
+    :class:`~detente.store.models.Provision`. Agreements are grouped into one
     :class:`~detente.store.models.Negotiation` per conflict (the first listed when an agreement names
     several; all stay in ``original.conflict_ids``) with its signatories as negotiation parties. UCDP
     codes no negotiation status: it is ``concluded`` when a full peace agreement (type 1) was signed,
@@ -38,6 +40,7 @@ from typing import Any
 import polars as pl
 
 from detente.sources.mapping import MapContext
+from detente.sources.unknowns import check_codes, unknown_error
 from detente.store.models import (
     Agreement,
     AgreementParty,
@@ -195,9 +198,31 @@ def _parties(ctx: MapContext, years: pl.DataFrame, conflict_ids: dict[Any, int])
     spells = _by_name(ctx, ctx.crosswalk.map_codes(spells, system="gw", code_col="gwno", year_col="first"))
     governments = pl.col("actor_name").str.starts_with("Government of")
     lost = spells.filter(pl.col("state_key").is_null() & governments)
-    ctx.report_unmatched(
-        "conflict sides: governments without a state", dict(lost.group_by("actor_name").len().iter_rows())
+    check_codes(
+        ctx,
+        lost,
+        system="gw",
+        code_col="gwno",
+        year_col="first",
+        source="ucdp",
+        table="conflict_years",
+        raw_column=[f"gwno_{side}" for side in ("a", "a_2nd", "b", "b_2nd")],
+        raw_year_column="year",
+        what="conflict side (government)",
     )
+    unresolved = lost.filter(pl.col("gwno").is_null())
+    if unresolved.height:
+        names = sorted(set(unresolved.get_column("actor_name")))
+        raise unknown_error(
+            ctx,
+            source="ucdp",
+            table="conflict_years",
+            value=names[0],
+            label="conflict side: the government",
+            count=unresolved.filter(pl.col("actor_name") == names[0]).height,
+            columns=[f"side_{side}" for side in ("a", "a_2nd", "b", "b_2nd")],
+            others=names[1:],
+        )
     rows = []
     for spell in spells.iter_rows(named=True):
         who = spell["gwno"] or spell["actor_id"] or spell["actor_name"]
@@ -215,6 +240,34 @@ def _parties(ctx: MapContext, years: pl.DataFrame, conflict_ids: dict[Any, int])
             }
         )
     return pl.DataFrame(rows, schema_overrides={"original": pl.Object}, infer_schema_length=None)
+
+
+def _actor_parties(pas: pl.DataFrame, agreement_ids: dict[Any, int]) -> pl.DataFrame:
+    """Non-state signatories (rebel groups, the UN ...) as parties with ``actor_name`` and no state.
+
+    Governments are left out here: they are the agreement's states, from ``gwno``. ``actor_id`` lines up
+    with ``actor_name`` when both list the same number of actors.
+    """
+    rows = []
+    for pa in pas.select("paid", "actor_id", "actor_name").iter_rows(named=True):
+        names, ids = _split(pa["actor_name"]), _split(pa["actor_id"])
+        aligned = len(ids) == len(names)
+        for i, name in enumerate(names):
+            if name.startswith("Government of"):
+                continue
+            actor_id = ids[i] if aligned else None
+            key = f"ucdp:pa:{pa['paid']}:actor:{actor_id or name}"[:200]
+            rows.append(
+                {
+                    "agreement_id": agreement_ids[f"ucdp:pa:{pa['paid']}"],
+                    "actor_name": name[:300],
+                    "role": "party",
+                    "source_key": key,
+                    "original": {"actor_id": actor_id, "actor_name": name},
+                }
+            )
+    unique = {row["source_key"]: row for row in rows}
+    return pl.DataFrame(list(unique.values()), schema_overrides={"original": pl.Object}, infer_schema_length=None)
 
 
 def _agreements(ctx: MapContext, pas: pl.DataFrame, conflict_ids: dict[Any, int]) -> dict[str, int]:
@@ -288,8 +341,18 @@ def _agreements(ctx: MapContext, pas: pl.DataFrame, conflict_ids: dict[Any, int]
         .filter(pl.col("gwno").is_not_null() & (pl.col("gwno") != ""))
     )
     states = ctx.crosswalk.map_codes(states, system="gw", code_col="gwno", year_col="year")
-    lost = states.filter(pl.col("state_key").is_null())
-    ctx.report_unmatched("peace agreement G-W codes", dict(lost.group_by("gwno").len().iter_rows()))
+    check_codes(
+        ctx,
+        states,
+        system="gw",
+        code_col="gwno",
+        year_col="year",
+        source="ucdp",
+        table="peace_agreements",
+        raw_column="gwno",
+        raw_year_column="year",
+        what="peace agreement party",
+    )
     parties = [
         {
             "agreement_id": agreement_ids[f"ucdp:pa:{paid}"],
@@ -300,6 +363,7 @@ def _agreements(ctx: MapContext, pas: pl.DataFrame, conflict_ids: dict[Any, int]
         for paid, gwno, key in states.drop_nulls("state_key").select("paid", "gwno", "state_key").iter_rows()
     ]
     written["agreement_parties"] = ctx.insert(AgreementParty, pl.DataFrame(parties))
+    written["agreement_parties"] += ctx.insert(AgreementParty, _actor_parties(pas, agreement_ids))
     provisions = [
         {
             "agreement_id": agreement_ids[f"ucdp:pa:{pa['paid']}"],

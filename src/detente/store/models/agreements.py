@@ -39,7 +39,11 @@ class Agreement(Temporal, Sourced, Marked, Base):
 
 
 class AgreementParty(Temporal, Sourced, Base):
-    """A state (or organization) party to an agreement from its joining to its leaving."""
+    """A party to an agreement from its joining to its leaving: a state, an organization, or a named actor.
+
+    Non-state parties (rebel groups, movements, named signatories in peace agreements) have no state or
+    organization; ``actor_name`` holds the name as the source writes it.
+    """
 
     __tablename__ = "agreement_parties"
 
@@ -47,6 +51,7 @@ class AgreementParty(Temporal, Sourced, Base):
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), index=True)
     state_id: Mapped[int | None] = mapped_column(ForeignKey("states.id"), index=True)
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+    actor_name: Mapped[str | None] = mapped_column(String(300), doc="the party's name, for non-state parties")
     role: Mapped[str] = mapped_column(String(20), default="party", doc="party, signatory, guarantor, witness")
 
 
@@ -60,6 +65,7 @@ class Provision(Temporal, Sourced, Base):
     party_id: Mapped[int | None] = mapped_column(ForeignKey("agreement_parties.id"), index=True)
     code: Mapped[str] = mapped_column(String(40), doc="e.g. defense, offense, neutral, nonagg, consul, art-II")
     kind: Mapped[str] = mapped_column(String(30), index=True)
+    phase: Mapped[int | None] = mapped_column(doc="the agreement's phase the provision belongs to (ATOP phases)")
     article: Mapped[str | None] = mapped_column(String(40))
     text: Mapped[str | None] = mapped_column(Text)
     conditions: Mapped[dict[str, Any] | None]

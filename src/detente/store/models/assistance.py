@@ -89,10 +89,15 @@ class ArmsTransfer(Sourced, Base):
     description: Mapped[str | None] = mapped_column(String(300))
     category: Mapped[str | None] = mapped_column(String(60))
     order_year: Mapped[int | None] = mapped_column(index=True)
-    order_year_estimated: Mapped[bool] = mapped_column(default=False)
+    order_year_estimated: Mapped[bool | None] = mapped_column(
+        doc="the source marks the order year as an estimate; NULL: the source does not say (unknown, not false)"
+    )
     number_ordered: Mapped[int | None]
     delivery_year: Mapped[int | None] = mapped_column(index=True)
+    delivery_year_estimated: Mapped[bool | None] = mapped_column(doc="SIPRI: the delivery year is an estimate")
     number_delivered: Mapped[int | None]
+    number_delivered_estimated: Mapped[bool | None] = mapped_column(doc="SIPRI: the number delivered is an estimate")
     status: Mapped[str | None] = mapped_column(String(60))
     tiv_per_unit: Mapped[float | None]
     tiv_delivered: Mapped[float | None]
+    local_production: Mapped[bool | None] = mapped_column(doc="SIPRI: produced under licence in the recipient")

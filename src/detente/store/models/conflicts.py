@@ -42,7 +42,10 @@ class Dispute(Temporal, Sourced, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[int] = mapped_column(index=True, doc="COW dispnum")
     max_hostility: Mapped[int | None] = mapped_column(doc="1 none .. 5 war")
-    fatalities: Mapped[int | None]
+    fatalities: Mapped[int | None] = mapped_column(doc="a count of deaths, where a source gives one")
+    fatality_level: Mapped[int | None] = mapped_column(
+        doc="COW MID fatality level: 0 none, 1 1-25, 2 26-100, 3 101-250, 4 251-500, 5 501-999, 6 >999"
+    )
     outcome: Mapped[str | None] = mapped_column(String(40))
 
 

@@ -4,24 +4,30 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from detente.store.base import Base, Marked, Sourced, Temporal
 
 
 class Mission(Temporal, Sourced, Base):
-    """A UN peacekeeping operation, special political mission or other multinational operation.
+    """A UN peacekeeping operation, special political mission, support office or other multinational operation.
 
-    ``kind`` matters for totals: the UN's own figures count peacekeeping operations only.
+    ``kind`` matters for totals: the UN's own figures count peacekeeping operations (``un_pko``) only.
+    ``source_key`` is unique: a source's mission is found again by it on every reload.
     """
 
     __tablename__ = "missions"
+    __table_args__ = (Index("uq_missions_source_key", "source_key", unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), index=True, doc="acronym, e.g. MINUSMA")
     name: Mapped[str] = mapped_column(String(300))
-    kind: Mapped[str] = mapped_column(String(20), doc="un_pko, un_spm, multinational")
+    kind: Mapped[str] = mapped_column(
+        String(20),
+        doc="un_pko (peacekeeping operation), un_spm (special political mission or office), "
+        "un_support (support office such as UNSOS), multinational",
+    )
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     host_state_id: Mapped[int | None] = mapped_column(ForeignKey("states.id"), index=True)
     hq_latitude: Mapped[float | None]
@@ -40,7 +46,9 @@ class Contribution(Temporal, Sourced, Base):
     mission_id: Mapped[int] = mapped_column(ForeignKey("missions.id"), index=True)
     state_id: Mapped[int] = mapped_column(ForeignKey("states.id"), index=True)
     troops: Mapped[int | None]
-    police: Mapped[int | None]
+    police: Mapped[int | None] = mapped_column(doc="all police: individual officers plus formed units")
+    police_individual: Mapped[int | None] = mapped_column(doc="individual police officers (IPO), where given")
+    police_formed_units: Mapped[int | None] = mapped_column(doc="formed police units (FPU), where given")
     experts: Mapped[int | None]
     total: Mapped[int | None]
     women: Mapped[int | None]

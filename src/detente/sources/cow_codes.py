@@ -1,10 +1,10 @@
-"""Tools the ATOP and DCAD mappers share: COW codes to states, partial dates to intervals, rows to frames.
+"""COW country codes to crosswalk states, with the fallbacks that ATOP and DCAD need.
 
-**COW codes.** Both datasets name states by COW ccode, and both sometimes use a code in a year when COW
-does not list that state as a member of the system: ATOP codes alliances from 1815 (COW starts in 1816),
-governments in exile during the Second World War, and states that signed before their independence
-(the codebook's ``COWSYS = 0``); DCAD codes the Czech Republic (316) for agreements that Czechoslovakia
-signed in 1991-92. :func:`map_cow` tries, in order:
+Both ATOP and DCAD name states by COW ccode, and both sometimes use a code in a year when COW does not list
+that state as a member of the system: ATOP codes alliances from 1815 (COW starts in 1816), governments in
+exile during the Second World War, and states that signed before their independence (the codebook's
+``COWSYS = 0``); DCAD codes the Czech Republic (316) for agreements that Czechoslovakia signed in 1991-92.
+:func:`map_cow` tries, in order:
 
 1. ``year``: the code in the row's own year (the normal case);
 2. ``later_year``: the code in a later year of the same record (e.g. the year a membership ended);
@@ -14,29 +14,20 @@ signed in 1991-92. :func:`map_cow` tries, in order:
    state without a COW code);
 
 and records which rule matched in a ``state_match`` column. Rows matched by rules 2-4 are reported
-(they are mapped, but not by the code's own year); rows no rule matches keep ``state_key`` null and are
-reported too. Nothing is dropped.
-
-**Partial dates.** A date known to the month or the year is an interval of days: the first day it can
-mean is the start of that month or year, the last day the end of it. :func:`first_day` and
-:func:`last_day` turn year/month/day columns into those days plus the precision (``day``, ``month`` or
-``year``) the :class:`~detente.store.base.Temporal` columns need.
-
-**Rows to frames.** :func:`rows_frame` turns row dicts whose JSON columns hold Python dicts into a frame
-:meth:`~detente.sources.mapping.MapContext.insert` accepts (JSON columns as ``pl.Object``, so dicts of
-varying keys stay dicts).
+(they are mapped, but not by the code's own year). Rows no rule matches keep ``state_key`` null: the
+mapper passes them to :func:`detente.sources.unknowns.check_codes`, which fails the load unless the code
+is a reviewed unmappable entry of ``crosswalk/aliases.yml``. Nothing is dropped silently.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping
 
 import polars as pl
 
 from detente.sources.crosswalk import Crosswalk
 
-__all__ = ["first_day", "last_day", "map_cow", "precision", "rows_frame", "unmatched_counts"]
+__all__ = ["map_cow", "unmatched_counts"]
 
 
 def map_cow(
@@ -84,42 +75,3 @@ def unmatched_counts(frame: pl.DataFrame, code_col: str, year_col: str) -> tuple
     missing = count(frame.filter(pl.col("state_key").is_null()))
     fallback = frame.filter(pl.col("state_match").is_not_null() & (pl.col("state_match") != "year"))
     return missing, count(fallback)
-
-
-def precision(year: str, month: str, day: str) -> pl.Expr:
-    """``"day"``, ``"month"`` or ``"year"``: how much of a date the three part columns give (null: no year)."""
-    return (
-        pl.when(pl.col(year).is_null())
-        .then(None)
-        .when(pl.col(month).is_null())
-        .then(pl.lit("year"))
-        .when(pl.col(day).is_null())
-        .then(pl.lit("month"))
-        .otherwise(pl.lit("day"))
-    )
-
-
-def first_day(year: str, month: str, day: str) -> pl.Expr:
-    """The first day a partial date can mean (1 January of a bare year, the 1st of a bare month)."""
-    return pl.date(pl.col(year), pl.col(month).fill_null(1), pl.col(day).fill_null(1))
-
-
-def last_day(year: str, month: str, day: str) -> pl.Expr:
-    """The last day a partial date can mean (31 December of a bare year, the month's end for a bare month)."""
-    return (
-        pl.when(pl.col(month).is_null())
-        .then(pl.date(pl.col(year), 12, 31))
-        .when(pl.col(day).is_null())
-        .then(pl.date(pl.col(year), pl.col(month), 1).dt.month_end())
-        .otherwise(pl.date(pl.col(year), pl.col(month), pl.col(day)))
-    )
-
-
-def rows_frame(rows: Sequence[Mapping[str, Any]], columns: Sequence[str], json_columns: Sequence[str]) -> pl.DataFrame:
-    """A frame of ``columns`` from ``rows``; ``json_columns`` hold Python objects (dicts) as ``pl.Object``."""
-    return pl.DataFrame(
-        [
-            pl.Series(name, [row[name] for row in rows], dtype=pl.Object if name in json_columns else None)
-            for name in columns
-        ]
-    )
