@@ -1,7 +1,7 @@
 """source refinements: SIPRI flags, police split, unique mission keys, fatality level, actor parties, phases
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-26 04:00:00
 
 - ``arms_transfers.order_year_estimated`` becomes nullable (SIPRI leaves the flag blank for some rows:
@@ -22,8 +22,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003"
-down_revision: str | None = "0002"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
