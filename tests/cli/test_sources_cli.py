@@ -14,6 +14,7 @@ from detente.cli.main import app
 from tests.sources.conftest import MIRROR
 
 runner = CliRunner()
+needs_mirror = pytest.mark.skipif(not MIRROR.is_dir(), reason=f"no dataset mirror at {MIRROR}")
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
@@ -36,6 +37,7 @@ def test_list_and_cite_need_no_database() -> None:
     assert code == 1 and "unknown source" in err
 
 
+@needs_mirror
 def test_load_versions_check_and_export(database_url: str, tmp_path: Path) -> None:
     assert invoke("init", "--database", database_url)[0] == 0
     code, out, err = invoke(
@@ -86,6 +88,7 @@ def test_forbidden_source_without_a_file_says_what_to_do(
     assert "--file" in flat and "do not allow detente to download it" in flat
 
 
+@needs_mirror
 def test_supplied_file_is_verified(database_url: str, tmp_path: Path) -> None:
     assert invoke("init", "--database", database_url)[0] == 0
     register = next((MIRROR / "sipri_register").glob("*.csv"))
