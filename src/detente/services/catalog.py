@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy import ColumnElement, or_, select
 
 from detente.domain.markings import Role
 from detente.store import models as m
@@ -118,14 +118,12 @@ _SERVICE_FIELDS = frozenset({"id", "version", "marking_id", "source_version_id",
 
 
 def _engagement_state(value: int) -> ColumnElement[bool]:
-    participant = exists().where(
-        m.EngagementParticipant.engagement_id == m.Engagement.id, m.EngagementParticipant.state_id == value
-    )
-    return or_(m.Engagement.host_state_id == value, participant)
+    participant = select(m.EngagementParticipant.engagement_id).where(m.EngagementParticipant.state_id == value)
+    return or_(m.Engagement.host_state_id == value, m.Engagement.id.in_(participant))
 
 
 def _agreement_state(value: int) -> ColumnElement[bool]:
-    return exists().where(m.AgreementParty.agreement_id == m.Agreement.id, m.AgreementParty.state_id == value)
+    return m.Agreement.id.in_(select(m.AgreementParty.agreement_id).where(m.AgreementParty.state_id == value))
 
 
 def _case_state(value: int) -> ColumnElement[bool]:

@@ -245,9 +245,15 @@ class Writer:
             created = work.insert(res.model, data)
             if pending is not None:
                 self._request_release(work, principal, res, created["id"], pending)
+            return self._shown(work, res, created, pending)
+
+    @staticmethod
+    def _shown(work: Unit, res: Resource, record: dict[str, Any], pending: int | None) -> dict[str, Any]:
+        """The record as a reader sees it: its marking in words, and whether a release is pending."""
         if res.marked:
-            created["release_pending"] = pending is not None
-        return created
+            record["marking"] = Writer._marking_text(work.connection, record["marking_id"])
+            record["release_pending"] = pending is not None
+        return record
 
     @staticmethod
     def _defaults(principal: Principal, res: Resource) -> dict[str, Any]:
@@ -298,9 +304,7 @@ class Writer:
             after = work.update(res.model, record_id, data, expected_version=version)
             if pending is not None:
                 self._request_release(work, principal, res, record_id, pending)
-        if res.marked:
-            after["release_pending"] = pending is not None
-        return after
+            return self._shown(work, res, after, pending)
 
     @staticmethod
     def _narrows(work: Unit, current_id: int | None, wanted_id: int) -> bool:
@@ -477,7 +481,11 @@ class Writer:
         row = connection.execute(
             select(Marking.classification, Marking.releasable_to, Marking.caveat).where(Marking.id == marking_id)
         ).one()
-        return {"classification": row.classification, "releasable_to": row.releasable_to, "caveat": row.caveat}
+        return {
+            "classification": Classification.parse(row.classification).label,
+            "releasable_to": list(row.releasable_to or []),
+            "caveat": row.caveat,
+        }
 
     def decide_release(
         self, principal: Principal, request_id: int, *, approve: bool, note: str | None = None
