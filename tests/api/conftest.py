@@ -112,7 +112,7 @@ def state_ids(real_store: Store) -> dict[str, int]:
     """detente ids of real states by ISO3."""
     with real_store.engine.connect() as connection:
         rows = connection.execute(select(State.iso3, State.id).where(State.iso3.is_not(None)))
-        return {iso3: state_id for iso3, state_id in rows}
+        return {str(iso3): int(state_id) for iso3, state_id in rows}
 
 
 def fresh_tag() -> str:

@@ -131,7 +131,7 @@ def _case_state(value: int) -> ColumnElement[bool]:
 
 
 def _negotiation_state(value: int) -> ColumnElement[bool]:
-    return exists().where(m.NegotiationParty.negotiation_id == m.Negotiation.id, m.NegotiationParty.state_id == value)
+    return m.Negotiation.id.in_(select(m.NegotiationParty.negotiation_id).where(m.NegotiationParty.state_id == value))
 
 
 def _report_link(value: str) -> ColumnElement[bool]:
