@@ -93,7 +93,9 @@ def marking_request(body: dict[str, Any]) -> MarkingRequest | None:
     raw = body.pop("marking", None)
     if raw is None:
         return None
-    return MarkingRequest(raw["classification"], tuple(raw["releasable_to"]), raw.get("caveat"))
+    return MarkingRequest(
+        raw.get("classification", "UNCLASSIFIED"), tuple(raw.get("releasable_to", ())), raw.get("caveat")
+    )
 
 
 def _signed(function: Callable[..., Any], params: list[inspect.Parameter]) -> Callable[..., Any]:
