@@ -223,6 +223,11 @@ def public_schema(name: str) -> type[BaseModel]:
         attr.key: (_output_type(attr.columns[0]), Field(description=attr.columns[0].doc or None))
         for attr in _columns(res)
     }
+    if "original" in fields:
+        fields["original"] = (
+            dict[str, Any] | None,
+            Field(default=None, description="the source's original values (in single-record reads only)"),
+        )
     if res.marked:
         fields["marking"] = (MarkingOut | None, None)
         fields["release_pending"] = (

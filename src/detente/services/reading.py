@@ -34,6 +34,8 @@ __all__ = ["MAX_LIMIT", "Page", "Reader", "access_clause"]
 
 MAX_LIMIT = 500
 EXPORT_LIMIT = 100_000
+LIST_OMITS = frozenset({"original"})
+"""Columns lists leave out (a source row's original values, large and read one record at a time)."""
 
 
 @dataclass(frozen=True)
@@ -135,20 +137,25 @@ class Reader:
         offset: int = 0,
         search: str | None = None,
     ) -> Page:
-        """A page of the records of ``name`` the principal may see, filtered and sorted."""
+        """A page of the records of ``name`` the principal may see, filtered and sorted (without the
+        :data:`LIST_OMITS` columns, which :meth:`get` returns)."""
         res = resource(name)
         if not 1 <= limit <= MAX_LIMIT:
             raise RecordError(res.name, "limit", f"must be between 1 and {MAX_LIMIT}")
         if offset < 0:
             raise RecordError(res.name, "offset", "must be 0 or more")
         table = table_of(res.model)
+        columns = [column for column in table.c if column.name not in LIST_OMITS]
         with self.store.engine.connect() as connection:
             scope = Scope.of(connection, principal)
             where = self._where(res, scope, filters or {}, search, connection)
             order = self._order(res, sort)
-            total = int(connection.scalar(select(func.count()).select_from(table).where(where)) or 0)
-            query: Select[Any] = select(table).where(where).order_by(*order).limit(limit).offset(offset)
+            query: Select[Any] = select(*columns).where(where).order_by(*order).limit(limit).offset(offset)
             rows = [row_snapshot(row._mapping) for row in connection.execute(query)]
+            if offset == 0 and len(rows) < limit:
+                total = len(rows)  # the whole answer fits on this page: no need to count
+            else:
+                total = int(connection.scalar(select(func.count()).select_from(table).where(where)) or 0)
         self._audit_marked(principal, res, rows, "list")
         return Page(self._decorate(res, scope, rows), total, limit, offset)
 
@@ -187,7 +194,9 @@ class Reader:
             assert child.parent is not None
             table = table_of(child.model)
             rows = connection.execute(
-                select(table).where(table.c[child.parent.column] == record["id"]).order_by(*self._order(child, None))
+                select(*(column for column in table.c if column.name not in LIST_OMITS))
+                .where(table.c[child.parent.column] == record["id"])
+                .order_by(*self._order(child, None))
             )
             items = [row_snapshot(row._mapping) for row in rows]
             for item in items:
