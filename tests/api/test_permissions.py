@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from detente.domain.markings import Role
+from detente.services.exports import export_frame
 from detente.services.writing import MarkingRequest, Writer
 from detente.store.database import Store
 from detente.store.models import AuditEntry
@@ -217,3 +218,11 @@ def test_without_a_token_nothing_is_served(client: TestClient, world: World) -> 
         assert response.status_code == 401
         assert response.json()["error"] == "unauthorized"
     assert client.get("/engagements", headers={"Authorization": "Bearer dt_forged"}).status_code == 401
+
+
+def test_command_line_exports_hold_public_data_only(real_store: Store, world: World) -> None:
+    frame = export_frame(real_store, "engagements")
+    assert frame.height > 1000, "the public exercises are exported"
+    assert not set(frame["engagement_id"].to_list()) & set(world.engagements)
+    participants = export_frame(real_store, "participants")
+    assert not set(participants["engagement_id"].to_list()) & set(world.engagements)
