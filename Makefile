@@ -1,5 +1,5 @@
 # detente: two commands do all set-up on a fresh machine (see README.md).
-#   make run    create the environment, install detente, create the database, load the real data, show it
+#   make run    create the environment, install detente, create the database, load the real data, serve the API
 #   make test   create the environment with the test tools and run the whole test suite
 # Both need only Python >= 3.11 with venv; everything else comes from PyPI.
 
@@ -23,6 +23,7 @@ run: $(VENV)/.installed
 	$(BIN)/detente init
 	$(BIN)/detente sources load --all $(if $(MIRROR),--mirror $(MIRROR),--download)
 	$(BIN)/detente status
+	$(BIN)/detente serve
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest

@@ -11,12 +11,12 @@ from sqlalchemy import inspect
 from detente.store.base import Base
 from detente.store.database import Store
 from detente.store.engine import make_engine
-from detente.store.schema import current_revision, head_revision, upgrade
+from detente.store.schema import current_revision, head_revision, managed_name, upgrade
 
 
 def test_models_and_migrations_agree(store: Store) -> None:
     with store.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "include_name": managed_name})
         differences: list[Any] = compare_metadata(context, Base.metadata)
     assert differences == [], f"write a migration for: {differences}"
 

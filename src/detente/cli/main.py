@@ -17,7 +17,9 @@ from rich.table import Table
 from detente.cli.common import DatabaseOption, JsonOption, errors, open_store, print_json
 from detente.cli.compliance import app as compliance_app
 from detente.cli.panel import app as panel_app
+from detente.cli.serve import serve
 from detente.cli.sources import app as sources_app
+from detente.cli.users import app as users_app
 from detente.services import audit_trail
 from detente.services.exports import EXPORTS, export_frame, write_frame
 from detente.services.status import store_status
@@ -35,6 +37,8 @@ console = Console()
 app.add_typer(sources_app, name="sources")
 app.add_typer(panel_app, name="panel")
 app.add_typer(compliance_app, name="compliance")
+app.add_typer(users_app, name="users")
+app.command("serve")(serve)
 
 
 @app.command()

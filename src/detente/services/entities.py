@@ -32,7 +32,7 @@ __all__ = [
     "row_snapshot",
 ]
 
-SECRET_FIELDS = frozenset({"password_hash"})
+SECRET_FIELDS = frozenset({"password_hash", "token_hash"})
 """Columns whose values never reach the audit log or an export."""
 
 _NOT_ENTITIES = {"AuditEntry", "AuditHead", "DatasetTable", "MapperRun"}

@@ -7,6 +7,9 @@ Two kinds of export exist:
   that ends with ``source`` (the source and version every row came from, or ``user`` for a user's record);
 * any stored source table as ``SOURCE.TABLE`` (for example ``sipri_tiv.tiv``), exactly as it was parsed.
 
+The command line has no signed-in user, so these exports hold public data only: user records that carry a
+marking are left out (users export what their markings let them see through the API's ``/export`` routes).
+
 Country codes in the domain exports are the codes valid in the row's year (COW 255 in 1950 is nothing; the
 Federal Republic is 260 until 1990), taken from the crosswalk's ``state_codes``.
 """
@@ -136,19 +139,23 @@ def _agreements(kind: str | None = None) -> Any:
             .where(AgreementParty.agreement_id == Agreement.id)
             .scalar_subquery()
         )
-        built = select(
-            Agreement.id.label("agreement_id"),
-            Agreement.source_key,
-            Agreement.kind,
-            Agreement.title,
-            Agreement.signed_on,
-            Agreement.valid_from,
-            Agreement.valid_from_precision,
-            Agreement.valid_to,
-            Agreement.valid_to_precision,
-            parties.label("parties"),
-            _source_label(),
-        ).order_by(Agreement.id)
+        built = (
+            select(
+                Agreement.id.label("agreement_id"),
+                Agreement.source_key,
+                Agreement.kind,
+                Agreement.title,
+                Agreement.signed_on,
+                Agreement.valid_from,
+                Agreement.valid_from_precision,
+                Agreement.valid_to,
+                Agreement.valid_to_precision,
+                parties.label("parties"),
+                _source_label(),
+            )
+            .where(Agreement.marking_id.is_(None))
+            .order_by(Agreement.id)
+        )
         if kind is not None:
             built = built.where(Agreement.kind == kind)
         return _with_source(built, Agreement)
@@ -173,6 +180,7 @@ def _parties() -> AnySelect:
             _source_label(),
         )
         .join(Agreement, Agreement.id == AgreementParty.agreement_id)
+        .where(Agreement.marking_id.is_(None))
         .order_by(AgreementParty.agreement_id, AgreementParty.id)
     )
     return _with_source(query, AgreementParty)
@@ -196,6 +204,7 @@ def _engagements() -> AnySelect:
             _source_label(),
         )
         .outerjoin(host, host.id == Engagement.host_state_id)
+        .where(Engagement.marking_id.is_(None))
         .order_by(Engagement.id)
     )
     return _with_source(query, Engagement)
@@ -213,6 +222,7 @@ def _participants() -> AnySelect:
             _source_label(),
         )
         .join(Engagement, Engagement.id == EngagementParticipant.engagement_id)
+        .where(Engagement.marking_id.is_(None))
         .order_by(EngagementParticipant.engagement_id, EngagementParticipant.id)
     )
     return _with_source(query, EngagementParticipant)

@@ -33,7 +33,9 @@ from detente.store.models.audit import AuditEntry, AuditHead
 
 __all__ = ["ACTIONS", "append", "head", "iter_chain_rows", "verify"]
 
-ACTIONS = frozenset({"create", "update", "delete", "load", "evaluate", "transition", "release", "login"})
+ACTIONS = frozenset(
+    {"create", "update", "delete", "load", "evaluate", "transition", "release", "login", "logout", "read", "export"}
+)
 """The fixed vocabulary of audit actions."""
 
 

@@ -6,7 +6,9 @@ Three ideas recur across the domain and each is a mixin here, so that every tabl
   known to (see :mod:`detente.domain.dates`). Query it with :func:`detente.store.temporal.in_force`.
 * :class:`Sourced` - where an ingested fact came from: the source version that loaded it, the record's key in
   that source, and the original values wherever detente mapped or cleaned one.
-* :class:`Marked` - the releasability marking a user's record carries (``NULL`` = releasable to every user).
+* :class:`Marked` - the releasability marking a user's record carries (``NULL`` = public data, releasable to
+  every user) and its version, which every change through the services raises by one (optimistic concurrency:
+  an update that names an older version is refused).
 """
 
 from __future__ import annotations
@@ -163,6 +165,7 @@ class Sourced:
 
 
 class Marked:
-    """The releasability marking of a user's record."""
+    """The releasability marking of a user's record, and the record's version for optimistic concurrency."""
 
     marking_id: Mapped[int | None] = mapped_column(ForeignKey("markings.id"), index=True)
+    version: Mapped[int] = mapped_column(default=1, server_default="1")

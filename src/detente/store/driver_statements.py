@@ -12,15 +12,15 @@ and exact money come back exactly as the ORM would give them).
 It runs inside the caller's open SQLAlchemy transaction, on that transaction's own DBAPI connection, so a
 write made here and the audit entry appended after it commit or roll back together.
 
-What it does not do: Python-side column defaults that are callables (every default in detente's models is a
-plain value; :func:`prepared` refuses a table with a callable default so this cannot silently go wrong).
+Python-side column defaults (plain values and callables such as ``list``) are filled in as SQLAlchemy would;
+defaults computed by SQL expressions are refused, so a table that needs one cannot silently go wrong.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from sqlalchemy import Column, Connection, Integer, Table, bindparam, insert, select, update
@@ -31,6 +31,8 @@ from sqlalchemy.sql.elements import BindParameter
 __all__ = ["DriverStatement", "insert_row", "select_row", "update_row"]
 
 Processor = Callable[[Any], Any] | None
+Maker = Callable[[], Any]
+"""Makes one column's default value for a new row."""
 
 
 @dataclass
@@ -92,22 +94,36 @@ class DriverStatement:
             cursor.close()
 
 
-def _defaults(table: Table) -> dict[str, Any]:
-    """The plain-value Python-side defaults of a table's columns (callable defaults are refused)."""
-    out: dict[str, Any] = {}
+def _same(value: Any) -> Any:
+    return value
+
+
+def _defaults(table: Table) -> dict[str, Maker]:
+    """How to make each column's Python-side default: a plain value, or a fresh one from a callable (``list``).
+
+    Defaults computed by SQL expressions or sequences are refused, so a table that needs one cannot silently
+    lose it here.
+    """
+    out: dict[str, Maker] = {}
     for column in table.columns:
-        default = column.default
+        default: Any = column.default
         if default is None:
             continue
-        if not getattr(default, "is_scalar", False):
-            raise TypeError(f"{table.name}.{column.key} has a computed default, which driver statements do not run")
-        out[column.key] = default.arg  # type: ignore[attr-defined]
+        if getattr(default, "is_scalar", False):
+            out[column.key] = partial(_same, default.arg)
+        elif getattr(default, "is_callable", False):
+            # SQLAlchemy wraps a callable default to take an execution context; ours never look at it.
+            out[column.key] = partial(default.arg, None)
+        else:
+            raise TypeError(f"{table.name}.{column.key} has a SQL default, which driver statements do not run")
     return out
 
 
 @lru_cache(maxsize=4096)
-def _insert(table: Table, keys: frozenset[str], dialect: Dialect) -> tuple[DriverStatement, dict[str, Any]]:
-    defaults = {key: value for key, value in _defaults(table).items() if key not in keys}
+def _insert(
+    table: Table, keys: frozenset[str], dialect: Dialect
+) -> tuple[DriverStatement, dict[str, Callable[[], Any]]]:
+    defaults = {key: make for key, make in _defaults(table).items() if key not in keys}
     columns = sorted(keys | defaults.keys())
     statement = insert(table).returning(*table.c)
     return DriverStatement.compile(statement, dialect, list(table.c), columns), defaults
@@ -130,7 +146,7 @@ def _select(table: Table, dialect: Dialect, for_update: bool) -> DriverStatement
 def insert_row(connection: Connection, table: Table, values: Mapping[str, Any]) -> dict[str, Any]:
     """``INSERT ... RETURNING *`` of one row; the stored row (with its id and defaults) comes back."""
     statement, defaults = _insert(table, frozenset(values), connection.dialect)
-    row = statement.one_or_none(connection, {**defaults, **values})
+    row = statement.one_or_none(connection, {**{key: make() for key, make in defaults.items()}, **values})
     assert row is not None, "INSERT ... RETURNING returns the row it inserted"
     return row
 

@@ -18,12 +18,31 @@ from sqlalchemy import Engine, inspect, text
 if TYPE_CHECKING:
     from alembic.config import Config
 
-__all__ = ["SCHEMA_HEAD", "alembic_config", "current_revision", "head_revision", "upgrade"]
+__all__ = ["SCHEMA_HEAD", "alembic_config", "current_revision", "head_revision", "managed_name", "upgrade"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005"
 """The newest migration this version of detente ships (write a migration, then move this)."""
+
+
+DATASET_PREFIX = "ds_"
+SEARCH_OBJECTS = ("reports_fts", "ix_reports_search")
+"""Full-text search objects that SQLAlchemy cannot describe (an FTS5 table and its shadow tables, a GIN
+expression index); migration 0005 creates them by hand."""
+
+
+def managed_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Is this database object one the models describe? (Alembic's ``include_name`` hook.)
+
+    Left out: the loader's dataset tables (``ds_*``, created at load time, not by migrations) and the report
+    search objects of :data:`SEARCH_OBJECTS`.
+    """
+    if name is None:
+        return True
+    if type_ == "table" and name.startswith(DATASET_PREFIX):
+        return False
+    return not name.startswith(SEARCH_OBJECTS)
 
 
 def alembic_config() -> Config:

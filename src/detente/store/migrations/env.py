@@ -10,13 +10,7 @@ from sqlalchemy.types import TypeDecorator
 
 from detente.store import models  # noqa: F401  (registers every table on Base.metadata)
 from detente.store.base import Base
-
-DATASET_PREFIX = "ds_"
-
-
-def include_name(name: str | None, type_: str, parent_names: object) -> bool:
-    """Leave the loader's dataset tables (``ds_*``, created at load time, not by migrations) alone."""
-    return not (type_ == "table" and name is not None and name.startswith(DATASET_PREFIX))
+from detente.store.schema import managed_name
 
 
 def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
@@ -31,7 +25,7 @@ context.configure(
     connection=connection,
     target_metadata=Base.metadata,
     render_as_batch=True,
-    include_name=include_name,
+    include_name=managed_name,
     render_item=render_item,
 )
 with context.begin_transaction():

@@ -22,7 +22,7 @@ from detente.store.models.negotiations import (
     NegotiationRound,
 )
 from detente.store.models.provenance import Citation, DatasetTable, MapperRun, Source, SourceVersion
-from detente.store.models.security import Marking, Role, User
+from detente.store.models.security import ApiToken, Marking, ReleaseRequest, Role, User
 from detente.store.models.states import (
     Capital,
     Organization,
@@ -36,6 +36,7 @@ __all__ = [
     "Activity",
     "Agreement",
     "AgreementParty",
+    "ApiToken",
     "Approval",
     "ArmsTransfer",
     "AssistanceCase",
@@ -74,6 +75,7 @@ __all__ = [
     "Pledge",
     "Posting",
     "Provision",
+    "ReleaseRequest",
     "Report",
     "ReportLink",
     "Requirement",

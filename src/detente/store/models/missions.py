@@ -81,3 +81,5 @@ class Pledge(Marked, Base):
     readiness_level: Mapped[str] = mapped_column(String(4))
     pledged_on: Mapped[date]
     status: Mapped[str] = mapped_column(String(20), default="pledged")
+    last_verified_on: Mapped[date | None] = mapped_column(doc="the last verification (assessment) visit")
+    renewal_due_on: Mapped[date | None] = mapped_column(doc="when the pledge must be renewed")

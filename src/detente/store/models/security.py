@@ -1,10 +1,11 @@
-"""Users, roles and releasability markings."""
+"""Users, roles, releasability markings, login sessions and API tokens, and four-eyes release requests."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from detente.store.base import Base
@@ -32,6 +33,12 @@ class User(Base):
     role_id: Mapped[int] = mapped_column(ForeignKey("roles.id"), index=True)
     nationality: Mapped[str | None] = mapped_column(String(3), doc="ISO3 of the user's country, for releasability")
     active: Mapped[bool] = mapped_column(default=True)
+    clearance: Mapped[str] = mapped_column(
+        String(30), default="UNCLASSIFIED", server_default="UNCLASSIFIED", doc="highest classification they may read"
+    )
+    affiliations: Mapped[list[Any]] = mapped_column(
+        default=list, doc="releasability tokens of their organizations and sharing groups (ORG:NATO, GROUP:FVEY)"
+    )
 
 
 class Marking(Base):
@@ -43,3 +50,38 @@ class Marking(Base):
     classification: Mapped[str] = mapped_column(String(30), doc="e.g. UNCLASSIFIED, RESTRICTED, CONFIDENTIAL")
     releasable_to: Mapped[list[Any]] = mapped_column(doc="ISO3 codes or sharing-group names")
     caveat: Mapped[str | None] = mapped_column(String(100))
+
+
+class ApiToken(Base):
+    """A login session or a named API token. Only the SHA-256 of the secret is kept; it expires and can be revoked."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10), doc="session (from a login) or api (made by the user)")
+    name: Mapped[str | None] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class ReleaseRequest(Base):
+    """A request to release a record to partners, waiting for a second editor (four-eyes release).
+
+    Until it is approved the record keeps its interim marking (releasable to its author's state only).
+    """
+
+    __tablename__ = "release_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    object_type: Mapped[str] = mapped_column(String(40), index=True)
+    object_id: Mapped[int] = mapped_column(index=True)
+    marking_id: Mapped[int] = mapped_column(ForeignKey("markings.id"), doc="the marking asked for")
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(10), default="pending", doc="pending, approved, refused")
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,288 @@
+"""Benchmark: the REST API under load, from a second process over loopback.
+
+Usage:  python benchmarks/api.py [--mirror ../shared/datasets] [--postgres URL] [--seconds 5] [--skip-sqlite]
+
+For each backend (a fresh SQLite file; and a fresh PostgreSQL schema when ``--postgres`` or
+DETENTE_TEST_POSTGRES_URL is given) it loads the real data the mixes use (the country crosswalk, the MME/JME
+exercises and ATOP alliances), makes a signed-in editor and a few hundred attaché reports, starts
+``detente serve`` as its own process, and drives it from this process with 1, 8 and 32 concurrent clients,
+each for a bounded time:
+
+* read mix: list the exercises of a state in force in a year (filters, as_of); get an alliance with its
+  parties and provisions; full-text search the reports;
+* write mix: create an engagement; update it (with its version).
+
+It prints throughput, p50 and p99 latency and errors per mix and concurrency. The anchors are issue 6's
+targets on this 2-core machine: reads p99 <= 50 ms at 32 clients; writes p99 <= 100 ms at 8 clients on
+PostgreSQL; zero errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.engine import make_url
+
+from detente.domain.markings import Role
+from detente.services import accounts
+from detente.services.writing import Writer
+from detente.store.database import Store
+from detente.store.engine import normalise_url
+from detente.store.models import Agreement, EngagementParticipant
+
+READ_P99_ANCHOR_MS = 50.0
+WRITE_P99_ANCHOR_MS = 100.0
+LEVELS = (1, 8, 32)
+SOURCES = ("countrycode", "isard", "peacesciencer", "exercises", "atop")
+WORDS = ("frigate", "brigade", "airbase", "exercise", "logistics", "border", "radar", "convoy", "harbour", "drill")
+PASSWORD = "benchmark password 1"
+
+
+@dataclass
+class Fixture:
+    """What the mixes need: a token, states with exercises, alliance ids."""
+
+    token: str
+    states: list[int]
+    alliances: list[int]
+
+
+@dataclass
+class Tally:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    first_error: str = ""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def prepare(url: str, mirror: Path) -> Fixture:
+    """Create the schema, load the sources, make the benchmark user and reports."""
+    run = [sys.executable, "-m", "detente"]
+    subprocess.run([*run, "init", "--database", url], check=True, stdout=subprocess.DEVNULL)
+    for name in SOURCES:
+        subprocess.run(
+            [*run, "sources", "load", name, "--mirror", str(mirror), "--database", url],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    store = Store.open(url)
+    try:
+        username = f"bench-{uuid.uuid4().hex[:6]}"
+        accounts.create_user(
+            store, actor="bench", username=username, password=PASSWORD, role=Role.EDITOR, nationality="USA"
+        )
+        issued = accounts.login(store, username, PASSWORD, client="bench")
+        principal = accounts.authenticate(store, issued.secret)
+        writer = Writer(store)
+        rng = random.Random(6)
+        for number in range(300):
+            words = " ".join(rng.sample(WORDS, 4))
+            writer.create(
+                principal,
+                "reports",
+                {
+                    "reported_on": f"2024-{1 + number % 12:02d}-{1 + number % 28:02d}",
+                    "title": f"Report {number}",
+                    "body": f"Observed {words} activity in sector {number}.",
+                    "reliability": "ABCDEF"[number % 6],
+                    "credibility": 1 + number % 6,
+                },
+            )
+        with store.engine.connect() as connection:
+            states = list(
+                connection.execute(
+                    select(EngagementParticipant.state_id)
+                    .where(EngagementParticipant.state_id.is_not(None))
+                    .group_by(EngagementParticipant.state_id)
+                    .order_by(EngagementParticipant.state_id)
+                    .limit(60)
+                ).scalars()
+            )
+            alliances = list(
+                connection.execute(select(Agreement.id).where(Agreement.kind == "alliance").limit(200)).scalars()
+            )
+        return Fixture(issued.secret, [int(s) for s in states], [int(a) for a in alliances])
+    finally:
+        store.close()
+
+
+async def _client_loop(
+    request: Callable[[httpx.AsyncClient, random.Random], Awaitable[httpx.Response]],
+    base: str,
+    token: str,
+    until: float,
+    tally: Tally,
+    seed: int,
+) -> None:
+    rng = random.Random(seed)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30.0) as client:
+        while time.perf_counter() < until:
+            started = time.perf_counter()
+            try:
+                response = await request(client, rng)
+                ok = response.status_code < 400
+                detail = f"{response.status_code} {response.text[:200]}"
+            except httpx.HTTPError as error:
+                ok, detail = False, repr(error)
+            tally.latencies.append(time.perf_counter() - started)
+            if not ok:
+                tally.errors += 1
+                tally.first_error = tally.first_error or detail
+
+
+def read_mix(fixture: Fixture) -> Callable[[httpx.AsyncClient, random.Random], Awaitable[httpx.Response]]:
+    async def request(client: httpx.AsyncClient, rng: random.Random) -> httpx.Response:
+        pick = rng.random()
+        if pick < 0.4:
+            params = {"state_id": rng.choice(fixture.states), "kind": "exercise", "as_of": str(rng.randint(1980, 2016))}
+            return await client.get("/engagements", params=params)
+        if pick < 0.7:
+            return await client.get(f"/agreements/{rng.choice(fixture.alliances)}")
+        return await client.get("/reports", params={"q": " ".join(rng.sample(WORDS, 2)), "limit": 20})
+
+    return request
+
+
+def write_mix(fixture: Fixture) -> Callable[[httpx.AsyncClient, random.Random], Awaitable[httpx.Response]]:
+    mine: dict[int, tuple[int, int]] = {}
+
+    async def request(client: httpx.AsyncClient, rng: random.Random) -> httpx.Response:
+        key = id(client)
+        if key in mine and rng.random() < 0.5:
+            record_id, version = mine[key]
+            response = await client.patch(
+                f"/engagements/{record_id}", json={"title": f"updated {rng.random():.6f}", "version": version}
+            )
+            if response.status_code == 200:
+                mine[key] = (record_id, response.json()["version"])
+            return response
+        response = await client.post(
+            "/engagements",
+            json={
+                "kind": "staff_talks",
+                "title": f"bench {uuid.uuid4().hex[:8]}",
+                "host_state_id": rng.choice(fixture.states),
+                "valid_from": "2025-05",
+            },
+        )
+        if response.status_code == 201:
+            mine[key] = (response.json()["id"], response.json()["version"])
+        return response
+
+    return request
+
+
+async def _level(
+    mix: Callable[[httpx.AsyncClient, random.Random], Awaitable[httpx.Response]],
+    base: str,
+    token: str,
+    clients: int,
+    seconds: float,
+) -> tuple[Tally, float]:
+    warm = Tally()
+    await asyncio.gather(
+        *(_client_loop(mix, base, token, time.perf_counter() + 1.0, warm, 1000 + i) for i in range(clients))
+    )
+    tally = Tally()
+    started = time.perf_counter()
+    until = started + seconds
+    await asyncio.gather(*(_client_loop(mix, base, token, until, tally, i) for i in range(clients)))
+    return tally, time.perf_counter() - started
+
+
+def _report(label: str, mix_name: str, clients: int, tally: Tally, elapsed: float) -> float:
+    ordered = sorted(tally.latencies)
+    p50 = statistics.median(ordered) * 1000
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+    print(
+        f"[{label}] {mix_name:5s} {clients:2d} clients: {len(ordered) / elapsed:7.1f} req/s  "
+        f"p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  errors {tally.errors}"
+        + (f"  (first: {tally.first_error})" if tally.errors else "")
+    )
+    return p99
+
+
+def bench(url: str, mirror: Path, label: str, seconds: float) -> None:
+    print(f"[{label}] preparing {normalise_url(url).render_as_string(hide_password=True)} ...", flush=True)
+    fixture = prepare(url, mirror)
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "detente", "serve", "--port", str(port), "--database", url],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.time() > deadline or server.poll() is not None:
+                raise RuntimeError("detente serve did not start")
+            time.sleep(0.3)
+        for mix_name, mix in (("read", read_mix(fixture)), ("write", write_mix(fixture))):
+            for clients in LEVELS:
+                tally, elapsed = asyncio.run(_level(mix, base, fixture.token, clients, seconds))
+                p99 = _report(label, mix_name, clients, tally, elapsed)
+                if mix_name == "read" and clients == 32:
+                    print(f"[{label}]   reads p99 at 32 clients: x{p99 / READ_P99_ANCHOR_MS:.2f} of the 50 ms anchor")
+                if mix_name == "write" and clients == 8:
+                    print(f"[{label}]   writes p99 at 8 clients: x{p99 / WRITE_P99_ANCHOR_MS:.2f} of the 100 ms anchor")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--mirror", type=Path, default=Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets"
+    )
+    parser.add_argument("--postgres", default=os.environ.get("DETENTE_TEST_POSTGRES_URL"))
+    parser.add_argument("--seconds", type=float, default=5.0, help="measured seconds per mix and level")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    args = parser.parse_args()
+    mirror = args.mirror.resolve()
+    if not args.skip_sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            bench(f"sqlite:///{Path(tmp) / 'bench.sqlite'}", mirror, "sqlite", args.seconds)
+    if args.postgres:
+        schema = f"bench_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(normalise_url(args.postgres), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = normalise_url(make_url(args.postgres)).update_query_dict({"options": f"-csearch_path={schema}"})
+        try:
+            bench(url.render_as_string(hide_password=False), mirror, "postgresql", args.seconds)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

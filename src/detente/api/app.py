@@ -1,0 +1,60 @@
+"""The REST API: a thin FastAPI face over the services (``detente serve`` runs it on uvicorn).
+
+OpenAPI 3.1 is served at ``/openapi.json`` and interactive documentation at ``/docs`` (Swagger UI) and
+``/redoc``, with their scripts and styles shipped inside an installed package (fastapi-offline): no CDN, no
+network. Every data route needs a bearer token (``POST /auth/login``); request bodies are capped at
+:data:`~detente.api.limits.MAX_BODY_BYTES`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
+
+from detente import __version__
+from detente.api.accounts import router as accounts_router
+from detente.api.errors import install_error_handlers
+from detente.api.limits import BodyLimit
+from detente.api.practice import router as practice_router
+from detente.api.resources import resource_router
+from detente.api.schemas import all_schemas
+from detente.store.database import Store
+
+__all__ = ["create_app"]
+
+DESCRIPTION = """\
+detente's system of record for practitioners: engagements, security-assistance cases, attaché postings and
+reports, negotiations, peacekeeping requirements and pledges, beside the public data (states, organizations,
+agreements, missions).
+
+Sign in with `POST /auth/login` and send the token as `Authorization: Bearer <token>`. Every record carries a
+marking (classification and releasability); you see only what your clearance and affiliations allow, and a
+record you may not see is a 404. Releasing a record beyond your own state needs a second editor's approval.
+Updates carry the `version` you read; a 409 means someone changed the record since.
+"""
+
+
+def create_app(store: Store) -> FastAPI:
+    """The API over ``store``."""
+    all_schemas()
+    app: FastAPI = FastAPIOffline(
+        title="detente",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/openapi.json",
+    )
+    app.state.store = store
+    install_error_handlers(app)
+    app.add_middleware(BodyLimit)
+
+    @app.get("/health", tags=["meta"], operation_id="health")
+    def health() -> dict[str, Any]:
+        """Is the API up (no sign-in needed)."""
+        return {"ok": True, "version": __version__}
+
+    app.include_router(accounts_router)
+    app.include_router(practice_router)
+    app.include_router(resource_router())
+    return app

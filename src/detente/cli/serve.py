@@ -1,0 +1,38 @@
+"""``detente serve``: run the REST API on uvicorn."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from sqlalchemy import func, select
+
+from detente.cli.common import DatabaseOption, open_store
+from detente.store.models import User
+
+__all__ = ["serve"]
+
+console = Console()
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    database: DatabaseOption = None,
+) -> None:
+    """Serve the REST API (OpenAPI at /openapi.json, documentation at /docs)."""
+    import uvicorn
+
+    from detente.api.app import create_app
+
+    store = open_store(database)
+    with store.engine.connect() as connection:
+        users = int(connection.scalar(select(func.count()).select_from(User)) or 0)
+    console.print(f"detente API on http://{host}:{port}  (docs: http://{host}:{port}/docs)  database {store.url}")
+    if users == 0:
+        console.print(
+            "no accounts yet: create the first one with "
+            "[bold].venv/bin/detente users create-admin NAME --nationality ISO3[/bold], then sign in at /auth/login"
+        )
+    uvicorn.run(create_app(store), host=host, port=port, log_level="warning", access_log=False)

@@ -1,0 +1,383 @@
+"""Accounts: users with argon2 password hashes, login sessions and API tokens, and login rate limiting.
+
+A session (from :func:`login`) and an API token (from :func:`issue_token`) are the same thing to the store: a
+random secret given to the user once, of which only the SHA-256 is kept (a secret of 256 random bits needs no
+slow hash; passwords, which people choose, get argon2). Both expire and both can be revoked. Neither a
+password nor a secret ever reaches a log, an error message or the audit trail (``password_hash`` and
+``token_hash`` are hidden there, see :data:`~detente.services.entities.SECRET_FIELDS`).
+
+Failed logins are counted per user name and per client address in a sliding window; past the limit a login
+is refused with :class:`RateLimitedError` until the window moves on, even with the right password.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection, select
+
+from detente.domain.markings import Classification, MarkingError, Role, normalise_tokens
+from detente.services.access import Principal
+from detente.services.entities import RecordError
+from detente.services.errors import AuthenticationError, ForbiddenError, NotFoundError, RateLimitedError
+from detente.services.unit import Unit, unit
+from detente.store.database import Store
+from detente.store.models import ApiToken, User
+from detente.store.models import Role as RoleRow
+
+__all__ = [
+    "MIN_PASSWORD_LENGTH",
+    "SESSION_HOURS",
+    "IssuedToken",
+    "LoginLimiter",
+    "authenticate",
+    "create_user",
+    "hash_password",
+    "issue_token",
+    "list_tokens",
+    "list_users",
+    "login",
+    "revoke_token",
+    "update_user",
+]
+
+MIN_PASSWORD_LENGTH = 12
+SESSION_HOURS = 12
+MAX_TOKEN_DAYS = 366
+TOKEN_PREFIX = "dt_"
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not a password anyone has")
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of ``password``, after checking it is long enough."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise RecordError("user", "password", f"must be at least {MIN_PASSWORD_LENGTH} characters long")
+    return _hasher.hash(password)
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class LoginLimiter:
+    """Failed logins per key (user name, client address) in a sliding window of ``window`` seconds."""
+
+    def __init__(self, per_user: int = 5, per_client: int = 20, window: float = 300.0) -> None:
+        self.per_user, self.per_client, self.window = per_user, per_client, window
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        times = self._failures.setdefault(key, deque())
+        while times and times[0] <= now - self.window:
+            times.popleft()
+        return times
+
+    def check(self, username: str, client: str) -> None:
+        """Raise :class:`RateLimitedError` if either key is over its limit."""
+        now = time.monotonic()
+        with self._lock:
+            for key, limit in ((f"user:{username.lower()}", self.per_user), (f"client:{client}", self.per_client)):
+                times = self._recent(key, now)
+                if len(times) >= limit:
+                    wait = int(times[0] + self.window - now) + 1
+                    raise RateLimitedError(
+                        f"too many failed logins; try again in {wait} seconds", retry_after=max(wait, 1)
+                    )
+
+    def failed(self, username: str, client: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for key in (f"user:{username.lower()}", f"client:{client}"):
+                self._recent(key, now).append(now)
+
+    def succeeded(self, username: str) -> None:
+        with self._lock:
+            self._failures.pop(f"user:{username.lower()}", None)
+
+
+DEFAULT_LIMITER = LoginLimiter()
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A new session or API token. ``secret`` is shown to the user once and stored nowhere."""
+
+    id: int
+    secret: str
+    kind: str
+    expires_at: datetime
+    user: dict[str, Any]
+
+
+ROLE_DESCRIPTIONS = {
+    Role.VIEWER: "read, list, count and search what their markings let them see",
+    Role.ANALYST: "a viewer who may also export and write attache reports and journal notes",
+    Role.EDITOR: "an analyst who may also create and change records, move lifecycles and approve releases",
+    Role.ADMIN: "an editor who may also manage users and verify the audit log",
+}
+
+
+def _role_ids(work: Unit) -> dict[str, int]:
+    """Make sure the four roles exist; their ids by name."""
+    found = {name: rid for rid, name in work.connection.execute(select(RoleRow.id, RoleRow.name))}
+    for role in Role:
+        if role.value not in found:
+            found[role.value] = work.insert(RoleRow, {"name": role.value, "description": ROLE_DESCRIPTIONS[role]})["id"]
+    return found
+
+
+def _user_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Check and normalise clearance, nationality and affiliations; hash a password."""
+    out = dict(values)
+    try:
+        if "clearance" in out:
+            out["clearance"] = Classification.parse(str(out["clearance"])).name
+        if out.get("nationality") is not None:
+            (out["nationality"],) = normalise_tokens([out["nationality"]], field="nationality")
+            if ":" in out["nationality"]:
+                raise RecordError("user", "nationality", "must be a state's ISO3 code, such as FRA")
+        if "affiliations" in out:
+            out["affiliations"] = list(normalise_tokens(out["affiliations"] or [], field="affiliations"))
+    except MarkingError as error:
+        raise RecordError("user", None, str(error)) from None
+    if "password" in out:
+        out["password_hash"] = hash_password(out.pop("password"))
+    return out
+
+
+def create_user(
+    store: Store,
+    *,
+    actor: str,
+    username: str,
+    password: str,
+    role: Role,
+    display_name: str | None = None,
+    nationality: str | None = None,
+    clearance: str = "UNCLASSIFIED",
+    affiliations: Iterable[str] = (),
+) -> dict[str, Any]:
+    """Create a user (audited; the hash never leaves the store) and return it."""
+    username = username.strip()
+    if not username:
+        raise RecordError("user", "username", "is required")
+    values = _user_values(
+        {
+            "username": username,
+            "display_name": display_name or username,
+            "password": password,
+            "nationality": nationality,
+            "clearance": clearance,
+            "affiliations": list(affiliations),
+            "active": True,
+        }
+    )
+    with unit(store, actor) as work:
+        if work.connection.execute(select(User.id).where(User.username == username)).first() is not None:
+            raise RecordError("user", "username", f"{username!r} is taken; choose another user name")
+        values["role_id"] = _role_ids(work)[role.value]
+        return _public_user(work.insert(User, values), role)
+
+
+def update_user(store: Store, admin: Principal, user_id: int, changes: dict[str, Any]) -> dict[str, Any]:
+    """Change a user's role, clearance, nationality, affiliations, display name, active flag or password."""
+    if not admin.at_least(Role.ADMIN) and not (admin.user_id == user_id and set(changes) <= {"password"}):
+        raise ForbiddenError("managing users needs the admin role (a user may change only their own password)")
+    values = _user_values(changes)
+    role = values.pop("role", None)
+    with unit(store, admin.actor) as work:
+        if role is not None:
+            values["role_id"] = _role_ids(work)[Role(role).value]
+        after = work.update(User, user_id, values)
+        if values.get("active") is False or "password_hash" in values:
+            _revoke_all(work, user_id)
+        return _public_user(after, _role_name(work.connection, after["role_id"]))
+
+
+def _revoke_all(work: Unit, user_id: int) -> None:
+    rows = work.connection.execute(
+        select(ApiToken.id).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+    ).scalars()
+    for token_id in list(rows):
+        work.update(ApiToken, token_id, {"revoked_at": _now()}, action="logout")
+
+
+def _role_name(connection: Connection, role_id: int) -> Role:
+    return Role(connection.execute(select(RoleRow.name).where(RoleRow.id == role_id)).scalar_one())
+
+
+def _public_user(row: dict[str, Any], role: Role) -> dict[str, Any]:
+    out = {key: value for key, value in row.items() if key not in ("password_hash", "role_id")}
+    out["role"] = role.value
+    return out
+
+
+def list_users(store: Store, admin: Principal) -> list[dict[str, Any]]:
+    """Every user (admins only), without password hashes."""
+    if not admin.at_least(Role.ADMIN):
+        raise ForbiddenError("listing users needs the admin role")
+    with store.sessions() as session:
+        rows = session.execute(select(User, RoleRow.name).join(RoleRow, RoleRow.id == User.role_id).order_by(User.id))
+        return [
+            {
+                "id": user.id,
+                "username": user.username,
+                "display_name": user.display_name,
+                "role": role,
+                "nationality": user.nationality,
+                "clearance": user.clearance,
+                "affiliations": user.affiliations,
+                "active": user.active,
+            }
+            for user, role in rows
+        ]
+
+
+def _issue(work: Unit, user_id: int, kind: str, name: str | None, lifetime: timedelta, action: str) -> tuple[int, str]:
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = _now()
+    row = work.insert(
+        ApiToken,
+        {
+            "user_id": user_id,
+            "kind": kind,
+            "name": name,
+            "token_hash": _digest(secret),
+            "created_at": now,
+            "expires_at": now + lifetime,
+        },
+    )
+    if action != "create":
+        work.audit(action, "user", user_id, None, {"token_id": row["id"], "kind": kind})
+    return row["id"], secret
+
+
+def login(
+    store: Store, username: str, password: str, *, client: str, limiter: LoginLimiter | None = None
+) -> IssuedToken:
+    """Check a user name and password and open a session; rate-limited per user name and client."""
+    limiter = limiter or DEFAULT_LIMITER
+    limiter.check(username, client)
+    with store.sessions() as session:
+        found = session.execute(
+            select(User, RoleRow.name).join(RoleRow, RoleRow.id == User.role_id).where(User.username == username)
+        ).first()
+    user = found[0] if found else None
+    try:
+        _hasher.verify(user.password_hash if user and user.password_hash else _DUMMY_HASH, password)
+        ok = user is not None and user.active and user.password_hash is not None
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok or user is None or found is None:
+        limiter.failed(username, client)
+        raise AuthenticationError("wrong user name or password, or the account is disabled")
+    limiter.succeeded(username)
+    lifetime = timedelta(hours=SESSION_HOURS)
+    with unit(store, user.username) as work:
+        token_id, secret = _issue(work, user.id, "session", None, lifetime, "login")
+    return IssuedToken(
+        token_id,
+        secret,
+        "session",
+        _now() + lifetime,
+        {"id": user.id, "username": user.username, "role": found[1]},
+    )
+
+
+def authenticate(store: Store, secret: str) -> Principal:
+    """The principal a session or API token belongs to; :class:`AuthenticationError` if it is not valid now."""
+    if not secret.startswith(TOKEN_PREFIX):
+        raise AuthenticationError("not a detente token; sign in at /auth/login or make an API token")
+    with store.engine.connect() as connection:
+        row = connection.execute(
+            select(
+                User.id,
+                User.username,
+                User.active,
+                User.clearance,
+                User.nationality,
+                User.affiliations,
+                RoleRow.name,
+                ApiToken.expires_at,
+                ApiToken.revoked_at,
+            )
+            .join(ApiToken, ApiToken.user_id == User.id)
+            .join(RoleRow, RoleRow.id == User.role_id)
+            .where(ApiToken.token_hash == _digest(secret))
+        ).first()
+    if row is None or row.revoked_at is not None or not row.active:
+        raise AuthenticationError("this token is unknown or was revoked; sign in again")
+    if row.expires_at <= _now():
+        raise AuthenticationError("this token has expired; sign in again")
+    return Principal(
+        user_id=row.id,
+        username=row.username,
+        role=Role(row.name),
+        clearance=Classification.parse(row.clearance),
+        nationality=row.nationality,
+        affiliations=frozenset(row.affiliations or ()),
+    )
+
+
+def issue_token(store: Store, principal: Principal, *, name: str, days: int) -> IssuedToken:
+    """A named API token for the principal, valid ``days`` days (1 .. 366)."""
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise RecordError("api_token", "days", f"must be between 1 and {MAX_TOKEN_DAYS}")
+    lifetime = timedelta(days=days)
+    with unit(store, principal.actor) as work:
+        token_id, secret = _issue(work, principal.user_id, "api", name, lifetime, "create")
+    return IssuedToken(token_id, secret, "api", _now() + lifetime, {"id": principal.user_id})
+
+
+def list_tokens(store: Store, principal: Principal) -> list[dict[str, Any]]:
+    """The principal's sessions and tokens (never their secrets)."""
+    with store.engine.connect() as connection:
+        rows = connection.execute(
+            select(
+                ApiToken.id, ApiToken.kind, ApiToken.name, ApiToken.created_at, ApiToken.expires_at, ApiToken.revoked_at
+            )
+            .where(ApiToken.user_id == principal.user_id)
+            .order_by(ApiToken.id)
+        )
+        return [dict(row._mapping) for row in rows]
+
+
+def revoke_token(store: Store, principal: Principal, token_id: int) -> dict[str, Any]:
+    """Revoke one of the principal's tokens (an admin may revoke anyone's)."""
+    with unit(store, principal.actor) as work:
+        owner = work.connection.execute(select(ApiToken.user_id).where(ApiToken.id == token_id)).scalar()
+        if owner is None or (owner != principal.user_id and not principal.at_least(Role.ADMIN)):
+            raise NotFoundError(f"you have no token with id {token_id}")
+        after = work.update(ApiToken, token_id, {"revoked_at": _now()}, action="logout")
+    return {key: value for key, value in after.items() if key != "token_hash"}
+
+
+def revoke_secret(store: Store, secret: str) -> None:
+    """Sign out: revoke the session or token whose secret this is."""
+    with unit(store, "system") as work:
+        row = work.connection.execute(
+            select(ApiToken.id, User.username)
+            .join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.token_hash == _digest(secret))
+        ).first()
+        if row is None:
+            raise AuthenticationError("this token is unknown")
+        work.actor = row.username
+        work.update(ApiToken, row.id, {"revoked_at": _now()}, action="logout")

@@ -1,0 +1,481 @@
+"""The resources practitioners read and write, declared once: what each holds, how it is filtered and sorted,
+who may write it, and whose marking it inherits.
+
+A :class:`Resource` is data, not code: the reading and writing services and the API's routes are generated
+from it, as NetBox derives views and tests from a few declared fields. A *marked* resource carries its own
+marking; a *child* resource (an agreement's parties, a case's lines) has none and is visible exactly when its
+parent is, so access rules flow down the ``parent`` chain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_, select
+
+from detente.domain.markings import Role
+from detente.store import models as m
+from detente.store.base import Base, Marked, Sourced, Temporal
+from detente.store.temporal import in_force
+
+__all__ = ["RESOURCES", "Filter", "Parent", "Resource", "resource"]
+
+
+@dataclass(frozen=True)
+class Filter:
+    """A query parameter of a list: its type, what it means, and the WHERE clause it adds."""
+
+    type: type[Any]
+    description: str
+    clause: Callable[[Any], ColumnElement[bool]]
+
+
+def equals(column: Any, kind: type[Any], description: str) -> Filter:
+    return Filter(kind, description, lambda value: column == value)
+
+
+def contains(column: Any, description: str) -> Filter:
+    """Case-insensitive substring match (``%`` and ``_`` in the value match themselves)."""
+
+    def clause(value: Any) -> ColumnElement[bool]:
+        escaped = str(value).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        match: ColumnElement[bool] = column.ilike(f"%{escaped}%", escape="\\")
+        return match
+
+    return Filter(str, description, clause)
+
+
+def since(column: Any, description: str) -> Filter:
+    return Filter(date, description, lambda value: column >= value)
+
+
+def until(column: Any, description: str) -> Filter:
+    return Filter(date, description, lambda value: column <= value)
+
+
+@dataclass(frozen=True)
+class Parent:
+    """A child resource's link to its parent: the parent resource's name and the child's foreign key."""
+
+    resource: str
+    column: str
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One kind of record as the services and the API expose it."""
+
+    name: str
+    """URL and registry name (plural, e.g. ``engagements``)."""
+    model: type[Base]
+    title: str
+    write_role: Role | None = None
+    """Role needed to create and change it; ``None``: read-only."""
+    parent: Parent | None = None
+    filters: dict[str, Filter] = field(default_factory=dict)
+    sorts: tuple[str, ...] = ("id",)
+    default_sort: str = "id"
+    children: tuple[str, ...] = ()
+    """Child resources embedded when one record is read."""
+    protected: frozenset[str] = frozenset()
+    """Fields only the services set (status, who proposed or approved, the author ...)."""
+
+    @property
+    def marked(self) -> bool:
+        return issubclass(self.model, Marked)
+
+    @property
+    def temporal(self) -> bool:
+        return issubclass(self.model, Temporal)
+
+    @property
+    def sourced(self) -> bool:
+        return issubclass(self.model, Sourced)
+
+    @property
+    def writable(self) -> bool:
+        return self.write_role is not None
+
+    def all_filters(self) -> dict[str, Filter]:
+        """Declared filters, plus ``as_of`` on a temporal resource and ``<parent fk>`` on a child."""
+        out = dict(self.filters)
+        if self.temporal:
+            out["as_of"] = Filter(
+                str,
+                "only records in force at this date (YYYY, YYYY-MM or YYYY-MM-DD)",
+                lambda value: in_force(self.model, value),
+            )
+        if self.parent is not None:
+            column = getattr(self.model, self.parent.column)
+            out.setdefault(self.parent.column, equals(column, int, f"only those of this {self.parent.resource[:-1]}"))
+        return out
+
+
+_SERVICE_FIELDS = frozenset({"id", "version", "marking_id", "source_version_id", "source_key", "original"})
+
+
+def _engagement_state(value: int) -> ColumnElement[bool]:
+    participant = select(m.EngagementParticipant.engagement_id).where(m.EngagementParticipant.state_id == value)
+    return or_(m.Engagement.host_state_id == value, m.Engagement.id.in_(participant))
+
+
+def _agreement_state(value: int) -> ColumnElement[bool]:
+    return m.Agreement.id.in_(select(m.AgreementParty.agreement_id).where(m.AgreementParty.state_id == value))
+
+
+def _case_state(value: int) -> ColumnElement[bool]:
+    return or_(m.AssistanceCase.provider_state_id == value, m.AssistanceCase.recipient_state_id == value)
+
+
+def _negotiation_state(value: int) -> ColumnElement[bool]:
+    return m.Negotiation.id.in_(select(m.NegotiationParty.negotiation_id).where(m.NegotiationParty.state_id == value))
+
+
+def _report_link(value: str) -> ColumnElement[bool]:
+    kind, _, ident = value.partition(":")
+    return m.Report.id.in_(
+        select(m.ReportLink.report_id).where(
+            m.ReportLink.object_type == kind, m.ReportLink.object_id == (int(ident) if ident.isdigit() else -1)
+        )
+    )
+
+
+_LIST: list[Resource] = [
+    Resource(
+        "states",
+        m.State,
+        "States, with their codes (COW, Gleditsch-Ward, ISO3)",
+        filters={
+            "name": contains(m.State.name, "part of the name"),
+            "iso3": equals(m.State.iso3, str, "ISO3 code"),
+            "ccode": equals(m.State.ccode, int, "COW code"),
+        },
+        sorts=("id", "name", "ccode", "iso3"),
+        default_sort="name",
+    ),
+    Resource(
+        "organizations",
+        m.Organization,
+        "Alliance organizations, IGOs and UN bodies",
+        filters={
+            "name": contains(m.Organization.name, "part of the name"),
+            "kind": equals(m.Organization.kind, str, "alliance, igo, un_body, forum, other"),
+        },
+        sorts=("id", "name", "abbreviation"),
+        default_sort="name",
+    ),
+    Resource(
+        "agreements",
+        m.Agreement,
+        "Agreements: alliances, treaties, defence cooperation, peace agreements; user-defined ones are writable",
+        write_role=Role.EDITOR,
+        filters={
+            "kind": equals(m.Agreement.kind, str, "alliance, treaty, dca, peace_agreement, arms_control, mou, loa"),
+            "state_id": Filter(int, "only agreements this state is a party to", _agreement_state),
+            "title": contains(m.Agreement.title, "part of the title"),
+            "signed_since": since(m.Agreement.signed_on, "signed on or after"),
+            "signed_until": until(m.Agreement.signed_on, "signed on or before"),
+        },
+        sorts=("id", "title", "signed_on", "valid_from", "kind"),
+        children=("agreement-parties", "provisions"),
+    ),
+    Resource(
+        "agreement-parties",
+        m.AgreementParty,
+        "Parties to agreements, with joining and leaving dates",
+        write_role=Role.EDITOR,
+        parent=Parent("agreements", "agreement_id"),
+        filters={"state_id": equals(m.AgreementParty.state_id, int, "only this state's spells")},
+        sorts=("id", "valid_from"),
+    ),
+    Resource(
+        "provisions",
+        m.Provision,
+        "Provisions (commitments) of agreements",
+        write_role=Role.EDITOR,
+        parent=Parent("agreements", "agreement_id"),
+        filters={"kind": equals(m.Provision.kind, str, "kind of commitment")},
+        sorts=("id", "code"),
+    ),
+    Resource(
+        "engagements",
+        m.Engagement,
+        "Military-to-military engagements: proposed -> approved -> planned -> executed -> assessed",
+        write_role=Role.EDITOR,
+        filters={
+            "kind": equals(m.Engagement.kind, str, "exercise, training, exchange, visit, staff_talks, conference"),
+            "status": equals(m.Engagement.status, str, "proposed, approved, planned, executed, assessed"),
+            "state_id": Filter(int, "engagements this state hosts or takes part in", _engagement_state),
+            "host_state_id": equals(m.Engagement.host_state_id, int, "host state"),
+            "title": contains(m.Engagement.title, "part of the title"),
+            "starts_after": since(m.Engagement.valid_from, "starting on or after"),
+            "starts_before": until(m.Engagement.valid_from, "starting on or before"),
+        },
+        sorts=("id", "valid_from", "title", "status", "kind"),
+        children=("engagement-participants", "engagement-objectives"),
+        protected=frozenset({"status", "proposed_by_id", "approved_by_id"}),
+    ),
+    Resource(
+        "engagement-participants",
+        m.EngagementParticipant,
+        "States and organizations taking part in engagements",
+        write_role=Role.EDITOR,
+        parent=Parent("engagements", "engagement_id"),
+        filters={"state_id": equals(m.EngagementParticipant.state_id, int, "this state")},
+    ),
+    Resource(
+        "engagement-objectives",
+        m.EngagementObjective,
+        "Objectives of engagements, their indicators and, once assessed, their scores",
+        write_role=Role.EDITOR,
+        parent=Parent("engagements", "engagement_id"),
+        protected=frozenset({"score", "assessment"}),
+    ),
+    Resource(
+        "cases",
+        m.AssistanceCase,
+        "Security-assistance cases: request -> offer -> accepted -> implementing -> delivered -> closed",
+        write_role=Role.EDITOR,
+        filters={
+            "status": equals(m.AssistanceCase.status, str, "request, offer, accepted, implementing, delivered, closed"),
+            "programme": equals(m.AssistanceCase.programme, str, "fms, dcs, grant, training, other"),
+            "state_id": Filter(int, "cases this state provides or receives", _case_state),
+            "reference": equals(m.AssistanceCase.reference, str, "case reference"),
+        },
+        sorts=("id", "requested_on", "reference", "status"),
+        children=("case-lines", "end-use-checks"),
+        protected=frozenset({"status"}),
+    ),
+    Resource(
+        "case-lines",
+        m.AssistanceLine,
+        "Lines of security-assistance cases",
+        write_role=Role.EDITOR,
+        parent=Parent("cases", "case_id"),
+        sorts=("id", "line_number"),
+        default_sort="line_number",
+        children=("deliveries",),
+    ),
+    Resource(
+        "deliveries",
+        m.AssistanceDelivery,
+        "Deliveries against case lines, with serial numbers",
+        write_role=Role.EDITOR,
+        parent=Parent("case-lines", "line_id"),
+        sorts=("id", "delivered_on"),
+    ),
+    Resource(
+        "end-use-checks",
+        m.EndUseCheck,
+        "End-use checks of delivered items: serials seen and discrepancies",
+        write_role=Role.EDITOR,
+        parent=Parent("cases", "case_id"),
+        filters={"result": equals(m.EndUseCheck.result, str, "compliant, discrepancy, unresolved")},
+        sorts=("id", "checked_on"),
+    ),
+    Resource(
+        "postings",
+        m.Posting,
+        "Attaché postings: who, from which state, accredited to which",
+        write_role=Role.EDITOR,
+        filters={
+            "host_state_id": equals(m.Posting.host_state_id, int, "host state"),
+            "sending_state_id": equals(m.Posting.sending_state_id, int, "sending state"),
+        },
+        sorts=("id", "valid_from", "person_name"),
+    ),
+    Resource(
+        "reports",
+        m.Report,
+        "Attaché reports, graded A-F (source reliability) and 1-6 (information credibility)",
+        write_role=Role.ANALYST,
+        filters={
+            "posting_id": equals(m.Report.posting_id, int, "posting"),
+            "region": equals(m.Report.region, str, "region"),
+            "reliability": equals(m.Report.reliability, str, "source reliability A-F"),
+            "credibility": equals(m.Report.credibility, int, "information credibility 1-6"),
+            "since": since(m.Report.reported_on, "reported on or after"),
+            "until": until(m.Report.reported_on, "reported on or before"),
+            "about": Filter(str, "reports linked to this record, as TYPE:ID (e.g. state:12)", _report_link),
+        },
+        sorts=("id", "reported_on", "title"),
+        default_sort="-reported_on",
+        children=("report-links",),
+        protected=frozenset({"author_id"}),
+    ),
+    Resource(
+        "report-links",
+        m.ReportLink,
+        "What reports are about (states, organizations, engagements ...)",
+        write_role=Role.ANALYST,
+        parent=Parent("reports", "report_id"),
+    ),
+    Resource(
+        "journal",
+        m.JournalNote,
+        "Journal notes on any record, kept apart from the change log",
+        write_role=Role.ANALYST,
+        filters={
+            "object_type": equals(m.JournalNote.object_type, str, "kind of record noted on"),
+            "object_id": equals(m.JournalNote.object_id, int, "id of the record noted on"),
+            "kind": equals(m.JournalNote.kind, str, "info, success, warning, danger"),
+        },
+        sorts=("id", "written_at"),
+        default_sort="-written_at",
+        protected=frozenset({"author_id", "written_at"}),
+    ),
+    Resource(
+        "negotiations",
+        m.Negotiation,
+        "Negotiations in military conflicts",
+        write_role=Role.EDITOR,
+        filters={
+            "status": equals(m.Negotiation.status, str, "ongoing, suspended, concluded, failed"),
+            "conflict_id": equals(m.Negotiation.conflict_id, int, "conflict"),
+            "state_id": Filter(int, "negotiations this state takes part in", _negotiation_state),
+            "title": contains(m.Negotiation.title, "part of the title"),
+        },
+        sorts=("id", "valid_from", "title"),
+        children=("negotiation-parties", "negotiation-rounds", "negotiation-issues"),
+    ),
+    Resource(
+        "negotiation-parties",
+        m.NegotiationParty,
+        "Parties, mediators, observers and guarantors of negotiations",
+        write_role=Role.EDITOR,
+        parent=Parent("negotiations", "negotiation_id"),
+        filters={"role": equals(m.NegotiationParty.role, str, "party, mediator, observer, guarantor")},
+    ),
+    Resource(
+        "negotiation-rounds",
+        m.NegotiationRound,
+        "Rounds of talks: dates, venue, summary",
+        write_role=Role.EDITOR,
+        parent=Parent("negotiations", "negotiation_id"),
+        sorts=("id", "number", "valid_from"),
+        default_sort="number",
+    ),
+    Resource(
+        "negotiation-issues",
+        m.NegotiationIssue,
+        "Issues on the table and the parties' positions",
+        write_role=Role.EDITOR,
+        parent=Parent("negotiations", "negotiation_id"),
+    ),
+    Resource(
+        "implementation-scores",
+        m.ImplementationScore,
+        "How far each provision was implemented, per year (0 none .. 3 full)",
+        write_role=Role.EDITOR,
+        parent=Parent("provisions", "provision_id"),
+        filters={"year": equals(m.ImplementationScore.year, int, "year")},
+        sorts=("id", "year"),
+    ),
+    Resource(
+        "missions",
+        m.Mission,
+        "Peacekeeping and multinational missions",
+        filters={
+            "code": equals(m.Mission.code, str, "acronym, e.g. MINUSMA"),
+            "kind": equals(m.Mission.kind, str, "un_pko, un_spm, multinational"),
+            "host_state_id": equals(m.Mission.host_state_id, int, "host state"),
+        },
+        sorts=("id", "code", "valid_from"),
+        default_sort="code",
+    ),
+    Resource(
+        "contributions",
+        m.Contribution,
+        "Uniformed personnel contributed to missions, per state and period (empty = not reported, not 0)",
+        filters={
+            "mission_id": equals(m.Contribution.mission_id, int, "mission"),
+            "state_id": equals(m.Contribution.state_id, int, "contributing state"),
+        },
+        sorts=("id", "valid_from", "total"),
+    ),
+    Resource(
+        "requirements",
+        m.Requirement,
+        "Capabilities missions need: type, size, readiness",
+        write_role=Role.EDITOR,
+        filters={
+            "mission_id": equals(m.Requirement.mission_id, int, "mission"),
+            "capability_type": equals(m.Requirement.capability_type, str, "capability type"),
+            "status": equals(m.Requirement.status, str, "open, filled, closed"),
+        },
+        sorts=("id", "valid_from", "size"),
+    ),
+    Resource(
+        "pledges",
+        m.Pledge,
+        "Pledges of capabilities at readiness levels L1, L2, L3 or RDL, with verification and renewal dates",
+        write_role=Role.EDITOR,
+        filters={
+            "state_id": equals(m.Pledge.state_id, int, "pledging state"),
+            "mission_id": equals(m.Pledge.mission_id, int, "mission"),
+            "readiness_level": equals(m.Pledge.readiness_level, str, "L1, L2, L3 or RDL"),
+            "renewal_due_before": until(m.Pledge.renewal_due_on, "renewal due on or before"),
+        },
+        sorts=("id", "pledged_on", "renewal_due_on", "size"),
+    ),
+    Resource(
+        "obligations",
+        m.Obligation,
+        "Machine-checkable treaty obligations",
+        filters={
+            "agreement_id": equals(m.Obligation.agreement_id, int, "agreement"),
+            "kind": equals(m.Obligation.kind, str, "LIMIT, QUOTA, DEADLINE, THRESHOLD, WINDOW, GATE, RECONCILE"),
+        },
+        sorts=("id", "code"),
+    ),
+    Resource(
+        "findings",
+        m.Finding,
+        "Compliance findings: one obligation, one party, one date",
+        filters={
+            "obligation_id": equals(m.Finding.obligation_id, int, "obligation"),
+            "party_state_id": equals(m.Finding.party_state_id, int, "party"),
+            "status": equals(m.Finding.status, str, "compliant, at_risk, breach, overdue, ..."),
+            "due_before": until(m.Finding.as_of, "as of on or before"),
+        },
+        sorts=("id", "as_of"),
+    ),
+    Resource(
+        "notifications",
+        m.Notification,
+        "Notifications sent and received (the evidence compliance gates check)",
+        write_role=Role.EDITOR,
+        filters={
+            "kind": equals(m.Notification.kind, str, "kind, e.g. aeca_36b or vetting_cleared"),
+            "sender_state_id": equals(m.Notification.sender_state_id, int, "sender"),
+            "trigger_type": equals(m.Notification.trigger_type, str, "kind of record notified"),
+            "trigger_id": equals(m.Notification.trigger_id, int, "id of the record notified"),
+        },
+        sorts=("id", "sent_at"),
+    ),
+    Resource(
+        "sources",
+        m.Source,
+        "Public datasets detente knows",
+        sorts=("id", "name"),
+        default_sort="name",
+    ),
+]
+
+RESOURCES: dict[str, Resource] = {r.name: r for r in _LIST}
+
+
+def resource(name: str) -> Resource:
+    """The resource called ``name``; :class:`LookupError` naming the known ones otherwise."""
+    try:
+        return RESOURCES[name]
+    except KeyError:
+        raise LookupError(f"unknown resource {name!r}; known: {', '.join(RESOURCES)}") from None
+
+
+def service_fields(res: Resource) -> frozenset[str]:
+    """Fields a caller never sets: ids, versions, markings, provenance and the resource's protected fields."""
+    return _SERVICE_FIELDS | res.protected

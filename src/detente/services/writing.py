@@ -1,0 +1,521 @@
+"""Writing practitioners' records: create and update with markings, lifecycles, gates and four-eyes release.
+
+Every method takes the acting :class:`~detente.services.access.Principal` and does all of its work in one
+:func:`~detente.services.unit.unit` (one transaction, one audit entry per row written). The rules, in order:
+
+* the principal's role must allow writing the resource, and the record (or, for a child, its parent) must be
+  one they may see: otherwise it does not exist for them (:class:`NotFoundError`);
+* fields detente sets itself (status, version, marking, author, proposer, approver ...) are refused;
+* records loaded from a public source are read-only; a closed case and everything under it cannot change;
+* a marked record gets the marking asked for, or UNCLASSIFIED releasable to the author's state by default.
+  A marking that shares the record beyond the author's state takes effect only when a second editor approves
+  the release request (:meth:`Writer.approve_release`); until then the record is releasable to the author's
+  state alone;
+* updates of marked records name the version they were made against (409 if someone else changed it since);
+* status changes follow :mod:`detente.domain.lifecycles`, an engagement is approved by someone other than its
+  proposer, and case steps pass the compliance gates of :mod:`detente.services.gates`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from detente.domain.lifecycles import CASE, ENGAGEMENT, Lifecycle, LifecycleError
+from detente.domain.markings import Classification, MarkingError, Role, needs_release, normalise_tokens
+from detente.services.access import Principal, Scope, require_role
+from detente.services.catalog import RESOURCES, Resource, resource, service_fields
+from detente.services.entities import RecordError, entity_name
+from detente.services.errors import ConflictError, ForbiddenError, GateError, NotFoundError
+from detente.services.gates import EvidenceGates, GateChecker
+from detente.services.reading import Reader, access_clause
+from detente.services.unit import Unit, table_of, unit
+from detente.store.database import Store
+from detente.store.models import (
+    AssistanceCase,
+    AssistanceLine,
+    Engagement,
+    EngagementObjective,
+    Marking,
+    ReleaseRequest,
+)
+
+__all__ = ["CHOICES", "MarkingRequest", "Writer"]
+
+
+@dataclass(frozen=True)
+class MarkingRequest:
+    """The marking a writer asks for: classification and the partners to release to."""
+
+    classification: str = "UNCLASSIFIED"
+    releasable_to: tuple[str, ...] = ()
+    caveat: str | None = None
+
+
+CHOICES: dict[tuple[str, str], tuple[Any, ...]] = {
+    ("engagements", "kind"): ("exercise", "training", "exchange", "visit", "staff_talks", "conference"),
+    ("engagement-participants", "role"): ("host", "participant", "observer"),
+    ("cases", "programme"): ("fms", "dcs", "grant", "training", "other"),
+    ("end-use-checks", "kind"): ("routine", "enhanced"),
+    ("end-use-checks", "result"): ("compliant", "discrepancy", "unresolved"),
+    ("reports", "reliability"): tuple("ABCDEF"),
+    ("reports", "credibility"): (1, 2, 3, 4, 5, 6),
+    ("journal", "kind"): ("info", "success", "warning", "danger"),
+    ("negotiations", "status"): ("ongoing", "suspended", "concluded", "failed"),
+    ("negotiation-parties", "role"): ("party", "mediator", "observer", "guarantor"),
+    ("implementation-scores", "score"): (0, 1, 2, 3),
+    ("pledges", "readiness_level"): ("L1", "L2", "L3", "RDL"),
+    ("requirements", "readiness_required"): ("L1", "L2", "L3", "RDL"),
+    ("agreements", "kind"): ("alliance", "treaty", "dca", "peace_agreement", "arms_control", "mou", "loa"),
+}
+"""The allowed values of coded fields, checked on every write (the API's schemas show the same lists)."""
+
+_LINKABLE: dict[str, Resource] = {entity_name(r.model): r for r in RESOURCES.values() if r.parent is None}
+"""Records a journal note or a report link may point to, by entity name (``engagement``, ``state`` ...)."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Writer:
+    """Audited, marking-aware writes of every writable resource."""
+
+    def __init__(self, store: Store, gates: GateChecker | None = None) -> None:
+        self.store = store
+        self.reader = Reader(store)
+        self.gates: GateChecker = gates or EvidenceGates()
+
+    # -- checks ---------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _writable(principal: Principal, res: Resource) -> None:
+        if res.write_role is None:
+            raise ForbiddenError(f"{res.name} are read-only here: they come from public sources")
+        require_role(principal, res.write_role, f"writing {res.name}")
+
+    @staticmethod
+    def _check_fields(res: Resource, values: Mapping[str, Any], *, updating: bool) -> None:
+        refused = set(values) & service_fields(res)
+        if updating and res.parent is not None and res.parent.column in values:
+            refused.add(res.parent.column)
+        if refused:
+            field = sorted(refused)[0]
+            raise RecordError(res.name, field, "is set by detente, not by the caller; leave it out")
+        for (name, field), allowed in CHOICES.items():
+            if name == res.name and values.get(field) is not None and values[field] not in allowed:
+                raise RecordError(res.name, field, f"must be one of {', '.join(map(str, allowed))}")
+
+    def _visible(self, work: Unit, principal: Principal, res: Resource, record_id: int) -> dict[str, Any]:
+        """The record, locked for the write, if the principal may see it; :class:`NotFoundError` if not."""
+        scope = Scope.of(work.connection, principal)
+        table = table_of(res.model)
+        row = work.connection.execute(
+            select(table.c.id).where(table.c.id == record_id, access_clause(res, scope))
+        ).first()
+        if row is None:
+            raise NotFoundError(f"there is no {res.name} record with id {record_id} that you may see")
+        return work.read(res.model, record_id, lock=True)
+
+    def _guard(self, work: Unit, res: Resource, record: Mapping[str, Any]) -> None:
+        """Refuse changes under a closed case or to records loaded from a source, all the way up."""
+        if res.sourced and record.get("source_version_id") is not None:
+            raise ForbiddenError(
+                f"{res.name} {record['id']} was loaded from a public source and is read-only; "
+                "record your own version instead"
+            )
+        if res.model is AssistanceCase and record["status"] == CASE.last:
+            raise ConflictError(f"case {record['reference']} is closed: nothing in it can change")
+        if res.parent is not None:
+            parent = resource(res.parent.resource)
+            parent_record = work.read(parent.model, record[res.parent.column])
+            self._guard(work, parent, parent_record)
+
+    def _parent(self, work: Unit, principal: Principal, res: Resource, values: Mapping[str, Any]) -> None:
+        if res.parent is None:
+            return
+        parent = resource(res.parent.resource)
+        parent_id = values.get(res.parent.column)
+        if parent_id is None:
+            raise RecordError(res.name, res.parent.column, "is required")
+        try:
+            record = self._visible(work, principal, parent, parent_id)
+        except NotFoundError:
+            raise RecordError(
+                res.name, res.parent.column, f"there is no {parent.name} record with id {parent_id}"
+            ) from None
+        self._guard(work, parent, record)
+
+    def _linked(self, work: Unit, principal: Principal, res: Resource, values: Mapping[str, Any]) -> None:
+        """A journal note or report link must point at a record the writer may see."""
+        kind, ident = values.get("object_type"), values.get("object_id")
+        if kind is None or ident is None:
+            return
+        target = _LINKABLE.get(str(kind))
+        if target is None:
+            raise RecordError(res.name, "object_type", f"must be one of {', '.join(sorted(_LINKABLE))}")
+        try:
+            self._visible(work, principal, target, int(ident))
+        except NotFoundError:
+            raise RecordError(res.name, "object_id", f"there is no {kind} with id {ident}") from None
+
+    # -- markings -------------------------------------------------------------------------------------------
+
+    def _marking_id(self, work: Unit, classification: Classification, tokens: Iterable[str], caveat: str | None) -> int:
+        wanted = sorted(tokens)
+        rows = work.connection.execute(
+            select(Marking.id, Marking.releasable_to, Marking.caveat).where(
+                Marking.classification == classification.name
+            )
+        )
+        for marking_id, releasable_to, found_caveat in rows:
+            if sorted(releasable_to or []) == wanted and found_caveat == caveat:
+                return int(marking_id)
+        created = work.insert(
+            Marking, {"classification": classification.name, "releasable_to": wanted, "caveat": caveat}
+        )
+        return int(created["id"])
+
+    def _resolve_marking(
+        self, work: Unit, principal: Principal, request: MarkingRequest | None
+    ) -> tuple[int, int | None]:
+        """(marking to apply now, marking awaiting a second editor's approval or ``None``)."""
+        home = principal.nationality
+        if home is None:
+            raise RecordError(
+                "marking", None, "your account has no nationality, so detente cannot mark your records; ask an admin"
+            )
+        request = request or MarkingRequest()
+        try:
+            level = Classification.parse(request.classification)
+            tokens = set(normalise_tokens(request.releasable_to, field="marking.releasable_to")) | {home}
+        except MarkingError as error:
+            raise RecordError("marking", None, str(error)) from None
+        if level > principal.clearance:
+            raise RecordError(
+                "marking", "classification", f"{level.label} is above your clearance ({principal.clearance.label})"
+            )
+        wanted = self._marking_id(work, level, tokens, request.caveat)
+        if not needs_release(home, tokens):
+            return wanted, None
+        return self._marking_id(work, level, {home}, request.caveat), wanted
+
+    def _request_release(self, work: Unit, principal: Principal, res: Resource, record_id: int, marking: int) -> None:
+        work.insert(
+            ReleaseRequest,
+            {
+                "object_type": entity_name(res.model),
+                "object_id": record_id,
+                "marking_id": marking,
+                "requested_by_id": principal.user_id,
+                "requested_at": _now(),
+                "status": "pending",
+            },
+        )
+
+    # -- create and update -----------------------------------------------------------------------------------
+
+    def create(
+        self,
+        principal: Principal,
+        name: str,
+        values: Mapping[str, Any],
+        *,
+        marking: MarkingRequest | None = None,
+    ) -> dict[str, Any]:
+        """Create one record of ``name``; returns it (with ``release_pending`` for a marked record)."""
+        res = resource(name)
+        self._writable(principal, res)
+        self._check_fields(res, values, updating=False)
+        data = dict(values)
+        with unit(self.store, principal.actor) as work:
+            self._parent(work, principal, res, data)
+            if res.name in ("journal", "report-links"):
+                self._linked(work, principal, res, data)
+            data.update(self._defaults(principal, res))
+            pending = None
+            if res.marked:
+                data["marking_id"], pending = self._resolve_marking(work, principal, marking)
+            elif marking is not None:
+                raise RecordError(res.name, "marking", f"{res.name} take the marking of their parent record")
+            created = work.insert(res.model, data)
+            if pending is not None:
+                self._request_release(work, principal, res, created["id"], pending)
+            return self._shown(work, res, created, pending)
+
+    @staticmethod
+    def _shown(work: Unit, res: Resource, record: dict[str, Any], pending: int | None) -> dict[str, Any]:
+        """The record as a reader sees it: its marking in words, and whether a release is pending."""
+        if res.marked:
+            record["marking"] = Writer._marking_text(work.connection, record["marking_id"])
+            record["release_pending"] = pending is not None
+        return record
+
+    @staticmethod
+    def _defaults(principal: Principal, res: Resource) -> dict[str, Any]:
+        if res.model is Engagement:
+            return {"status": ENGAGEMENT.first, "proposed_by_id": principal.user_id, "approved_by_id": None}
+        if res.model is AssistanceCase:
+            return {"status": CASE.first}
+        if res.name == "reports":
+            return {"author_id": principal.user_id}
+        if res.name == "journal":
+            return {"author_id": principal.user_id, "written_at": _now()}
+        return {}
+
+    def update(
+        self,
+        principal: Principal,
+        name: str,
+        record_id: int,
+        changes: Mapping[str, Any],
+        *,
+        version: int | None = None,
+        marking: MarkingRequest | None = None,
+    ) -> dict[str, Any]:
+        """Change fields (and optionally the marking) of one record the principal may see."""
+        res = resource(name)
+        self._writable(principal, res)
+        self._check_fields(res, changes, updating=True)
+        if res.marked and version is None:
+            raise RecordError(
+                res.name, "version", "is required: give the version you read, so that no one's change is lost"
+            )
+        data = dict(changes)
+        with unit(self.store, principal.actor) as work:
+            current = self._visible(work, principal, res, record_id)
+            self._guard(work, res, current)
+            if res.name in ("journal", "report-links"):
+                self._linked(work, principal, res, {**current, **data})
+            pending = None
+            if marking is not None:
+                if not res.marked:
+                    raise RecordError(res.name, "marking", f"{res.name} take the marking of their parent record")
+                now, pending = self._resolve_marking(work, principal, marking)
+                if pending is not None and self._narrows(work, current["marking_id"], pending):
+                    now, pending = pending, None
+                data["marking_id"] = now
+            if not data:
+                raise RecordError(res.name, None, "nothing to change: give at least one field")
+            after = work.update(res.model, record_id, data, expected_version=version)
+            if pending is not None:
+                self._request_release(work, principal, res, record_id, pending)
+            return self._shown(work, res, after, pending)
+
+    @staticmethod
+    def _narrows(work: Unit, current_id: int | None, wanted_id: int) -> bool:
+        """Is the wanted marking no wider than the current one (same or higher level, fewer partners)?"""
+        if current_id is None:
+            return False
+        rows = {
+            row.id: row
+            for row in work.connection.execute(
+                select(Marking.id, Marking.classification, Marking.releasable_to).where(
+                    Marking.id.in_((current_id, wanted_id))
+                )
+            )
+        }
+        current, wanted = rows[current_id], rows[wanted_id]
+        return Classification.parse(wanted.classification) >= Classification.parse(current.classification) and set(
+            wanted.releasable_to
+        ) <= set(current.releasable_to)
+
+    # -- lifecycles ---------------------------------------------------------------------------------------
+
+    def transition(
+        self, principal: Principal, name: str, record_id: int, to: str, *, version: int | None = None
+    ) -> dict[str, Any]:
+        """Move an engagement or a case to its next status, with the rules and gates of that step."""
+        res = resource(name)
+        lifecycle: Lifecycle = {"engagements": ENGAGEMENT, "cases": CASE}.get(res.name)  # type: ignore[assignment]
+        if lifecycle is None:
+            raise RecordError(res.name, "status", f"{res.name} have no lifecycle")
+        require_role(principal, Role.EDITOR, f"moving {res.name} through their lifecycle")
+        with unit(self.store, principal.actor) as work:
+            current = self._visible(work, principal, res, record_id)
+            self._guard(work, res, current)
+            try:
+                lifecycle.check(current["status"], to)
+            except LifecycleError as error:
+                raise ConflictError(str(error), field="to") from None
+            changes: dict[str, Any] = {"status": to}
+            if res.model is Engagement:
+                changes.update(self._engagement_step(principal, current, to))
+            else:
+                self._case_step(work, current, to)
+            return work.update(res.model, record_id, changes, expected_version=version, action="transition")
+
+    @staticmethod
+    def _engagement_step(principal: Principal, engagement: Mapping[str, Any], to: str) -> dict[str, Any]:
+        if to == "approved":
+            if engagement["proposed_by_id"] == principal.user_id:
+                raise ConflictError("you proposed this engagement: another editor must approve it", field="to")
+            return {"approved_by_id": principal.user_id}
+        if to == "assessed":
+            raise ConflictError(
+                "an engagement is assessed by scoring its objectives: use the assessment (POST .../assessment)",
+                field="to",
+            )
+        return {}
+
+    def _case_step(self, work: Unit, case: Mapping[str, Any], to: str) -> None:
+        today = _now().date()
+        if to == "offer":
+            decision = self.gates.before_offer(work.connection, case, today)
+            if not decision.allowed:
+                raise GateError(decision.reason, gate=decision.gate, evidence=decision.evidence)
+        if to == "implementing":
+            for unit_name in self._units(work, case["id"]):
+                self._vetted(work, case, unit_name, today)
+
+    def _vetted(self, work: Unit, case: Mapping[str, Any], unit_name: str, on: date) -> None:
+        decision = self.gates.unit_cleared(work.connection, case, unit_name, on)
+        if not decision.allowed:
+            raise GateError(decision.reason, gate=decision.gate, evidence=decision.evidence)
+
+    @staticmethod
+    def _units(work: Unit, case_id: int) -> list[str]:
+        rows = work.connection.execute(
+            select(AssistanceLine.recipient_unit)
+            .where(AssistanceLine.case_id == case_id, AssistanceLine.recipient_unit.is_not(None))
+            .distinct()
+        )
+        return sorted(str(unit_name) for (unit_name,) in rows)
+
+    def deliver(self, principal: Principal, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Record a delivery against a case line: the case must be implementing and the unit vetted."""
+        line_id = values.get("line_id")
+        require_role(principal, Role.EDITOR, "recording deliveries")
+        with unit(self.store, principal.actor) as work:
+            try:
+                line = self._visible(work, principal, resource("case-lines"), int(line_id or 0))
+            except NotFoundError:
+                raise RecordError("deliveries", "line_id", f"there is no case line with id {line_id}") from None
+            case = work.read(AssistanceCase, line["case_id"])
+            if case["status"] != "implementing":
+                raise ConflictError(
+                    f"case {case['reference']} is {case['status']}: deliveries are recorded while it is implementing"
+                )
+            if line["recipient_unit"]:
+                on = values.get("delivered_on")
+                day = date.fromisoformat(on) if isinstance(on, str) else on if isinstance(on, date) else _now().date()
+                self._vetted(work, case, line["recipient_unit"], day)
+        return self.create(principal, "deliveries", values)
+
+    def assess(
+        self, principal: Principal, engagement_id: int, scores: Mapping[int, tuple[int, str | None]], *, version: int
+    ) -> dict[str, Any]:
+        """Score every objective of an executed engagement (0-3, with a note) and mark it assessed."""
+        require_role(principal, Role.EDITOR, "assessing engagements")
+        res = resource("engagements")
+        with unit(self.store, principal.actor) as work:
+            engagement = self._visible(work, principal, res, engagement_id)
+            try:
+                ENGAGEMENT.check(engagement["status"], "assessed")
+            except LifecycleError as error:
+                raise ConflictError(str(error), field="status") from None
+            objectives = sorted(
+                work.connection.execute(
+                    select(EngagementObjective.id).where(EngagementObjective.engagement_id == engagement_id)
+                ).scalars()
+            )
+            if not objectives:
+                raise RecordError("assessment", "scores", "the engagement has no objectives to score; add them first")
+            if sorted(scores) != objectives:
+                raise RecordError(
+                    "assessment", "scores", f"score every objective of the engagement, and only those: {objectives}"
+                )
+            for objective_id, (score, note) in scores.items():
+                if score not in (0, 1, 2, 3):
+                    raise RecordError("assessment", "score", f"objective {objective_id}: a score is 0, 1, 2 or 3")
+                work.update(EngagementObjective, objective_id, {"score": score, "assessment": note})
+            return work.update(
+                Engagement, engagement_id, {"status": "assessed"}, expected_version=version, action="transition"
+            )
+
+    # -- four-eyes release --------------------------------------------------------------------------------
+
+    def releases(self, principal: Principal, *, status: str | None = "pending") -> list[dict[str, Any]]:
+        """Release requests about records the principal may see."""
+        out = []
+        with self.store.engine.connect() as connection:
+            scope = Scope.of(connection, principal)
+            requests = table_of(ReleaseRequest)
+            query = select(requests).order_by(requests.c.id)
+            if status:
+                query = query.where(requests.c.status == status)
+            for request in connection.execute(query):
+                res = _LINKABLE.get(request.object_type)
+                if res is None:
+                    continue
+                table = table_of(res.model)
+                visible = connection.execute(
+                    select(table.c.id).where(table.c.id == request.object_id, access_clause(res, scope))
+                ).first()
+                if visible is None:
+                    continue
+                out.append(
+                    {
+                        "id": request.id,
+                        "resource": res.name,
+                        "object_type": request.object_type,
+                        "object_id": request.object_id,
+                        "requested_marking": scope.markings.get(request.marking_id)
+                        or self._marking_text(connection, request.marking_id),
+                        "requested_by_id": request.requested_by_id,
+                        "requested_at": request.requested_at.isoformat(),
+                        "status": request.status,
+                        "decided_by_id": request.decided_by_id,
+                        "decided_at": request.decided_at.isoformat() if request.decided_at else None,
+                        "note": request.note,
+                    }
+                )
+        return out
+
+    @staticmethod
+    def _marking_text(connection: Any, marking_id: int) -> dict[str, Any]:
+        row = connection.execute(
+            select(Marking.classification, Marking.releasable_to, Marking.caveat).where(Marking.id == marking_id)
+        ).one()
+        return {
+            "classification": Classification.parse(row.classification).label,
+            "releasable_to": list(row.releasable_to or []),
+            "caveat": row.caveat,
+        }
+
+    def decide_release(
+        self, principal: Principal, request_id: int, *, approve: bool, note: str | None = None
+    ) -> dict[str, Any]:
+        """Approve (the marking takes effect) or refuse a release request; never one's own request."""
+        require_role(principal, Role.EDITOR, "deciding releases")
+        with unit(self.store, principal.actor) as work:
+            requests = table_of(ReleaseRequest)
+            request = work.connection.execute(
+                select(requests).where(requests.c.id == request_id).with_for_update()
+            ).one_or_none()
+            res = _LINKABLE.get(request.object_type) if request else None
+            if request is None or res is None:
+                raise NotFoundError(f"there is no release request {request_id}")
+            record = self._visible(work, principal, res, request.object_id)
+            if request.status != "pending":
+                raise ConflictError(f"release request {request_id} was already {request.status}")
+            if request.requested_by_id == principal.user_id:
+                raise ConflictError("you asked for this release: another editor must decide it (four-eyes rule)")
+            self._guard(work, res, record)
+            work.update(
+                ReleaseRequest,
+                request_id,
+                {
+                    "status": "approved" if approve else "refused",
+                    "decided_by_id": principal.user_id,
+                    "decided_at": _now(),
+                    "note": note,
+                },
+            )
+            if approve:
+                return work.update(res.model, request.object_id, {"marking_id": request.marking_id}, action="release")
+            return record

@@ -1,0 +1,174 @@
+"""Bad input gets a clear 4xx naming the field at fault, and nothing is stored (no row, no audit entry)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from detente.api.limits import MAX_BODY_BYTES
+from detente.domain.markings import Role
+from detente.store.database import Store
+from detente.store.models import AuditEntry, Engagement
+from tests.api.conftest import MakePerson, Person, fresh_tag
+
+
+def _counts(store: Store) -> tuple[int, int]:
+    with store.engine.connect() as connection:
+        return (
+            int(connection.scalar(select(func.count()).select_from(Engagement)) or 0),
+            int(connection.scalar(select(func.count()).select_from(AuditEntry)) or 0),
+        )
+
+
+@pytest.fixture
+def editor(make_person: MakePerson) -> Person:
+    return make_person(Role.EDITOR, "NOR", "SECRET")
+
+
+@pytest.fixture
+def unchanged(real_store: Store) -> Iterator[None]:
+    """The test must leave the store exactly as it found it."""
+    before = _counts(real_store)
+    yield
+    assert _counts(real_store) == before, "a refused request stored something"
+
+
+def _post(client: TestClient, who: Person, content: bytes | str) -> Any:
+    return client.post("/engagements", content=content, headers={**who.headers, "Content-Type": "application/json"})
+
+
+def _fields(response: Any) -> dict[str, str]:
+    body = response.json()
+    assert set(body) == {"error", "message", "fields"}
+    assert body["message"]
+    return {item["field"]: item["message"] for item in body["fields"]}
+
+
+@pytest.mark.parametrize(
+    "content",
+    ['{"kind": "visit", "title": "x"', "not json at all", '{"kind": "visit",, }', b"\xff\xfe\x00"],
+)
+def test_malformed_json(client: TestClient, editor: Person, unchanged: None, content: str | bytes) -> None:
+    response = _post(client, editor, content)
+    assert response.status_code in (400, 422)
+    assert response.json()["error"] in ("bad_request", "invalid")
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        ({"kind": "visit"}, "title", "required"),
+        ({"kind": "party", "title": "x"}, "kind", "'exercise'"),
+        ({"kind": "visit", "title": 12}, "title", "string"),
+        ({"kind": "visit", "title": "x", "cost": "lots"}, "cost", "decimal"),
+        ({"kind": "visit", "title": "x", "latitude": 91}, "latitude", "less than or equal"),
+        ({"kind": "visit", "title": "x", "valid_from": "2024-13"}, "valid_from", "pattern"),
+        ({"kind": "visit", "title": "x", "status": "assessed"}, "status", "Extra inputs"),
+        ({"kind": "visit", "title": "nul \x00 byte"}, "title", "pattern"),
+        ({"kind": "visit", "title": "x" * 301}, "title", "at most 300"),
+        (
+            {"kind": "visit", "title": "x", "marking": {"classification": "COSMIC"}},
+            "marking.classification",
+            "'SECRET'",
+        ),
+        (
+            {"kind": "visit", "title": "x", "marking": {"releasable_to": ["France"]}},
+            "marking.releasable_to.0",
+            "pattern",
+        ),
+    ],
+)
+def test_wrong_fields(
+    client: TestClient, editor: Person, unchanged: None, body: dict[str, Any], field: str, words: str
+) -> None:
+    response = client.post("/engagements", json=body, headers=editor.headers)
+    assert response.status_code == 422, response.text
+    fields = _fields(response)
+    assert field in fields, fields
+    assert words in fields[field]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"kind": "visit", "title": "x", "host_state_id": 2_000_000}, "host_state_id"),
+        ({"kind": "visit", "title": "x", "marking": {"classification": "TOP SECRET"}}, "classification"),
+    ],
+)
+def test_refused_by_the_services(
+    client: TestClient, editor: Person, unchanged: None, body: dict[str, Any], field: str
+) -> None:
+    response = client.post("/engagements", json=body, headers=editor.headers)
+    assert response.status_code == 422, response.text
+    assert field in _fields(response)
+
+
+def test_unknown_parent_and_invisible_parent(
+    client: TestClient, editor: Person, make_person: MakePerson, unchanged: None
+) -> None:
+    response = client.post(
+        "/engagement-participants", json={"engagement_id": 2_000_000, "name_as_given": "x"}, headers=editor.headers
+    )
+    assert response.status_code == 422
+    assert "engagement_id" in _fields(response)
+
+
+def test_oversized_payload(client: TestClient, editor: Person, unchanged: None) -> None:
+    big = '{"kind": "visit", "title": "' + "x" * (MAX_BODY_BYTES + 10) + '"}'
+    response = _post(client, editor, big)
+    assert response.status_code == 413
+    assert response.json()["error"] == "too_large"
+
+
+def test_update_needs_the_version_and_refuses_a_stale_one(
+    client: TestClient, editor: Person, real_store: Store
+) -> None:
+    created = client.post("/engagements", json={"kind": "visit", "title": fresh_tag()}, headers=editor.headers).json()
+    path = f"/engagements/{created['id']}"
+    before = _counts(real_store)
+    missing = client.patch(path, json={"title": "y"}, headers=editor.headers)
+    assert missing.status_code == 422
+    assert "version" in _fields(missing)
+    stale = client.patch(path, json={"title": "y", "version": 7}, headers=editor.headers)
+    assert stale.status_code == 409
+    assert "version" in _fields(stale)
+    empty = client.patch(path, json={"version": 1}, headers=editor.headers)
+    assert empty.status_code == 422
+    assert _counts(real_store) == before
+    assert client.get(path, headers=editor.headers).json()["title"] == created["title"]
+
+
+def test_login_is_rate_limited_and_secrets_are_not_echoed(client: TestClient, make_person: MakePerson) -> None:
+    person = make_person(Role.VIEWER, "NOR", "UNCLASSIFIED")
+    name = person.principal.username
+    statuses = []
+    for _ in range(6):
+        response = client.post("/auth/login", json={"username": name, "password": "wrong password 123"})
+        statuses.append(response.status_code)
+        assert "wrong password 123" not in response.text
+    assert statuses[:5] == [401] * 5
+    assert statuses[5] == 429
+    throttled = client.post("/auth/login", json={"username": name, "password": "a long enough password"})
+    assert throttled.status_code == 429, "the right password does not lift the limit early"
+    assert int(throttled.headers["Retry-After"]) > 0
+    typed = client.post("/auth/login", json={"username": name, "password": 12345678901234})
+    assert typed.status_code == 422
+    assert "12345678901234" not in typed.text
+
+
+def test_revoked_and_expired_tokens(client: TestClient, make_person: MakePerson) -> None:
+    person = make_person(Role.ANALYST, "NOR", "UNCLASSIFIED")
+    made = client.post("/auth/tokens", json={"name": "script", "days": 1}, headers=person.headers)
+    assert made.status_code == 201
+    token = {"Authorization": f"Bearer {made.json()['token']}"}
+    assert client.get("/auth/me", headers=token).json()["username"] == person.principal.username
+    listed = client.get("/auth/tokens", headers=person.headers).json()
+    assert all("token" not in row and "token_hash" not in row for row in listed)
+    assert client.delete(f"/auth/tokens/{made.json()['id']}", headers=person.headers).status_code == 200
+    assert client.get("/auth/me", headers=token).status_code == 401
+    assert client.post("/auth/logout", headers=person.headers).status_code == 204
+    assert client.get("/auth/me", headers=person.headers).status_code == 401

@@ -1,0 +1,271 @@
+"""Lifecycles, gates and four-eyes rules through the API: each allowed path and each refused one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from detente.domain.markings import Role
+from tests.api.conftest import MakePerson, Person, fresh_tag
+
+
+@pytest.fixture
+def editors(make_person: MakePerson) -> tuple[Person, Person]:
+    return make_person(Role.EDITOR, "USA", "SECRET"), make_person(Role.EDITOR, "USA", "SECRET")
+
+
+def _ok(response: Any, status: int = 200) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _refused(response: Any, status: int, words: str) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    assert words in body["message"], body
+    return body
+
+
+def test_engagement_lifecycle(
+    client: TestClient, editors: tuple[Person, Person], make_person: MakePerson, state_ids: dict[str, int]
+) -> None:
+    proposer, approver = editors
+    engagement = _ok(
+        client.post(
+            "/engagements",
+            json={"kind": "training", "title": f"{fresh_tag()} course", "host_state_id": state_ids["USA"]},
+            headers=proposer.headers,
+        ),
+        201,
+    )
+    path = f"/engagements/{engagement['id']}"
+    assert engagement["status"] == "proposed"
+    assert engagement["proposed_by_id"] == proposer.id
+    objective = _ok(
+        client.post(
+            "/engagement-objectives",
+            json={"engagement_id": engagement["id"], "text": "interoperable radios", "indicator": "link established"},
+            headers=proposer.headers,
+        ),
+        201,
+    )
+
+    _refused(client.post(f"{path}/transition", json={"to": "planned"}, headers=approver.headers), 409, "only move")
+    _refused(
+        client.post(f"{path}/transition", json={"to": "approved"}, headers=proposer.headers), 409, "another editor"
+    )
+    viewer = make_person(Role.VIEWER, "USA", "SECRET")
+    _refused(client.post(f"{path}/transition", json={"to": "approved"}, headers=viewer.headers), 403, "editor role")
+    approved = _ok(client.post(f"{path}/transition", json={"to": "approved", "version": 1}, headers=approver.headers))
+    assert (approved["status"], approved["approved_by_id"], approved["version"]) == ("approved", approver.id, 2)
+
+    _refused(
+        client.post(f"{path}/transition", json={"to": "planned", "version": 1}, headers=proposer.headers),
+        409,
+        "changed",
+    )
+    _ok(client.post(f"{path}/transition", json={"to": "planned"}, headers=proposer.headers))
+    assessment = {"version": 4, "scores": [{"objective_id": objective["id"], "score": 2, "assessment": "partly"}]}
+    _refused(client.post(f"{path}/assessment", json=assessment, headers=proposer.headers), 409, "'executed'")
+    executed = _ok(client.post(f"{path}/transition", json={"to": "executed"}, headers=proposer.headers))
+    assert executed["version"] == 4
+    _refused(
+        client.post(
+            f"{path}/assessment",
+            json={**assessment, "scores": [{"objective_id": objective["id"] + 10_000, "score": 2}]},
+            headers=proposer.headers,
+        ),
+        422,
+        "score every objective",
+    )
+    _refused(
+        client.post(
+            f"{path}/assessment",
+            json={**assessment, "scores": [{"objective_id": objective["id"], "score": 4}]},
+            headers=proposer.headers,
+        ),
+        422,
+        "not valid",
+    )
+    assessed = _ok(client.post(f"{path}/assessment", json=assessment, headers=proposer.headers))
+    assert assessed["status"] == "assessed"
+    assert assessed["engagement_objectives"][0]["score"] == 2
+    _refused(client.post(f"{path}/transition", json={"to": "executed"}, headers=proposer.headers), 409, "final status")
+
+
+def _case(client: TestClient, who: Person, provider: int, recipient: int, value: str | None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "reference": fresh_tag(),
+        "title": "Patrol boats",
+        "programme": "fms",
+        "provider_state_id": provider,
+        "recipient_state_id": recipient,
+        "requested_on": "2025-01-15",
+    }
+    if value is not None:
+        body["value"] = value
+    return _ok(client.post("/cases", json=body, headers=who.headers), 201)
+
+
+def _notify(client: TestClient, who: Person, sender: int, kind: str, days_ago: int, **extra: Any) -> None:
+    sent = (datetime.now(UTC) - timedelta(days=days_ago)).isoformat()
+    _ok(
+        client.post(
+            "/notifications",
+            json={"kind": kind, "sender_state_id": sender, "sent_at": sent, **extra},
+            headers=who.headers,
+        ),
+        201,
+    )
+
+
+def test_case_offer_waits_for_the_36b_period(
+    client: TestClient, editors: tuple[Person, Person], state_ids: dict[str, int]
+) -> None:
+    editor, _ = editors
+    usa, egy, fra = state_ids["USA"], state_ids["EGY"], state_ids["FRA"]
+    unknown_value = _case(client, editor, usa, egy, None)
+    path = f"/cases/{unknown_value['id']}/transition"
+    _refused(client.post(path, json={"to": "offer"}, headers=editor.headers), 409, "none is recorded")
+    _notify(client, editor, usa, "aeca_36b", 5, trigger_type="assistance_case", trigger_id=unknown_value["id"])
+    _refused(client.post(path, json={"to": "offer"}, headers=editor.headers), 409, "30 days runs until")
+
+    served = _case(client, editor, usa, egy, "60000000")
+    _notify(client, editor, usa, "aeca_36b", 31, trigger_type="assistance_case", trigger_id=served["id"])
+    assert (
+        _ok(client.post(f"/cases/{served['id']}/transition", json={"to": "offer"}, headers=editor.headers))["status"]
+        == "offer"
+    )
+
+    small = _case(client, editor, usa, egy, "1000000.00")
+    assert _ok(client.post(f"/cases/{small['id']}/transition", json={"to": "offer"}, headers=editor.headers))
+
+    not_us = _case(client, editor, fra, egy, None)
+    assert _ok(client.post(f"/cases/{not_us['id']}/transition", json={"to": "offer"}, headers=editor.headers))
+
+
+def test_case_vetting_delivery_and_closure(
+    client: TestClient, editors: tuple[Person, Person], state_ids: dict[str, int]
+) -> None:
+    editor, _ = editors
+    case = _case(client, editor, state_ids["FRA"], state_ids["EGY"], None)
+    unit = f"{fresh_tag()} battalion"
+    line = _ok(
+        client.post(
+            "/case-lines",
+            json={
+                "case_id": case["id"],
+                "line_number": 1,
+                "description": "radios",
+                "quantity": 10,
+                "recipient_unit": unit,
+            },
+            headers=editor.headers,
+        ),
+        201,
+    )
+    path = f"/cases/{case['id']}/transition"
+    for step in ("offer", "accepted"):
+        _ok(client.post(path, json={"to": step}, headers=editor.headers))
+    today = datetime.now(UTC).date().isoformat()
+    delivery = {"line_id": line["id"], "delivered_on": today, "quantity": 4, "serial_numbers": ["R-1", "R-2"]}
+    _refused(client.post("/deliveries", json=delivery, headers=editor.headers), 409, "while it is implementing")
+    _refused(client.post(path, json={"to": "implementing"}, headers=editor.headers), 409, "vetting gate")
+    _notify(client, editor, state_ids["FRA"], "vetting_denied", 30, reference=unit)
+    _refused(client.post(path, json={"to": "implementing"}, headers=editor.headers), 409, "failed vetting")
+    _notify(client, editor, state_ids["FRA"], "vetting_cleared", 10, reference=unit)
+    _ok(client.post(path, json={"to": "implementing"}, headers=editor.headers))
+    _ok(client.post("/deliveries", json=delivery, headers=editor.headers), 201)
+    check = {"case_id": case["id"], "line_id": line["id"], "checked_on": "2025-09-01", "result": "discrepancy"}
+    _ok(
+        client.post(
+            "/end-use-checks",
+            json={**check, "serials_checked": ["R-1"], "discrepancies": "R-2 missing"},
+            headers=editor.headers,
+        ),
+        201,
+    )
+    for step in ("delivered", "closed"):
+        _ok(client.post(path, json={"to": step}, headers=editor.headers))
+    closed = _ok(client.get(f"/cases/{case['id']}", headers=editor.headers))
+    assert closed["status"] == "closed"
+    assert closed["case_lines"][0]["deliveries"][0]["serial_numbers"] == ["R-1", "R-2"]
+    _refused(
+        client.patch(f"/cases/{case['id']}", json={"title": "x", "version": closed["version"]}, headers=editor.headers),
+        409,
+        "closed",
+    )
+    _refused(
+        client.post(
+            "/case-lines",
+            json={"case_id": case["id"], "line_number": 2, "description": "more", "quantity": 1},
+            headers=editor.headers,
+        ),
+        409,
+        "closed",
+    )
+    _refused(client.patch(f"/case-lines/{line['id']}", json={"quantity": 11}, headers=editor.headers), 409, "closed")
+    _refused(client.post(path, json={"to": "offer"}, headers=editor.headers), 409, "closed")
+
+
+def test_four_eyes_release(client: TestClient, make_person: MakePerson, state_ids: dict[str, int]) -> None:
+    author = make_person(Role.EDITOR, "FRA", "SECRET")
+    colleague = make_person(Role.EDITOR, "FRA", "SECRET")
+    analyst = make_person(Role.ANALYST, "FRA", "SECRET")
+    partner = make_person(Role.VIEWER, "GBR", "SECRET")
+    tag = fresh_tag()
+
+    def create() -> dict[str, Any]:
+        return _ok(
+            client.post(
+                "/engagements",
+                json={
+                    "kind": "visit",
+                    "title": tag,
+                    "marking": {"classification": "CONFIDENTIAL", "releasable_to": ["GBR"]},
+                },
+                headers=author.headers,
+            ),
+            201,
+        )
+
+    first, second = create(), create()
+    assert first["release_pending"] and first["marking"]["releasable_to"] == ["FRA"]
+    assert client.get(f"/engagements/{first['id']}", headers=partner.headers).status_code == 404
+    pending = {r["object_id"]: r for r in _ok_list(client.get("/releases", headers=colleague.headers))}
+    assert {first["id"], second["id"]} <= set(pending)
+    seen_by_partner = {r["object_id"] for r in _ok_list(client.get("/releases", headers=partner.headers))}
+    assert not seen_by_partner & {first["id"], second["id"]}
+    request_id = pending[first["id"]]["id"]
+    _refused(client.post(f"/releases/{request_id}/approve", headers=author.headers), 409, "four-eyes")
+    _refused(client.post(f"/releases/{request_id}/approve", headers=analyst.headers), 403, "editor role")
+    approved = _ok(client.post(f"/releases/{request_id}/approve", json={"note": "ok"}, headers=colleague.headers))
+    assert approved["marking_id"] != first["marking_id"]
+    _refused(client.post(f"/releases/{request_id}/approve", headers=colleague.headers), 409, "already approved")
+    shared = _ok(client.get(f"/engagements/{first['id']}", headers=partner.headers))
+    assert shared["marking"]["releasable_to"] == ["FRA", "GBR"]
+
+    refusal = pending[second["id"]]["id"]
+    _ok(client.post(f"/releases/{refusal}/refuse", headers=colleague.headers))
+    assert client.get(f"/engagements/{second['id']}", headers=partner.headers).status_code == 404
+
+    # narrowing a release needs no second pair of eyes; widening it again does
+    narrowed = _ok(
+        client.patch(
+            f"/engagements/{first['id']}",
+            json={"version": shared["version"], "marking": {"classification": "SECRET", "releasable_to": []}},
+            headers=author.headers,
+        )
+    )
+    assert narrowed["release_pending"] is False
+    assert client.get(f"/engagements/{first['id']}", headers=partner.headers).status_code == 404
+
+
+def _ok_list(response: Any) -> list[dict[str, Any]]:
+    assert response.status_code == 200, response.text
+    body: list[dict[str, Any]] = response.json()
+    return body

@@ -1,0 +1,217 @@
+"""Practitioners' records beyond engagements and cases: journal notes, attaché postings, negotiations with
+rounds, issues and implementation scores, peacekeeping requirements and pledges; the docs page and the
+first administrator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from detente.cli.main import app as cli
+from detente.domain.markings import Role
+from detente.services import accounts
+from detente.store.database import Store
+from tests.api.conftest import MakePerson, Person, fresh_tag
+
+
+def _created(client: TestClient, who: Person, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = client.post(path, json=body, headers=who.headers)
+    assert response.status_code == 201, response.text
+    created: dict[str, Any] = response.json()
+    return created
+
+
+def test_journal_notes_follow_the_record_they_are_about(client: TestClient, make_person: MakePerson) -> None:
+    author = make_person(Role.EDITOR, "POL", "SECRET")
+    outsider = make_person(Role.ANALYST, "ESP", "SECRET")
+    engagement = _created(client, author, "/engagements", {"kind": "exchange", "title": fresh_tag()})
+    note = _created(
+        client,
+        author,
+        "/journal",
+        {"object_type": "engagement", "object_id": engagement["id"], "kind": "warning", "body": "visas late"},
+    )
+    assert (note["author_id"], note["marking"]["releasable_to"]) == (author.id, ["POL"])
+    listed = client.get(
+        "/journal", params={"object_type": "engagement", "object_id": engagement["id"]}, headers=author.headers
+    ).json()
+    assert [row["id"] for row in listed["items"]] == [note["id"]]
+    refused = client.post(
+        "/journal",
+        json={"object_type": "engagement", "object_id": engagement["id"], "body": "I cannot see it"},
+        headers=outsider.headers,
+    )
+    assert refused.status_code == 422
+    assert refused.json()["fields"][0]["field"] == "object_id"
+
+
+def test_attache_posting_and_linked_report(
+    client: TestClient, make_person: MakePerson, state_ids: dict[str, int]
+) -> None:
+    attache = make_person(Role.EDITOR, "NLD", "SECRET")
+    posting = _created(
+        client,
+        attache,
+        "/postings",
+        {
+            "person_name": "Col. A. de Vries",
+            "sending_state_id": state_ids["NLD"],
+            "host_state_id": state_ids["IDN"],
+            "title": "Defence Attaché",
+            "valid_from": "2023-08",
+        },
+    )
+    tag = fresh_tag()
+    report = _created(
+        client,
+        attache,
+        "/reports",
+        {
+            "posting_id": posting["id"],
+            "reported_on": "2024-02-01",
+            "region": "Southeast Asia",
+            "title": "Naval exercise",
+            "body": f"Amphibious {tag} landing rehearsed",
+            "reliability": "C",
+            "credibility": 3,
+        },
+    )
+    _created(
+        client,
+        attache,
+        "/report-links",
+        {"report_id": report["id"], "object_type": "state", "object_id": state_ids["IDN"]},
+    )
+    about = client.get("/reports", params={"about": f"state:{state_ids['IDN']}", "q": tag}, headers=attache.headers)
+    assert [row["id"] for row in about.json()["items"]] == [report["id"]]
+    in_force = client.get(
+        "/postings", params={"host_state_id": state_ids["IDN"], "as_of": "2024"}, headers=attache.headers
+    ).json()
+    assert posting["id"] in {row["id"] for row in in_force["items"]}
+    bad_grade = client.post(
+        "/reports",
+        json={"reported_on": "2024-02-01", "title": "x", "body": "y", "reliability": "G", "credibility": 7},
+        headers=attache.headers,
+    )
+    assert {item["field"] for item in bad_grade.json()["fields"]} == {"reliability", "credibility"}
+
+
+def test_negotiation_with_rounds_issues_and_implementation(
+    client: TestClient, make_person: MakePerson, state_ids: dict[str, int]
+) -> None:
+    mediator = make_person(Role.EDITOR, "NOR", "SECRET")
+    talks = _created(client, mediator, "/negotiations", {"title": f"{fresh_tag()} talks", "valid_from": "2021"})
+    _created(
+        client,
+        mediator,
+        "/negotiation-parties",
+        {"negotiation_id": talks["id"], "actor_name": "Norway", "role": "mediator", "state_id": state_ids["NOR"]},
+    )
+    _created(
+        client,
+        mediator,
+        "/negotiation-rounds",
+        {"negotiation_id": talks["id"], "number": 1, "venue": "Oslo", "valid_from": "2021-03-02"},
+    )
+    _created(
+        client,
+        mediator,
+        "/negotiation-issues",
+        {"negotiation_id": talks["id"], "issue": "ceasefire line", "positions": {"A": "status quo"}},
+    )
+    agreement = _created(
+        client,
+        mediator,
+        "/agreements",
+        {"kind": "peace_agreement", "title": "Oslo accord", "negotiation_id": talks["id"]},
+    )
+    provision = _created(
+        client, mediator, "/provisions", {"agreement_id": agreement["id"], "code": "art-1", "kind": "ceasefire"}
+    )
+    score = _created(
+        client, mediator, "/implementation-scores", {"provision_id": provision["id"], "year": 2022, "score": 2}
+    )
+    assert score["score"] == 2
+    out_of_range = client.post(
+        "/implementation-scores",
+        json={"provision_id": provision["id"], "year": 2023, "score": 4},
+        headers=mediator.headers,
+    )
+    assert out_of_range.status_code == 422
+    detail = client.get(f"/negotiations/{talks['id']}", headers=mediator.headers).json()
+    assert [r["venue"] for r in detail["negotiation_rounds"]] == ["Oslo"]
+    assert detail["negotiation_parties"][0]["role"] == "mediator"
+    by_state = client.get("/negotiations", params={"state_id": state_ids["NOR"]}, headers=mediator.headers).json()
+    assert talks["id"] in {row["id"] for row in by_state["items"]}
+
+
+def test_pledges_with_readiness_and_renewal(
+    client: TestClient, make_person: MakePerson, state_ids: dict[str, int]
+) -> None:
+    planner = make_person(Role.EDITOR, "GHA", "RESTRICTED")
+    pledge = _created(
+        client,
+        planner,
+        "/pledges",
+        {
+            "state_id": state_ids["GHA"],
+            "capability_type": "level2_hospital",
+            "size": 1,
+            "readiness_level": "L2",
+            "pledged_on": "2024-01-10",
+            "last_verified_on": "2024-06-01",
+            "renewal_due_on": "2025-06-01",
+        },
+    )
+    due = client.get(
+        "/pledges", params={"renewal_due_before": "2025-12-31", "state_id": state_ids["GHA"]}, headers=planner.headers
+    )
+    assert pledge["id"] in {row["id"] for row in due.json()["items"]}
+    not_yet = client.get(
+        "/pledges", params={"renewal_due_before": "2025-01-01", "state_id": state_ids["GHA"]}, headers=planner.headers
+    )
+    assert pledge["id"] not in {row["id"] for row in not_yet.json()["items"]}
+    wrong = client.post(
+        "/pledges",
+        json={
+            "state_id": state_ids["GHA"],
+            "capability_type": "x",
+            "size": 1,
+            "readiness_level": "L4",
+            "pledged_on": "2024-01-10",
+        },
+        headers=planner.headers,
+    )
+    assert wrong.status_code == 422
+    assert wrong.json()["fields"][0]["field"] == "readiness_level"
+
+
+def test_docs_are_served_without_a_cdn(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert spec["openapi"].startswith("3.1")
+    page = client.get("/docs").text
+    assert "cdn" not in page.lower()
+    assert "/static-offline-docs/swagger-ui-bundle.js" in page
+    assert client.get("/static-offline-docs/swagger-ui-bundle.js").status_code == 200
+    assert client.get("/redoc").status_code == 200
+
+
+def test_create_admin_prints_a_password_that_signs_in(database_url: str, tmp_path: Path) -> None:
+    Store.open(database_url, create=True).close()
+    result = CliRunner().invoke(
+        cli, ["users", "create-admin", "chief", "--nationality", "FRA", "--generate-password", "-d", database_url]
+    )
+    assert result.exit_code == 0, result.output
+    password = next(line for line in result.output.splitlines() if "password" in line).split()[-1]
+    store = Store.open(database_url)
+    try:
+        issued = accounts.login(store, "chief", password, client="cli-test")
+        principal = accounts.authenticate(store, issued.secret)
+        assert (principal.role, principal.nationality) == (Role.ADMIN, "FRA")
+        again = CliRunner().invoke(cli, ["users", "create-admin", "chief", "--generate-password", "-d", database_url])
+        assert again.exit_code == 2, "a taken user name is refused"
+    finally:
+        store.close()
