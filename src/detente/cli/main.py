@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from detente.cli import analysis as analysis_cli
 from detente.cli.common import DatabaseOption, JsonOption, errors, open_store, print_json
 from detente.cli.panel import app as panel_app
 from detente.cli.sources import app as sources_app
@@ -33,6 +34,11 @@ app.add_typer(audit_app, name="audit")
 console = Console()
 app.add_typer(sources_app, name="sources")
 app.add_typer(panel_app, name="panel")
+app.add_typer(analysis_cli.coalition_app, name="coalition")
+app.command("dossier")(analysis_cli.dossier)
+app.command("network")(analysis_cli.network)
+app.command("forcegen")(analysis_cli.forcegen)
+app.command("reliability")(analysis_cli.reliability)
 
 
 @app.command()
