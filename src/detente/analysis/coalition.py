@@ -22,10 +22,9 @@ year the disputes, alliances and capabilities all cover (the answer says which y
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass
 from datetime import date
-
-import pickle
 
 import numpy as np
 import polars as pl
@@ -42,7 +41,7 @@ SPLIT = 1990
 """Backtest: fit on cases that began 1816-1989, test on those that began 1990-2014 (chosen before looking)."""
 FEATURE_LAST_YEAR = 2014
 SEED = 0
-MODEL_VERSION = "v1"
+MODEL_VERSION = "v2"
 CASE_SOURCES = ("peacesciencer",)
 
 
@@ -102,6 +101,9 @@ class Fitted:
 
     model: object
     medians: np.ndarray
+    unused: np.ndarray
+    """Features with no known value in the training cases (DCAs before 1980 ...): the model cannot use them,
+    so they are held constant."""
 
 
 def training_frame(store: Store, table: Relations | None = None) -> pl.DataFrame:
@@ -117,6 +119,8 @@ def fit(frame: pl.DataFrame) -> Fitted:
 
     x = frame.select(FEATURES).to_numpy().astype(np.float64)
     y = frame["joined"].to_numpy()
+    unused = np.isnan(x).all(axis=0)
+    x[:, unused] = 0.0
     model = HistGradientBoostingClassifier(
         learning_rate=0.1,
         max_iter=150,
@@ -127,10 +131,12 @@ def fit(frame: pl.DataFrame) -> Fitted:
         random_state=SEED,
     )
     model.fit(x, y)
-    return Fitted(model, np.nanmedian(x, axis=0))
+    return Fitted(model, np.nanmedian(x, axis=0), unused)
 
 
 def _predict(fitted: Fitted, x: np.ndarray) -> np.ndarray:
+    x = x.copy()
+    x[:, fitted.unused] = 0.0
     proba: np.ndarray = fitted.model.predict_proba(x)[:, 1]  # type: ignore[attr-defined]
     return proba
 
@@ -141,7 +147,7 @@ def _precision(frame: pl.DataFrame, score: str, k: int) -> float:
         pl.col("joined").head(k).sum().alias("hits"), pl.col("joined").sum().alias("joiners")
     )
     top = top.filter(pl.col("joiners") > 0)
-    return float((top["hits"] / k).mean()) if top.height else float("nan")  # type: ignore[operator]
+    return float(top["hits"].sum()) / (k * top.height) if top.height else float("nan")
 
 
 def _metrics(frame: pl.DataFrame, score: str) -> Metrics:
@@ -198,9 +204,11 @@ def backtest(store: Store, split: int = SPLIT, frame: pl.DataFrame | None = None
 def _citations(store: Store) -> list[CitedSource]:
     keys = ["atop", "cow_mid", "nmc", "contiguity", "capitals", "igo", "vdem"]
     found = {c.key: c for c in cite(relations(store).citations)}
-    return [found[k] for k in keys if k in found] + [
-        c for c in cite(relations(store).citations) if c.key.startswith("source:")
-    ] + [c for c in cite_sources(store, *CASE_SOURCES) if c.key not in {f.key for f in found.values()}]
+    return (
+        [found[k] for k in keys if k in found]
+        + [c for c in cite(relations(store).citations) if c.key.startswith("source:")]
+        + [c for c in cite_sources(store, *CASE_SOURCES) if c.key not in {f.key for f in found.values()}]
+    )
 
 
 _FITTED: dict[tuple[str, int], tuple[Fitted, int]] = {}
@@ -217,7 +225,7 @@ def _fitted_before(store: Store, table: Relations, year: int) -> tuple[Fitted, i
     if path.is_file():
         try:
             with path.open("rb") as handle:
-                found = pickle.load(handle)  # noqa: S301 (our own cache file, keyed by the store's state)
+                found = pickle.load(handle)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
             found = None
     if found is None:

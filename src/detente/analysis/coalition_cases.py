@@ -5,7 +5,7 @@ inter-state wars (peacesciencer's ``cow_mid_dirdisps`` and ``cow_war_inter`` as 
 
 * a dispute gives one case per side: its *leads* are the side's originators (in the dispute from its first
   day), its *targets* the other side's originators, and a candidate *joined* when it entered later on the
-  leads' side (MID's ``orig = 0``);
+  leads' side (MID's ``orig = 0``; a state that changed sides counts on the side it entered on);
 * a war gives two cases: its initiators lead against the states they fought in the war's first year, and
   those states lead against the initiators; the other states on each side joined it.
 
@@ -40,7 +40,12 @@ FACTORS: dict[str, list[str]] = {
     "arms supply": ["arms_from_lead", "arms_to_lead", "arms_from_target"],
     "UN voting agreement": ["lead_unvote", "target_unvote"],
     "shared IGOs": ["lead_igos", "target_igos"],
-    "distance and contiguity to the target": ["target_contiguity", "target_distance", "lead_contiguity", "lead_distance"],
+    "distance and contiguity to the target": [
+        "target_contiguity",
+        "target_distance",
+        "lead_contiguity",
+        "lead_distance",
+    ],
     "capabilities": ["cinc", "cinc_share"],
     "regime similarity": ["polyarchy", "polyarchy_gap"],
     "past co-participation": ["past_with_lead", "past_with_target"],
@@ -64,7 +69,12 @@ def case_participants(store: Store) -> pl.DataFrame:
     mids = read_table(store, "peacesciencer", "cow_mid_dirdisps")
     disputes = (
         mids.group_by("dispnum", pl.col("ccode1").alias("ccode"))
-        .agg(pl.col("sidea1").max().alias("side"), pl.col("orig1").max().alias("orig"), pl.col("year").min())
+        .agg(
+            # the side it entered on: a state that changed sides (Italy in 1943) joined the first one
+            pl.col("sidea1").sort_by("year").first().alias("side"),
+            pl.col("orig1").max().alias("orig"),
+            pl.col("year").min(),
+        )
         .select(
             pl.format("mid:{}", "dispnum").alias("case"),
             "ccode",
@@ -76,7 +86,9 @@ def case_participants(store: Store) -> pl.DataFrame:
     )
     wars = read_table(store, "peacesciencer", "cow_war_inter")
     belligerents = wars.group_by("warnum", pl.col("ccode1").alias("ccode")).agg(
-        pl.col("sidea1").first().alias("side"), pl.col("initiator1").max().alias("init"), pl.col("year").min()
+        pl.col("sidea1").sort_by("year").first().alias("side"),
+        pl.col("initiator1").max().alias("init"),
+        pl.col("year").min(),
     )
     first_year = pl.col("year").min().over("warnum")
     fought = belligerents.select(
@@ -217,7 +229,9 @@ def features(
     out = out.join(_past(keyed, past), on="_row", how="left")
     result = keyed.join(out, on="_row", how="left").sort("_row")
     frame = candidates.with_columns(result.select(FEATURES).get_columns())
-    return frame.with_columns(pl.col(FEATURES).cast(pl.Float64))
+    # Rounded, so that sums over several leads or targets (whose order a parallel group-by does not fix)
+    # give the same bits every time: the model must see identical inputs to be deterministic.
+    return frame.with_columns(pl.col(FEATURES).cast(pl.Float64).round(9))
 
 
 def _past(keyed: pl.DataFrame, past: pl.DataFrame) -> pl.DataFrame:

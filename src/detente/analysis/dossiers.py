@@ -182,10 +182,9 @@ def country_dossier(store: Store, state: str, as_of: date | None = None) -> Coun
     resolver = StateResolver.open(store)
     subject = resolver.resolve(state, year)
     table = relations(store)
-    if subject.ccode is None:
-        rows = pl.DataFrame()
-    else:
-        rows = table.of_state(subject.ccode).filter(pl.col("year") <= year)
+    known = subject.ccode is not None
+    rows = table.of_state(subject.ccode).filter(pl.col("year") <= year) if subject.ccode is not None else None
+    rows = rows if known and rows is not None else pl.DataFrame()
     capabilities: dict[str, Figure] = {}
     per_partner: dict[int, dict[str, Any]] = {}
     if rows.height:
@@ -207,7 +206,11 @@ def country_dossier(store: Store, state: str, as_of: date | None = None) -> Coun
     by_id = {ref.state_id: code for code, ref in refs.items()}
     agreements = agreement_ties(store, subject.state_id, when=as_of)
     systems = arms_systems(store, subject.state_id, years=(year - 9, year))
-    conflicts = [c for c in conflict_ties(store, subject.state_id) if year - 9 <= (c.last_year or 0) and (c.first_year or 0) <= year]
+    conflicts = [
+        c
+        for c in conflict_ties(store, subject.state_id)
+        if year - 9 <= (c.last_year or 0) and (c.first_year or 0) <= year
+    ]
     partners: list[PartnerTies] = []
     codes = set(per_partner) | {by_id[a.partner_id] for a in agreements if a.partner_id in by_id}
     for code in sorted(codes):
@@ -315,7 +318,9 @@ def to_markdown(dossier: CountryDossier | PairDossier) -> str:
         lines += [f"# {state.name} ({state.iso3 or state.ccode}) as of {dossier.as_of}", ""]
         lines.append("## Capabilities")
         for name, figure in dossier.capabilities.items():
-            lines.append(f"- {name}: {_text(figure.value, 4)} ({figure.year or 'no year'}) [{', '.join(figure.sources)}]")
+            lines.append(
+                f"- {name}: {_text(figure.value, 4)} ({figure.year or 'no year'}) [{', '.join(figure.sources)}]"
+            )
         lines += ["", f"## Partners ({len(dossier.partners)})"]
         for partner in dossier.partners:
             lines.append(f"### {partner.partner.name}")
@@ -336,7 +341,16 @@ def to_markdown(dossier: CountryDossier | PairDossier) -> str:
         lines += [f"# {dossier.first.name} and {dossier.second.name} as of {dossier.as_of}", "", "## Agreements"]
         lines += [f"- {_obligations(t)} [source:{t.source}]" for t in dossier.agreements] or ["- none recorded"]
         lines += ["", "## Years", ""]
-        shown = ["atop_defense", "dca_count", "exercises", "tiv12", "tiv21", "unvote_agree", "dyadigos", "cowmidongoing"]
+        shown = [
+            "atop_defense",
+            "dca_count",
+            "exercises",
+            "tiv12",
+            "tiv21",
+            "unvote_agree",
+            "dyadigos",
+            "cowmidongoing",
+        ]
         lines.append("| year | " + " | ".join(shown) + " |")
         lines.append("|---" * (len(shown) + 1) + "|")
         for entry in dossier.series:

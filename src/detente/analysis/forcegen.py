@@ -219,17 +219,24 @@ def generate(store: Store, requirement: Requirement, *, history_size: int = 10) 
             used.add(pledge_id)
             remaining -= given
             allocations.append(
-                Allocation(state=refs[state_id], pledge_id=pledge_id, readiness=level, pledge_size=size, allocated=given)
+                Allocation(
+                    state=refs[state_id], pledge_id=pledge_id, readiness=level, pledge_size=size, allocated=given
+                )
             )
-        suggested = [
-            HistoryCandidate(
-                state=history_refs.get(int(code)) or resolver.ref_of_code(int(code), years[1] if years else when.year),
-                personnel=personnel,
-                missions=missions,
-            )
-            for code, personnel, missions in history.head(history_size).iter_rows()
-            if host is None or host.ccode != code
-        ] if history.height else []
+        suggested = (
+            [
+                HistoryCandidate(
+                    state=history_refs.get(int(code))
+                    or resolver.ref_of_code(int(code), years[1] if years else when.year),
+                    personnel=personnel,
+                    missions=missions,
+                )
+                for code, personnel, missions in history.head(history_size).iter_rows()
+                if host is None or host.ccode != code
+            ]
+            if history.height
+            else []
+        )
         results.append(
             LineResult(
                 line=line,

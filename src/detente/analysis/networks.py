@@ -51,10 +51,12 @@ __all__ = [
     "KINDS",
     "BlocChange",
     "Edge",
+    "Metrics",
     "Network",
     "NetworkCoverageError",
     "Node",
     "bloc_changes",
+    "metrics",
     "network",
     "write_network",
 ]
@@ -125,9 +127,7 @@ def _edges(store: Store, kind: str, year: int, obligation: str | None) -> tuple[
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
     column, (first, last), keys = KINDS[kind]
     if not first <= year <= last:
-        raise NetworkCoverageError(
-            f"the {kind} network of {year} is unknown: its source covers {first}-{last} only"
-        )
+        raise NetworkCoverageError(f"the {kind} network of {year} is unknown: its source covers {first}-{last} only")
     if obligation is not None:
         if kind != "alliances" or obligation not in OBLIGATIONS:
             raise ValueError(f"--obligation applies to alliances only and is one of {', '.join(OBLIGATIONS)}")
@@ -182,29 +182,54 @@ def _communities(graph: ig.Graph) -> tuple[list[int], float]:
     return [relabel[m] for m in membership], float(clusters.modularity)
 
 
-def network(store: Store, kind: str, year: int, *, obligation: str | None = None) -> Network:
-    """The ``kind`` network of ``year`` with centrality and communities (see the module docstring)."""
-    edges, citations = _edges(store, kind, year, obligation)
-    directed = kind == "arms"
+class Metrics(BaseModel):
+    """Per-node metrics of a graph, in the order of ``codes``."""
+
+    codes: list[int]
+    degree: list[int]
+    strength: list[float]
+    betweenness: list[float]
+    eigenvector: list[float]
+    community: list[int]
+    modularity: float
+
+
+def metrics(edges: pl.DataFrame, *, directed: bool) -> Metrics:
+    """Degree, strength, betweenness, eigenvector centrality and communities of the graph ``edges``
+    (columns ``source``, ``target``, ``weight``); nodes are the codes that appear, sorted."""
     graph, codes = _graph(edges, directed)
     undirected = graph.as_undirected(combine_edges={"weight": "sum"}) if directed else graph
-    degree = graph.degree()
-    strength = graph.strength(weights="weight")
-    betweenness = graph.betweenness(directed=directed) if graph.vcount() else []
     with warnings.catch_warnings():
         # igraph warns when the graph is disconnected (most yearly networks are): the centralities of the
         # small components are then near 0, which is the right reading of "not a hub".
         warnings.simplefilter("ignore", RuntimeWarning)
         eigenvector = undirected.eigenvector_centrality(weights="weight", scale=True) if graph.ecount() else []
     membership, modularity = _communities(undirected)
+    return Metrics(
+        codes=codes,
+        degree=list(graph.degree()),
+        strength=[float(v) for v in graph.strength(weights="weight")],
+        betweenness=[float(v) for v in graph.betweenness(directed=directed)] if graph.vcount() else [],
+        eigenvector=[float(v) for v in eigenvector] if eigenvector else [0.0] * len(codes),
+        community=membership,
+        modularity=modularity,
+    )
+
+
+def network(store: Store, kind: str, year: int, *, obligation: str | None = None) -> Network:
+    """The ``kind`` network of ``year`` with centrality and communities (see the module docstring)."""
+    edges, citations = _edges(store, kind, year, obligation)
+    directed = kind == "arms"
+    found = metrics(edges, directed=directed)
+    codes, membership = found.codes, found.community
     refs = StateResolver.open(store).by_code(year)
     nodes = [
         Node(
             state=refs.get(code) or StateRef(state_id=-1, ccode=code, iso3=None, name=f"COW {code}"),
-            degree=degree[i],
-            strength=float(strength[i]),
-            betweenness=float(betweenness[i]) if betweenness else 0.0,
-            eigenvector=float(eigenvector[i]) if eigenvector else 0.0,
+            degree=found.degree[i],
+            strength=found.strength[i],
+            betweenness=found.betweenness[i],
+            eigenvector=found.eigenvector[i],
             community=membership[i],
         )
         for i, code in enumerate(codes)
@@ -217,14 +242,12 @@ def network(store: Store, kind: str, year: int, *, obligation: str | None = None
         nodes=nodes,
         edges=[Edge(source=a, target=b, weight=w) for a, b, w in edges.iter_rows()],
         communities=len(set(membership)),
-        modularity=modularity,
+        modularity=found.modularity,
         citations=citations,
     )
 
 
-def bloc_changes(
-    store: Store, kind: str, years: tuple[int, int], *, obligation: str | None = None
-) -> list[BlocChange]:
+def bloc_changes(store: Store, kind: str, years: tuple[int, int], *, obligation: str | None = None) -> list[BlocChange]:
     """For each year of ``years``, the communities and how they differ from the year before."""
     from sklearn.metrics import adjusted_rand_score
 
@@ -260,9 +283,7 @@ def write_network(result: Network, path: Path) -> Path:
     import networkx as nx
 
     graph: nx.Graph[int] = nx.DiGraph() if result.directed else nx.Graph()
-    graph.graph.update(
-        kind=result.kind, year=result.year, sources="; ".join(c.key for c in result.citations)
-    )
+    graph.graph.update(kind=result.kind, year=result.year, sources="; ".join(c.key for c in result.citations))
     for node in result.nodes:
         graph.add_node(
             node.state.ccode or node.state.state_id,

@@ -108,7 +108,10 @@ def _wars(store: Store, years: tuple[int, int]) -> pl.DataFrame:
     """Per war and belligerent: side, initiator, first year, and the war's first year."""
     wars = read_table(store, "peacesciencer", "cow_war_inter")
     people = wars.group_by("warnum", pl.col("ccode1").alias("ccode")).agg(
-        pl.col("sidea1").first().alias("side"), pl.col("initiator1").max().alias("initiator"), pl.col("year").min()
+        # the side it entered on (France fought on side 1 from 1939; Vichy France is coded on side 2 later)
+        pl.col("sidea1").sort_by("year").first().alias("side"),
+        pl.col("initiator1").max().alias("initiator"),
+        pl.col("year").min(),
     )
     people = people.with_columns(pl.col("year").min().over("warnum").alias("start"))
     return people.filter(pl.col("start").is_between(*years))

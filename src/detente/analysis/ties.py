@@ -14,7 +14,6 @@ releasability marking: detente has no reader identity at this layer, so a marked
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import and_, select
@@ -202,6 +201,8 @@ def arms_systems(
     systems: dict[tuple[int, int, str | None], ArmsSystem] = {}
     with store.engine.connect() as connection:
         for supplier, recipient, designation, description, year, number, tiv in connection.execute(query):
+            if supplier is None or recipient is None:
+                continue
             key = (int(supplier), int(recipient), designation)
             found = systems.get(key)
             if found is None:

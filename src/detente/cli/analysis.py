@@ -43,7 +43,7 @@ def dossier(
     database: DatabaseOption = None,
 ) -> None:
     """Every tie between a state and the others, or between two states, with sources."""
-    from detente.analysis.dossiers import country_dossier, pair_dossier, to_markdown
+    from detente.analysis.dossiers import CountryDossier, PairDossier, country_dossier, pair_dossier, to_markdown
 
     if len(states) not in (1, 2):
         errors.print("[red]error:[/red] give one state (FRA) or two (FRA IND)")
@@ -51,7 +51,10 @@ def dossier(
     store = open_store(database)
     try:
         when = _date(as_of)
-        result = country_dossier(store, states[0], when) if len(states) == 1 else pair_dossier(store, *states, when)
+        if len(states) == 1:
+            result: CountryDossier | PairDossier = country_dossier(store, states[0], when)
+        else:
+            result = pair_dossier(store, states[0], states[1], when)
     except (LookupError, ValueError) as error:
         raise _fail(error) from None
     finally:
@@ -76,7 +79,8 @@ def network(
     database: DatabaseOption = None,
 ) -> None:
     """A defence-relations network of one year: centrality, communities, bloc changes; export it."""
-    from detente.analysis.networks import bloc_changes, network as build, write_network
+    from detente.analysis.networks import bloc_changes, write_network
+    from detente.analysis.networks import network as build
 
     store = open_store(database)
     try:
@@ -183,9 +187,7 @@ def coalition_backtest(
     )
     table = Table("score", "ROC AUC", "precision@5", "precision@10")
     for name, metrics in (("model", result.model), ("baseline: defence pact with a lead", result.baseline)):
-        table.add_row(
-            name, f"{metrics.roc_auc:.3f}", f"{metrics.precision_at_5:.3f}", f"{metrics.precision_at_10:.3f}"
-        )
+        table.add_row(name, f"{metrics.roc_auc:.3f}", f"{metrics.precision_at_5:.3f}", f"{metrics.precision_at_10:.3f}")
     console.print(table)
     console.print(f"target (AUC >= 0.90 and >= 0.10 above the baseline) met: {result.target_met}")
 
