@@ -212,6 +212,8 @@ def _citations(store: Store) -> list[CitedSource]:
 
 
 _FITTED: dict[tuple[str, int], tuple[Fitted, int]] = {}
+_HISTORY: dict[str, pl.DataFrame] = {}
+"""Co-participation records per relations table (the store's state), kept for the process."""
 
 
 def _fitted_before(store: Store, table: Relations, year: int) -> tuple[Fitted, int]:
@@ -268,8 +270,12 @@ def rank(store: Store, leads: list[str], targets: list[str], when: date) -> Rank
         pl.lit(lead_codes, pl.List(pl.Int64)).alias("leads"),
         pl.lit(target_codes, pl.List(pl.Int64)).alias("targets"),
     )
-    participants = case_participants(store).filter(pl.col("start") <= year)
-    frame = features(candidates, table, history(participants), only_year=year)
+    key = str(table.path)
+    if key not in _HISTORY:
+        _HISTORY.clear()
+        _HISTORY[key] = history(case_participants(store))
+    past = _HISTORY[key].filter(pl.col("start") <= year)
+    frame = features(candidates, table, past, only_year=year)
     fitted, trained = _fitted_before(store, table, when.year)
     x = frame.select(FEATURES).to_numpy().astype(np.float64)
     probability = _predict(fitted, x)
