@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from detente.cli import analysis as analysis_cli
 from detente.cli.common import DatabaseOption, JsonOption, errors, open_store, print_json
 from detente.cli.compliance import app as compliance_app
 from detente.cli.panel import app as panel_app
@@ -39,6 +40,11 @@ app.add_typer(panel_app, name="panel")
 app.add_typer(compliance_app, name="compliance")
 app.add_typer(users_app, name="users")
 app.command("serve")(serve)
+app.add_typer(analysis_cli.coalition_app, name="coalition")
+app.command("dossier")(analysis_cli.dossier)
+app.command("network")(analysis_cli.network)
+app.command("forcegen")(analysis_cli.forcegen)
+app.command("reliability")(analysis_cli.reliability)
 
 
 @app.command()

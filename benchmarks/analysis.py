@@ -1,0 +1,71 @@
+"""Time the analyses on the real data: country dossier, pair dossier, a year's network, a coalition ranking.
+
+    .venv/bin/python benchmarks/analysis.py [--database URL] [--runs 20]
+
+Needs a store with the sources loaded (``make run``). Each job runs ``--runs`` times in this process, after
+one warm-up run that builds the cached relations table and the coalition model if the store changed
+(their cold times are printed too). Prints p50 / p95 and the ratio to the target (below 1 is within it):
+dossier <= 200 ms, network of a year with metrics <= 1 s, coalition ranking <= 1 s. ``--backtest`` also
+runs the coalition backtest once and prints its figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+from datetime import date
+
+from detente.analysis.coalition import backtest, rank
+from detente.analysis.dossiers import country_dossier, pair_dossier
+from detente.analysis.networks import network
+from detente.analysis.reliability import reliability
+from detente.store.database import Store
+
+JOBS: list[tuple[str, float, Callable[[Store], object]]] = [
+    ("country dossier FRA 2005", 0.2, lambda s: country_dossier(s, "FRA", date(2005, 6, 1))),
+    ("pair dossier FRA-IND 2015", 0.2, lambda s: pair_dossier(s, "FRA", "IND", date(2015, 1, 1))),
+    ("network alliances 1990 + metrics", 1.0, lambda s: network(s, "alliances", 1990)),
+    ("coalition rank USA vs IRQ 1990-08-02", 1.0, lambda s: rank(s, ["USA"], ["IRQ"], date(1990, 8, 2))),
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", default=None)
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--backtest", action="store_true")
+    args = parser.parse_args()
+    store = Store.open(args.database)
+    print(f"{'job':40} {'cold s':>8} {'p50 ms':>8} {'p95 ms':>8} {'target':>7} {'ratio':>6}")
+    for name, target, job in JOBS:
+        start = time.perf_counter()
+        job(store)
+        cold = time.perf_counter() - start
+        times = []
+        for _ in range(args.runs):
+            start = time.perf_counter()
+            job(store)
+            times.append(time.perf_counter() - start)
+        p50 = statistics.median(times)
+        p95 = statistics.quantiles(times, n=20)[18]
+        print(f"{name:40} {cold:8.2f} {p50 * 1000:8.0f} {p95 * 1000:8.0f} {target * 1000:6.0f}  {p95 / target:6.2f}")
+    if args.backtest:
+        result = backtest(store)
+        m, b = result.model, result.baseline
+        print(
+            f"backtest split {result.split}: model AUC {m.roc_auc:.3f} p@5 {m.precision_at_5:.3f} "
+            f"p@10 {m.precision_at_10:.3f}; baseline AUC {b.roc_auc:.3f} p@5 {b.precision_at_5:.3f} "
+            f"p@10 {b.precision_at_10:.3f}; target met: {result.target_met}"
+        )
+        found = reliability(store)
+        print(
+            f"reliability 1816-1944: naive {found.naive.share:.3f} of {found.naive.promises}; conditional "
+            f"{found.conditional.share:.3f} of {found.conditional.promises}"
+        )
+    store.close()
+
+
+if __name__ == "__main__":
+    main()

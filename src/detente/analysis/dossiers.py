@@ -1,0 +1,368 @@
+"""Country and pair dossiers: every tie between a state and the others, or between two states, over time.
+
+A dossier answers "what binds us to this country, and on what evidence?". Its yearly figures come from the
+relations table (:mod:`detente.analysis.relations`, i.e. the panel enrichers): alliance obligations (ATOP),
+defence cooperation agreements (DCAD), joint exercises (MME/JME), arms deliveries in SIPRI TIV both ways,
+UN peacekeeping co-deployment (IPI), UN voting agreement, shared IGO memberships (COW IGO), disputes (COW
+MID) and capabilities (COW NMC). What each party promised, and on which conditions, comes from the domain
+tables (:mod:`detente.analysis.ties`), as do the weapon systems delivered and the user's released records.
+
+Every :class:`Figure` says the year it is for and the citation keys of its source. A figure is for the year
+of ``as_of``; where the source does not cover that year (SIPRI TIV ends in 2021, DCAD in 2010, the MIDs
+in 2014), the figure is the source's latest value before it, and its ``year`` says so. Where no value is
+known at all it is ``None``: unknown, never 0. Compliance status has no engine yet in this version, and the
+dossier says so rather than report a status.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import polars as pl
+from pydantic import BaseModel
+
+from detente.analysis.common import CitedSource, StateRef, StateResolver, cite, cite_sources
+from detente.analysis.relations import RELATION_YEARS, relations
+from detente.analysis.ties import (
+    AgreementTie,
+    ArmsSystem,
+    ConflictTie,
+    UserRecord,
+    agreement_ties,
+    arms_systems,
+    conflict_ties,
+    user_records,
+)
+from detente.store.database import Store
+
+__all__ = [
+    "COLUMN_SOURCES",
+    "CountryDossier",
+    "Figure",
+    "PairDossier",
+    "PairYear",
+    "PartnerTies",
+    "country_dossier",
+    "pair_dossier",
+    "to_markdown",
+]
+
+COMPLIANCE_NOTE = "not assessed: detente has no compliance engine in this version (unknown, not 'compliant')"
+
+COLUMN_SOURCES: dict[str, list[str]] = {
+    "atop_alliance": ["atop", "source:peacesciencer"],
+    "atop_defense": ["atop", "source:peacesciencer"],
+    "atop_offense": ["atop", "source:peacesciencer"],
+    "atop_neutral": ["atop", "source:peacesciencer"],
+    "atop_nonagg": ["atop", "source:peacesciencer"],
+    "atop_consul": ["atop", "source:peacesciencer"],
+    "dca_count": ["source:dcad"],
+    "exercises": ["source:exercises"],
+    "tiv12": ["source:sipri_tiv"],
+    "tiv21": ["source:sipri_tiv"],
+    "pko_shared_missions": ["source:ipi_peacekeeping", "source:ipi_peacekeeping_gender"],
+    "unvote_agree": ["source:unvotes"],
+    "dyadigos": ["igo", "source:peacesciencer"],
+    "cowmidongoing": ["cow_mid", "source:peacesciencer"],
+    "hostlev": ["cow_mid", "source:peacesciencer"],
+    "conttype": ["contiguity", "source:peacesciencer"],
+    "capdist": ["capitals", "source:peacesciencer"],
+    "cinc": ["nmc", "source:peacesciencer"],
+    "milex": ["nmc", "source:peacesciencer"],
+    "milper": ["nmc", "source:peacesciencer"],
+    "tpop": ["nmc", "source:peacesciencer"],
+    "v2x_polyarchy": ["vdem", "source:isard"],
+    "polity2": ["polity", "source:isard"],
+}
+"""Which citations stand behind each figure (keys of the dossier's ``citations``)."""
+
+PAIR_COLUMNS = [c for c in COLUMN_SOURCES if c not in ("cinc", "milex", "milper", "tpop", "v2x_polyarchy", "polity2")]
+PARTNER_FIGURES = ["exercises", "tiv12", "tiv21", "pko_shared_missions", "unvote_agree", "dyadigos", "dca_count"]
+STATE_FIGURES = {"cinc": "cinc1", "milex": "milex1", "milper": "milper1", "tpop": "tpop1"}
+STATE_FIGURES_DEMOCRACY = {"v2x_polyarchy": "v2x_polyarchy1", "polity2": "polity21"}
+DOMAIN_SOURCES = ("atop", "dcad", "sipri_register", "peacesciencer")
+
+
+class Figure(BaseModel):
+    """A value, the year it is for, and the citation keys of its source; ``value=None`` means unknown."""
+
+    value: float | None
+    year: int | None
+    sources: list[str]
+
+
+class PartnerTies(BaseModel):
+    """Everything that ties the dossier's state to one partner as of the dossier's date."""
+
+    partner: StateRef
+    agreements: list[AgreementTie]
+    figures: dict[str, Figure]
+    """``exercises``, ``tiv12`` (TIV delivered to the partner), ``tiv21`` (received from it),
+    ``pko_shared_missions``, ``unvote_agree``, ``dyadigos`` (shared IGOs), ``dca_count``."""
+    arms_systems: list[ArmsSystem]
+    conflicts: list[ConflictTie]
+    strength: int
+    """How many kinds of tie are present (alliance, DCA, exercises, arms either way, co-deployment): the order."""
+
+
+class CountryDossier(BaseModel):
+    """Every tie between a state and the others as of a date, with its capabilities and sources."""
+
+    state: StateRef
+    as_of: date
+    year: int
+    capabilities: dict[str, Figure]
+    partners: list[PartnerTies]
+    user_records: list[UserRecord]
+    compliance: str
+    citations: list[CitedSource]
+
+
+class PairYear(BaseModel):
+    """One year of a pair's relations (``None``: unknown that year)."""
+
+    year: int
+    values: dict[str, float | None]
+
+
+class PairDossier(BaseModel):
+    """Every tie between two states over time, with sources."""
+
+    first: StateRef
+    second: StateRef
+    as_of: date
+    series: list[PairYear]
+    column_sources: dict[str, list[str]]
+    agreements: list[AgreementTie]
+    arms_systems: list[ArmsSystem]
+    conflicts: list[ConflictTie]
+    user_records: list[UserRecord]
+    compliance: str
+    citations: list[CitedSource]
+
+
+def _year_of(as_of: date) -> int:
+    return min(as_of.year, RELATION_YEARS[1])
+
+
+def _latest(rows: pl.DataFrame, columns: list[str], by: str) -> pl.DataFrame:
+    """Per ``by``: each column's latest known value and the year of it (``<column>__year``)."""
+    present = [c for c in columns if c in rows.columns]
+    return (
+        rows.sort("year")
+        .group_by(by)
+        .agg(
+            *(pl.col(c).drop_nulls().last().cast(pl.Float64).alias(c) for c in present),
+            *(pl.col("year").filter(pl.col(c).is_not_null()).last().alias(f"{c}__year") for c in present),
+        )
+    )
+
+
+def _figure(row: dict[str, Any], column: str) -> Figure:
+    value = row.get(column)
+    return Figure(
+        value=None if value is None else float(value),
+        year=row.get(f"{column}__year"),
+        sources=COLUMN_SOURCES.get(column, []),
+    )
+
+
+def _citations(store: Store, keys: list[str], panel_citations: list[CitedSource]) -> list[CitedSource]:
+    domain = cite_sources(store, *DOMAIN_SOURCES)
+    known = {c.key: c for c in [*panel_citations, *domain]}
+    wanted = [k for k in dict.fromkeys([*keys, *(c.key for c in domain)]) if k in known]
+    return [known[k] for k in wanted]
+
+
+def country_dossier(store: Store, state: str, as_of: date | None = None) -> CountryDossier:
+    """The dossier of ``state`` (ISO3, COW abbreviation or number, or name) as of ``as_of`` (default today)."""
+    as_of = as_of or date.today()
+    year = _year_of(as_of)
+    resolver = StateResolver.open(store)
+    subject = resolver.resolve(state, year)
+    table = relations(store)
+    known = subject.ccode is not None
+    rows = table.of_state(subject.ccode).filter(pl.col("year") <= year) if subject.ccode is not None else None
+    rows = rows if known and rows is not None else pl.DataFrame()
+    capabilities: dict[str, Figure] = {}
+    per_partner: dict[int, dict[str, Any]] = {}
+    if rows.height:
+        own = _latest(rows.with_columns(pl.lit(0).alias("_one")), list(STATE_FIGURES.values()), "_one")
+        own = own.join(
+            _latest(rows.with_columns(pl.lit(0).alias("_one")), list(STATE_FIGURES_DEMOCRACY.values()), "_one"),
+            on="_one",
+        )
+        found = own.row(0, named=True)
+        for name, column in {**STATE_FIGURES, **STATE_FIGURES_DEMOCRACY}.items():
+            figure = _figure(found, column)
+            capabilities[name] = figure.model_copy(update={"sources": COLUMN_SOURCES[name]})
+        recent = rows.filter(pl.col("year") == year)
+        latest = _latest(rows.filter(pl.col("year") >= year - 15), PARTNER_FIGURES, "ccode2")
+        if recent.height:
+            latest = latest.filter(pl.col("ccode2").is_in(recent["ccode2"].implode()))
+        per_partner = {int(r["ccode2"]): r for r in latest.iter_rows(named=True)}
+    refs = resolver.by_code(year)
+    by_id = {ref.state_id: code for code, ref in refs.items()}
+    agreements = agreement_ties(store, subject.state_id, when=as_of)
+    systems = arms_systems(store, subject.state_id, years=(year - 9, year))
+    conflicts = [
+        c
+        for c in conflict_ties(store, subject.state_id)
+        if year - 9 <= (c.last_year or 0) and (c.first_year or 0) <= year
+    ]
+    partners: list[PartnerTies] = []
+    codes = set(per_partner) | {by_id[a.partner_id] for a in agreements if a.partner_id in by_id}
+    for code in sorted(codes):
+        ref = refs.get(code) or resolver.ref_of_code(code, year)
+        row = per_partner.get(code, {})
+        figures = {c: _figure(row, c) for c in PARTNER_FIGURES}
+        ties = [a for a in agreements if a.partner_id == ref.state_id]
+        present = [
+            any(a.kind == "alliance" for a in ties),
+            any(a.kind == "dca" for a in ties),
+            *(bool(figures[c].value) for c in ("exercises", "tiv12", "tiv21", "pko_shared_missions")),
+        ]
+        if not any(present):
+            continue
+        partners.append(
+            PartnerTies(
+                partner=ref,
+                agreements=ties,
+                figures=figures,
+                arms_systems=[s for s in systems if ref.state_id in (s.supplier_id, s.recipient_id)][:5],
+                conflicts=[c for c in conflicts if c.partner_id == ref.state_id],
+                strength=sum(present),
+            )
+        )
+    partners.sort(key=lambda p: (-p.strength, p.partner.name))
+    keys = [k for c in (*capabilities.values(), *(f for p in partners for f in p.figures.values())) for k in c.sources]
+    return CountryDossier(
+        state=subject,
+        as_of=as_of,
+        year=year,
+        capabilities=capabilities,
+        partners=partners,
+        user_records=user_records(store, subject.state_id),
+        compliance=COMPLIANCE_NOTE,
+        citations=_citations(store, keys, cite(table.citations)),
+    )
+
+
+def pair_dossier(store: Store, first: str, second: str, as_of: date | None = None) -> PairDossier:
+    """The dossier of the pair ``first`` and ``second``: every year of their relations up to ``as_of``."""
+    as_of = as_of or date.today()
+    year = _year_of(as_of)
+    resolver = StateResolver.open(store)
+    a, b = resolver.resolve(first, year), resolver.resolve(second, year)
+    if a.state_id == b.state_id:
+        raise ValueError(f"a pair dossier needs two different states, and {first!r} and {second!r} are the same")
+    table = relations(store)
+    series: list[PairYear] = []
+    a_codes = {c for c in (a.ccode, *_codes(resolver, a.state_id)) if c is not None}
+    b_codes = {c for c in (b.ccode, *_codes(resolver, b.state_id)) if c is not None}
+    for code in sorted(a_codes):
+        rows = table.of_state(code).filter(pl.col("ccode2").is_in(sorted(b_codes)) & (pl.col("year") <= year))
+        columns = [c for c in PAIR_COLUMNS if c in rows.columns]
+        for row in rows.sort("year").iter_rows(named=True):
+            values = {c: None if row[c] is None else float(row[c]) for c in columns}
+            series.append(PairYear(year=row["year"], values=values))
+    series.sort(key=lambda y: y.year)
+    keys = [k for c in PAIR_COLUMNS for k in COLUMN_SOURCES[c]]
+    return PairDossier(
+        first=a,
+        second=b,
+        as_of=as_of,
+        series=series,
+        column_sources={c: COLUMN_SOURCES[c] for c in PAIR_COLUMNS},
+        agreements=[t for t in agreement_ties(store, a.state_id, partner_id=b.state_id) if _began(t, as_of)],
+        arms_systems=[s for s in arms_systems(store, a.state_id, partner_id=b.state_id) if (s.first_year or 0) <= year],
+        conflicts=[c for c in conflict_ties(store, a.state_id, partner_id=b.state_id) if (c.first_year or 0) <= year],
+        user_records=user_records(store, a.state_id, partner_id=b.state_id),
+        compliance=COMPLIANCE_NOTE,
+        citations=_citations(store, keys, cite(table.citations)),
+    )
+
+
+def _began(tie: AgreementTie, as_of: date) -> bool:
+    return tie.valid_from is None or tie.valid_from <= as_of
+
+
+def _codes(resolver: StateResolver, state_id: int) -> list[int]:
+    """Every COW code the state ever held (Germany: 255 and 260)."""
+    codes = resolver.book.codes
+    held = codes.filter((codes["state_id"] == state_id) & (codes["system"] == "cow"))["code"]
+    return sorted({int(c) for c in held})
+
+
+def _text(value: float | None, digits: int = 2) -> str:
+    if value is None:
+        return "unknown"
+    return f"{value:,.0f}" if value == int(value) else f"{value:,.{digits}f}"
+
+
+def _obligations(tie: AgreementTie) -> str:
+    def one(side: list[Any]) -> str:
+        return ", ".join(o.code + (f" (if {', '.join(o.conditions)})" if o.conditions else "") for o in side) or "-"
+
+    return f"{tie.title} ({tie.kind}, from {tie.valid_from}): promises {one(tie.own_obligations)}; " + (
+        f"partner promises {one(tie.partner_obligations)}"
+    )
+
+
+def to_markdown(dossier: CountryDossier | PairDossier) -> str:
+    """The dossier as Markdown, for a briefing note (every figure with its year; citations at the end)."""
+    lines: list[str] = []
+    if isinstance(dossier, CountryDossier):
+        state = dossier.state
+        lines += [f"# {state.name} ({state.iso3 or state.ccode}) as of {dossier.as_of}", ""]
+        lines.append("## Capabilities")
+        for name, figure in dossier.capabilities.items():
+            lines.append(
+                f"- {name}: {_text(figure.value, 4)} ({figure.year or 'no year'}) [{', '.join(figure.sources)}]"
+            )
+        lines += ["", f"## Partners ({len(dossier.partners)})"]
+        for partner in dossier.partners:
+            lines.append(f"### {partner.partner.name}")
+            for tie in partner.agreements:
+                lines.append(f"- {_obligations(tie)} [source:{tie.source}]")
+            for name, figure in partner.figures.items():
+                if figure.value:
+                    lines.append(f"- {name}: {_text(figure.value)} ({figure.year}) [{', '.join(figure.sources)}]")
+            for system in partner.arms_systems:
+                lines.append(
+                    f"- arms: {system.designation} ({system.description}), {system.first_year}-{system.last_year}, "
+                    f"TIV {_text(system.tiv)} [source:sipri_register]"
+                )
+            for conflict in partner.conflicts:
+                side = "same side" if conflict.same_side else "opposite sides"
+                lines.append(f"- {conflict.kind} {conflict.number} ({conflict.first_year}): {side} [cow_mid]")
+    else:
+        lines += [f"# {dossier.first.name} and {dossier.second.name} as of {dossier.as_of}", "", "## Agreements"]
+        lines += [f"- {_obligations(t)} [source:{t.source}]" for t in dossier.agreements] or ["- none recorded"]
+        lines += ["", "## Years", ""]
+        shown = [
+            "atop_defense",
+            "dca_count",
+            "exercises",
+            "tiv12",
+            "tiv21",
+            "unvote_agree",
+            "dyadigos",
+            "cowmidongoing",
+        ]
+        lines.append("| year | " + " | ".join(shown) + " |")
+        lines.append("|---" * (len(shown) + 1) + "|")
+        for entry in dossier.series:
+            cells = [_text(entry.values.get(c)) for c in shown]
+            lines.append(f"| {entry.year} | " + " | ".join(cells) + " |")
+        lines += ["", "## Arms systems (SIPRI register)"]
+        for system in dossier.arms_systems[:15]:
+            lines.append(f"- {system.designation}: {system.first_year}-{system.last_year}, TIV {_text(system.tiv)}")
+        lines += ["", "## Disputes and wars"]
+        for conflict in dossier.conflicts:
+            side = "same side" if conflict.same_side else "opposite sides"
+            lines.append(f"- {conflict.kind} {conflict.number} ({conflict.first_year}-{conflict.last_year}): {side}")
+    lines += ["", f"Compliance: {dossier.compliance}", "", "## Sources"]
+    lines += [f"- [{c.key}] {c.text}" for c in dossier.citations]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,300 @@
+"""Ties the domain tables hold beyond the yearly panels: alliance obligations with their conditions, defence
+cooperation agreements, arms deals with their systems, disputes and wars, and a user's own records.
+
+The panels say *whether* two states were allied in a year; a dossier must also say *what* each promised and
+on which conditions, since when, and under which agreement. These reads go to the store's domain tables as
+the source mappers wrote them (ATOP -> agreements, parties, provisions; DCAD -> agreements of kind ``dca``;
+the SIPRI register -> arms transfers; COW MIDs and wars -> disputes and conflicts). Each row keeps the name
+of the source it came from, so the dossier can cite it.
+
+A user's own records (agreements and engagements with no source version) count only when they carry no
+releasability marking: detente has no reader identity at this layer, so a marked record is never shown.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel
+from sqlalchemy import and_, select
+from sqlalchemy.orm import aliased
+
+from detente.store.database import Store
+from detente.store.models import (
+    Agreement,
+    AgreementParty,
+    ArmsTransfer,
+    Conflict,
+    ConflictParty,
+    Dispute,
+    DisputeParticipant,
+    Engagement,
+    EngagementParticipant,
+    Provision,
+    Source,
+    SourceVersion,
+)
+from detente.store.temporal import in_force
+
+__all__ = [
+    "AgreementTie",
+    "ArmsSystem",
+    "ConflictTie",
+    "Obligation",
+    "UserRecord",
+    "agreement_ties",
+    "arms_systems",
+    "conflict_ties",
+    "user_records",
+]
+
+
+class Obligation(BaseModel):
+    """One obligation a party took (ATOP: defense, offense, neutral, nonagg, consul) and its conditions."""
+
+    code: str
+    conditional: bool | None
+    conditions: list[str]
+    """The names of the conditions that hold (``adversary``, ``location`` ...); empty when unconditional."""
+
+
+class AgreementTie(BaseModel):
+    """An agreement (alliance or DCA) binding the state and a partner, with what each side promised."""
+
+    agreement_id: int
+    kind: str
+    title: str
+    partner_id: int
+    valid_from: date | None
+    valid_to: date | None
+    source: str | None
+    """The source that wrote it (``atop``, ``dcad``), or ``None`` for a user's own record."""
+    own_obligations: list[Obligation]
+    partner_obligations: list[Obligation]
+
+
+class ArmsSystem(BaseModel):
+    """Deliveries of one weapon system between the two states (SIPRI register)."""
+
+    supplier_id: int
+    recipient_id: int
+    designation: str | None
+    description: str | None
+    first_year: int | None
+    last_year: int | None
+    delivered: int | None
+    tiv: float | None
+
+
+class ConflictTie(BaseModel):
+    """A dispute or war the state and the partner took part in, on the same side or on opposite sides."""
+
+    kind: str
+    """``mid`` (COW militarised dispute) or ``war`` (COW inter-state war)."""
+    number: int | None
+    partner_id: int
+    same_side: bool
+    first_year: int | None
+    last_year: int | None
+    max_hostility: int | None
+    source: str
+
+
+class UserRecord(BaseModel):
+    """A user's own released record (no source version, no marking) that names the state."""
+
+    kind: str
+    record_id: int
+    title: str
+    valid_from: date | None
+    partner_ids: list[int]
+
+
+def _obligations(store: Store, party_ids: list[int], when: date | None) -> dict[int, list[Obligation]]:
+    if not party_ids:
+        return {}
+    query = select(Provision.party_id, Provision.code, Provision.conditions).where(Provision.party_id.in_(party_ids))
+    if when is not None:
+        query = query.where(in_force(Provision, when))
+    out: dict[int, list[Obligation]] = {}
+    with store.engine.connect() as connection:
+        for party_id, code, conditions in connection.execute(query):
+            held = conditions or {}
+            names = sorted(k for k, v in (held.get("conditions") or {}).items() if v)
+            if held.get("other_condition"):
+                names.append("other")
+            found = out.setdefault(int(party_id), [])
+            if all(o.code != code for o in found):
+                found.append(Obligation(code=code, conditional=held.get("conditional"), conditions=names))
+    return out
+
+
+def agreement_ties(
+    store: Store, state_id: int, *, partner_id: int | None = None, when: date | None = None
+) -> list[AgreementTie]:
+    """Alliances and DCAs binding ``state_id`` to each partner (or to ``partner_id``), in force at ``when``
+    (every one ever, when ``when`` is ``None``), with each side's obligations (in force at ``when``)."""
+    own, other = aliased(AgreementParty), aliased(AgreementParty)
+    query = (
+        select(Agreement.id, Agreement.kind, Agreement.title, other.state_id, own.id, other.id)
+        .add_columns(Agreement.valid_from, Agreement.valid_to, Source.name)
+        .join(own, own.agreement_id == Agreement.id)
+        .join(other, and_(other.agreement_id == Agreement.id, other.state_id != state_id))
+        .outerjoin(SourceVersion, SourceVersion.id == Agreement.source_version_id)
+        .outerjoin(Source, Source.id == SourceVersion.source_id)
+        .where(own.state_id == state_id, other.state_id.is_not(None), Agreement.kind.in_(("alliance", "dca")))
+        .where((Agreement.source_version_id.is_not(None)) | (Agreement.marking_id.is_(None)))
+    )
+    if partner_id is not None:
+        query = query.where(other.state_id == partner_id)
+    if when is not None:
+        query = query.where(in_force(Agreement, when), in_force(own, when), in_force(other, when))
+    with store.engine.connect() as connection:
+        rows = connection.execute(query.order_by(Agreement.valid_from, Agreement.id)).all()
+    obligations = _obligations(store, sorted({r[4] for r in rows} | {r[5] for r in rows}), when)
+    ties: dict[tuple[int, int], AgreementTie] = {}
+    for agreement, kind, title, partner, own_party, other_party, start, end, source in rows:
+        key = (int(agreement), int(partner))
+        tie = ties.get(key)
+        if tie is None:
+            tie = ties[key] = AgreementTie(
+                agreement_id=agreement,
+                kind=kind,
+                title=title,
+                partner_id=partner,
+                valid_from=start,
+                valid_to=end,
+                source=source,
+                own_obligations=[],
+                partner_obligations=[],
+            )
+        for mine in obligations.get(int(own_party), []):
+            if mine not in tie.own_obligations:
+                tie.own_obligations.append(mine)
+        for theirs in obligations.get(int(other_party), []):
+            if theirs not in tie.partner_obligations:
+                tie.partner_obligations.append(theirs)
+    return list(ties.values())
+
+
+def arms_systems(
+    store: Store, state_id: int, *, partner_id: int | None = None, years: tuple[int, int] | None = None
+) -> list[ArmsSystem]:
+    """Weapon systems delivered between ``state_id`` and its partners (either direction), by system, from the
+    SIPRI register (deliveries 1995-2024), largest TIV first."""
+    involved = (ArmsTransfer.supplier_state_id == state_id) | (ArmsTransfer.recipient_state_id == state_id)
+    query = select(
+        ArmsTransfer.supplier_state_id,
+        ArmsTransfer.recipient_state_id,
+        ArmsTransfer.designation,
+        ArmsTransfer.description,
+        ArmsTransfer.delivery_year,
+        ArmsTransfer.number_delivered,
+        ArmsTransfer.tiv_delivered,
+    ).where(involved, ArmsTransfer.supplier_state_id.is_not(None), ArmsTransfer.recipient_state_id.is_not(None))
+    if partner_id is not None:
+        query = query.where(
+            (ArmsTransfer.supplier_state_id == partner_id) | (ArmsTransfer.recipient_state_id == partner_id)
+        )
+    if years is not None:
+        query = query.where(ArmsTransfer.delivery_year.between(*years))
+    systems: dict[tuple[int, int, str | None], ArmsSystem] = {}
+    with store.engine.connect() as connection:
+        for supplier, recipient, designation, description, year, number, tiv in connection.execute(query):
+            if supplier is None or recipient is None:
+                continue
+            key = (int(supplier), int(recipient), designation)
+            found = systems.get(key)
+            if found is None:
+                systems[key] = ArmsSystem(
+                    supplier_id=supplier,
+                    recipient_id=recipient,
+                    designation=designation,
+                    description=description,
+                    first_year=year,
+                    last_year=year,
+                    delivered=number,
+                    tiv=tiv,
+                )
+                continue
+            found.first_year = min(y for y in (found.first_year, year) if y is not None) if year else found.first_year
+            found.last_year = max(y for y in (found.last_year, year) if y is not None) if year else found.last_year
+            found.delivered = None if found.delivered is None or number is None else found.delivered + number
+            found.tiv = None if found.tiv is None or tiv is None else found.tiv + tiv
+    return sorted(systems.values(), key=lambda s: -(s.tiv or 0.0))
+
+
+def conflict_ties(store: Store, state_id: int, *, partner_id: int | None = None) -> list[ConflictTie]:
+    """COW disputes and inter-state wars in which ``state_id`` and a partner both took part."""
+    ties: list[ConflictTie] = []
+    own, other = aliased(DisputeParticipant), aliased(DisputeParticipant)
+    query = (
+        select(Dispute.number, other.state_id, own.side, other.side, Dispute.valid_from, Dispute.valid_to)
+        .add_columns(Dispute.max_hostility)
+        .join(own, own.dispute_id == Dispute.id)
+        .join(other, and_(other.dispute_id == Dispute.id, other.state_id != state_id))
+        .where(own.state_id == state_id)
+    )
+    if partner_id is not None:
+        query = query.where(other.state_id == partner_id)
+    mine, theirs = aliased(ConflictParty), aliased(ConflictParty)
+    wars = (
+        select(Conflict.source_key, theirs.state_id, mine.side, theirs.side, Conflict.valid_from, Conflict.valid_to)
+        .join(mine, mine.conflict_id == Conflict.id)
+        .join(theirs, and_(theirs.conflict_id == Conflict.id, theirs.state_id != state_id))
+        .where(mine.state_id == state_id, Conflict.kind == "interstate_war", theirs.state_id.is_not(None))
+    )
+    if partner_id is not None:
+        wars = wars.where(theirs.state_id == partner_id)
+    with store.engine.connect() as connection:
+        for number, partner, side, partner_side, start, end, hostility in connection.execute(query):
+            ties.append(
+                ConflictTie(
+                    kind="mid",
+                    number=number,
+                    partner_id=partner,
+                    same_side=side == partner_side,
+                    first_year=start.year if start else None,
+                    last_year=end.year if end else None,
+                    max_hostility=hostility,
+                    source="peacesciencer",
+                )
+            )
+        for key, partner, side, partner_side, start, end in connection.execute(wars):
+            ties.append(
+                ConflictTie(
+                    kind="war",
+                    number=int(str(key).rsplit(":", 1)[-1]) if key else None,
+                    partner_id=partner,
+                    same_side=side == partner_side,
+                    first_year=start.year if start else None,
+                    last_year=end.year if end else None,
+                    max_hostility=5,
+                    source="peacesciencer",
+                )
+            )
+    return sorted(ties, key=lambda t: (t.first_year or 0, t.kind, t.number or 0))
+
+
+def user_records(store: Store, state_id: int, *, partner_id: int | None = None) -> list[UserRecord]:
+    """A user's own released engagements naming ``state_id`` (and ``partner_id``, when given)."""
+    query = (
+        select(Engagement.id, Engagement.kind, Engagement.title, Engagement.valid_from, EngagementParticipant.state_id)
+        .join(EngagementParticipant, EngagementParticipant.engagement_id == Engagement.id)
+        .where(Engagement.source_version_id.is_(None), Engagement.marking_id.is_(None))
+    )
+    records: dict[int, UserRecord] = {}
+    with store.engine.connect() as connection:
+        for record_id, kind, title, start, participant in connection.execute(query):
+            record = records.setdefault(
+                int(record_id),
+                UserRecord(kind=kind, record_id=record_id, title=title, valid_from=start, partner_ids=[]),
+            )
+            if participant is not None:
+                record.partner_ids.append(int(participant))
+    named = [r for r in records.values() if state_id in r.partner_ids]
+    if partner_id is not None:
+        named = [r for r in named if partner_id in r.partner_ids]
+    for record in named:
+        record.partner_ids = [p for p in record.partner_ids if p != state_id]
+    return named

@@ -1,0 +1,78 @@
+"""The coalition builder: deterministic, no test-period data in the fit, honest metrics, explained ranking."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import polars as pl
+import pytest
+
+from detente.analysis.coalition import FEATURES, _predict, backtest, fit, rank, training_frame
+from detente.analysis.coalition_cases import case_participants, cases, features, history
+from detente.analysis.relations import relations
+from detente.store.database import Store
+
+SPLIT = 1990
+
+
+@pytest.fixture(scope="module")
+def frame(analysis_store: Store) -> pl.DataFrame:
+    return training_frame(analysis_store)
+
+
+def test_cases_follow_the_mids(analysis_store: Store, frame: pl.DataFrame) -> None:
+    # MID 258 (1939): Poland (290) originated side A against Germany (255); the UK joined Poland's side.
+    poland = frame.filter((pl.col("case") == "mid:258") & pl.col("leads").list.contains(290))
+    assert poland.filter(pl.col("ccode") == 200)["joined"].to_list() == [1]
+    # Italy and the Soviet Union entered on Germany's side (and changed sides later): they did not join Poland.
+    assert poland.filter(pl.col("ccode").is_in([325, 365]))["joined"].to_list() == [0, 0]
+    assert poland["year"].unique().to_list() == [1938]  # features from the year before the case
+    assert not poland["ccode"].is_in([290, 255]).any()
+
+
+def test_no_test_period_data_enters_the_fit(analysis_store: Store, frame: pl.DataFrame) -> None:
+    """Training rows computed from a record cut at the split equal those computed from the whole record."""
+    table = relations(analysis_store)
+    participants = case_participants(analysis_store)
+    cut = participants.filter(pl.col("start") < SPLIT)
+    early = features(cases(cut, table), table, history(cut))
+    train = frame.filter(pl.col("start") < SPLIT)
+    assert early.height == train.height
+    assert (early["year"] < SPLIT).all()
+    assert early.select(FEATURES).equals(train.select(FEATURES))
+    assert early["joined"].equals(train["joined"])
+
+
+def test_fit_is_deterministic(frame: pl.DataFrame) -> None:
+    sample = frame.filter(pl.col("start").is_between(1900, 1945))
+    x = sample.select(FEATURES).to_numpy().astype(np.float64)
+    first, second = fit(sample), fit(sample)
+    assert first.unused.any()  # DCAs, exercises, UN votes ... have no value before 1946: not used
+    assert np.array_equal(_predict(first, x), _predict(second, x))
+
+
+def test_backtest_reports_model_and_baseline(analysis_store: Store, frame: pl.DataFrame) -> None:
+    result = backtest(analysis_store, SPLIT, frame=frame)
+    assert result.train_rows + result.test_rows == frame.height
+    assert result.test_joiners == int(frame.filter(pl.col("start") >= SPLIT)["joined"].sum())
+    assert 0.5 < result.baseline.roc_auc < result.model.roc_auc <= 1.0
+    assert result.target_met == (
+        result.model.roc_auc >= 0.90 and result.model.roc_auc - result.baseline.roc_auc >= 0.10
+    )
+    assert result.citations
+
+
+def test_rank_explains_each_candidate(analysis_store: Store) -> None:
+    result = rank(analysis_store, ["USA"], ["IRQ"], date(1990, 8, 2))
+    assert result.features_year == 1989
+    codes = [c.state.ccode for c in result.candidates]
+    assert 2 not in codes and 645 not in codes
+    probabilities = [c.probability for c in result.candidates]
+    assert probabilities == sorted(probabilities, reverse=True)
+    top = result.candidates[0]
+    assert set(top.factors) >= {"alliance with leads", "distance and contiguity to the target", "capabilities"}
+    uk = next(c for c in result.candidates if c.state.ccode == 200)
+    assert uk.features["lead_defense"] == 1.0  # NATO
+    assert uk.features["lead_dca"] is not None and uk.capabilities["cinc"] is not None
+    assert {c.key for c in result.citations} >= {"atop", "cow_mid"}

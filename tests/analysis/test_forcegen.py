@@ -1,0 +1,77 @@
+"""Force generation: pledges by readiness and size, what stays uncovered, candidates from IPI history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from detente.analysis.forcegen import Line, Requirement, RequirementError, generate, read_requirement
+from detente.services.records import Records
+from detente.store.database import Store
+from detente.store.models import State
+
+
+def _state(store: Store, iso3: str) -> int:
+    with store.engine.connect() as connection:
+        return int(connection.execute(select(State.id).where(State.iso3 == iso3)).scalar_one())
+
+
+def test_pledges_respect_readiness_and_size(analysis_store: Store) -> None:
+    records = Records(analysis_store)
+    capability = "test_engineer_company_fg1"  # a type no other test pledges
+    pledged = {
+        "NPL": ("L1", 300),
+        "BGD": ("L3", 200),
+        "RWA": ("RDL", 150),
+        "GHA": ("L2", 400),
+    }
+    ids = {}
+    for iso3, (level, size) in pledged.items():
+        row = records.create(
+            "pledge",
+            {
+                "state_id": _state(analysis_store, iso3),
+                "capability_type": capability,
+                "size": size,
+                "readiness_level": level,
+                "pledged_on": "2013-01-15",
+            },
+            actor="test@example.org",
+        )
+        ids[iso3] = row["id"]
+    wanted = Requirement.model_validate(
+        {
+            "location": "MLI",
+            "date": "2013-07-01",
+            "requirements": [{"capability": capability, "size": 500, "readiness": "L2"}],
+        }
+    )
+    result = generate(analysis_store, wanted)
+    line = result.lines[0]
+    given = {a.state.iso3: a.allocated for a in line.allocations}
+    assert "NPL" not in given  # L1 is below the L2 required
+    assert given == {"RWA": 150, "BGD": 200, "GHA": 150}  # most ready first; never more than pledged
+    assert [a.readiness for a in line.allocations] == ["RDL", "L3", "L2"]
+    assert all(a.allocated <= a.pledge_size for a in line.allocations)
+    assert line.covered == 500 and line.uncovered == 0
+    more = Requirement.model_validate(
+        {"date": "2013-07-01", "requirements": [{"capability": capability, "size": 2000, "readiness": "RDL"}]}
+    )
+    short = generate(analysis_store, more)
+    assert short.lines[0].covered == 150 and short.uncovered == 1850
+    assert short.lines[0].history and short.lines[0].history_years == (2010, 2012)
+    assert all(h.personnel and h.personnel > 0 for h in short.lines[0].history)
+    assert {c.key for c in short.citations} >= {"pledges", "source:ipi_peacekeeping"}
+    early = Requirement.model_validate({"date": "2012-12-01", "requirements": [{"capability": capability, "size": 10}]})
+    assert generate(analysis_store, early).lines[0].covered == 0  # pledges made later do not count
+
+
+def test_requirement_file_errors_name_the_field(tmp_path: Path) -> None:
+    path = tmp_path / "req.yml"
+    path.write_text("date: 2013-07-01\nrequirements:\n  - capability: infantry\n    size: 10\n    readiness: L9\n")
+    with pytest.raises(RequirementError, match=r"req.yml: field requirements.0.readiness"):
+        read_requirement(path)
+    path.write_text("date: 2013-07-01\nrequirements:\n  - capability: infantry\n    size: 800\n")
+    assert read_requirement(path).requirements == [Line(capability="infantry", size=800, readiness="L1")]
