@@ -11,7 +11,7 @@ here once more as Core ``table()`` clauses: same names, same types (a test holds
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Date, Float, Integer, String, column, table
+from sqlalchemy import JSON, Date, Double, Integer, String, column, table
 
 __all__ = [
     "agreement_parties",
@@ -71,7 +71,7 @@ arms_transfers = table(
     column("supplier_state_id", Integer),
     column("recipient_state_id", Integer),
     column("delivery_year", Integer),
-    column("tiv_delivered", Float),
+    column("tiv_delivered", Double),
     column("source_version_id", Integer),
 )
 states = table(
