@@ -43,9 +43,7 @@ def add_atop_alliance(panel: Panel) -> Panel:
         # Both directions of a pair meet under one key (lower code first, as in the panel), and each flag
         # keeps its maximum over them: the source's 0.3 million rows are combined, not the panel's million.
         values = (
-            atop.select(unordered_key("ccode1", "ccode2"), *COLUMNS)
-            .group_by(KEY)
-            .agg(pl.col(c).max() for c in COLUMNS)
+            atop.select(unordered_key("ccode1", "ccode2"), *COLUMNS).group_by(KEY).agg(pl.col(c).max() for c in COLUMNS)
         )
     frame = attach(panel.frame, dyad_key("ccode1", "ccode2"), values, "add_atop_alliance")
     covered = in_years(*ATOP_YEARS)
