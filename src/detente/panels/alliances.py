@@ -31,6 +31,27 @@ FLAGS = ("atop_defense", "atop_offense", "atop_neutral", "atop_nonagg", "atop_co
 COLUMNS = ("atop_alliance", *FLAGS)
 
 
+def _both_directions(keyed: pl.DataFrame) -> pl.DataFrame:
+    """One row per unordered pair-year (``_key``, lower code first, as a non-directed panel has it), each
+    flag the maximum over the pair's two directed rows.
+
+    A pair-year has at most two rows, (a, b) and (b, a); sorted by the unordered key they sit side by side,
+    so each row is combined with the next one when that one has the same key, and only the first row of
+    each key is kept. (A group-by does the same at twice the cost; combining here, on the source's 0.3
+    million rows, spares a second join against the panel's million.)
+    """
+    ordered = keyed.sort(KEY)
+    if (ordered[KEY] == ordered[KEY].shift(2)).any():  # a directed row twice: the join would refuse it too
+        raise ValueError("add_atop_alliance: the source has more than one row for some directed dyad-year")
+    pair_follows = pl.col(KEY) == pl.col(KEY).shift(-1)
+    first = (pl.col(KEY) != pl.col(KEY).shift(1)).fill_null(True)
+    combined = (
+        pl.when(pair_follows).then(pl.max_horizontal(pl.col(c), pl.col(c).shift(-1))).otherwise(pl.col(c)).alias(c)
+        for c in COLUMNS
+    )
+    return ordered.with_columns(combined).filter(first)
+
+
 def add_atop_alliance(panel: Panel) -> Panel:
     """Add ``atop_alliance`` and the five ATOP obligation flags to a COW dyad-year panel."""
     store = panel.require("add_atop_alliance", unit="dyad_year", system="cow")
@@ -40,11 +61,7 @@ def add_atop_alliance(panel: Panel) -> Panel:
     if panel.directed:
         values = atop.select(dyad_key("ccode1", "ccode2"), *COLUMNS)
     else:
-        # Both directions of a pair meet under one key (lower code first, as in the panel), and each flag
-        # keeps its maximum over them: the source's 0.3 million rows are combined, not the panel's million.
-        values = (
-            atop.select(unordered_key("ccode1", "ccode2"), *COLUMNS).group_by(KEY).agg(pl.col(c).max() for c in COLUMNS)
-        )
+        values = _both_directions(atop.select(unordered_key("ccode1", "ccode2"), *COLUMNS))
     frame = attach(panel.frame, dyad_key("ccode1", "ccode2"), values, "add_atop_alliance")
     covered = in_years(*ATOP_YEARS)
     frame = frame.with_columns(pl.when(covered).then(pl.col(c).fill_null(0)).otherwise(pl.col(c)) for c in COLUMNS)
