@@ -33,7 +33,7 @@ COLUMNS = ("atop_alliance", *FLAGS)
 
 def _both_directions(keyed: pl.DataFrame) -> pl.DataFrame:
     """One row per unordered pair-year (``_key``, lower code first, as a non-directed panel has it), each
-    flag the maximum over the pair's two directed rows.
+    flag the maximum over the pair's two directed rows (``_forward``: the row's first code is the lower).
 
     A pair-year has at most two rows, (a, b) and (b, a); sorted by the unordered key they sit side by side,
     so each row is combined with the next one when that one has the same key, and only the first row of
@@ -41,7 +41,10 @@ def _both_directions(keyed: pl.DataFrame) -> pl.DataFrame:
     million rows, spares a second join against the panel's million.)
     """
     ordered = keyed.sort(KEY)
-    if (ordered[KEY] == ordered[KEY].shift(2)).any():  # a directed row twice: the join would refuse it too
+    same_key = (ordered[KEY] == ordered[KEY].shift(-1)).fill_null(False)
+    same_way = ordered["_forward"] == ordered["_forward"].shift(-1)
+    thrice = ordered[KEY] == ordered[KEY].shift(2)
+    if (same_key & same_way).any() or thrice.any():  # a directed dyad-year twice: refuse, as a join would
         raise ValueError("add_atop_alliance: the source has more than one row for some directed dyad-year")
     pair_follows = pl.col(KEY) == pl.col(KEY).shift(-1)
     first = (pl.col(KEY) != pl.col(KEY).shift(1)).fill_null(True)
@@ -49,7 +52,7 @@ def _both_directions(keyed: pl.DataFrame) -> pl.DataFrame:
         pl.when(pair_follows).then(pl.max_horizontal(pl.col(c), pl.col(c).shift(-1))).otherwise(pl.col(c)).alias(c)
         for c in COLUMNS
     )
-    return ordered.with_columns(combined).filter(first)
+    return ordered.with_columns(combined).filter(first).drop("_forward")
 
 
 def add_atop_alliance(panel: Panel) -> Panel:
@@ -61,7 +64,8 @@ def add_atop_alliance(panel: Panel) -> Panel:
     if panel.directed:
         values = atop.select(dyad_key("ccode1", "ccode2"), *COLUMNS)
     else:
-        values = _both_directions(atop.select(unordered_key("ccode1", "ccode2"), *COLUMNS))
+        forward = (pl.col("ccode1") < pl.col("ccode2")).alias("_forward")
+        values = _both_directions(atop.select(unordered_key("ccode1", "ccode2"), forward, *COLUMNS))
     frame = attach(panel.frame, dyad_key("ccode1", "ccode2"), values, "add_atop_alliance")
     covered = in_years(*ATOP_YEARS)
     frame = frame.with_columns(pl.when(covered).then(pl.col(c).fill_null(0)).otherwise(pl.col(c)) for c in COLUMNS)
