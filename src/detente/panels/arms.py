@@ -31,6 +31,7 @@ their government. Organisations, rebel groups and unknown parties reach no dyad.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Literal
 
 import polars as pl
@@ -39,7 +40,7 @@ from sqlalchemy import select
 from detente.panels.cache import read_table
 from detente.panels.citations import source_citation
 from detente.panels.codebook import CodeBook, code_book
-from detente.panels.pairs import attach_directed, fill_covered
+from detente.panels.pairs import DIRECTED_ORDER, STATE_ORDER, attach_directed, fill_covered
 from detente.panels.panel import Panel
 from detente.panels.sides import attach_per_state
 from detente.panels.stored import read_source_rows
@@ -112,11 +113,13 @@ def add_arms_transfers(panel: Panel, *, source: ArmsSource = "tiv") -> Panel:
     name = f"arms-{source}-{panel.unit}-{panel.system}-v1"
     register = source == "register"
     if panel.unit == "state_year":
-        table = book.cached(store, name, inputs, lambda: _state_table(store, book, source, panel), domain_rows=register)
+        build = partial(_state_table, store, book, source, panel)
+        table = book.cached(store, name, inputs, build, domain_rows=register, order=STATE_ORDER)
         frame = attach_per_state(panel, table, "code", ARMS_STATE_COLUMNS, "add_arms_transfers")
         frame = fill_covered(frame, ARMS_STATE_COLUMNS, years)
     else:
-        dyads = book.cached(store, name, inputs, lambda: _dyad_table(store, book, source, panel), domain_rows=register)
+        build = partial(_dyad_table, store, book, source, panel)
+        dyads = book.cached(store, name, inputs, build, domain_rows=register, order=DIRECTED_ORDER)
         frame, added = attach_directed(panel, dyads, ["tiv", "arms"], "add_arms_transfers")
         frame = fill_covered(frame, added, years)
     cited = (source_citation(store, _SOURCE[source]), source_citation(store, "countrycode"))

@@ -90,6 +90,7 @@ class CodeBook:
         build: Callable[[], pl.DataFrame],
         *,
         domain_rows: bool = False,
+        order: Sequence[str] = (),
     ) -> pl.DataFrame:
         """``build()`` -- a table computed from the stored tables ``inputs`` through this code book -- kept
         in the columnar cache (:func:`detente.panels.cache.derived_table`).
@@ -98,7 +99,17 @@ class CodeBook:
         book's :attr:`digest`, the alias table (:func:`matching_version`), and with ``domain_rows=True``
         (the computation read the store's domain tables: agreements, engagements ...) the audit log's head,
         which every write moves. ``name`` names the computation and its version; change it with the code.
+
+        With ``order``, the rows are kept sorted by those columns (the table's key, e.g. ``code1, code2,
+        year``): a panel's join then finds them sorted like its own keys and merges instead of sorting a
+        large table again on every run.
         """
+        if order:
+            unsorted = build
+
+            def build() -> pl.DataFrame:
+                return unsorted().sort(order)
+
         parts = [f"codebook:{self.digest}", f"aliases:{matching_version()}"]
         if domain_rows:
             key = audit_key(store)

@@ -38,7 +38,7 @@ import polars as pl
 from detente.panels.cache import read_table
 from detente.panels.citations import source_citation
 from detente.panels.codebook import CodeBook, code_book
-from detente.panels.pairs import attach_symmetric, fill_covered, pair_counts
+from detente.panels.pairs import PAIR_ORDER, STATE_ORDER, attach_symmetric, fill_covered, pair_counts
 from detente.panels.panel import Panel
 from detente.panels.sides import attach_per_state
 from detente.store.database import Store
@@ -113,7 +113,9 @@ def add_ucdp_conflict(panel: Panel) -> Panel:
     store = panel.require("add_ucdp_conflict")
     book = code_book(store)
     inputs = [("ucdp", "conflict_years")]
-    table = book.cached(store, f"ucdp-{panel.unit}-{panel.system}-v1", inputs, lambda: _table(store, book, panel))
+    order = STATE_ORDER if panel.unit == "state_year" else PAIR_ORDER
+    name = f"ucdp-{panel.unit}-{panel.system}-v1"
+    table = book.cached(store, name, inputs, lambda: _table(store, book, panel), order=order)
     if panel.unit == "state_year":
         frame = attach_per_state(panel, table, "code", UCDP_STATE_COLUMNS, "add_ucdp_conflict")
         frame = fill_covered(frame, UCDP_STATE_COLUMNS, UCDP_YEARS)

@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from detente.panels.citations import source_citation
 from detente.panels.codebook import CodeBook, code_book
-from detente.panels.pairs import attach_symmetric, fill_covered, pair_counts
+from detente.panels.pairs import PAIR_ORDER, STATE_ORDER, attach_symmetric, fill_covered, pair_counts
 from detente.panels.panel import Panel
 from detente.panels.sides import attach_per_state
 from detente.panels.stored import read_source_rows
@@ -79,7 +79,8 @@ def add_defense_cooperation(panel: Panel) -> Panel:
     store = panel.require("add_defense_cooperation")
     book = code_book(store)
     name = f"dca-{panel.unit}-{panel.system}-v1"
-    table = book.cached(store, name, [], lambda: _table(store, book, panel), domain_rows=True)
+    order = STATE_ORDER if panel.unit == "state_year" else PAIR_ORDER
+    table = book.cached(store, name, [], lambda: _table(store, book, panel), domain_rows=True, order=order)
     if panel.unit == "state_year":
         frame = attach_per_state(panel, table, "code", ["dca_count"], "add_defense_cooperation")
         frame = fill_covered(frame, ["dca_count"], DCA_YEARS)

@@ -30,7 +30,7 @@ from sqlalchemy import JSON, select, type_coerce
 
 from detente.panels.citations import source_citation
 from detente.panels.codebook import CodeBook, code_book
-from detente.panels.pairs import attach_symmetric, fill_covered, pair_counts
+from detente.panels.pairs import PAIR_ORDER, STATE_ORDER, attach_symmetric, fill_covered, pair_counts
 from detente.panels.panel import Panel
 from detente.panels.sides import attach_per_state
 from detente.panels.stored import read_source_rows
@@ -101,7 +101,8 @@ def add_joint_exercises(panel: Panel) -> Panel:
     store = panel.require("add_joint_exercises")
     book = code_book(store)
     name = f"exercises-{panel.unit}-{panel.system}-v1"
-    table = book.cached(store, name, [], lambda: _table(store, book, panel), domain_rows=True)
+    order = STATE_ORDER if panel.unit == "state_year" else PAIR_ORDER
+    table = book.cached(store, name, [], lambda: _table(store, book, panel), domain_rows=True, order=order)
     if panel.unit == "state_year":
         frame = attach_per_state(panel, table, "code", EXERCISE_COLUMNS, "add_joint_exercises")
     else:

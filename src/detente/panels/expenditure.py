@@ -20,6 +20,7 @@ import polars as pl
 from detente.panels.cache import read_table
 from detente.panels.citations import source_citation
 from detente.panels.codebook import CodeBook, code_book
+from detente.panels.pairs import STATE_ORDER
 from detente.panels.panel import Panel
 from detente.panels.sides import attach_per_state
 from detente.store.database import Store
@@ -44,6 +45,7 @@ def add_milex(panel: Panel) -> Panel:
     store = panel.require("add_milex")
     book = code_book(store)
     inputs = [("sipri_milex", "milex")]
-    table = book.cached(store, f"milex-{panel.system}-v1", inputs, lambda: _table(store, book, panel))
+    name = f"milex-{panel.system}-v1"
+    table = book.cached(store, name, inputs, lambda: _table(store, book, panel), order=STATE_ORDER)
     frame = attach_per_state(panel, table, "code", ["sipri_milex"], "add_milex")
     return panel.with_frame(frame, source_citation(store, "sipri_milex"), source_citation(store, "countrycode"))

@@ -26,13 +26,15 @@ had none, missing outside.
 
 from __future__ import annotations
 
+from functools import partial
+
 import polars as pl
 from sqlalchemy import select
 
 from detente.panels.cache import read_table
 from detente.panels.citations import source_citation
 from detente.panels.codebook import CodeBook, code_book
-from detente.panels.pairs import attach_symmetric, fill_covered, pair_counts
+from detente.panels.pairs import PAIR_ORDER, STATE_ORDER, attach_symmetric, fill_covered, pair_counts
 from detente.panels.panel import Panel
 from detente.panels.sides import attach_per_state
 from detente.panels.stored import read_source_rows
@@ -112,14 +114,16 @@ def add_peacekeeping_codeployment(panel: Panel, *, political_missions: bool = Fa
     name = f"pko-{kinds}-{panel.unit}-{panel.system}-v1"
     if panel.unit == "state_year":
         months = ("ipi_peacekeeping", "contributor_months")
-        table = book.cached(store, name, [months], lambda: _table(store, book, panel, rows), domain_rows=True)
+        build = partial(_table, store, book, panel, rows)
+        table = book.cached(store, name, [months], build, domain_rows=True, order=STATE_ORDER)
         frame = attach_per_state(
             panel, table, "code", ["pko_missions", "pko_personnel"], "add_peacekeeping_codeployment"
         )
         frame = fill_covered(frame, ["pko_missions"], years)
         frame = fill_covered(frame, ["pko_personnel"], full_years(read_table(store, *months, columns=["date"])["date"]))
     else:
-        pairs = book.cached(store, name, [], lambda: _table(store, book, panel, rows), domain_rows=True)
+        build = partial(_table, store, book, panel, rows)
+        pairs = book.cached(store, name, [], build, domain_rows=True, order=PAIR_ORDER)
         columns = ["pko_codeployed", "pko_shared_missions"]
         frame = fill_covered(attach_symmetric(panel, pairs, columns, "add_peacekeeping_codeployment"), columns, years)
     return panel.with_frame(frame, *cited, source_citation(store, "countrycode"))

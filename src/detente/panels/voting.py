@@ -36,7 +36,7 @@ from detente.panels.cache import read_table
 from detente.panels.citations import source_citation
 from detente.panels.codebook import CodeBook, code_book
 from detente.panels.joins import attach
-from detente.panels.pairs import attach_symmetric
+from detente.panels.pairs import PAIR_ORDER, attach_symmetric
 from detente.panels.panel import Panel
 from detente.panels.sides import attach_per_state
 from detente.store.database import Store
@@ -154,6 +154,7 @@ def add_un_voting_agreement(panel: Panel) -> Panel:
         frame = attach(frame, pl.col("year").cast(pl.Int64).alias("_key"), years, "add_un_voting_agreement")
     else:
         # On a warm cache only the pairs are read: the 0.9 million votes they were counted from stay on disk.
-        pairs = book.cached(store, f"unvote-pairs-{version}", inputs, lambda: pair_agreement(votes()))
+        name = f"unvote-pairs-{version}"
+        pairs = book.cached(store, name, inputs, lambda: pair_agreement(votes()), order=PAIR_ORDER)
         frame = attach_symmetric(panel, pairs, ["unvote_agree", "unvote_common"], "add_un_voting_agreement")
     return panel.with_frame(frame, source_citation(store, "unvotes"), source_citation(store, "countrycode"))
