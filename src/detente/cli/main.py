@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from detente.cli.common import DatabaseOption, JsonOption, errors, open_store, print_json
+from detente.cli.common import DatabaseOption, JsonOption, LazyConsole, errors, open_store, print_json
 from detente.cli.lazy import lazy_group
 
 LAZY_COMMANDS = {
@@ -34,7 +33,7 @@ app = typer.Typer(
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 
-console = Console()
+console = LazyConsole()
 
 
 @app.command()
