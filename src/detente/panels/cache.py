@@ -20,7 +20,12 @@ every pair of states in every year). :func:`derived_table` keeps such a result t
 digest covers the database, the computation's name (which names its version too) and the catalog entry of
 every stored table it was computed from, so a reload of any input makes the old result unreachable.
 :func:`audited_table` keeps rows read from the domain tables until the store's next write (the audit log's
-head moves with every write).
+head moves with every write; :func:`audit_key`). Enrichers that translate codes keep their per-state and
+per-pair tables through :meth:`detente.panels.codebook.CodeBook.cached`, which adds the code book's digest
+(and the audit head, for domain rows) to :func:`derived_table`'s key.
+
+Every question asked of the database here is a small Core query on :mod:`detente.store.catalog`: a command
+that finds everything in the cache never imports the ORM models (or the loader, which does).
 
 The cache lives in ``$DETENTE_CACHE_DIR/tables`` when that variable is set, else in
 ``<user cache dir>/detente/tables``. Set ``DETENTE_TABLE_CACHE=off`` to bypass it (every read then goes
@@ -37,7 +42,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import platformdirs
 import polars as pl
 from sqlalchemy import select
 
@@ -67,7 +71,11 @@ class StoredTable:
 def cache_dir() -> Path:
     """Where cached tables live: ``$DETENTE_CACHE_DIR/tables`` or ``<user cache dir>/detente/tables``."""
     override = os.environ.get(CACHE_ENV)
-    root = Path(override) if override else Path(platformdirs.user_cache_dir("detente"))
+    if override:
+        return Path(override) / "tables"
+    import platformdirs  # only when no cache directory is set
+
+    root = Path(platformdirs.user_cache_dir("detente"))
     return root / "tables"
 
 
