@@ -7,8 +7,10 @@ peacesciencer are loaded into it from the mirror (about a minute and a half, not
 
 1. ``python -m detente panel dyad-years --system cow --years 1816-2010 --add atop,nmc,contiguity,mids,capdist,
    democracy,igos --out FILE.parquet`` runs once as a warm-up (it fills the columnar table cache, as a
-   user's first run does) and then ``--runs`` times; the script prints the median wall time and the peak
-   RSS of the child processes (each measured on its own with ``wait4``);
+   user's first run does) and then ``--runs`` times; the script prints the median wall time, the median
+   CPU time (user + system) and the peak RSS of the child processes (each measured on its own with
+   ``wait4``). On a shared machine the wall time includes waiting for a core; the CPU time does not, so
+   compare CPU times when others are busy (they still grow a little with contention);
 2. ``create_dyad_years(directed=True, years=(1816, 2016))`` runs in this process, warm-up plus ``--runs``
    times, and the median is printed.
 
@@ -52,8 +54,8 @@ R_PIPELINE = (
 )
 
 
-def _child(command: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall seconds and peak RSS (MiB) of one child process; raises if it fails."""
+def _child(command: list[str], env: dict[str, str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system) and peak RSS (MiB) of one child process; raises if it fails."""
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
     _, status, usage = os.wait4(process.pid, 0)
@@ -61,7 +63,7 @@ def _child(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed with exit code {process.returncode}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def _panel_command(env: dict[str, str]) -> list[str]:
@@ -94,12 +96,14 @@ def _whole_process(url: str, out: Path, runs: int, env: dict[str, str], add: str
     _child(command, env)  # warm-up: fills the columnar cache
     measured = [_child(command, env) for _ in range(runs)]
     wall = statistics.median(m[0] for m in measured)
-    rss = max(m[1] for m in measured)
+    cpu = statistics.median(m[1] for m in measured)
+    rss = max(m[2] for m in measured)
     print(
         f"dyad-year pipeline 1816-2010{label}, whole process: median {wall:.2f} s of {runs} "
         f"({REFERENCE_WALL_S / wall:.1f}x faster than peacesciencer's {REFERENCE_WALL_S} s; "
         f"x{wall / TARGET_WALL_S:.2f} of the {TARGET_WALL_S} s target)"
     )
+    print(f"CPU time (user + system) median {cpu:.2f} s (load average now {os.getloadavg()[0]:.1f})")
     print(
         f"peak RSS {rss:,.0f} MiB ({rss / REFERENCE_RSS_MIB:.2f} of peacesciencer's 2.24 GiB; "
         f"x{rss / TARGET_RSS_MIB:.2f} of the 1 GiB target)"
@@ -136,7 +140,7 @@ def _r_side_by_side(runs: int) -> None:
     measured = [_child([rscript, "-e", R_PIPELINE], dict(os.environ)) for _ in range(runs)]
     print(
         f"peacesciencer on this machine: median {statistics.median(m[0] for m in measured):.2f} s, "
-        f"peak RSS {max(m[1] for m in measured):,.0f} MiB"
+        f"CPU {statistics.median(m[1] for m in measured):.2f} s, peak RSS {max(m[2] for m in measured):,.0f} MiB"
     )
 
 

@@ -16,7 +16,9 @@ README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding=
 
 def _commands(group: TyperGroup, prefix: str = "detente") -> list[str]:
     found = []
-    for name, command in group.commands.items():
+    context = typer.Context(group)
+    for name in group.list_commands(context):  # lazy sub-apps too (detente.cli.lazy)
+        command = group.get_command(context, name)
         path = f"{prefix} {name}"
         if isinstance(command, TyperGroup):
             found.extend(_commands(command, path))
@@ -30,6 +32,7 @@ def test_every_command_is_in_the_readme() -> None:
     assert isinstance(root, TyperGroup)
     commands = _commands(root)
     assert "detente audit verify" in commands
+    assert "detente panel dyad-years" in commands  # a lazy sub-app's commands are listed too
     missing = [c for c in commands if f"`{c}" not in README]
     assert missing == [], f"document these commands in README.md: {missing}"
 

@@ -3,18 +3,40 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from sqlalchemy.exc import OperationalError
 
 from detente.store.database import SchemaOutOfDateError, Store
 from detente.store.engine import default_database_url, redact_url
 
-__all__ = ["DatabaseOption", "JsonOption", "errors", "open_store", "print_json"]
+if TYPE_CHECKING:
+    from rich.console import Console
 
-errors = Console(stderr=True)
+__all__ = ["DatabaseOption", "JsonOption", "LazyConsole", "errors", "open_store", "print_json"]
+
+
+class LazyConsole:
+    """A :class:`rich.console.Console` made the first time it is used.
+
+    Importing rich costs a tenth of a second, which a command that prints one plain line (``detente panel``
+    writing a file) need not pay; a command that prints tables or errors pays it when it prints them.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
+errors = LazyConsole(stderr=True)
 
 DatabaseOption = Annotated[
     str | None,

@@ -11,45 +11,43 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-from detente.cli import analysis as analysis_cli
-from detente.cli.common import DatabaseOption, JsonOption, errors, open_store, print_json
-from detente.cli.compliance import app as compliance_app
-from detente.cli.panel import app as panel_app
-from detente.cli.serve import serve
-from detente.cli.sources import app as sources_app
-from detente.cli.users import app as users_app
-from detente.services import audit_trail
-from detente.services.exports import EXPORTS, export_frame, write_frame
-from detente.services.status import store_status
+from detente.cli.common import DatabaseOption, JsonOption, LazyConsole, errors, open_store, print_json
+from detente.cli.lazy import lazy_group
+
+LAZY_COMMANDS = {
+    "sources": "detente.cli.sources:app",
+    "panel": "detente.cli.panel:app",
+    "compliance": "detente.cli.compliance:app",
+    "users": "detente.cli.users:app",
+    "serve": "detente.cli.serve:serve",
+    "dossier": "detente.cli.analysis:dossier",
+    "network": "detente.cli.analysis:network",
+    "coalition": "detente.cli.analysis:coalition_app",
+    "forcegen": "detente.cli.analysis:forcegen",
+    "reliability": "detente.cli.analysis:reliability",
+}
+"""Sub-apps imported only when they run (see :mod:`detente.cli.lazy`): each one's imports (the loader, the
+panels, the compliance engine) stay out of every other command's start-up."""
 
 app = typer.Typer(
     name="detente",
     help="detente: an open defence-diplomacy information system.",
     no_args_is_help=True,
     add_completion=False,
+    cls=lazy_group(LAZY_COMMANDS),
 )
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")
 
-console = Console()
-app.add_typer(sources_app, name="sources")
-app.add_typer(panel_app, name="panel")
-app.add_typer(compliance_app, name="compliance")
-app.add_typer(users_app, name="users")
-app.command("serve")(serve)
-app.add_typer(analysis_cli.coalition_app, name="coalition")
-app.command("dossier")(analysis_cli.dossier)
-app.command("network")(analysis_cli.network)
-app.command("forcegen")(analysis_cli.forcegen)
-app.command("reliability")(analysis_cli.reliability)
+console = LazyConsole()
 
 
 @app.command()
 def init(database: DatabaseOption = None) -> None:
     """Create the database, or upgrade it to the current schema."""
+    from detente.services.status import store_status
+
     store = open_store(database, create=True)
     status = store_status(store)
     console.print(f"detente database ready at [bold]{status.database_url}[/bold] (schema {status.schema_version})")
@@ -59,6 +57,10 @@ def init(database: DatabaseOption = None) -> None:
 @app.command()
 def status(database: DatabaseOption = None, as_json: JsonOption = False) -> None:
     """Show the database, its schema version, rows per table and the sources loaded."""
+    from rich.table import Table
+
+    from detente.services.status import store_status
+
     store = open_store(database)
     report = store_status(store)
     store.close()
@@ -89,6 +91,8 @@ def audit_verify(
     ] = os.cpu_count() or 1,
 ) -> None:
     """Walk the chain and recompute every hash; exit 1 and name the first bad entry if it is broken."""
+    from detente.services import audit_trail
+
     store = open_store(database)
     report = audit_trail.verify(store, jobs=jobs)
     store.close()
@@ -119,6 +123,10 @@ def audit_log(
     as_json: JsonOption = False,
 ) -> None:
     """List audit entries, newest first."""
+    from rich.table import Table
+
+    from detente.services import audit_trail
+
     store = open_store(database)
     try:
         rows = audit_trail.entries(store, object_ref=object_ref, limit=limit)
@@ -152,6 +160,8 @@ def export_command(
     database: DatabaseOption = None,
 ) -> None:
     """Export a table of the store, every row with its source, as CSV, Parquet or JSON."""
+    from detente.services.exports import EXPORTS, export_frame, write_frame
+
     if show or not table:
         for export in EXPORTS.values():
             console.print(f"[bold]{export.name}[/bold]: {export.description}")

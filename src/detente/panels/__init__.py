@@ -21,23 +21,37 @@ Panels are built from the store (SQLite or PostgreSQL) through a columnar cache
 (:mod:`detente.panels.cache`), never from raw files.
 """
 
-from detente.panels.alliances import add_atop_alliance
-from detente.panels.arms import add_arms_transfers
-from detente.panels.capabilities import add_nmc
-from detente.panels.citations import Citation
-from detente.panels.conflict import add_ucdp_conflict
-from detente.panels.contiguity import add_contiguity
-from detente.panels.cooperation import add_defense_cooperation
-from detente.panels.democracy import add_democracy
-from detente.panels.disputes import add_cow_mids
-from detente.panels.distance import add_capital_distance
-from detente.panels.exercises import add_joint_exercises
-from detente.panels.expenditure import add_milex
-from detente.panels.igos import add_igos
-from detente.panels.panel import Panel, PanelUnitError, System, Unit
-from detente.panels.peacekeeping import add_peacekeeping_codeployment
-from detente.panels.systems import LAST_YEAR, create_dyad_years, create_state_years
-from detente.panels.voting import add_un_voting_agreement
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "add_atop_alliance": "detente.panels.alliances",
+    "add_arms_transfers": "detente.panels.arms",
+    "add_nmc": "detente.panels.capabilities",
+    "Citation": "detente.panels.citations",
+    "add_ucdp_conflict": "detente.panels.conflict",
+    "add_contiguity": "detente.panels.contiguity",
+    "add_defense_cooperation": "detente.panels.cooperation",
+    "add_democracy": "detente.panels.democracy",
+    "add_cow_mids": "detente.panels.disputes",
+    "add_capital_distance": "detente.panels.distance",
+    "add_joint_exercises": "detente.panels.exercises",
+    "add_milex": "detente.panels.expenditure",
+    "add_igos": "detente.panels.igos",
+    "Panel": "detente.panels.panel",
+    "PanelUnitError": "detente.panels.panel",
+    "System": "detente.panels.panel",
+    "Unit": "detente.panels.panel",
+    "add_peacekeeping_codeployment": "detente.panels.peacekeeping",
+    "LAST_YEAR": "detente.panels.systems",
+    "create_dyad_years": "detente.panels.systems",
+    "create_state_years": "detente.panels.systems",
+    "add_un_voting_agreement": "detente.panels.voting",
+}
+"""Public names and their modules, imported on first use (PEP 562): ``detente panel`` imports only the
+enrichers it is asked to run (the UN-voting one alone brings numpy)."""
 
 __all__ = [
     "LAST_YEAR",
@@ -63,3 +77,36 @@ __all__ = [
     "create_dyad_years",
     "create_state_years",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from the module that defines it, the first time it is asked for."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'detente.panels' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:
+    from detente.panels.alliances import add_atop_alliance
+    from detente.panels.arms import add_arms_transfers
+    from detente.panels.capabilities import add_nmc
+    from detente.panels.citations import Citation
+    from detente.panels.conflict import add_ucdp_conflict
+    from detente.panels.contiguity import add_contiguity
+    from detente.panels.cooperation import add_defense_cooperation
+    from detente.panels.democracy import add_democracy
+    from detente.panels.disputes import add_cow_mids
+    from detente.panels.distance import add_capital_distance
+    from detente.panels.exercises import add_joint_exercises
+    from detente.panels.expenditure import add_milex
+    from detente.panels.igos import add_igos
+    from detente.panels.panel import Panel, PanelUnitError, System, Unit
+    from detente.panels.peacekeeping import add_peacekeeping_codeployment
+    from detente.panels.systems import LAST_YEAR, create_dyad_years, create_state_years
+    from detente.panels.voting import add_un_voting_agreement

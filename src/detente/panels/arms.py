@@ -31,6 +31,7 @@ their government. Organisations, rebel groups and unknown parties reach no dyad.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Literal
 
 import polars as pl
@@ -39,12 +40,12 @@ from sqlalchemy import select
 from detente.panels.cache import read_table
 from detente.panels.citations import source_citation
 from detente.panels.codebook import CodeBook, code_book
-from detente.panels.pairs import attach_directed, fill_covered
+from detente.panels.pairs import DIRECTED_ORDER, STATE_ORDER, attach_directed, fill_covered
 from detente.panels.panel import Panel
 from detente.panels.sides import attach_per_state
 from detente.panels.stored import read_source_rows
+from detente.panels.tables import arms_transfers
 from detente.store.database import Store
-from detente.store.models import ArmsTransfer
 
 __all__ = ["ARMS_STATE_COLUMNS", "ARMS_YEARS", "add_arms_transfers"]
 
@@ -62,14 +63,12 @@ def deliveries(store: Store, book: CodeBook, source: ArmsSource) -> pl.DataFrame
         table, _ = book.names_to_states(table, column="supplier", year="year", out="supplier_id")
         table, _ = book.names_to_states(table, column="recipient", year="year", out="recipient_id")
         return table.select("supplier_id", "recipient_id", "year", "tiv")
+    transfers = arms_transfers.c
     query = select(
-        ArmsTransfer.supplier_state_id,
-        ArmsTransfer.recipient_state_id,
-        ArmsTransfer.delivery_year,
-        ArmsTransfer.tiv_delivered,
+        transfers.supplier_state_id, transfers.recipient_state_id, transfers.delivery_year, transfers.tiv_delivered
     )
     schema = {"supplier_id": pl.Int64, "recipient_id": pl.Int64, "year": pl.Int64, "tiv": pl.Float64}
-    return read_source_rows(store, "sipri_register", query, ArmsTransfer.source_version_id, schema)
+    return read_source_rows(store, "sipri_register", query, transfers.source_version_id, schema)
 
 
 def _totals(book: CodeBook, rows: pl.DataFrame, side: str, out: str, panel: Panel) -> pl.DataFrame:
@@ -77,29 +76,50 @@ def _totals(book: CodeBook, rows: pl.DataFrame, side: str, out: str, panel: Pane
     return coded.drop_nulls("code").group_by("code", "year").agg(pl.col("tiv").sum().alias(out))
 
 
+def _state_table(store: Store, book: CodeBook, source: ArmsSource, panel: Panel) -> pl.DataFrame:
+    """Per (code, year): ``tiv_exports`` and ``tiv_imports``."""
+    rows = deliveries(store, book, source)
+    exports = _totals(book, rows, "supplier_id", "tiv_exports", panel)
+    imports = _totals(book, rows, "recipient_id", "tiv_imports", panel)
+    return exports.join(imports, on=["code", "year"], how="full", coalesce=True)
+
+
+def _dyad_table(store: Store, book: CodeBook, source: ArmsSource, panel: Panel) -> pl.DataFrame:
+    """Per (source, target, year) of panel codes: ``tiv`` delivered and ``arms`` (1)."""
+    rows = deliveries(store, book, source)
+    coded = book.panel_code(rows, state="supplier_id", year="year", system=panel.system, out="source")
+    coded = book.panel_code(coded, state="recipient_id", year="year", system=panel.system, out="target")
+    return (
+        coded.drop_nulls(["source", "target"])
+        .group_by("source", "target", "year")
+        .agg(pl.col("tiv").sum(), pl.lit(1, pl.Int64).alias("arms"))
+    )
+
+
 def add_arms_transfers(panel: Panel, *, source: ArmsSource = "tiv") -> Panel:
     """Add SIPRI TIV delivered (``tiv12``, ``tiv21``, ``arms12``, ``arms21``; state-years ``tiv_exports``,
-    ``tiv_imports``) to a COW or G-W panel; ``source`` is ``"tiv"`` (1950-2021) or ``"register"`` (1995-2024)."""
+    ``tiv_imports``) to a COW or G-W panel; ``source`` is ``"tiv"`` (1950-2021) or ``"register"`` (1995-2024).
+
+    The per-state or per-pair table is computed once per version of its inputs (the SIPRI table or the
+    register's transfers, and the crosswalk) and then read from the columnar cache
+    (:meth:`detente.panels.codebook.CodeBook.cached`).
+    """
     store = panel.require("add_arms_transfers")
     if source not in ARMS_YEARS:
         raise ValueError(f"source must be 'tiv' (SIPRI TIV table) or 'register' (SIPRI trade register), not {source!r}")
     book = code_book(store)
-    rows = deliveries(store, book, source)
     years = ARMS_YEARS[source]
+    inputs = [("sipri_tiv", "tiv")] if source == "tiv" else []
+    name = f"arms-{source}-{panel.unit}-{panel.system}-v1"
+    register = source == "register"
     if panel.unit == "state_year":
-        exports = _totals(book, rows, "supplier_id", "tiv_exports", panel)
-        imports = _totals(book, rows, "recipient_id", "tiv_imports", panel)
-        table = exports.join(imports, on=["code", "year"], how="full", coalesce=True)
+        build = partial(_state_table, store, book, source, panel)
+        table = book.cached(store, name, inputs, build, domain_rows=register, order=STATE_ORDER)
         frame = attach_per_state(panel, table, "code", ARMS_STATE_COLUMNS, "add_arms_transfers")
         frame = fill_covered(frame, ARMS_STATE_COLUMNS, years)
     else:
-        coded = book.panel_code(rows, state="supplier_id", year="year", system=panel.system, out="source")
-        coded = book.panel_code(coded, state="recipient_id", year="year", system=panel.system, out="target")
-        dyads = (
-            coded.drop_nulls(["source", "target"])
-            .group_by("source", "target", "year")
-            .agg(pl.col("tiv").sum(), pl.lit(1, pl.Int64).alias("arms"))
-        )
+        build = partial(_dyad_table, store, book, source, panel)
+        dyads = book.cached(store, name, inputs, build, domain_rows=register, order=DIRECTED_ORDER)
         frame, added = attach_directed(panel, dyads, ["tiv", "arms"], "add_arms_transfers")
         frame = fill_covered(frame, added, years)
     cited = (source_citation(store, _SOURCE[source]), source_citation(store, "countrycode"))

@@ -20,7 +20,12 @@ every pair of states in every year). :func:`derived_table` keeps such a result t
 digest covers the database, the computation's name (which names its version too) and the catalog entry of
 every stored table it was computed from, so a reload of any input makes the old result unreachable.
 :func:`audited_table` keeps rows read from the domain tables until the store's next write (the audit log's
-head moves with every write).
+head moves with every write; :func:`audit_key`). Enrichers that translate codes keep their per-state and
+per-pair tables through :meth:`detente.panels.codebook.CodeBook.cached`, which adds the code book's digest
+(and the audit head, for domain rows) to :func:`derived_table`'s key.
+
+Every question asked of the database here is a small Core query on :mod:`detente.store.catalog`: a command
+that finds everything in the cache never imports the ORM models (or the loader, which does).
 
 The cache lives in ``$DETENTE_CACHE_DIR/tables`` when that variable is set, else in
 ``<user cache dir>/detente/tables``. Set ``DETENTE_TABLE_CACHE=off`` to bypass it (every read then goes
@@ -37,15 +42,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import platformdirs
 import polars as pl
 from sqlalchemy import select
 
-from detente.sources.datasets import read_dataset
+from detente.store import catalog
 from detente.store.database import Store
-from detente.store.models import AuditHead, DatasetTable, Source, SourceVersion
+from detente.store.schema import SCHEMA_HEAD
 
-__all__ = ["StoredTable", "audited_table", "cache_dir", "derived_table", "read_table", "stored_table"]
+__all__ = ["StoredTable", "audit_key", "audited_table", "cache_dir", "derived_table", "read_table", "stored_table"]
 
 CACHE_ENV = "DETENTE_CACHE_DIR"
 SWITCH_ENV = "DETENTE_TABLE_CACHE"
@@ -67,7 +71,11 @@ class StoredTable:
 def cache_dir() -> Path:
     """Where cached tables live: ``$DETENTE_CACHE_DIR/tables`` or ``<user cache dir>/detente/tables``."""
     override = os.environ.get(CACHE_ENV)
-    root = Path(override) if override else Path(platformdirs.user_cache_dir("detente"))
+    if override:
+        return Path(override) / "tables"
+    import platformdirs  # only when no cache directory is set
+
+    root = Path(platformdirs.user_cache_dir("detente"))
     return root / "tables"
 
 
@@ -77,19 +85,19 @@ def stored_table(store: Store, source: str, table: str) -> StoredTable:
     Raises:
         LookupError: the source (or that table of it) is not loaded; the message says what to run.
     """
+    tables, versions, sources = catalog.dataset_tables.c, catalog.source_versions.c, catalog.sources.c
     query = (
-        select(DatasetTable.db_table, DatasetTable.source_version_id, DatasetTable.rows, SourceVersion.version)
-        .add_columns(SourceVersion.loaded_at)
-        .join(SourceVersion, SourceVersion.id == DatasetTable.source_version_id)
-        .join(Source, Source.id == SourceVersion.source_id)
-        .where(Source.name == source, DatasetTable.name == table)
+        select(tables.db_table, tables.source_version_id, tables.rows, versions.version, versions.loaded_at)
+        .join_from(catalog.dataset_tables, catalog.source_versions, versions.id == tables.source_version_id)
+        .join(catalog.sources, sources.id == versions.source_id)
+        .where(sources.name == source, tables.name == table)
     )
     with store.engine.connect() as connection:
         found = connection.execute(query).one_or_none()
     if found is None:
         raise LookupError(f"source table {source}.{table} is not loaded: run `detente sources load {source}`")
     db_table, version_id, rows, version, loaded_at = found
-    return StoredTable(source, table, db_table, int(version_id), str(version), loaded_at, int(rows))
+    return StoredTable(source, table, db_table, int(version_id), str(version), catalog.as_utc(loaded_at), int(rows))
 
 
 def _cache_file(store: Store, entry: StoredTable) -> Path:
@@ -99,16 +107,16 @@ def _cache_file(store: Store, entry: StoredTable) -> Path:
     return cache_dir() / f"{entry.db_table}-v{entry.source_version_id}-{digest}.parquet"
 
 
-def _cached(path: Path, rows: int) -> pl.DataFrame | None:
-    """The cached frame if the file exists, reads and has the catalog's row count; else ``None``."""
+def _cached(path: Path, rows: int, columns: Sequence[str] | None) -> pl.DataFrame | None:
+    """The cached frame (only ``columns``, if given) if the file exists, reads and has the catalog's row
+    count; else ``None``."""
     if not path.is_file():
         return None
     try:
-        if pl.scan_parquet(path).select(pl.len()).collect().item() != rows:
-            return None
-        return pl.read_parquet(path)
+        frame = pl.read_parquet(path, columns=list(columns) if columns is not None else None)
     except (OSError, pl.exceptions.PolarsError):
         return None  # an unreadable copy is no copy: read the database again and rewrite it
+    return frame if frame.height == rows else None
 
 
 def _write(path: Path, frame: pl.DataFrame) -> None:
@@ -122,21 +130,31 @@ def _write(path: Path, frame: pl.DataFrame) -> None:
         return  # a read-only or full cache directory only costs speed, never correctness
 
 
-def read_table(store: Store, source: str, table: str) -> pl.DataFrame:
+def _from_database(store: Store, source: str, table: str) -> pl.DataFrame:
+    # Imported here: the loader's module imports the ORM models, which a read from the cache never needs.
+    from detente.sources.datasets import read_dataset
+
+    return read_dataset(store.engine, source, table)
+
+
+def read_table(store: Store, source: str, table: str, columns: Sequence[str] | None = None) -> pl.DataFrame:
     """A stored source table as a Polars frame: from the columnar cache when valid, else from the database.
 
     Exactly :func:`detente.sources.datasets.read_dataset` (same columns, types and row order), faster.
+    With ``columns``, only those columns, in that order (a Parquet file is read column by column, so a
+    caller that needs three columns of thirty reads a tenth of the file).
     """
     entry = stored_table(store, source, table)
     if os.environ.get(SWITCH_ENV, "").lower() in {"off", "0", "false", "no"}:
-        return read_dataset(store.engine, source, table)
+        frame = _from_database(store, source, table)
+        return frame if columns is None else frame.select(columns)
     path = _cache_file(store, entry)
-    frame = _cached(path, entry.rows)
-    if frame is not None:
-        return frame
-    frame = read_dataset(store.engine, source, table)
+    cached = _cached(path, entry.rows, columns)
+    if cached is not None:
+        return cached
+    frame = _from_database(store, source, table)
     _write(path, frame)
-    return frame
+    return frame if columns is None else frame.select(columns)
 
 
 def _cached_build(store: Store, name: str, parts: Sequence[str], build: Callable[[], pl.DataFrame]) -> pl.DataFrame:
@@ -157,29 +175,47 @@ def _cached_build(store: Store, name: str, parts: Sequence[str], build: Callable
 
 
 def derived_table(
-    store: Store, name: str, inputs: Sequence[tuple[str, str]], build: Callable[[], pl.DataFrame]
+    store: Store,
+    name: str,
+    inputs: Sequence[tuple[str, str]],
+    build: Callable[[], pl.DataFrame],
+    *,
+    parts: Sequence[str] = (),
 ) -> pl.DataFrame:
     """The frame ``build()`` computes from the stored tables ``inputs`` (``(source, table)`` pairs), cached.
 
     ``name`` identifies the computation and must change whenever its code or any other input does (it
-    carries a version, e.g. ``"unvote-pairs-cow-v1"``). Raises :class:`LookupError` when an input is not
-    loaded, like :func:`read_table`.
+    carries a version, e.g. ``"unvote-pairs-cow-v1"``). ``parts`` are further inputs' fingerprints: the
+    digest of the code book a computation translated codes with, the audit head when it read domain rows
+    (:func:`audit_key`). Raises :class:`LookupError` when an input is not loaded, like :func:`read_table`.
     """
     entries = [stored_table(store, source, table) for source, table in inputs]
-    parts = [f"{e.db_table}:{e.source_version_id}:{e.loaded_at}:{e.rows}" for e in entries]
-    return _cached_build(store, name, parts, build)
+    keys = [f"{e.db_table}:{e.source_version_id}:{e.loaded_at}:{e.rows}" for e in entries]
+    return _cached_build(store, name, [*keys, *parts], build)
+
+
+def audit_key(store: Store) -> str | None:
+    """A fingerprint of everything the store's domain tables hold: the audit log's head and the schema.
+
+    Every write to a domain table (a load's mappers, a user's edit) appends to the audit log and moves
+    its head (sequence number and hash); a migration that rewrites rows moves the schema version. So a
+    result computed from domain rows and kept under this key is never read after either changed. ``None``
+    for a store with no audit head yet (nothing to key on: read directly).
+    """
+    with store.engine.connect() as connection:
+        head = connection.execute(select(catalog.audit_head.c.seq, catalog.audit_head.c.hash)).one_or_none()
+    return None if head is None else f"audit:{head[0]}:{head[1]}:schema:{SCHEMA_HEAD}"
 
 
 def audited_table(store: Store, name: str, build: Callable[[], pl.DataFrame]) -> pl.DataFrame:
     """The frame ``build()`` reads from the store's domain tables, cached until the store's next write.
 
     Domain tables (agreements, engagements, contributions ...) change through loads and through a user's
-    edits, and every such write appends to the audit log and moves its head. So the copy is keyed by the
-    head (sequence number and hash): the first write after it makes it unreachable. A store with no audit
-    head yet is read directly. ``name`` must identify the query (and change with it).
+    edits, and every such write appends to the audit log and moves its head. So the copy is keyed by
+    :func:`audit_key`: the first write after it makes it unreachable. A store with no audit head yet is
+    read directly. ``name`` must identify the query (and change with it).
     """
-    with store.engine.connect() as connection:
-        head = connection.execute(select(AuditHead.seq, AuditHead.hash)).one_or_none()
-    if head is None:
+    key = audit_key(store)
+    if key is None:
         return build()
-    return _cached_build(store, name, [f"audit:{head[0]}:{head[1]}"], build)
+    return _cached_build(store, name, [key], build)

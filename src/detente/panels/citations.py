@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from detente.store import catalog
 from detente.store.database import Store
-from detente.store.models import Source
 
 __all__ = ["DATASETS", "Citation", "merge", "source_citation"]
 
@@ -97,7 +97,8 @@ DATASETS: dict[str, Citation] = {
 def source_citation(store: Store, source: str) -> Citation:
     """The store's citation of a loaded source package (``sources.citation``), keyed ``source:<name>``."""
     with store.engine.connect() as connection:
-        text = connection.execute(select(Source.citation).where(Source.name == source)).scalar()
+        sources = catalog.sources.c
+        text = connection.execute(select(sources.citation).where(sources.name == source)).scalar()
     if text is None:
         raise LookupError(f"source {source} is not loaded: run `detente sources load {source}`")
     return Citation(f"source:{source}", str(text))

@@ -27,33 +27,33 @@ COW 1946-1954, when it was no member) gets a null code, so its values reach no p
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from typing import TYPE_CHECKING
 
 import polars as pl
 from sqlalchemy import select
 
-from detente.sources.crosswalk import Crosswalk, load_aliases
-from detente.sources.crosswalk.model import OPEN_END
-from detente.sources.crosswalk.names import ALIASES_FILE
-from detente.store.models import State, StateCode
+from detente.panels.cache import audit_key, audited_table, derived_table
+from detente.panels.tables import state_codes, states
 
 if TYPE_CHECKING:
     from detente.panels.panel import System
+    from detente.sources.crosswalk import Crosswalk
     from detente.store.database import Store
 
-__all__ = ["CROSSWALK_TABLES", "CodeBook", "code_book", "matching_version"]
+__all__ = ["CodeBook", "code_book", "matching_version"]
 
-CROSSWALK_TABLES = (("countrycode", "panel"), ("isard", "cw_system"), ("peacesciencer", "cow_states"))
-"""One stored table of each source the crosswalk is built from: a derived table that went through the
-crosswalk lists them among its inputs (see :func:`detente.panels.cache.derived_table`), so that a new
-version of any of them makes the old result unreachable."""
+ALIASES = ("crosswalk", "aliases.yml")
+"""Where the reviewed alias table lives inside ``detente.sources`` (``crosswalk.names.ALIASES_FILE``). Read
+as bytes for :func:`matching_version` without importing the crosswalk package (and its YAML parser)."""
 
 
 def matching_version() -> str:
     """A short digest of the reviewed alias table, for the names of cached results of name matching."""
-    text = resources.files("detente.sources.crosswalk").joinpath(ALIASES_FILE).read_bytes()
+    text = resources.files("detente.sources").joinpath(*ALIASES).read_bytes()
     return hashlib.sha256(text).hexdigest()[:8]
 
 
@@ -77,7 +77,50 @@ class CodeBook:
 
     codes: pl.DataFrame
 
+    @cached_property
+    def digest(self) -> str:
+        """A fingerprint of the whole crosswalk (every code spell of every state), for cache keys."""
+        return hashlib.sha256(self.codes.write_csv().encode()).hexdigest()[:16]
+
+    def cached(
+        self,
+        store: Store,
+        name: str,
+        inputs: Sequence[tuple[str, str]],
+        build: Callable[[], pl.DataFrame],
+        *,
+        domain_rows: bool = False,
+        order: Sequence[str] = (),
+    ) -> pl.DataFrame:
+        """``build()`` -- a table computed from the stored tables ``inputs`` through this code book -- kept
+        in the columnar cache (:func:`detente.panels.cache.derived_table`).
+
+        The key covers everything such a result depends on: the catalog entries of ``inputs``, this code
+        book's :attr:`digest`, the alias table (:func:`matching_version`), and with ``domain_rows=True``
+        (the computation read the store's domain tables: agreements, engagements ...) the audit log's head,
+        which every write moves. ``name`` names the computation and its version; change it with the code.
+
+        With ``order``, the rows are kept sorted by those columns (the table's key, e.g. ``code1, code2,
+        year``): a panel's join then finds them sorted like its own keys and merges instead of sorting a
+        large table again on every run.
+        """
+        if order:
+            unsorted = build
+
+            def build() -> pl.DataFrame:
+                return unsorted().sort(order)
+
+        parts = [f"codebook:{self.digest}", f"aliases:{matching_version()}"]
+        if domain_rows:
+            key = audit_key(store)
+            if key is None:
+                return build()
+            parts.append(key)
+        return derived_table(store, name, inputs, build, parts=parts)
+
     def _spells(self, system: str) -> pl.DataFrame:
+        from detente.sources.crosswalk.model import OPEN_END  # translations run on a cache miss only
+
         return self.codes.filter(pl.col("system") == system).with_columns(pl.col("last_year").fill_null(OPEN_END))
 
     def panel_code(self, frame: pl.DataFrame, *, state: str, year: str, system: System, out: str) -> pl.DataFrame:
@@ -155,29 +198,39 @@ class CodeBook:
 
     def _crosswalk(self) -> Crosswalk:
         """A :class:`Crosswalk` with only what the name matcher reads: the code spells and the aliases."""
+        from detente.sources.crosswalk import Crosswalk, load_aliases  # the YAML alias table: only on a miss
+
         aliases, not_a_state = load_aliases()
         empty = pl.DataFrame()
         codes = self.codes.select("state_key", "system", "code", "first_year", "last_year")
         return Crosswalk(empty, codes, empty, empty, aliases, not_a_state)
 
 
-def code_book(store: Store) -> CodeBook:
-    """The crosswalk stored in ``store`` (a few thousand rows: cheap to read for every enricher).
-
-    Raises:
-        LookupError: the crosswalk is not in the store; the message says which sources to load.
-    """
-    query = select(
-        State.id, State.source_key, StateCode.system, StateCode.code, StateCode.valid_from, StateCode.valid_to
-    ).join(State, State.id == StateCode.state_id)
+def _read_codes(store: Store) -> pl.DataFrame:
+    state, spell = states.c, state_codes.c
+    query = select(state.id, state.source_key, spell.system, spell.code, spell.valid_from, spell.valid_to).join_from(
+        state_codes, states, state.id == spell.state_id
+    )
     with store.engine.connect() as connection:
         rows = [
             (sid, key, system, code, start.year if start else None, end.year if end else None)
             for sid, key, system, code, start, end in connection.execute(query)
         ]
-    if not rows:
+    return pl.DataFrame(rows, schema=_SCHEMA, orient="row")
+
+
+def code_book(store: Store) -> CodeBook:
+    """The crosswalk stored in ``store`` (a few thousand rows), kept in the columnar cache until the
+    store's next write (:func:`detente.panels.cache.audited_table`), so that the enrichers of one panel
+    read it once from the database between them.
+
+    Raises:
+        LookupError: the crosswalk is not in the store; the message says which sources to load.
+    """
+    codes = audited_table(store, "codebook-v1", lambda: _read_codes(store))
+    if codes.is_empty():
         raise LookupError(
             "the store has no country crosswalk: run `detente sources load countrycode`, `... isard` and "
             "`... peacesciencer` first"
         )
-    return CodeBook(pl.DataFrame(rows, schema=_SCHEMA, orient="row"))
+    return CodeBook(codes)

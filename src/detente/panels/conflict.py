@@ -37,8 +37,8 @@ import polars as pl
 
 from detente.panels.cache import read_table
 from detente.panels.citations import source_citation
-from detente.panels.codebook import code_book
-from detente.panels.pairs import attach_symmetric, fill_covered, pair_counts
+from detente.panels.codebook import CodeBook, code_book
+from detente.panels.pairs import PAIR_ORDER, STATE_ORDER, attach_symmetric, fill_covered, pair_counts
 from detente.panels.panel import Panel
 from detente.panels.sides import attach_per_state
 from detente.store.database import Store
@@ -51,9 +51,10 @@ UCDP_DYAD_COLUMNS = ["ucdp_opposed", "ucdp_allied"]
 _CELLS = {"gwno_a": ("A", True), "gwno_a_2nd": ("A", False), "gwno_b": ("B", True), "gwno_b_2nd": ("B", False)}
 
 
-def conflict_parties(store: Store, panel: Panel) -> pl.DataFrame:
+def conflict_parties(store: Store, panel: Panel, book: CodeBook | None = None) -> pl.DataFrame:
     """Every state party of every conflict-year: ``conflict``, ``year``, ``side`` (A/B), ``primary``,
-    ``intensity`` and ``code`` (the panel's code; rows whose state has none that year are dropped)."""
+    ``intensity`` and ``code`` (the panel's code; rows whose state has none that year are dropped).
+    ``book`` defaults to the store's code book."""
     conflicts = read_table(store, "ucdp", "conflict_years")
     long = pl.concat(
         conflicts.select(
@@ -69,7 +70,7 @@ def conflict_parties(store: Store, panel: Panel) -> pl.DataFrame:
     long = (
         long.explode("gwno").with_columns(pl.col("gwno").str.strip_chars()).filter(pl.col("gwno").str.len_chars() > 0)
     )
-    book = code_book(store)
+    book = book or code_book(store)
     states = book.codes_to_states(long, column="gwno", code_system="gw", year="year", out="state_id", timeless=True)
     coded = book.panel_code(states, state="state_id", year="year", system=panel.system, out="code")
     return coded.drop_nulls("code").select("conflict", "year", "side", "primary", "intensity", "code")
@@ -85,11 +86,9 @@ def _opposed(parties: pl.DataFrame) -> pl.DataFrame:
     ).agg(pl.col("conflict").n_unique().cast(pl.Int64).alias("ucdp_opposed"))
 
 
-def add_ucdp_conflict(panel: Panel) -> Panel:
-    """Add UCDP/PRIO armed conflict involvement: ``ucdp_conflicts``, ``ucdp_intensity``, ``ucdp_supported``
-    (state-years) or ``ucdp_opposed``, ``ucdp_allied`` (dyad-years); see the module docstring."""
-    store = panel.require("add_ucdp_conflict")
-    parties = conflict_parties(store, panel)
+def _table(store: Store, book: CodeBook, panel: Panel) -> pl.DataFrame:
+    """State-years: the three columns per (code, year); dyad-years: the two per (code1, code2, year)."""
+    parties = conflict_parties(store, panel, book)
     if panel.unit == "state_year":
         roles = parties.group_by("code", "year").agg(
             pl.col("conflict").filter(pl.col("primary")).n_unique().cast(pl.Int64).alias("ucdp_conflicts"),
@@ -102,13 +101,25 @@ def add_ucdp_conflict(panel: Panel) -> Panel:
             .group_by("code", "year")
             .agg(pl.col("conflict").n_unique().cast(pl.Int64).alias("ucdp_supported"))
         )
-        table = roles.join(supported, on=["code", "year"], how="full", coalesce=True)
+        return roles.join(supported, on=["code", "year"], how="full", coalesce=True)
+    sides = parties.with_columns((pl.col("conflict") * 2 + (pl.col("side") == "B").cast(pl.Int64)).alias("_side"))
+    allied = pair_counts(sides, group="_side", code="code", out="ucdp_allied")
+    return _opposed(parties).join(allied, on=["code1", "code2", "year"], how="full", coalesce=True)
+
+
+def add_ucdp_conflict(panel: Panel) -> Panel:
+    """Add UCDP/PRIO armed conflict involvement: ``ucdp_conflicts``, ``ucdp_intensity``, ``ucdp_supported``
+    (state-years) or ``ucdp_opposed``, ``ucdp_allied`` (dyad-years); see the module docstring."""
+    store = panel.require("add_ucdp_conflict")
+    book = code_book(store)
+    inputs = [("ucdp", "conflict_years")]
+    order = STATE_ORDER if panel.unit == "state_year" else PAIR_ORDER
+    name = f"ucdp-{panel.unit}-{panel.system}-v1"
+    table = book.cached(store, name, inputs, lambda: _table(store, book, panel), order=order)
+    if panel.unit == "state_year":
         frame = attach_per_state(panel, table, "code", UCDP_STATE_COLUMNS, "add_ucdp_conflict")
         frame = fill_covered(frame, UCDP_STATE_COLUMNS, UCDP_YEARS)
     else:
-        sides = parties.with_columns((pl.col("conflict") * 2 + (pl.col("side") == "B").cast(pl.Int64)).alias("_side"))
-        allied = pair_counts(sides, group="_side", code="code", out="ucdp_allied")
-        pairs = _opposed(parties).join(allied, on=["code1", "code2", "year"], how="full", coalesce=True)
-        frame = attach_symmetric(panel, pairs, UCDP_DYAD_COLUMNS, "add_ucdp_conflict")
+        frame = attach_symmetric(panel, table, UCDP_DYAD_COLUMNS, "add_ucdp_conflict")
         frame = fill_covered(frame, UCDP_DYAD_COLUMNS, UCDP_YEARS)
     return panel.with_frame(frame, source_citation(store, "ucdp"))

@@ -23,13 +23,13 @@ import polars as pl
 from sqlalchemy import select
 
 from detente.panels.citations import source_citation
-from detente.panels.codebook import code_book
-from detente.panels.pairs import attach_symmetric, fill_covered, pair_counts
+from detente.panels.codebook import CodeBook, code_book
+from detente.panels.pairs import PAIR_ORDER, STATE_ORDER, attach_symmetric, fill_covered, pair_counts
 from detente.panels.panel import Panel
 from detente.panels.sides import attach_per_state
 from detente.panels.stored import read_source_rows
+from detente.panels.tables import agreement_parties, agreements
 from detente.store.database import Store
-from detente.store.models import Agreement, AgreementParty
 
 __all__ = ["DCA_YEARS", "add_defense_cooperation", "dca_memberships"]
 
@@ -38,12 +38,13 @@ DCA_YEARS = (1980, 2010)
 
 def dca_memberships(store: Store) -> pl.DataFrame:
     """One row per DCA, party state and year in force within DCAD's years: ``agreement``, ``state_id``, ``year``."""
-    query = select(Agreement.id, AgreementParty.state_id, Agreement.valid_from, Agreement.valid_to).join(
-        AgreementParty, AgreementParty.agreement_id == Agreement.id
+    agreement, party = agreements.c, agreement_parties.c
+    query = select(agreement.id, party.state_id, agreement.valid_from, agreement.valid_to).join_from(
+        agreements, agreement_parties, party.agreement_id == agreement.id
     )
-    query = query.where(Agreement.kind == "dca", AgreementParty.state_id.is_not(None))
+    query = query.where(agreement.kind == "dca", party.state_id.is_not(None))
     schema = {"agreement": pl.Int64, "state_id": pl.Int64, "valid_from": pl.Date, "valid_to": pl.Date}
-    rows = read_source_rows(store, "dcad", query, Agreement.source_version_id, schema)
+    rows = read_source_rows(store, "dcad", query, agreement.source_version_id, schema)
     first, last = DCA_YEARS
     return (
         rows.with_columns(
@@ -56,22 +57,34 @@ def dca_memberships(store: Store) -> pl.DataFrame:
     )
 
 
-def add_defense_cooperation(panel: Panel) -> Panel:
-    """Add ``dca_any`` and ``dca_count`` (dyad-years) or ``dca_count`` (state-years): DCAD agreements in force."""
-    store = panel.require("add_defense_cooperation")
-    book = code_book(store)
+def _table(store: Store, book: CodeBook, panel: Panel) -> pl.DataFrame:
+    """State-years: ``code``, ``year``, ``dca_count``; dyad-years: ``code1``, ``code2``, ``year``, ``dca_count``,
+    ``dca_any``."""
     members = book.panel_code(dca_memberships(store), state="state_id", year="year", system=panel.system, out="code")
     if panel.unit == "state_year":
-        counts = (
+        return (
             members.drop_nulls("code")
             .group_by("code", "year")
             .agg(pl.col("agreement").n_unique().cast(pl.Int64).alias("dca_count"))
         )
-        frame = attach_per_state(panel, counts, "code", ["dca_count"], "add_defense_cooperation")
+    pairs = pair_counts(members, group="agreement", code="code", out="dca_count")
+    return pairs.with_columns(pl.lit(1, pl.Int64).alias("dca_any"))
+
+
+def add_defense_cooperation(panel: Panel) -> Panel:
+    """Add ``dca_any`` and ``dca_count`` (dyad-years) or ``dca_count`` (state-years): DCAD agreements in force.
+
+    The counts are computed once per state of the store (audit head) and then read from the columnar cache.
+    """
+    store = panel.require("add_defense_cooperation")
+    book = code_book(store)
+    name = f"dca-{panel.unit}-{panel.system}-v1"
+    order = STATE_ORDER if panel.unit == "state_year" else PAIR_ORDER
+    table = book.cached(store, name, [], lambda: _table(store, book, panel), domain_rows=True, order=order)
+    if panel.unit == "state_year":
+        frame = attach_per_state(panel, table, "code", ["dca_count"], "add_defense_cooperation")
         frame = fill_covered(frame, ["dca_count"], DCA_YEARS)
     else:
-        pairs = pair_counts(members, group="agreement", code="code", out="dca_count")
-        pairs = pairs.with_columns(pl.lit(1, pl.Int64).alias("dca_any"))
-        frame = attach_symmetric(panel, pairs, ["dca_any", "dca_count"], "add_defense_cooperation")
+        frame = attach_symmetric(panel, table, ["dca_any", "dca_count"], "add_defense_cooperation")
         frame = fill_covered(frame, ["dca_any", "dca_count"], DCA_YEARS)
     return panel.with_frame(frame, source_citation(store, "dcad"))

@@ -29,13 +29,13 @@ import polars as pl
 from sqlalchemy import JSON, select, type_coerce
 
 from detente.panels.citations import source_citation
-from detente.panels.codebook import code_book
-from detente.panels.pairs import attach_symmetric, fill_covered, pair_counts
+from detente.panels.codebook import CodeBook, code_book
+from detente.panels.pairs import PAIR_ORDER, STATE_ORDER, attach_symmetric, fill_covered, pair_counts
 from detente.panels.panel import Panel
 from detente.panels.sides import attach_per_state
 from detente.panels.stored import read_source_rows
+from detente.panels.tables import engagement_participants, engagements
 from detente.store.database import Store
-from detente.store.models import Engagement, EngagementParticipant
 
 __all__ = ["EXERCISE_COLUMNS", "EXERCISE_YEARS", "add_joint_exercises", "exercise_participations"]
 
@@ -52,17 +52,16 @@ def exercise_participations(store: Store) -> pl.DataFrame:
     """One row per exercise and participating state: ``exercise``, ``state_id``, ``year``, and the flags
     ``mme``, ``jme`` and ``distinct`` (counted in ``exercises``)."""
     # The JME-MME duplicate flag lives in ``original``; read just that key, in SQL (JSON on both backends).
-    flag = type_coerce(Engagement.original, JSON)["possible_mme_duplicates"].as_string()
-    query = select(Engagement.id, Engagement.valid_from, Engagement.source_key, flag).where(
-        Engagement.kind == "exercise", Engagement.valid_from.is_not(None)
+    engagement, participant = engagements.c, engagement_participants.c
+    flag = type_coerce(engagement.original, JSON)["possible_mme_duplicates"].as_string()
+    query = select(engagement.id, engagement.valid_from, engagement.source_key, flag).where(
+        engagement.kind == "exercise", engagement.valid_from.is_not(None)
     )
     schema = {"exercise": pl.Int64, "start": pl.Date, "source_key": pl.String, "duplicates": pl.String}
-    exercises = read_source_rows(store, "exercises", query, Engagement.source_version_id, schema)
-    query = select(EngagementParticipant.engagement_id, EngagementParticipant.state_id).where(
-        EngagementParticipant.state_id.is_not(None)
-    )
+    exercises = read_source_rows(store, "exercises", query, engagement.source_version_id, schema)
+    query = select(participant.engagement_id, participant.state_id).where(participant.state_id.is_not(None))
     schema = {"exercise": pl.Int64, "state_id": pl.Int64}
-    participants = read_source_rows(store, "exercises", query, EngagementParticipant.source_version_id, schema)
+    participants = read_source_rows(store, "exercises", query, participant.source_version_id, schema)
     duplicate = pl.col("duplicates").is_not_null() & ~pl.col("duplicates").is_in(["[]", "null"])
     flagged = exercises.select(
         "exercise",
@@ -74,30 +73,40 @@ def exercise_participations(store: Store) -> pl.DataFrame:
     return participants.join(flagged.drop("_duplicate"), on="exercise", how="inner").unique(["exercise", "state_id"])
 
 
-def add_joint_exercises(panel: Panel) -> Panel:
-    """Add ``mme_exercises``, ``jme_exercises`` and ``exercises`` (see the module docstring) to a panel."""
-    store = panel.require("add_joint_exercises")
-    book = code_book(store)
+def _table(store: Store, book: CodeBook, panel: Panel) -> pl.DataFrame:
+    """The three counts per (code, year) for state-years, per (code1, code2, year) for dyad-years."""
     rows = book.panel_code(
         exercise_participations(store), state="state_id", year="year", system=panel.system, out="code"
-    )
-    rows = rows.drop_nulls("code")
+    ).drop_nulls("code")
     flags = {"mme_exercises": "mme", "jme_exercises": "jme", "exercises": "distinct"}
     if panel.unit == "state_year":
-        counts = rows.group_by("code", "year").agg(
+        return rows.group_by("code", "year").agg(
             pl.col("exercise").filter(pl.col(flag)).n_unique().cast(pl.Int64).alias(name)
             for name, flag in flags.items()
         )
-        frame = attach_per_state(panel, counts, "code", EXERCISE_COLUMNS, "add_joint_exercises")
+    tables = [
+        pair_counts(rows.filter(pl.col(flag)), group="exercise", code="code", out=name) for name, flag in flags.items()
+    ]
+    pairs = tables[0]
+    for table in tables[1:]:
+        pairs = pairs.join(table, on=["code1", "code2", "year"], how="full", coalesce=True)
+    return pairs
+
+
+def add_joint_exercises(panel: Panel) -> Panel:
+    """Add ``mme_exercises``, ``jme_exercises`` and ``exercises`` (see the module docstring) to a panel.
+
+    The counts are computed once per state of the store (audit head) and then read from the columnar cache.
+    """
+    store = panel.require("add_joint_exercises")
+    book = code_book(store)
+    name = f"exercises-{panel.unit}-{panel.system}-v1"
+    order = STATE_ORDER if panel.unit == "state_year" else PAIR_ORDER
+    table = book.cached(store, name, [], lambda: _table(store, book, panel), domain_rows=True, order=order)
+    if panel.unit == "state_year":
+        frame = attach_per_state(panel, table, "code", EXERCISE_COLUMNS, "add_joint_exercises")
     else:
-        tables = [
-            pair_counts(rows.filter(pl.col(flag)), group="exercise", code="code", out=name)
-            for name, flag in flags.items()
-        ]
-        pairs = tables[0]
-        for table in tables[1:]:
-            pairs = pairs.join(table, on=["code1", "code2", "year"], how="full", coalesce=True)
-        frame = attach_symmetric(panel, pairs, EXERCISE_COLUMNS, "add_joint_exercises")
+        frame = attach_symmetric(panel, table, EXERCISE_COLUMNS, "add_joint_exercises")
     for name, years in EXERCISE_YEARS.items():
         frame = fill_covered(frame, [name], years)
     return panel.with_frame(frame, source_citation(store, "exercises"))

@@ -23,7 +23,23 @@ import polars as pl
 from detente.panels.joins import KEY, attach, dyad_key, in_years
 from detente.panels.panel import Panel
 
-__all__ = ["attach_directed", "attach_symmetric", "fill_covered", "pair_counts", "unordered_key"]
+__all__ = [
+    "DIRECTED_ORDER",
+    "PAIR_ORDER",
+    "STATE_ORDER",
+    "attach_directed",
+    "attach_symmetric",
+    "fill_covered",
+    "pair_counts",
+    "unordered_key",
+]
+
+PAIR_ORDER = ("code1", "code2", "year")
+"""The key order of a table of unordered pairs (``code1`` < ``code2``): a non-directed panel's own order."""
+STATE_ORDER = ("code", "year")
+"""The key order of a table of state-years."""
+DIRECTED_ORDER = ("source", "target", "year")
+"""The key order of a table of directed pairs (:func:`attach_directed`)."""
 
 
 def unordered_key(code1: str, code2: str, year: str = "year") -> pl.Expr:

@@ -26,18 +26,20 @@ had none, missing outside.
 
 from __future__ import annotations
 
+from functools import partial
+
 import polars as pl
 from sqlalchemy import select
 
 from detente.panels.cache import read_table
 from detente.panels.citations import source_citation
 from detente.panels.codebook import CodeBook, code_book
-from detente.panels.pairs import attach_symmetric, fill_covered, pair_counts
+from detente.panels.pairs import PAIR_ORDER, STATE_ORDER, attach_symmetric, fill_covered, pair_counts
 from detente.panels.panel import Panel
 from detente.panels.sides import attach_per_state
 from detente.panels.stored import read_source_rows
+from detente.panels.tables import contributions, missions
 from detente.store.database import Store
-from detente.store.models import Contribution, Mission
 
 __all__ = ["add_peacekeeping_codeployment", "contribution_years", "full_years"]
 
@@ -57,13 +59,14 @@ def full_years(months: pl.Series) -> tuple[int, int]:
 def contribution_years(store: Store, political_missions: bool) -> tuple[pl.DataFrame, tuple[int, int]]:
     """Contributions as ``mission``, ``state_id``, ``year`` (one row per month with personnel), and the
     whole years the mission detail covers."""
+    contribution, mission = contributions.c, missions.c
     query = select(
-        Contribution.mission_id, Contribution.state_id, Contribution.valid_from, Contribution.total, Mission.kind
+        contribution.mission_id, contribution.state_id, contribution.valid_from, contribution.total, mission.kind
     )
-    query = query.join(Mission, Mission.id == Contribution.mission_id)
+    query = query.join_from(contributions, missions, mission.id == contribution.mission_id)
     schema = {"mission": pl.Int64, "state_id": pl.Int64, "month": pl.Date, "total": pl.Int64, "kind": pl.String}
     rows = pl.concat(
-        read_source_rows(store, source, query, Contribution.source_version_id, schema)
+        read_source_rows(store, source, query, contribution.source_version_id, schema)
         for source in ("ipi_peacekeeping_gender", "ipi_peacekeeping")
     )
     years = full_years(rows["month"])
@@ -73,40 +76,54 @@ def contribution_years(store: Store, political_missions: bool) -> tuple[pl.DataF
     return wanted.select("mission", "state_id", pl.col("month").dt.year().cast(pl.Int64).alias("year")), years
 
 
-def _personnel(store: Store, book: CodeBook, panel: Panel) -> tuple[pl.DataFrame, tuple[int, int]]:
-    """Per (code, year): uniformed personnel averaged over twelve month-ends; and the years covered."""
+def _personnel(store: Store, book: CodeBook, panel: Panel) -> pl.DataFrame:
+    """Per (code, year): uniformed personnel averaged over twelve month-ends."""
     months = read_table(store, "ipi_peacekeeping", "contributor_months")
-    years = full_years(months["date"])
     months = months.with_columns(pl.col("date").dt.year().cast(pl.Int64).alias("year"))
     named, _ = book.names_to_states(months, column="contributor", year="year", out="state_id")
     coded = book.panel_code(named, state="state_id", year="year", system=panel.system, out="code")
     total = pl.sum_horizontal(
         pl.col("troops").fill_null(0), pl.col("police").fill_null(0), pl.col("experts").fill_null(0)
     )
-    table = coded.drop_nulls("code").group_by("code", "year").agg((total.sum() / 12.0).alias("pko_personnel"))
-    return table, years
+    return coded.drop_nulls("code").group_by("code", "year").agg((total.sum() / 12.0).alias("pko_personnel"))
+
+
+def _table(store: Store, book: CodeBook, panel: Panel, rows: pl.DataFrame) -> pl.DataFrame:
+    """State-years: ``pko_missions`` and ``pko_personnel`` per (code, year); dyad-years: ``pko_shared_missions``
+    and ``pko_codeployed`` per (code1, code2, year)."""
+    rows = book.panel_code(rows, state="state_id", year="year", system=panel.system, out="code").drop_nulls("code")
+    if panel.unit == "state_year":
+        missions = rows.group_by("code", "year").agg(pl.col("mission").n_unique().cast(pl.Int64).alias("pko_missions"))
+        return missions.join(_personnel(store, book, panel), on=["code", "year"], how="full", coalesce=True)
+    pairs = pair_counts(rows, group="mission", code="code", out="pko_shared_missions")
+    return pairs.with_columns(pl.lit(1, pl.Int64).alias("pko_codeployed"))
 
 
 def add_peacekeeping_codeployment(panel: Panel, *, political_missions: bool = False) -> Panel:
     """Add ``pko_codeployed`` and ``pko_shared_missions`` (dyad-years) or ``pko_missions`` and
-    ``pko_personnel`` (state-years): UN peacekeeping from the IPI Peacekeeping Database."""
+    ``pko_personnel`` (state-years): UN peacekeeping from the IPI Peacekeeping Database.
+
+    The per-state or per-pair table is computed once per state of the store (audit head) and version of
+    the IPI totals, then read from the columnar cache.
+    """
     store = panel.require("add_peacekeeping_codeployment")
     book = code_book(store)
     rows, years = contribution_years(store, political_missions)
-    rows = book.panel_code(rows, state="state_id", year="year", system=panel.system, out="code").drop_nulls("code")
     cited = [source_citation(store, "ipi_peacekeeping"), source_citation(store, "ipi_peacekeeping_gender")]
+    kinds = "all" if political_missions else PEACEKEEPING
+    name = f"pko-{kinds}-{panel.unit}-{panel.system}-v1"
     if panel.unit == "state_year":
-        missions = rows.group_by("code", "year").agg(pl.col("mission").n_unique().cast(pl.Int64).alias("pko_missions"))
-        personnel, personnel_years = _personnel(store, book, panel)
-        table = missions.join(personnel, on=["code", "year"], how="full", coalesce=True)
+        months = ("ipi_peacekeeping", "contributor_months")
+        build = partial(_table, store, book, panel, rows)
+        table = book.cached(store, name, [months], build, domain_rows=True, order=STATE_ORDER)
         frame = attach_per_state(
             panel, table, "code", ["pko_missions", "pko_personnel"], "add_peacekeeping_codeployment"
         )
         frame = fill_covered(frame, ["pko_missions"], years)
-        frame = fill_covered(frame, ["pko_personnel"], personnel_years)
+        frame = fill_covered(frame, ["pko_personnel"], full_years(read_table(store, *months, columns=["date"])["date"]))
     else:
-        pairs = pair_counts(rows, group="mission", code="code", out="pko_shared_missions")
-        pairs = pairs.with_columns(pl.lit(1, pl.Int64).alias("pko_codeployed"))
+        build = partial(_table, store, book, panel, rows)
+        pairs = book.cached(store, name, [], build, domain_rows=True, order=PAIR_ORDER)
         columns = ["pko_codeployed", "pko_shared_missions"]
         frame = fill_covered(attach_symmetric(panel, pairs, columns, "add_peacekeeping_codeployment"), columns, years)
     return panel.with_frame(frame, *cited, source_citation(store, "countrycode"))

@@ -22,8 +22,8 @@ import polars as pl
 from sqlalchemy import Select
 
 from detente.panels.cache import audited_table
+from detente.store import catalog
 from detente.store.database import Store
-from detente.store.models import Source, SourceVersion
 
 __all__ = ["read_source_rows"]
 
@@ -44,10 +44,11 @@ def read_source_rows(
         LookupError: ``source`` wrote no row (not loaded, or its mapper waits for another source); the
             message says what to load.
     """
+    versions, sources = catalog.source_versions.c, catalog.sources.c
     limited = (
-        query.join(SourceVersion, SourceVersion.id == version_column)
-        .join(Source, Source.id == SourceVersion.source_id)
-        .where(Source.name == source)
+        query.join(catalog.source_versions, versions.id == version_column)
+        .join(catalog.sources, sources.id == versions.source_id)
+        .where(sources.name == source)
     )
     sql = str(limited.compile(store.engine, compile_kwargs={"literal_binds": True}))
     name = f"rows-{source}-{hashlib.sha256((sql + repr(dict(schema))).encode()).hexdigest()[:12]}"

@@ -28,28 +28,31 @@ Republic of China's votes of 1946-1948 (recorded as "Taiwan", before COW's Taiwa
 from __future__ import annotations
 
 import itertools
+from typing import TYPE_CHECKING
 
-import numpy as np
 import polars as pl
 
-from detente.panels.cache import derived_table, read_table
+from detente.panels.cache import read_table
 from detente.panels.citations import source_citation
-from detente.panels.codebook import CROSSWALK_TABLES, code_book, matching_version
+from detente.panels.codebook import CodeBook, code_book
 from detente.panels.joins import attach
-from detente.panels.pairs import attach_symmetric
+from detente.panels.pairs import PAIR_ORDER, attach_symmetric
 from detente.panels.panel import Panel
 from detente.panels.sides import attach_per_state
 from detente.store.database import Store
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["add_un_voting_agreement", "pair_agreement", "state_votes"]
 
 _VOTE_CODE = {"yes": 1, "no": 2, "abstain": 3}
 
 
-def state_votes(store: Store, panel: Panel) -> pl.DataFrame:
+def state_votes(store: Store, panel: Panel, book: CodeBook | None = None) -> pl.DataFrame:
     """Every vote as ``rcid``, ``year``, ``code`` (the panel's code of the voter) and ``vote`` (1 yes, 2 no,
-    3 abstain); one vote per state and roll call."""
-    roll_calls = read_table(store, "unvotes", "roll_calls").select(
+    3 abstain); one vote per state and roll call. ``book`` defaults to the store's code book."""
+    roll_calls = read_table(store, "unvotes", "roll_calls", columns=["rcid", "date"]).select(
         pl.col("rcid").cast(pl.Int64), pl.col("date").dt.year().cast(pl.Int64).alias("year")
     )
     votes = read_table(store, "unvotes", "votes").select(
@@ -58,7 +61,7 @@ def state_votes(store: Store, panel: Panel) -> pl.DataFrame:
         pl.col("vote").replace_strict(_VOTE_CODE, default=None, return_dtype=pl.Int8).alias("vote"),
     )
     votes = votes.join(roll_calls, on="rcid", how="inner").drop_nulls("vote")
-    book = code_book(store)
+    book = book or code_book(store)
     voters = votes.select("country", "year").unique()
     voters, _ = book.names_to_states(voters, column="country", year="year", out="state_id")
     voters = book.panel_code(voters, state="state_id", year="year", system=panel.system, out="code")
@@ -68,6 +71,8 @@ def state_votes(store: Store, panel: Panel) -> pl.DataFrame:
 
 def _bitsets(rows: np.ndarray, cols: np.ndarray, states: int, words: int) -> np.ndarray:
     """A states x words array of 64-bit words with bit ``col`` of row ``row`` set for each (row, col)."""
+    import numpy as np
+
     bits = np.zeros((states, words), dtype=np.uint64)
     np.bitwise_or.at(bits, (rows, cols // 64), np.left_shift(np.uint64(1), (cols % 64).astype(np.uint64)))
     return bits
@@ -75,6 +80,8 @@ def _bitsets(rows: np.ndarray, cols: np.ndarray, states: int, words: int) -> np.
 
 def _shared(bits: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """For each pair (first[k], second[k]) of rows, how many bits both rows have set."""
+    import numpy as np
+
     counts: np.ndarray = np.bitwise_count(bits[first] & bits[second]).sum(axis=1, dtype=np.int64)
     return counts
 
@@ -85,8 +92,11 @@ def pair_agreement(votes: pl.DataFrame) -> pl.DataFrame:
 
     Each state's votes in a year are kept as bit sets over the year's roll calls (one for "voted", one for
     each answer), so that the roll calls two states share are the set bits of an AND: a few hundred
-    thousand word operations a year, rather than a join of every vote with every other.
+    thousand word operations a year, rather than a join of every vote with every other. (numpy is
+    imported here: only a cache miss computes this.)
     """
+    import numpy as np
+
     ordered = votes.sort("year")
     year_of, code_of = ordered["year"].to_numpy(), ordered["code"].to_numpy()
     rcid_of, ballot_of = ordered["rcid"].to_numpy(), ordered["vote"].to_numpy()
@@ -126,19 +136,25 @@ def add_un_voting_agreement(panel: Panel) -> Panel:
     """Add ``unvote_agree`` and ``unvote_common`` (dyad-years) or ``unvote_votes`` and ``unvote_rollcalls``
     (state-years): UN General Assembly roll-call votes (see the module docstring)."""
     store = panel.require("add_un_voting_agreement")
-    inputs = [("unvotes", "votes"), ("unvotes", "roll_calls"), *CROSSWALK_TABLES]
-    version = f"{panel.system}-v1-{matching_version()}"
-    votes = derived_table(store, f"unvote-votes-{version}", inputs, lambda: state_votes(store, panel))
+    book = code_book(store)
+    inputs = [("unvotes", "votes"), ("unvotes", "roll_calls")]
+    version = f"{panel.system}-v2"
+
+    def votes() -> pl.DataFrame:
+        return book.cached(store, f"unvote-votes-{version}", inputs, lambda: state_votes(store, panel, book))
+
     if panel.unit == "state_year":
-        per_state = votes.group_by("code", "year").agg(pl.len().cast(pl.Int64).alias("unvote_votes"))
+        per_state = votes().group_by("code", "year").agg(pl.len().cast(pl.Int64).alias("unvote_votes"))
         frame = attach_per_state(panel, per_state, "code", ["unvote_votes"], "add_un_voting_agreement")
-        held = read_table(store, "unvotes", "roll_calls").group_by(
+        held = read_table(store, "unvotes", "roll_calls", columns=["date"]).group_by(
             pl.col("date").dt.year().cast(pl.Int64).alias("year")
         )
         per_year = held.agg(pl.len().cast(pl.Int64).alias("unvote_rollcalls"))
         years = per_year.select(pl.col("year").cast(pl.Int64).alias("_key"), "unvote_rollcalls")
         frame = attach(frame, pl.col("year").cast(pl.Int64).alias("_key"), years, "add_un_voting_agreement")
     else:
-        pairs = derived_table(store, f"unvote-pairs-{version}", inputs, lambda: pair_agreement(votes))
+        # On a warm cache only the pairs are read: the 0.9 million votes they were counted from stay on disk.
+        name = f"unvote-pairs-{version}"
+        pairs = book.cached(store, name, inputs, lambda: pair_agreement(votes()), order=PAIR_ORDER)
         frame = attach_symmetric(panel, pairs, ["unvote_agree", "unvote_common"], "add_un_voting_agreement")
     return panel.with_frame(frame, source_citation(store, "unvotes"), source_citation(store, "countrycode"))

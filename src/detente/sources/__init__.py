@@ -17,10 +17,27 @@ The pieces, in the order a load uses them:
 Anything wrong raises :class:`SourceDataError` (file, row, column, problem, fix).
 """
 
-from detente.sources.errors import SourceDataError, SourceFetchError, SourceSpecError
-from detente.sources.fetch import resolve_file, resolve_source
-from detente.sources.registry import Source, get_source, list_sources
-from detente.sources.spec import Redistribution, SourceSpec, load_spec
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "SourceDataError": "detente.sources.errors",
+    "SourceFetchError": "detente.sources.errors",
+    "SourceSpecError": "detente.sources.errors",
+    "resolve_file": "detente.sources.fetch",
+    "resolve_source": "detente.sources.fetch",
+    "Source": "detente.sources.registry",
+    "get_source": "detente.sources.registry",
+    "list_sources": "detente.sources.registry",
+    "Redistribution": "detente.sources.spec",
+    "SourceSpec": "detente.sources.spec",
+    "load_spec": "detente.sources.spec",
+}
+"""Public names and their modules, imported on first use (PEP 562): a command that needs only one corner
+of ``detente.sources`` (the panels read the crosswalk's name matcher) does not import the registry of
+every source, the fetcher and their libraries."""
 
 __all__ = [
     "Redistribution",
@@ -35,3 +52,23 @@ __all__ = [
     "resolve_file",
     "resolve_source",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from the module that defines it, the first time it is asked for."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'detente.sources' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:
+    from detente.sources.errors import SourceDataError, SourceFetchError, SourceSpecError
+    from detente.sources.fetch import resolve_file, resolve_source
+    from detente.sources.registry import Source, get_source, list_sources
+    from detente.sources.spec import Redistribution, SourceSpec, load_spec

@@ -1,17 +1,25 @@
-"""A :class:`Store` bundles an engine and its session factory: the handle every service takes."""
+"""A :class:`Store` bundles an engine and its session factory: the handle every service takes.
+
+The session factory is made on first use: opening a store imports SQLAlchemy Core only, so a command
+that reads with Core queries (panels, exports of stored tables) never pays for importing the ORM.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
-from sqlalchemy.orm import Session, sessionmaker
 
 from detente.store.engine import make_engine, redact_url
 from detente.store.schema import current_revision, head_revision, upgrade
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = ["SchemaOutOfDateError", "Store"]
 
@@ -25,7 +33,6 @@ class Store:
     """One database: an engine plus sessions that do not expire objects on commit."""
 
     engine: Engine
-    sessions: sessionmaker[Session]
 
     @classmethod
     def open(cls, url: str | URL | None = None, *, create: bool = False) -> Store:
@@ -45,7 +52,14 @@ class Store:
                     f"the database at {redact_url(engine.url)} is at schema {found or 'none'}, "
                     f"detente needs {head_revision()}: run `detente init` to create or upgrade it"
                 )
-        return cls(engine, sessionmaker(engine, expire_on_commit=False))
+        return cls(engine)
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        """The ORM session factory (sessions do not expire objects on commit), made on first use."""
+        from sqlalchemy.orm import sessionmaker
+
+        return sessionmaker(self.engine, expire_on_commit=False)
 
     @property
     def url(self) -> str:

@@ -12,7 +12,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-from platformdirs import user_data_path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 
@@ -26,6 +25,8 @@ def default_database_url() -> str:
     configured = os.environ.get(DATABASE_URL_ENV)
     if configured:
         return configured
+    from platformdirs import user_data_path  # only when no URL is given
+
     path = user_data_path("detente", appauthor=False) / "detente.sqlite"
     return f"sqlite:///{path}"
 
