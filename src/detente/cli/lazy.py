@@ -47,6 +47,7 @@ def lazy_group(commands: Mapping[str, str]) -> type[TyperGroup]:
             if cmd_name in lazy and cmd_name not in self.commands:
                 module, _, attribute = lazy[cmd_name].partition(":")
                 target = getattr(importlib.import_module(module), attribute)
+                command: Any  # a click command or group (typer ships its own click)
                 if isinstance(target, typer.Typer):
                     command = typer.main.get_group(target)
                 elif callable(target):
