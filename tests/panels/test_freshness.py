@@ -21,9 +21,8 @@ from sqlalchemy import select
 from detente.panels import create_dyad_years, create_state_years
 from detente.panels.cache import read_table
 from detente.panels.codebook import CodeBook, code_book
-from detente.panels.tables import agreement_parties, agreements
+from detente.panels.tables import agreement_parties, agreements, source_versions, sources
 from detente.services.records import Records
-from detente.store.catalog import source_versions, sources
 from detente.store.database import Store
 
 REFERENCE_ADD = "atop,nmc,contiguity,mids,capdist,democracy,igos"

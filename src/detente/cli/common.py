@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from sqlalchemy.exc import OperationalError
 
 from detente.store.database import SchemaOutOfDateError, Store
 from detente.store.engine import default_database_url, redact_url
@@ -45,14 +46,31 @@ DatabaseOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
 
+def _connection_failure(error: Exception) -> str | None:
+    """Why the database could not be reached, if ``error`` says so (``None`` for any other error).
+
+    A SQLite store is opened through ``sqlite3`` (its errors), any other through SQLAlchemy; SQLAlchemy's
+    ``OperationalError`` is looked for only if SQLAlchemy was imported, since otherwise it cannot have
+    raised it (and importing it just to check would cost every command a tenth of a second).
+    """
+    if isinstance(error, sqlite3.Error):
+        return str(error).strip() or type(error).__name__
+    exc = sys.modules.get("sqlalchemy.exc")
+    if exc is not None and isinstance(error, exc.OperationalError):
+        return str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+    return None
+
+
 def open_store(database: str | None, *, create: bool = False) -> Store:
     """Open the store, or explain (without a traceback and without the password) why it cannot be opened."""
     try:
         return Store.open(database, create=create)
     except SchemaOutOfDateError as error:
         errors.print(f"[red]error:[/red] {error}")
-    except OperationalError as error:
-        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+    except Exception as error:
+        reason = _connection_failure(error)
+        if reason is None:
+            raise
         errors.print(
             f"[red]error:[/red] cannot connect to {redact_url(database or default_database_url())}: {reason}. "
             "Check that the server runs and the URL (--database or DETENTE_DATABASE_URL) is right."

@@ -32,10 +32,9 @@ their government. Organisations, rebel groups and unknown parties reach no dyad.
 from __future__ import annotations
 
 from functools import partial
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import polars as pl
-from sqlalchemy import select
 
 from detente.panels.cache import read_table
 from detente.panels.citations import source_citation
@@ -44,8 +43,10 @@ from detente.panels.pairs import DIRECTED_ORDER, STATE_ORDER, attach_directed, f
 from detente.panels.panel import Panel
 from detente.panels.sides import attach_per_state
 from detente.panels.stored import read_source_rows
-from detente.panels.tables import arms_transfers
 from detente.store.database import Store
+
+if TYPE_CHECKING:
+    from sqlalchemy import Select
 
 __all__ = ["ARMS_STATE_COLUMNS", "ARMS_YEARS", "add_arms_transfers"]
 
@@ -63,12 +64,20 @@ def deliveries(store: Store, book: CodeBook, source: ArmsSource) -> pl.DataFrame
         table, _ = book.names_to_states(table, column="supplier", year="year", out="supplier_id")
         table, _ = book.names_to_states(table, column="recipient", year="year", out="recipient_id")
         return table.select("supplier_id", "recipient_id", "year", "tiv")
+    schema = {"supplier_id": pl.Int64, "recipient_id": pl.Int64, "year": pl.Int64, "tiv": pl.Float64}
+    return read_source_rows(store, "sipri_register", "transfers-v1", _register_transfers, schema)
+
+
+def _register_transfers() -> tuple[Select[Any], Any]:
+    from sqlalchemy import select
+
+    from detente.panels.tables import arms_transfers
+
     transfers = arms_transfers.c
     query = select(
         transfers.supplier_state_id, transfers.recipient_state_id, transfers.delivery_year, transfers.tiv_delivered
     )
-    schema = {"supplier_id": pl.Int64, "recipient_id": pl.Int64, "year": pl.Int64, "tiv": pl.Float64}
-    return read_source_rows(store, "sipri_register", query, transfers.source_version_id, schema)
+    return query, transfers.source_version_id
 
 
 def _totals(book: CodeBook, rows: pl.DataFrame, side: str, out: str, panel: Panel) -> pl.DataFrame:

@@ -7,7 +7,9 @@ Parquet file costs milliseconds. So :func:`read_table` keeps a Parquet copy of e
 The database stays the source of truth. A cached copy is used only when it was written from the very
 version the database holds now: the file's name carries a digest of
 
-* the database (its URL without the password, so two databases never share a copy),
+* the database (:attr:`Store.identity <detente.store.database.Store.identity>`: a SQLite file's absolute
+  path, so a relative URL given from two directories names two databases; else the URL without the
+  password), so two databases never share a copy,
 * the stored table's name, its source version id and when that version was loaded (a database that is
   recreated at the same URL gets a new load time, so an old copy never answers for it),
 
@@ -24,8 +26,9 @@ head moves with every write; :func:`audit_key`). Enrichers that translate codes 
 per-pair tables through :meth:`detente.panels.codebook.CodeBook.cached`, which adds the code book's digest
 (and the audit head, for domain rows) to :func:`derived_table`'s key.
 
-Every question asked of the database here is a small Core query on :mod:`detente.store.catalog`: a command
-that finds everything in the cache never imports the ORM models (or the loader, which does).
+Every question asked of the database here is a small plain-SQL query of :mod:`detente.store.catalog`: a
+command that finds everything in the cache never imports the ORM models (or the loader, which does), nor,
+on SQLite, SQLAlchemy.
 
 The cache lives in ``$DETENTE_CACHE_DIR/tables`` when that variable is set, else in
 ``<user cache dir>/detente/tables``. Set ``DETENTE_TABLE_CACHE=off`` to bypass it (every read then goes
@@ -43,7 +46,6 @@ from datetime import datetime
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import select
 
 from detente.store import catalog
 from detente.store.database import Store
@@ -85,24 +87,17 @@ def stored_table(store: Store, source: str, table: str) -> StoredTable:
     Raises:
         LookupError: the source (or that table of it) is not loaded; the message says what to run.
     """
-    tables, versions, sources = catalog.dataset_tables.c, catalog.source_versions.c, catalog.sources.c
-    query = (
-        select(tables.db_table, tables.source_version_id, tables.rows, versions.version, versions.loaded_at)
-        .join_from(catalog.dataset_tables, catalog.source_versions, versions.id == tables.source_version_id)
-        .join(catalog.sources, sources.id == versions.source_id)
-        .where(sources.name == source, tables.name == table)
-    )
-    with store.engine.connect() as connection:
-        found = connection.execute(query).one_or_none()
+    found = catalog.table_entry(store, source, table)
     if found is None:
         raise LookupError(f"source table {source}.{table} is not loaded: run `detente sources load {source}`")
-    db_table, version_id, rows, version, loaded_at = found
-    return StoredTable(source, table, db_table, int(version_id), str(version), catalog.as_utc(loaded_at), int(rows))
+    return StoredTable(
+        source, table, found.db_table, found.source_version_id, found.version, found.loaded_at, found.rows
+    )
 
 
 def _cache_file(store: Store, entry: StoredTable) -> Path:
-    url = store.engine.url.render_as_string(hide_password=True)
-    key = "|".join((url, entry.db_table, str(entry.source_version_id), str(entry.loaded_at), str(entry.rows)))
+    parts = (store.identity, entry.db_table, str(entry.source_version_id), str(entry.loaded_at), str(entry.rows))
+    key = "|".join(parts)
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     return cache_dir() / f"{entry.db_table}-v{entry.source_version_id}-{digest}.parquet"
 
@@ -161,8 +156,7 @@ def _cached_build(store: Store, name: str, parts: Sequence[str], build: Callable
     """``build()``, or its copy cached under ``name`` and a digest of the database URL and ``parts``."""
     if os.environ.get(SWITCH_ENV, "").lower() in {"off", "0", "false", "no"}:
         return build()
-    url = store.engine.url.render_as_string(hide_password=True)
-    digest = hashlib.sha256("|".join([url, name, *parts]).encode()).hexdigest()[:16]
+    digest = hashlib.sha256("|".join([store.identity, name, *parts]).encode()).hexdigest()[:16]
     path = cache_dir() / f"derived-{name}-{digest}.parquet"
     if path.is_file():
         try:
@@ -202,8 +196,7 @@ def audit_key(store: Store) -> str | None:
     result computed from domain rows and kept under this key is never read after either changed. ``None``
     for a store with no audit head yet (nothing to key on: read directly).
     """
-    with store.engine.connect() as connection:
-        head = connection.execute(select(catalog.audit_head.c.seq, catalog.audit_head.c.hash)).one_or_none()
+    head = catalog.audit_head(store)
     return None if head is None else f"audit:{head[0]}:{head[1]}:schema:{SCHEMA_HEAD}"
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from detente.store import catalog
 from detente.store.database import Store
 
@@ -96,12 +94,10 @@ DATASETS: dict[str, Citation] = {
 
 def source_citation(store: Store, source: str) -> Citation:
     """The store's citation of a loaded source package (``sources.citation``), keyed ``source:<name>``."""
-    with store.engine.connect() as connection:
-        sources = catalog.sources.c
-        text = connection.execute(select(sources.citation).where(sources.name == source)).scalar()
+    text = catalog.source_citation_text(store, source)
     if text is None:
         raise LookupError(f"source {source} is not loaded: run `detente sources load {source}`")
-    return Citation(f"source:{source}", str(text))
+    return Citation(f"source:{source}", text)
 
 
 def merge(existing: tuple[Citation, ...], *added: Citation) -> tuple[Citation, ...]:

@@ -34,10 +34,8 @@ from importlib import resources
 from typing import TYPE_CHECKING
 
 import polars as pl
-from sqlalchemy import select
 
 from detente.panels.cache import audit_key, audited_table, derived_table
-from detente.panels.tables import state_codes, states
 
 if TYPE_CHECKING:
     from detente.panels.panel import System
@@ -207,6 +205,10 @@ class CodeBook:
 
 
 def _read_codes(store: Store) -> pl.DataFrame:
+    from sqlalchemy import select  # a cache miss only: a warm panel never imports SQLAlchemy
+
+    from detente.panels.tables import state_codes, states
+
     state, spell = states.c, state_codes.c
     query = select(state.id, state.source_key, spell.system, spell.code, spell.valid_from, spell.valid_to).join_from(
         state_codes, states, state.id == spell.state_id

@@ -19,8 +19,9 @@ years are lower bounds.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import polars as pl
-from sqlalchemy import select
 
 from detente.panels.citations import source_citation
 from detente.panels.codebook import CodeBook, code_book
@@ -28,23 +29,32 @@ from detente.panels.pairs import PAIR_ORDER, STATE_ORDER, attach_symmetric, fill
 from detente.panels.panel import Panel
 from detente.panels.sides import attach_per_state
 from detente.panels.stored import read_source_rows
-from detente.panels.tables import agreement_parties, agreements
 from detente.store.database import Store
+
+if TYPE_CHECKING:
+    from sqlalchemy import Select
 
 __all__ = ["DCA_YEARS", "add_defense_cooperation", "dca_memberships"]
 
 DCA_YEARS = (1980, 2010)
 
 
-def dca_memberships(store: Store) -> pl.DataFrame:
-    """One row per DCA, party state and year in force within DCAD's years: ``agreement``, ``state_id``, ``year``."""
+def _dca_parties() -> tuple[Select[Any], Any]:
+    from sqlalchemy import select
+
+    from detente.panels.tables import agreement_parties, agreements
+
     agreement, party = agreements.c, agreement_parties.c
     query = select(agreement.id, party.state_id, agreement.valid_from, agreement.valid_to).join_from(
         agreements, agreement_parties, party.agreement_id == agreement.id
     )
-    query = query.where(agreement.kind == "dca", party.state_id.is_not(None))
+    return query.where(agreement.kind == "dca", party.state_id.is_not(None)), agreement.source_version_id
+
+
+def dca_memberships(store: Store) -> pl.DataFrame:
+    """One row per DCA, party state and year in force within DCAD's years: ``agreement``, ``state_id``, ``year``."""
     schema = {"agreement": pl.Int64, "state_id": pl.Int64, "valid_from": pl.Date, "valid_to": pl.Date}
-    rows = read_source_rows(store, "dcad", query, agreement.source_version_id, schema)
+    rows = read_source_rows(store, "dcad", "dca-parties-v1", _dca_parties, schema)
     first, last = DCA_YEARS
     return (
         rows.with_columns(

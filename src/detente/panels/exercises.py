@@ -25,8 +25,9 @@ there a pair or state without one gets 0; outside them the count is missing.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import polars as pl
-from sqlalchemy import JSON, select, type_coerce
 
 from detente.panels.citations import source_citation
 from detente.panels.codebook import CodeBook, code_book
@@ -34,8 +35,10 @@ from detente.panels.pairs import PAIR_ORDER, STATE_ORDER, attach_symmetric, fill
 from detente.panels.panel import Panel
 from detente.panels.sides import attach_per_state
 from detente.panels.stored import read_source_rows
-from detente.panels.tables import engagement_participants, engagements
 from detente.store.database import Store
+
+if TYPE_CHECKING:
+    from sqlalchemy import Select
 
 __all__ = ["EXERCISE_COLUMNS", "EXERCISE_YEARS", "add_joint_exercises", "exercise_participations"]
 
@@ -48,20 +51,37 @@ EXERCISE_YEARS: dict[str, tuple[int, int]] = {
 EXERCISE_COLUMNS = list(EXERCISE_YEARS)
 
 
-def exercise_participations(store: Store) -> pl.DataFrame:
-    """One row per exercise and participating state: ``exercise``, ``state_id``, ``year``, and the flags
-    ``mme``, ``jme`` and ``distinct`` (counted in ``exercises``)."""
+def _exercises() -> tuple[Select[Any], Any]:
+    from sqlalchemy import JSON, select, type_coerce
+
+    from detente.panels.tables import engagements
+
     # The JME-MME duplicate flag lives in ``original``; read just that key, in SQL (JSON on both backends).
-    engagement, participant = engagements.c, engagement_participants.c
+    engagement = engagements.c
     flag = type_coerce(engagement.original, JSON)["possible_mme_duplicates"].as_string()
     query = select(engagement.id, engagement.valid_from, engagement.source_key, flag).where(
         engagement.kind == "exercise", engagement.valid_from.is_not(None)
     )
-    schema = {"exercise": pl.Int64, "start": pl.Date, "source_key": pl.String, "duplicates": pl.String}
-    exercises = read_source_rows(store, "exercises", query, engagement.source_version_id, schema)
+    return query, engagement.source_version_id
+
+
+def _participants() -> tuple[Select[Any], Any]:
+    from sqlalchemy import select
+
+    from detente.panels.tables import engagement_participants
+
+    participant = engagement_participants.c
     query = select(participant.engagement_id, participant.state_id).where(participant.state_id.is_not(None))
+    return query, participant.source_version_id
+
+
+def exercise_participations(store: Store) -> pl.DataFrame:
+    """One row per exercise and participating state: ``exercise``, ``state_id``, ``year``, and the flags
+    ``mme``, ``jme`` and ``distinct`` (counted in ``exercises``)."""
+    schema = {"exercise": pl.Int64, "start": pl.Date, "source_key": pl.String, "duplicates": pl.String}
+    exercises = read_source_rows(store, "exercises", "exercises-v1", _exercises, schema)
     schema = {"exercise": pl.Int64, "state_id": pl.Int64}
-    participants = read_source_rows(store, "exercises", query, participant.source_version_id, schema)
+    participants = read_source_rows(store, "exercises", "participants-v1", _participants, schema)
     duplicate = pl.col("duplicates").is_not_null() & ~pl.col("duplicates").is_in(["[]", "null"])
     flagged = exercises.select(
         "exercise",

@@ -27,9 +27,9 @@ had none, missing outside.
 from __future__ import annotations
 
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
-from sqlalchemy import select
 
 from detente.panels.cache import read_table
 from detente.panels.citations import source_citation
@@ -38,8 +38,10 @@ from detente.panels.pairs import PAIR_ORDER, STATE_ORDER, attach_symmetric, fill
 from detente.panels.panel import Panel
 from detente.panels.sides import attach_per_state
 from detente.panels.stored import read_source_rows
-from detente.panels.tables import contributions, missions
 from detente.store.database import Store
+
+if TYPE_CHECKING:
+    from sqlalchemy import Select
 
 __all__ = ["add_peacekeeping_codeployment", "contribution_years", "full_years"]
 
@@ -56,17 +58,25 @@ def full_years(months: pl.Series) -> tuple[int, int]:
     return (int(full.min()), int(full.max())) if full.len() else (0, -1)  # type: ignore[arg-type]
 
 
-def contribution_years(store: Store, political_missions: bool) -> tuple[pl.DataFrame, tuple[int, int]]:
-    """Contributions as ``mission``, ``state_id``, ``year`` (one row per month with personnel), and the
-    whole years the mission detail covers."""
+def _contributions() -> tuple[Select[Any], Any]:
+    from sqlalchemy import select
+
+    from detente.panels.tables import contributions, missions
+
     contribution, mission = contributions.c, missions.c
     query = select(
         contribution.mission_id, contribution.state_id, contribution.valid_from, contribution.total, mission.kind
     )
     query = query.join_from(contributions, missions, mission.id == contribution.mission_id)
+    return query, contribution.source_version_id
+
+
+def contribution_years(store: Store, political_missions: bool) -> tuple[pl.DataFrame, tuple[int, int]]:
+    """Contributions as ``mission``, ``state_id``, ``year`` (one row per month with personnel), and the
+    whole years the mission detail covers."""
     schema = {"mission": pl.Int64, "state_id": pl.Int64, "month": pl.Date, "total": pl.Int64, "kind": pl.String}
     rows = pl.concat(
-        read_source_rows(store, source, query, contribution.source_version_id, schema)
+        read_source_rows(store, source, "contributions-v1", _contributions, schema)
         for source in ("ipi_peacekeeping_gender", "ipi_peacekeeping")
     )
     years = full_years(rows["month"])

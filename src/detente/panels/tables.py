@@ -6,7 +6,9 @@ the crosswalk (``states``, ``state_codes``). Declaring the queries over the ORM 
 whole model (SQLAlchemy's ORM and fifty classes, more than half a second) into every panel command, even
 when every answer then comes from the columnar cache. So the columns those queries touch are declared
 here once more as Core ``table()`` clauses: same names, same types (a test holds them equal to
-:mod:`detente.store.models`). They are for reading only; every write goes through the models and services.
+:mod:`detente.store.models`), together with the two catalog tables that say which source wrote a row
+(``sources``, ``source_versions``). They are for reading only; every write goes through the models and
+services. Only a cache miss imports this module (and so SQLAlchemy): a warm panel reads Parquet.
 """
 
 from __future__ import annotations
@@ -21,10 +23,22 @@ __all__ = [
     "engagement_participants",
     "engagements",
     "missions",
+    "source_versions",
+    "sources",
     "state_codes",
     "states",
 ]
 
+sources = table(
+    "sources",
+    column("id", Integer),
+    column("name", String),
+)
+source_versions = table(
+    "source_versions",
+    column("id", Integer),
+    column("source_id", Integer),
+)
 agreements = table(
     "agreements",
     column("id", Integer),

@@ -1,55 +1,76 @@
-"""The catalog tables as light SQLAlchemy Core tables, for read paths that must start fast.
+"""The catalog questions fast read paths ask, in plain SQL: which version of a stored table is there, where
+is the audit log's head, how is a source cited.
 
 The ORM models (:mod:`detente.store.models`) describe every table of the store, and importing them --
 SQLAlchemy's ORM, fifty declarative classes with their relationships and indexes -- costs more than half
-a second. A command that only asks the catalog a question ("which version of ``peacesciencer.cow_nmc`` is
-stored, with how many rows?", "where is the audit log's head?") and then reads Parquet does not need any
-of that. So the few columns such paths read are declared here once more, as Core ``table()`` clauses:
-same table and column names, same types (a test holds them equal to the models), no ORM.
+a second; importing SQLAlchemy at all costs a tenth. A command that only asks the catalog a question and
+then reads Parquet (a panel whose tables are all in the columnar cache) needs neither. So these questions
+are written once here as plain SQL that both backends read the same way, and asked through
+:meth:`detente.store.database.Store.read`: on SQLite with Python's ``sqlite3`` module, elsewhere through the
+engine. The tests ask each of them on SQLite and on PostgreSQL and compare the answers with the models'.
 
-Write through the models and the services, never through these: they carry no constraints, defaults or
-audit. They exist to *read* cheaply.
+Write through the models and the services, never through these: they only *read*.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import DateTime, Integer, String, Text, column, table
+if TYPE_CHECKING:
+    from detente.store.database import Store
 
-__all__ = ["as_utc", "audit_head", "dataset_tables", "source_versions", "sources"]
-
-sources = table(
-    "sources",
-    column("id", Integer),
-    column("name", String),
-    column("citation", Text),
-)
-source_versions = table(
-    "source_versions",
-    column("id", Integer),
-    column("source_id", Integer),
-    column("version", String),
-    column("loaded_at", DateTime(timezone=True)),
-)
-dataset_tables = table(
-    "dataset_tables",
-    column("id", Integer),
-    column("source_version_id", Integer),
-    column("name", String),
-    column("db_table", String),
-    column("rows", Integer),
-)
-audit_head = table(
-    "audit_head",
-    column("id", Integer),
-    column("seq", Integer),
-    column("hash", String),
-)
+__all__ = ["TableEntry", "as_utc", "audit_head", "source_citation_text", "table_entry"]
 
 
-def as_utc(value: datetime | None) -> datetime | None:
-    """A stored moment as the models give it back: time-zone aware UTC (SQLite keeps the UTC wall time)."""
+@dataclass(frozen=True)
+class TableEntry:
+    """What the catalog says about one stored source table (``dataset_tables`` and its source version)."""
+
+    db_table: str
+    source_version_id: int
+    version: str
+    loaded_at: datetime | None
+    rows: int
+
+
+def as_utc(value: datetime | str | None) -> datetime | None:
+    """A stored moment as the models give it back: time-zone aware UTC. SQLite keeps the UTC wall time (as
+    text, when read through ``sqlite3``)."""
     if value is None:
         return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+_TABLE_ENTRY = """
+SELECT t.db_table, t.source_version_id, t.rows, v.version, v.loaded_at
+FROM dataset_tables AS t
+JOIN source_versions AS v ON v.id = t.source_version_id
+JOIN sources AS s ON s.id = v.source_id
+WHERE s.name = :source AND t.name = :table
+"""
+
+
+def table_entry(store: Store, source: str, table: str) -> TableEntry | None:
+    """The catalog entry of the stored table ``source.table``, or ``None`` when it is not loaded."""
+    found = store.read(_TABLE_ENTRY, {"source": source, "table": table})
+    if not found:
+        return None
+    db_table, version_id, rows, version, loaded_at = found[0]
+    return TableEntry(str(db_table), int(version_id), str(version), as_utc(loaded_at), int(rows))
+
+
+def audit_head(store: Store) -> tuple[int, str] | None:
+    """The audit log's head: the sequence number and hash of its newest entry (``None``: no head row)."""
+    found = store.read("SELECT seq, hash FROM audit_head WHERE id = 1")
+    return (int(found[0][0]), str(found[0][1])) if found else None
+
+
+def source_citation_text(store: Store, source: str) -> str | None:
+    """How the loaded source package ``source`` asks to be cited (``sources.citation``); ``None`` when it is
+    not loaded (or has no citation)."""
+    found = store.read("SELECT citation FROM sources WHERE name = :source", {"source": source})
+    return None if not found or found[0][0] is None else str(found[0][0])

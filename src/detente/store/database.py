@@ -1,24 +1,28 @@
-"""A :class:`Store` bundles an engine and its session factory: the handle every service takes.
+"""A :class:`Store` is the handle every service takes: one database, its engine and its session factory.
 
-The session factory is made on first use: opening a store imports SQLAlchemy Core only, so a command
-that reads with Core queries (panels, exports of stored tables) never pays for importing the ORM.
+Opening a store connects to nothing it does not need. The SQLAlchemy engine (and its connection pool) is
+made the first time a query needs it, the ORM session factory the first time a session does. On a SQLite
+store the schema-version check of :meth:`Store.open` and the small catalog questions of
+:mod:`detente.store.catalog` go through Python's own ``sqlite3`` module (:meth:`Store.read`): a panel command
+whose tables all come from the columnar cache never imports SQLAlchemy at all.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import closing, contextmanager
 from functools import cached_property
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine
-from sqlalchemy.engine import URL
-
-from detente.store.engine import make_engine, redact_url
+from detente.store.engine import default_database_url, make_engine, redact_url, sqlite_file
 from detente.store.schema import current_revision, head_revision, upgrade
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.engine import URL
     from sqlalchemy.orm import Session, sessionmaker
 
 __all__ = ["SchemaOutOfDateError", "Store"]
@@ -28,31 +32,87 @@ class SchemaOutOfDateError(RuntimeError):
     """The database is empty or older than this version of detente; ``detente init`` fixes it."""
 
 
-@dataclass(frozen=True)
 class Store:
-    """One database: an engine plus sessions that do not expire objects on commit."""
+    """One database: an engine (made on first use) plus sessions that do not expire objects on commit.
 
-    engine: Engine
+    Open one with :meth:`Store.open`. Two stores are equal only if they are the same object.
+    """
+
+    def __init__(self, url: str | URL) -> None:
+        self._url = url
+        self._lock = threading.Lock()
+        self._engine: Engine | None = None
 
     @classmethod
     def open(cls, url: str | URL | None = None, *, create: bool = False) -> Store:
         """Connect to ``url`` (default: ``DETENTE_DATABASE_URL`` or the embedded SQLite file).
 
         With ``create=True`` the schema is created or upgraded first (what ``detente init`` does);
-        otherwise a database that is not at the current schema raises :class:`SchemaOutOfDateError`.
+        otherwise a database that is not at the current schema raises :class:`SchemaOutOfDateError` (a
+        SQLite file that does not exist is not created).
         """
-        engine = make_engine(url)
+        store = cls(url or default_database_url())
         if create:
-            upgrade(engine)
-        else:
-            found = current_revision(engine)
-            if found != head_revision():
-                engine.dispose()
-                raise SchemaOutOfDateError(
-                    f"the database at {redact_url(engine.url)} is at schema {found or 'none'}, "
-                    f"detente needs {head_revision()}: run `detente init` to create or upgrade it"
-                )
-        return cls(engine)
+            upgrade(store.engine)
+            return store
+        found = store._revision()
+        if found != head_revision():
+            store.close()
+            raise SchemaOutOfDateError(
+                f"the database at {store.url} is at schema {found or 'none'}, "
+                f"detente needs {head_revision()}: run `detente init` to create or upgrade it"
+            )
+        return store
+
+    def _revision(self) -> str | None:
+        """The schema version the database is at (``None``: empty or, for SQLite, no such file)."""
+        if self.sqlite_file is None:
+            return current_revision(self.engine)
+        if not self.sqlite_file.is_file():
+            return None
+        if not self.read("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"):
+            return None
+        found = [row[0] for row in self.read("SELECT version_num FROM alembic_version")]
+        if len(found) > 1:
+            raise RuntimeError(f"the database has several schema heads {found}; repair it with Alembic")
+        return found[0] if found else None
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine, made (once, even with several threads asking) on first use."""
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    self._engine = make_engine(self._url)
+        return self._engine
+
+    @cached_property
+    def sqlite_file(self) -> Path | None:
+        """The database file's absolute path for a SQLite store; ``None`` for any other (or in memory)."""
+        return sqlite_file(self._url)
+
+    @cached_property
+    def identity(self) -> str:
+        """What names this database in cache keys: ``sqlite:<absolute path>`` for a SQLite file (the same
+        file reached through a relative URL from another directory is the same database), else the URL
+        with the password hidden."""
+        if self.sqlite_file is not None:
+            return f"sqlite:{self.sqlite_file}"
+        return redact_url(self._url)
+
+    def read(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        """The rows of one read-only SQL statement (``:name`` placeholders filled from ``params``).
+
+        On a SQLite file this goes through ``sqlite3`` (no SQLAlchemy import, no engine); elsewhere
+        through the engine. Values come back as the driver gives them: on SQLite, dates and times as text.
+        """
+        if self.sqlite_file is None:
+            from sqlalchemy import text
+
+            with self.engine.connect() as connection:
+                return [tuple(row) for row in connection.execute(text(sql), dict(params or {}))]
+        with closing(sqlite3.connect(self.sqlite_file, timeout=10.0)) as connection:
+            return connection.execute(sql, dict(params or {})).fetchall()
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
@@ -64,7 +124,7 @@ class Store:
     @property
     def url(self) -> str:
         """The database URL with any password hidden."""
-        return redact_url(self.engine.url)
+        return redact_url(self._url)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -73,5 +133,6 @@ class Store:
             yield session
 
     def close(self) -> None:
-        """Release every pooled connection."""
-        self.engine.dispose()
+        """Release every pooled connection (nothing to do if no query ever needed the engine)."""
+        if self._engine is not None:
+            self._engine.dispose()

@@ -4,20 +4,30 @@ The embedded default is a SQLite file in the user's data directory (``platformdi
 ``DETENTE_DATABASE_URL`` to any SQLAlchemy URL to use another database, for example
 ``postgresql+psycopg://user@host:5432/detente`` (PostgreSQL through psycopg 3; a plain ``postgresql://`` URL is
 read the same way). SQLite connections get foreign keys enforced, WAL journaling and a busy timeout.
+
+SQLAlchemy is imported inside the functions that need it: a command that only reads a SQLite store's catalog
+(:mod:`detente.store.catalog`) and then Parquet files never pays for importing it. :func:`sqlite_file` reads
+the file name out of a plain SQLite URL without SQLAlchemy for the same reason.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import URL, make_url
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.engine import URL
 
-__all__ = ["DATABASE_URL_ENV", "default_database_url", "make_engine", "normalise_url", "redact_url"]
+__all__ = ["DATABASE_URL_ENV", "default_database_url", "make_engine", "normalise_url", "redact_url", "sqlite_file"]
 
 DATABASE_URL_ENV = "DETENTE_DATABASE_URL"
+
+_PLAIN_SQLITE = re.compile(r"sqlite(?:\+pysqlite)?:///(?P<database>[^?#%]*)")
+"""A SQLite URL naming a file and nothing else (no query, no percent-escapes): ``sqlite:///relative.db``,
+``sqlite:////absolute/path.db``. Anything else is parsed by SQLAlchemy."""
 
 
 def default_database_url() -> str:
@@ -33,6 +43,8 @@ def default_database_url() -> str:
 
 def normalise_url(url: str | URL) -> URL:
     """Parse ``url``; ``postgresql://`` and ``postgres://`` mean PostgreSQL through psycopg 3."""
+    from sqlalchemy.engine import make_url
+
     parsed = make_url(url) if isinstance(url, str) else url
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
@@ -41,7 +53,27 @@ def normalise_url(url: str | URL) -> URL:
 
 def redact_url(url: str | URL) -> str:
     """The URL as text with any password hidden, safe to print or log."""
+    if isinstance(url, str) and _PLAIN_SQLITE.fullmatch(url):
+        return url  # a file name holds no password
     return normalise_url(url).render_as_string(hide_password=True)
+
+
+def sqlite_file(url: str | URL) -> Path | None:
+    """The absolute path of the database file of a SQLite URL; ``None`` for another database or an
+    in-memory one (``sqlite://``, ``sqlite:///:memory:``, ``file:`` URIs)."""
+    plain = _PLAIN_SQLITE.fullmatch(url) if isinstance(url, str) else None
+    if plain is not None:
+        database: str | None = plain["database"]
+    elif isinstance(url, str) and not url.startswith("sqlite"):
+        return None
+    else:
+        parsed = normalise_url(url)
+        if parsed.get_backend_name() != "sqlite" or parsed.query:
+            return None
+        database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database).expanduser().resolve()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -57,6 +89,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def make_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
     """Create an engine for ``url`` (default: :func:`default_database_url`), with detente's settings."""
+    from sqlalchemy import create_engine, event
+
     parsed = normalise_url(url or default_database_url())
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database

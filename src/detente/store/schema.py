@@ -5,7 +5,8 @@ upgrade a database without a checkout. ``detente init`` calls :func:`upgrade`.
 
 Every command checks the schema version when it opens the store, so that check must be cheap: it reads the
 ``alembic_version`` table with one query and compares it with :data:`SCHEMA_HEAD`, without importing Alembic
-or parsing the migration scripts. A test holds :data:`SCHEMA_HEAD` equal to the newest migration.
+or parsing the migration scripts (on SQLite, without importing SQLAlchemy either: :meth:`Store.open
+<detente.store.database.Store.open>`). A test holds :data:`SCHEMA_HEAD` equal to the newest migration.
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, inspect, text
-
 if TYPE_CHECKING:
     from alembic.config import Config
+    from sqlalchemy import Engine
 
 __all__ = ["SCHEMA_HEAD", "alembic_config", "current_revision", "head_revision", "managed_name", "upgrade"]
 
@@ -61,6 +61,8 @@ def head_revision() -> str:
 
 def current_revision(engine: Engine) -> str | None:
     """The migration the database is at, or ``None`` for an empty database."""
+    from sqlalchemy import inspect, text
+
     with engine.connect() as connection:
         if not inspect(connection).has_table("alembic_version"):
             return None
