@@ -51,7 +51,16 @@ from detente.store import catalog
 from detente.store.database import Store
 from detente.store.schema import SCHEMA_HEAD
 
-__all__ = ["StoredTable", "audit_key", "audited_table", "cache_dir", "derived_table", "read_table", "stored_table"]
+__all__ = [
+    "StoredTable",
+    "audit_key",
+    "audited_table",
+    "cache_dir",
+    "cache_enabled",
+    "derived_table",
+    "read_table",
+    "stored_table",
+]
 
 CACHE_ENV = "DETENTE_CACHE_DIR"
 SWITCH_ENV = "DETENTE_TABLE_CACHE"
@@ -79,6 +88,11 @@ def cache_dir() -> Path:
 
     root = Path(platformdirs.user_cache_dir("detente"))
     return root / "tables"
+
+
+def cache_enabled() -> bool:
+    """False when ``DETENTE_TABLE_CACHE`` is ``off`` (or ``0``, ``false``, ``no``): read the database every time."""
+    return os.environ.get(SWITCH_ENV, "").lower() not in {"off", "0", "false", "no"}
 
 
 def stored_table(store: Store, source: str, table: str) -> StoredTable:
@@ -140,7 +154,7 @@ def read_table(store: Store, source: str, table: str, columns: Sequence[str] | N
     caller that needs three columns of thirty reads a tenth of the file).
     """
     entry = stored_table(store, source, table)
-    if os.environ.get(SWITCH_ENV, "").lower() in {"off", "0", "false", "no"}:
+    if not cache_enabled():
         frame = _from_database(store, source, table)
         return frame if columns is None else frame.select(columns)
     path = _cache_file(store, entry)
@@ -154,7 +168,7 @@ def read_table(store: Store, source: str, table: str, columns: Sequence[str] | N
 
 def _cached_build(store: Store, name: str, parts: Sequence[str], build: Callable[[], pl.DataFrame]) -> pl.DataFrame:
     """``build()``, or its copy cached under ``name`` and a digest of the database URL and ``parts``."""
-    if os.environ.get(SWITCH_ENV, "").lower() in {"off", "0", "false", "no"}:
+    if not cache_enabled():
         return build()
     digest = hashlib.sha256("|".join([store.identity, name, *parts]).encode()).hexdigest()[:16]
     path = cache_dir() / f"derived-{name}-{digest}.parquet"

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from detente.panels.cache import audit_key, audited_table, derived_table
+from detente.panels.cache import audit_key, audited_table, cache_enabled, derived_table
 
 if TYPE_CHECKING:
     from detente.panels.panel import System
@@ -221,18 +221,34 @@ def _read_codes(store: Store) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=_SCHEMA, orient="row")
 
 
+_LAST_BOOK: dict[str, tuple[str, CodeBook]] = {}
+"""Per database (:attr:`Store.identity <detente.store.database.Store.identity>`): the audit key the last code
+book was read at, and that code book (with its digest, once computed)."""
+
+
 def code_book(store: Store) -> CodeBook:
     """The crosswalk stored in ``store`` (a few thousand rows), kept in the columnar cache until the
     store's next write (:func:`detente.panels.cache.audited_table`), so that the enrichers of one panel
     read it once from the database between them.
 
+    Within one process the last code book of each database is also kept in memory with its audit key: the
+    enrichers of one panel (and the next panel, until a write) share one object and compute its
+    :attr:`CodeBook.digest` once.
+
     Raises:
         LookupError: the crosswalk is not in the store; the message says which sources to load.
     """
+    key = audit_key(store) if cache_enabled() else None
+    known = _LAST_BOOK.get(store.identity)
+    if key is not None and known is not None and known[0] == key:
+        return known[1]
     codes = audited_table(store, "codebook-v1", lambda: _read_codes(store))
     if codes.is_empty():
         raise LookupError(
             "the store has no country crosswalk: run `detente sources load countrycode`, `... isard` and "
             "`... peacesciencer` first"
         )
-    return CodeBook(codes)
+    book = CodeBook(codes)
+    if key is not None:
+        _LAST_BOOK[store.identity] = (key, book)
+    return book

@@ -100,9 +100,9 @@ class Panel:
 
     def to_pandas(self) -> Any:
         """The panel's rows as a ``pandas.DataFrame`` (needs pandas and pyarrow: ``pip install pandas pyarrow``)."""
-        from detente.panels.output import stata_available
+        import importlib.util
 
-        if not stata_available():  # the same two packages: pandas, and pyarrow to hand the columns over
+        if any(importlib.util.find_spec(name) is None for name in ("pandas", "pyarrow")):
             raise ImportError("Panel.to_pandas() needs pandas and pyarrow: pip install pandas pyarrow")
         return self.frame.to_pandas()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,6 +42,7 @@ class Store:
         self._url = url
         self._lock = threading.Lock()
         self._engine: Engine | None = None
+        self._reader: sqlite3.Connection | None = None
 
     @classmethod
     def open(cls, url: str | URL | None = None, *, create: bool = False) -> Store:
@@ -103,16 +104,22 @@ class Store:
     def read(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
         """The rows of one read-only SQL statement (``:name`` placeholders filled from ``params``).
 
-        On a SQLite file this goes through ``sqlite3`` (no SQLAlchemy import, no engine); elsewhere
-        through the engine. Values come back as the driver gives them: on SQLite, dates and times as text.
+        On a SQLite file this goes through ``sqlite3`` (no SQLAlchemy import, no engine), on one connection
+        kept for the store's life: a new connection reads the whole schema (hundreds of dataset tables)
+        before its first statement, which would cost more than the question. The connection never holds a
+        transaction open (``sqlite3`` begins one only before a write), so every read sees the latest
+        commit of any writer. Elsewhere this goes through the engine. Values come back as the driver gives
+        them: on SQLite, dates and times as text.
         """
         if self.sqlite_file is None:
             from sqlalchemy import text
 
             with self.engine.connect() as connection:
                 return [tuple(row) for row in connection.execute(text(sql), dict(params or {}))]
-        with closing(sqlite3.connect(self.sqlite_file, timeout=10.0)) as connection:
-            return connection.execute(sql, dict(params or {})).fetchall()
+        with self._lock:
+            if self._reader is None:
+                self._reader = sqlite3.connect(self.sqlite_file, timeout=10.0, check_same_thread=False)
+            return self._reader.execute(sql, dict(params or {})).fetchall()
 
     @cached_property
     def sessions(self) -> sessionmaker[Session]:
@@ -133,6 +140,11 @@ class Store:
             yield session
 
     def close(self) -> None:
-        """Release every pooled connection (nothing to do if no query ever needed the engine)."""
+        """Release every connection: the engine's pool (if a query ever needed the engine) and the
+        ``sqlite3`` reader (if any). The store can still be used afterwards; it connects again."""
+        with self._lock:
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
         if self._engine is not None:
             self._engine.dispose()
