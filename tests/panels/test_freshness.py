@@ -24,14 +24,16 @@ from detente.panels.codebook import CodeBook, code_book
 from detente.panels.tables import agreement_parties, agreements, source_versions, sources
 from detente.services.records import Records
 from detente.store.database import Store
+from detente.store.models import StateCode
 
 REFERENCE_ADD = "atop,nmc,contiguity,mids,capdist,democracy,igos"
 BEYOND_ADD = "arms,dca,exercises,pko,unvotes,ucdp,milex"
 HEAVY = ("sqlalchemy.orm", "detente.store.models", "detente.compliance", "detente.sources.registry", "alembic")
 """Modules a warm panel command must not import (the ORM and its fifty models, the compliance engine, the
 source registry, Alembic)."""
-ONLY_ON_A_MISS = ("numpy", "yaml", "detente.sources.crosswalk")
-"""Imported only to compute a cached table (UN-voting bit sets, the alias table's name matcher)."""
+ONLY_ON_A_MISS = ("numpy", "yaml", "detente.sources.crosswalk", "pandas", "pyarrow", "pyreadstat")
+"""Imported only to compute a cached table (UN-voting bit sets, the alias table's name matcher) or to write
+another format (.dta)."""
 
 _RUN_AND_LIST_MODULES = """
 import json, sys
@@ -61,6 +63,8 @@ def test_a_warm_panel_command_imports_no_orm(beyond_store: Store, tmp_path: Path
     assert "detente.panels.alliances" in modules  # it did run the enrichers
     assert sorted(m for m in modules if m.startswith(HEAVY)) == []
     assert sorted(m for m in modules if m.startswith(ONLY_ON_A_MISS)) == []
+    if beyond_store.sqlite_file is not None:  # SQLite's catalog is read through sqlite3: no SQLAlchemy at all
+        assert sorted(m for m in modules if m.startswith("sqlalchemy")) == []
     assert pl.read_parquet(tmp_path / "second.parquet").equals(pl.read_parquet(tmp_path / "first.parquet"))
 
 
@@ -143,3 +147,47 @@ def test_an_edit_of_a_stored_agreement_reaches_the_next_panel(beyond_store: Stor
     assert years_cut > 0 and lost == 2 * years_cut  # each of its two parties lost it in every later year
     assert dyads_before.to_polars()["dca_count"].sum() - dyads_after.to_polars()["dca_count"].sum() == years_cut
     assert counts().equals(before)  # restored: the panel is as it was
+
+
+def test_an_edit_of_the_code_book_reaches_the_next_un_voting_panel(beyond_store: Store) -> None:
+    """UN votes are matched to states by name and then to COW codes through the store's code book; the
+    cached pairs must follow an edit of the code book made through the audited services.
+
+    Cut the United States' COW spell short at 2002: from 2003 its votes reach no COW code, so every pair
+    it is in has no voting agreement (missing, not 0), and nothing else changes. Restored, the panel is
+    as it was.
+    """
+    with beyond_store.transaction() as session:
+        spell = session.execute(
+            select(StateCode).where(StateCode.system == "cow", StateCode.code == "2", StateCode.valid_to.is_(None))
+        ).scalar_one()
+        chosen = spell.id
+    records = Records(beyond_store)
+    original = records.get("state_code", chosen)
+    columns = ["unvote_agree", "unvote_common"]
+
+    def dyads() -> pl.DataFrame:
+        panel = create_dyad_years(beyond_store, "cow", False, (2000, 2005)).add_un_voting_agreement()
+        return panel.to_polars().select("ccode1", "ccode2", "year", *columns)
+
+    def votes() -> pl.DataFrame:
+        panel = create_state_years(beyond_store, "cow", (2000, 2005)).add_un_voting_agreement()
+        return panel.to_polars().select("ccode", "year", "unvote_votes")
+
+    before, states_before = dyads(), votes()
+    us_pairs = (pl.col("ccode1") == 2) | (pl.col("ccode2") == 2)
+    assert before.filter(us_pairs & (pl.col("year") >= 2003))["unvote_agree"].null_count() < 100  # it voted
+    try:
+        records.update("state_code", chosen, {"valid_to": 2002}, actor="test")
+        after, states_after = dyads(), votes()
+    finally:
+        restore = {"valid_to": original["valid_to"], "valid_to_precision": original["valid_to_precision"]}
+        records.update("state_code", chosen, restore, actor="test")
+    cut = us_pairs & (pl.col("year") >= 2003)
+    assert after.filter(cut).select(pl.col(columns).null_count()).row(0) == (after.filter(cut).height,) * 2
+    assert after.filter(~cut).equals(before.filter(~cut))
+    us_later = (pl.col("ccode") == 2) & (pl.col("year") >= 2003)
+    assert states_after.filter(us_later)["unvote_votes"].null_count() == 3
+    assert states_after.filter(~us_later).equals(states_before.filter(~us_later))
+    assert dyads().equals(before)  # restored: the panel is as it was
+    assert votes().equals(states_before)

@@ -11,8 +11,9 @@ own honest coverage (missing outside a source's years, never 0).
 
 Building it takes some seconds (two million directed dyad-years), so it is written once to a Parquet file
 sorted by ``ccode1`` and ``year`` (small row groups), which a dossier then reads with a filter on
-``ccode1`` in a few tens of milliseconds. The file's name carries a digest of the database URL and of the
-audit log's head: every load and every edit moves the head, so a stale copy is never read. The citations
+``ccode1`` in a few tens of milliseconds. The file's name carries a digest of the database (a SQLite file's
+absolute path, else its URL), the audit log's head and schema version (every load and every edit moves the
+head) and the reviewed alias table names are matched with, so a stale copy is never read. The citations
 of every dataset used are kept beside it (``.json``). An enricher whose source is not loaded is skipped,
 and its columns are absent: :data:`ENRICHERS` says which source each needs.
 """
@@ -28,14 +29,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import select
 
-from detente.panels.cache import cache_dir
+from detente.panels.cache import audit_key, cache_dir
 from detente.panels.citations import Citation
+from detente.panels.codebook import matching_version
 from detente.panels.panel import Panel
 from detente.panels.systems import create_dyad_years
 from detente.store.database import Store
-from detente.store.models import AuditHead
 
 __all__ = ["ENRICHERS", "RELATION_YEARS", "Relations", "build_relations", "relations"]
 
@@ -92,11 +92,11 @@ _MEMO: dict[str, Relations] = {}
 
 
 def _digest(store: Store) -> str:
-    with store.engine.connect() as connection:
-        head = connection.execute(select(AuditHead.seq, AuditHead.hash)).one_or_none()
-    url = store.engine.url.render_as_string(hide_password=True)
-    state = f"{head[0]}:{head[1]}" if head else "empty"
-    return hashlib.sha256(f"{url}|{VERSION}|{state}".encode()).hexdigest()[:16]
+    """The database (its identity), the store's state (audit head and schema) and the reviewed alias table
+    the enrichers match names with: a change of any of them names a new table."""
+    state = audit_key(store) or "empty"
+    parts = (store.identity, VERSION, state, f"aliases:{matching_version()}")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
 def build_relations(store: Store, years: tuple[int, int] = RELATION_YEARS) -> Panel:

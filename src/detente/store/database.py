@@ -17,7 +17,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from detente.store.engine import default_database_url, make_engine, redact_url, sqlite_file
+from detente.store.engine import default_database_url, make_engine, normalise_url, redact_url, sqlite_file
 from detente.store.schema import current_revision, head_revision, upgrade
 
 if TYPE_CHECKING:
@@ -40,6 +40,9 @@ class Store:
 
     def __init__(self, url: str | URL) -> None:
         self._url = url
+        self.sqlite_file: Path | None = sqlite_file(url)
+        """The database file's absolute path for a SQLite store (resolved when the store is made, so a later
+        change of the working directory changes nothing); ``None`` for any other database (or in memory)."""
         self._lock = threading.Lock()
         self._engine: Engine | None = None
         self._reader: sqlite3.Connection | None = None
@@ -84,13 +87,15 @@ class Store:
         if self._engine is None:
             with self._lock:
                 if self._engine is None:
-                    self._engine = make_engine(self._url)
+                    self._engine = make_engine(self._engine_url())
         return self._engine
 
-    @cached_property
-    def sqlite_file(self) -> Path | None:
-        """The database file's absolute path for a SQLite store; ``None`` for any other (or in memory)."""
-        return sqlite_file(self._url)
+    def _engine_url(self) -> str | URL:
+        """The URL the engine connects to: a SQLite file by its absolute path, so that the engine reaches
+        the same file as :meth:`read` whatever the working directory is when it connects."""
+        if self.sqlite_file is None:
+            return self._url
+        return normalise_url(self._url).set(database=str(self.sqlite_file))
 
     @cached_property
     def identity(self) -> str:
