@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from detente.panels.cache import read_table
+from detente.panels.cache import derived_table, read_table
 from detente.panels.citations import DATASETS, source_citation
 from detente.panels.joins import KEY, attach, dyad_key, in_years
 from detente.panels.pairs import unordered_key
@@ -58,14 +58,19 @@ def _both_directions(keyed: pl.DataFrame) -> pl.DataFrame:
 def add_atop_alliance(panel: Panel) -> Panel:
     """Add ``atop_alliance`` and the five ATOP obligation flags to a COW dyad-year panel."""
     store = panel.require("add_atop_alliance", unit="dyad_year", system="cow")
-    atop = read_table(store, "peacesciencer", "atop_alliance").select(
-        "ccode1", "ccode2", "year", pl.lit(1, pl.Int64).alias("atop_alliance"), *FLAGS
-    )
-    if panel.directed:
-        values = atop.select(dyad_key("ccode1", "ccode2"), *COLUMNS)
-    else:
+
+    def build() -> pl.DataFrame:
+        atop = read_table(store, "peacesciencer", "atop_alliance").select(
+            "ccode1", "ccode2", "year", pl.lit(1, pl.Int64).alias("atop_alliance"), *FLAGS
+        )
+        if panel.directed:
+            return atop.select(dyad_key("ccode1", "ccode2"), *COLUMNS).sort(KEY)
         forward = (pl.col("ccode1") < pl.col("ccode2")).alias("_forward")
-        values = _both_directions(atop.select(unordered_key("ccode1", "ccode2"), forward, *COLUMNS))
+        return _both_directions(atop.select(unordered_key("ccode1", "ccode2"), forward, *COLUMNS))
+
+    # Keyed and (for a non-directed panel) combined once per version of ATOP, then read sorted from the cache.
+    name = f"atop-{'directed' if panel.directed else 'pairs'}-v1"
+    values = derived_table(store, name, [("peacesciencer", "atop_alliance")], build)
     frame = attach(panel.frame, dyad_key("ccode1", "ccode2"), values, "add_atop_alliance")
     covered = in_years(*ATOP_YEARS)
     frame = frame.with_columns(pl.when(covered).then(pl.col(c).fill_null(0)).otherwise(pl.col(c)) for c in COLUMNS)

@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from detente.panels.cache import read_table
+from detente.panels.cache import derived_table, read_table
 from detente.panels.citations import DATASETS, source_citation
-from detente.panels.joins import attach, dyad_key, in_years
+from detente.panels.joins import KEY, attach, dyad_key, in_years
 from detente.panels.panel import Panel
 
 __all__ = ["CONTIGUITY_YEARS", "add_contiguity", "contiguity_years"]
@@ -52,8 +52,13 @@ def contiguity_years(spells: pl.DataFrame) -> pl.DataFrame:
 def add_contiguity(panel: Panel) -> Panel:
     """Add ``conttype`` (0 none, 1 land, 2-5 water within 12/24/150/400 miles) to a COW dyad-year panel."""
     store = panel.require("add_contiguity", unit="dyad_year", system="cow")
-    years = contiguity_years(read_table(store, "peacesciencer", "cow_contdir"))
-    values = years.select(dyad_key("ccode1", "ccode2"), "conttype")
+    source = ("peacesciencer", "cow_contdir")
+
+    def build() -> pl.DataFrame:
+        years = contiguity_years(read_table(store, *source))
+        return years.select(dyad_key("ccode1", "ccode2"), "conttype").sort(KEY)
+
+    values = derived_table(store, "contiguity-years-v1", [source], build)  # spells to years once per version
     frame = attach(panel.frame, dyad_key("ccode1", "ccode2"), values, "add_contiguity")
     frame = frame.with_columns(
         pl.when(in_years(*CONTIGUITY_YEARS)).then(pl.col("conttype").fill_null(0)).otherwise(pl.col("conttype"))

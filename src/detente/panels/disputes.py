@@ -25,9 +25,9 @@ from typing import Literal
 
 import polars as pl
 
-from detente.panels.cache import read_table
+from detente.panels.cache import derived_table, read_table
 from detente.panels.citations import DATASETS, source_citation
-from detente.panels.joins import attach, dyad_key, in_years
+from detente.panels.joins import KEY, attach, dyad_key, in_years
 from detente.panels.panel import Panel
 
 __all__ = ["MID_COLUMNS", "MID_YEARS", "UNKNOWN_CODED", "add_cow_mids"]
@@ -47,10 +47,15 @@ def add_cow_mids(panel: Panel, *, unknown: Literal["source", "missing"] = "sourc
     store = panel.require("add_cow_mids", unit="dyad_year", system="cow")
     if unknown not in ("source", "missing"):
         raise ValueError(f"unknown must be 'source' (MID's -9 codes, as the reference) or 'missing', not {unknown!r}")
-    mids = read_table(store, "peacesciencer", "cow_mid_ddydisps")
-    if unknown == "source":
-        mids = mids.with_columns(pl.col(c).fill_null(-9) for c in UNKNOWN_CODED)
-    values = mids.select(dyad_key("ccode1", "ccode2"), *MID_COLUMNS)
+    source = ("peacesciencer", "cow_mid_ddydisps")
+
+    def build() -> pl.DataFrame:
+        mids = read_table(store, *source)
+        if unknown == "source":
+            mids = mids.with_columns(pl.col(c).fill_null(-9) for c in UNKNOWN_CODED)
+        return mids.select(dyad_key("ccode1", "ccode2"), *MID_COLUMNS).sort(KEY)
+
+    values = derived_table(store, f"mids-unknown-{unknown}-v1", [source], build)  # keyed and sorted once
     frame = attach(panel.frame, dyad_key("ccode1", "ccode2"), values, "add_cow_mids")
     covered = in_years(*MID_YEARS)
     frame = frame.with_columns(
