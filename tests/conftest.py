@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -21,6 +21,8 @@ from detente.store.database import Store
 from detente.store.engine import normalise_url
 
 POSTGRES_URL = os.environ.get("DETENTE_TEST_POSTGRES_URL")
+MIRROR = (Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets").resolve()
+"""The real data mirror next to the checkout (CI clones the repo next to a shared/ folder)."""
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
@@ -67,6 +69,26 @@ def _empty_database(backend: str, directory: Path) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@contextmanager
+def loaded_store(backend: str, directory: Path, sources: Sequence[str]) -> Iterator[Store]:
+    """A new store of ``backend`` with ``sources`` loaded from the real data mirror, closed afterwards.
+
+    Skips the test, saying why, when there is no mirror.
+    """
+    if not MIRROR.is_dir():
+        pytest.skip(f"no dataset mirror at {MIRROR} (CI clones the repo next to a shared/ folder)")
+    from detente.sources.load import load_source  # the loader imports the ORM models: only tests that load
+
+    with _empty_database(backend, directory) as url:
+        store = Store.open(url, create=True)
+        try:
+            for name in sources:
+                load_source(store, name, mirror=MIRROR)
+            yield store
+        finally:
+            store.close()
 
 
 @pytest.fixture(params=BACKENDS)

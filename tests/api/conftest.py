@@ -12,7 +12,6 @@ import itertools
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
@@ -23,12 +22,10 @@ from detente.api.app import create_app
 from detente.domain.markings import Role
 from detente.services import accounts
 from detente.services.access import Principal
-from detente.sources.load import load_source
 from detente.store.database import Store
 from detente.store.models import State
-from tests.conftest import BACKENDS, _empty_database
+from tests.conftest import BACKENDS, loaded_store
 
-MIRROR = (Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets").resolve()
 SOURCES = ("countrycode", "isard", "peacesciencer", "exercises", "atop")
 PASSWORD = "a long enough password"
 
@@ -36,16 +33,8 @@ PASSWORD = "a long enough password"
 @pytest.fixture(scope="session", params=BACKENDS)
 def real_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """A store per backend holding real states, exercises (engagements) and ATOP alliances."""
-    if not MIRROR.is_dir():
-        pytest.skip(f"no dataset mirror at {MIRROR}")
-    with _empty_database(str(request.param), tmp_path_factory.mktemp("api")) as url:
-        store = Store.open(url, create=True)
-        try:
-            for name in SOURCES:
-                load_source(store, name, mirror=MIRROR)
-            yield store
-        finally:
-            store.close()
+    with loaded_store(str(request.param), tmp_path_factory.mktemp("api"), SOURCES) as store:
+        yield store
 
 
 @pytest.fixture(scope="session")

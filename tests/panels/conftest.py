@@ -16,7 +16,7 @@ import pytest
 
 from detente.sources.load import load_source
 from detente.store.database import Store
-from tests.conftest import BACKENDS, _empty_database
+from tests.conftest import BACKENDS, loaded_store
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = (REPO / ".." / "shared").resolve()
@@ -53,16 +53,8 @@ def read_reference(name: str) -> pl.DataFrame:
 @pytest.fixture(scope="session", params=BACKENDS)
 def panel_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """A store with countrycode, isard and peacesciencer loaded from the mirror, shared by all panel tests."""
-    if not MIRROR.is_dir():
-        pytest.skip(f"no dataset mirror at {MIRROR} (CI clones the repo next to a shared/ folder)")
-    with _empty_database(str(request.param), tmp_path_factory.mktemp("panels")) as url:
-        store = Store.open(url, create=True)
-        try:
-            for name in SOURCES:
-                load_source(store, name, mirror=MIRROR)
-            yield store
-        finally:
-            store.close()
+    with loaded_store(str(request.param), tmp_path_factory.mktemp("panels"), SOURCES) as store:
+        yield store
 
 
 @pytest.fixture(scope="session")

@@ -20,29 +20,19 @@ from sqlalchemy import select
 
 from detente.panels.cache import audit_key, derived_table
 from detente.services.records import Records
-from detente.sources.load import load_source
 from detente.store import catalog
 from detente.store.database import SchemaOutOfDateError, Store
 from detente.store.engine import sqlite_file
 from detente.store.models import AuditHead, DatasetTable, Source, SourceVersion
 from detente.store.schema import SCHEMA_HEAD
-from tests.conftest import BACKENDS, _empty_database
-
-MIRROR = (Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets").resolve()
+from tests.conftest import BACKENDS, loaded_store
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def loaded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """A store with one real source (countrycode) loaded from the mirror."""
-    if not MIRROR.is_dir():
-        pytest.skip(f"no dataset mirror at {MIRROR} (CI clones the repo next to a shared/ folder)")
-    with _empty_database(str(request.param), tmp_path_factory.mktemp("reads")) as url:
-        store = Store.open(url, create=True)
-        try:
-            load_source(store, "countrycode", mirror=MIRROR)
-            yield store
-        finally:
-            store.close()
+    with loaded_store(str(request.param), tmp_path_factory.mktemp("reads"), ["countrycode"]) as store:
+        yield store
 
 
 def test_catalog_reads_say_what_the_models_say(loaded: Store) -> None:
