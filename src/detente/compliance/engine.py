@@ -20,14 +20,15 @@ from typing import Any
 import polars as pl
 
 from detente.compliance.evidence import Evidence
-from detente.compliance.kinds.common import Context
+from detente.compliance.kinds.common import ENGINE, Context
 from detente.compliance.kinds.deadline import evaluate_deadline, evaluate_threshold
 from detente.compliance.kinds.gate import evaluate_gate
 from detente.compliance.kinds.limit import evaluate_limit
 from detente.compliance.kinds.quota import evaluate_quota
 from detente.compliance.kinds.reconcile import evaluate_reconcile
 from detente.compliance.kinds.window import evaluate_window
-from detente.compliance.packs import InForce, ObligationSpec, Pack
+from detente.compliance.packs import ObligationSpec, Pack
+from detente.compliance.rules import reads, touched_by
 
 __all__ = ["EVALUATORS", "STATUSES", "Evaluator", "evaluate_obligation", "evaluate_pack"]
 
@@ -48,47 +49,48 @@ EVALUATORS: dict[str, Evaluate] = {
 UNVERIFIED = " This finding rests on values not yet verified against the authentic text."
 
 
-def _in_force(pack: Pack, spec: ObligationSpec) -> InForce:
+def _in_force(pack: Pack, spec: ObligationSpec) -> tuple[date | None, date | None]:
+    """The obligation's time in force within its treaty's: the later start, the earlier end."""
     starts = [d for d in (pack.in_force.start, spec.in_force.start) if d is not None]
     ends = [d for d in (pack.in_force.end, spec.in_force.end) if d is not None]
-    return InForce.model_validate({"from": max(starts) if starts else None, "to": min(ends) if ends else None})
+    return (max(starts) if starts else None, min(ends) if ends else None)
 
 
 def evaluate_obligation(spec: ObligationSpec, context: Context) -> pl.DataFrame:
     """The findings of one obligation, with its code, treaty, kind, severity and verified flag."""
     found = EVALUATORS[spec.kind](spec, spec.rule, context)
-    window = _in_force(context.pack, spec)
+    start, end = _in_force(context.pack, spec)
     outside = pl.lit(False)
-    if window.start is not None:
-        outside = outside | (pl.col("as_of") < window.start)
-    if window.end is not None:
-        outside = outside | (pl.col("as_of") > window.end)
-    span = f"{window.start or 'the start'} to {window.end or 'open end'}"
-    explanation = (
-        pl.when(outside)
-        .then(
-            pl.format(
-                "Not in force on {} (in force {}); for information: {}",
-                pl.col("as_of"),
-                pl.lit(span),
-                pl.col("explanation"),
-            )
-        )
-        .otherwise(pl.col("explanation"))
-    )
-    if not spec.verified:
-        explanation = pl.concat_str(explanation, pl.lit(UNVERIFIED))
-    if not context.explain:
-        explanation = pl.col("explanation")
-    return found.with_columns(
+    if start is not None:
+        outside = outside | (pl.col("as_of") < start)
+    if end is not None:
+        outside = outside | (pl.col("as_of") > end)
+    columns = [
         pl.when(outside).then(pl.lit("not_in_force")).otherwise(pl.col("status")).alias("status"),
-        explanation.alias("explanation"),
         pl.lit(spec.code).alias("code"),
         pl.lit(context.pack.code).alias("treaty"),
         pl.lit(spec.kind).alias("kind"),
         pl.lit(spec.severity).alias("severity"),
         pl.lit(spec.verified).alias("verified"),
-    ).collect()
+    ]
+    if context.explain:
+        span = f"{start or 'the start'} to {end or 'open end'}"
+        explanation = (
+            pl.when(outside)
+            .then(
+                pl.format(
+                    "Not in force on {} (in force {}); for information: {}",
+                    pl.col("as_of"),
+                    pl.lit(span),
+                    pl.col("explanation"),
+                )
+            )
+            .otherwise(pl.col("explanation"))
+        )
+        if not spec.verified:
+            explanation = pl.concat_str(explanation, pl.lit(UNVERIFIED))
+        columns.append(explanation.alias("explanation"))
+    return found.with_columns(columns).collect(engine=ENGINE)
 
 
 def evaluate_pack(
@@ -123,10 +125,13 @@ def evaluate_pack(
 class Evaluator:
     """A pack's evidence and findings kept in memory for fast re-evaluation after new records.
 
-    ``evaluate()`` evaluates everything once; ``add(type, rows)`` appends records and marks the parties they
-    touch; the next ``evaluate()`` re-runs the obligations only on the evidence of those parties (and group
-    limits, whose figure sums several parties) and swaps in their findings. Findings are kept per party, so
-    that swapping costs nothing in proportion to the rest.
+    ``evaluate()`` evaluates everything once; ``add(type, rows)`` appends records and notes what they
+    touch: the parties they name (as party or counterpart) and their evidence type and kinds. The next
+    ``evaluate()`` re-runs only the obligations that read such records (see
+    :func:`~detente.compliance.rules.reads`) -- per-party ones on the evidence of the touched parties
+    alone, group limits (whose figure sums several parties) on all of it -- and swaps their findings in.
+    Findings are kept per party, so that swapping costs nothing in proportion to the rest. The result
+    equals a full evaluation of all the evidence (a test proves it).
     """
 
     pack: Pack
@@ -138,6 +143,7 @@ class Evaluator:
     explain: bool = True
     _parts: dict[int | None, pl.DataFrame] = field(default_factory=dict)
     _dirty: set[int] = field(default_factory=set)
+    _added: dict[str, set[str | None]] = field(default_factory=dict)
     _done: bool = False
     _index: dict[tuple[str, str], dict[int, pl.DataFrame]] = field(default_factory=dict)
 
@@ -149,16 +155,17 @@ class Evaluator:
             self._index[key] = {k[0]: v for k, v in frame.partition_by(column, as_dict=True).items()}
         return self._index[key]
 
-    def _touched(self, dirty: set[int]) -> Evidence:
-        """Only the records in which a dirty party is the party or the counterpart."""
+    def _touched(self, dirty: set[int], types: Iterable[str]) -> Evidence:
+        """Only the records of these types in which a dirty party is the party or the counterpart."""
         frames = {}
-        for kind, frame in self.evidence.frames.items():
+        for kind in types:
             parts = [
                 part
                 for column in ("party", "counterpart")
                 for state, part in self._partitions(kind, column).items()
                 if state in dirty
             ]
+            frame = self.evidence.frame(kind)
             frames[kind] = pl.concat(parts, how="diagonal_relaxed").unique("id") if parts else frame.clear()
         return Evidence(frames, self.evidence.codes)
 
@@ -178,6 +185,7 @@ class Evaluator:
     def add(self, evidence_type: str, rows: pl.DataFrame) -> None:
         """Append records of one evidence type (a frame in the :mod:`~detente.compliance.evidence` shape)."""
         self.evidence.append(evidence_type, rows)
+        self._added.setdefault(evidence_type, set()).update(rows["kind"].unique().to_list())
         for column in ("party", "counterpart"):
             self._dirty.update(int(v) for v in rows[column].drop_nulls().to_list())
             index = self._index.get((evidence_type, column))
@@ -193,30 +201,46 @@ class Evaluator:
         parts = [frame for frame in self._parts.values() if frame.height]
         return pl.concat(parts, how="vertical_relaxed", rechunk=False) if parts else pl.DataFrame()
 
-    def _store(self, found: pl.DataFrame, parties: set[int | None] | None) -> None:
-        if parties is not None:
-            for party in parties:
-                self._parts.pop(party, None)
-        if found.height:
-            for key, part in found.partition_by("party", as_dict=True).items():
-                self._parts[key[0]] = part
+    def _swap(self, found: pl.DataFrame, parties: set[int | None], codes: list[str]) -> None:
+        """Replace the findings of ``codes`` for ``parties`` with those found."""
+        new = {key[0]: part for key, part in found.partition_by("party", as_dict=True).items()} if found.height else {}
+        for party in parties | set(new):
+            kept = self._parts.get(party)
+            if kept is not None and party in parties:
+                kept = kept.filter(~pl.col("code").is_in(codes))
+            pieces = [p for p in (kept, new.get(party)) if p is not None and p.height]
+            self._parts[party] = (
+                pl.concat(pieces, how="vertical_relaxed")
+                if len(pieces) > 1
+                else (pieces[0] if pieces else found.clear())
+            )
 
     def evaluate(self) -> pl.DataFrame:
         """All findings, re-evaluating only what the records added since the last call can change."""
         if not self._done:
-            self._store(self._run(self.evidence, None, list(self.pack.obligations)), None)
+            found = self._run(self.evidence, None, list(self.pack.obligations))
+            if found.height:
+                self._parts = {key[0]: part for key, part in found.partition_by("party", as_dict=True).items()}
             for kind in self.evidence.frames:
                 for column in ("party", "counterpart"):
                     self._partitions(kind, column)
-            self._done, self._dirty = True, set()
+            self._done, self._dirty, self._added = True, set(), {}
             return self.findings
-        if not self._dirty:
+        if not self._added:
             return self.findings
-        dirty, self._dirty = set(self._dirty), set()
-        touched = self._touched(dirty)
-        grouped = [s for s in self.pack.obligations if getattr(s.rule, "groups", None)]
-        per_party = [s for s in self.pack.obligations if s not in grouped]
-        self._store(self._run(touched, dirty, per_party), set(dirty))
+        dirty, added = set(self._dirty), dict(self._added)
+        self._dirty, self._added = set(), {}
+        affected = [
+            spec
+            for spec in self.pack.obligations
+            if any(touched_by(spec.rule, kind, kinds) for kind, kinds in added.items())
+        ]
+        grouped = [s for s in affected if getattr(s.rule, "groups", None)]
+        per_party = [s for s in affected if s not in grouped]
+        if per_party:
+            types = {select.evidence for spec in per_party for select in reads(spec.rule)}
+            found = self._run(self._touched(dirty, types), dirty, per_party)
+            self._swap(found, set(dirty), [s.code for s in per_party])
         if grouped:
-            self._store(self._run(self.evidence, None, grouped), {None})
+            self._swap(self._run(self.evidence, None, grouped), {None}, [s.code for s in grouped])
         return self.findings

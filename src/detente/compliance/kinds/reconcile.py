@@ -14,14 +14,14 @@ import polars as pl
 
 from detente.compliance.kinds.common import Context, finish, grid, num, refs, select
 from detente.compliance.packs import ObligationSpec
-from detente.compliance.rules import ReconcileRule, Select
+from detente.compliance.rules import DECLARATIONS, ReconcileRule
 
 __all__ = ["evaluate_reconcile"]
 
 
 def evaluate_reconcile(spec: ObligationSpec, rule: ReconcileRule, context: Context) -> pl.LazyFrame:
     """Findings of a RECONCILE obligation for every bound party at every as-of date."""
-    declarations = select(context, Select(evidence="declaration"))
+    declarations = select(context, DECLARATIONS)
     category = rule.category
     if category not in declarations.columns:
         declarations = declarations.with_columns(pl.lit(None, dtype=pl.Float64()).alias(category))
