@@ -28,7 +28,7 @@ from detente.compliance.kinds.quota import evaluate_quota
 from detente.compliance.kinds.reconcile import evaluate_reconcile
 from detente.compliance.kinds.window import evaluate_window
 from detente.compliance.packs import ObligationSpec, Pack
-from detente.compliance.rules import reads, touched_by
+from detente.compliance.rules import WindowRule, touched_by
 
 __all__ = ["EVALUATORS", "STATUSES", "Evaluator", "evaluate_obligation", "evaluate_pack"]
 
@@ -126,12 +126,13 @@ class Evaluator:
     """A pack's evidence and findings kept in memory for fast re-evaluation after new records.
 
     ``evaluate()`` evaluates everything once; ``add(type, rows)`` appends records and notes what they
-    touch: the parties they name (as party or counterpart) and their evidence type and kinds. The next
-    ``evaluate()`` re-runs only the obligations that read such records (see
-    :func:`~detente.compliance.rules.reads`) -- per-party ones on the evidence of the touched parties
-    alone, group limits (whose figure sums several parties) on all of it -- and swaps their findings in.
+    touch: their evidence type and kinds, and the parties whose findings they can change -- the party and
+    counterpart they name, and those of the records they are tied to (the event a notification answers;
+    the events on the subject an extension is granted for). The next ``evaluate()`` re-runs only the
+    obligations that read such records (see :func:`~detente.compliance.rules.reads`) -- for the touched
+    parties alone, except group limits (whose figure sums several parties) -- and swaps their findings in.
     Findings are kept per party, so that swapping costs nothing in proportion to the rest. The result
-    equals a full evaluation of all the evidence (a test proves it).
+    equals a full evaluation of all the evidence (a test proves it, pack by pack).
     """
 
     pack: Pack
@@ -145,34 +146,11 @@ class Evaluator:
     _dirty: set[int] = field(default_factory=set)
     _added: dict[str, set[str | None]] = field(default_factory=dict)
     _done: bool = False
-    _index: dict[tuple[str, str], dict[int, pl.DataFrame]] = field(default_factory=dict)
 
-    def _partitions(self, kind: str, column: str) -> dict[int, pl.DataFrame]:
-        """The records of one type split by party (or counterpart), built once and kept up to date."""
-        key = (kind, column)
-        if key not in self._index:
-            frame = self.evidence.frame(kind).filter(pl.col(column).is_not_null())
-            self._index[key] = {k[0]: v for k, v in frame.partition_by(column, as_dict=True).items()}
-        return self._index[key]
-
-    def _touched(self, dirty: set[int], types: Iterable[str]) -> Evidence:
-        """Only the records of these types in which a dirty party is the party or the counterpart."""
-        frames = {}
-        for kind in types:
-            parts = [
-                part
-                for column in ("party", "counterpart")
-                for state, part in self._partitions(kind, column).items()
-                if state in dirty
-            ]
-            frame = self.evidence.frame(kind)
-            frames[kind] = pl.concat(parts, how="diagonal_relaxed").unique("id") if parts else frame.clear()
-        return Evidence(frames, self.evidence.codes)
-
-    def _run(self, evidence: Evidence, only: set[int] | None, obligations: list[ObligationSpec]) -> pl.DataFrame:
+    def _run(self, only: set[int] | None, obligations: list[ObligationSpec]) -> pl.DataFrame:
         return evaluate_pack(
             self.pack,
-            evidence,
+            self.evidence,
             self.dates,
             obligations=obligations,
             at_risk_pct=self.at_risk_pct,
@@ -186,14 +164,23 @@ class Evaluator:
         """Append records of one evidence type (a frame in the :mod:`~detente.compliance.evidence` shape)."""
         self.evidence.append(evidence_type, rows)
         self._added.setdefault(evidence_type, set()).update(rows["kind"].unique().to_list())
-        for column in ("party", "counterpart"):
-            self._dirty.update(int(v) for v in rows[column].drop_nulls().to_list())
-            index = self._index.get((evidence_type, column))
-            if index is not None:
-                for key, part in rows.filter(pl.col(column).is_not_null()).partition_by(column, as_dict=True).items():
-                    state = int(key[0])
-                    current = index.get(state)
-                    index[state] = part if current is None else pl.concat([current, part], how="diagonal_relaxed")
+        self._dirty.update(_parties(rows))
+        self._dirty.update(self._linked(evidence_type, rows))
+
+    def _linked(self, evidence_type: str, rows: pl.DataFrame) -> set[int]:
+        """The parties of the records the new ones are tied to other than by party."""
+        linked: set[int] = set()
+        triggers = rows["trigger"].drop_nulls().unique().to_list() if "trigger" in rows.columns else []
+        for kind in {ref.split(":", 1)[0] for ref in triggers}:
+            linked |= _parties(self.evidence.frame(kind).filter(pl.col("ref").is_in(triggers)))
+        subjects = rows["subject"].drop_nulls().unique().to_list()
+        kinds = set(rows["kind"].drop_nulls().to_list())
+        for spec in self.pack.obligations:
+            rule = spec.rule
+            if evidence_type == "approval" and isinstance(rule, WindowRule) and rule.extension_kind in kinds:
+                events = self.evidence.frame(rule.select.evidence)
+                linked |= _parties(events.filter(pl.col("subject").is_in(subjects)))
+        return linked
 
     @property
     def findings(self) -> pl.DataFrame:
@@ -218,12 +205,9 @@ class Evaluator:
     def evaluate(self) -> pl.DataFrame:
         """All findings, re-evaluating only what the records added since the last call can change."""
         if not self._done:
-            found = self._run(self.evidence, None, list(self.pack.obligations))
+            found = self._run(None, list(self.pack.obligations))
             if found.height:
                 self._parts = {key[0]: part for key, part in found.partition_by("party", as_dict=True).items()}
-            for kind in self.evidence.frames:
-                for column in ("party", "counterpart"):
-                    self._partitions(kind, column)
             self._done, self._dirty, self._added = True, set(), {}
             return self.findings
         if not self._added:
@@ -238,9 +222,12 @@ class Evaluator:
         grouped = [s for s in affected if getattr(s.rule, "groups", None)]
         per_party = [s for s in affected if s not in grouped]
         if per_party:
-            types = {select.evidence for spec in per_party for select in reads(spec.rule)}
-            found = self._run(self._touched(dirty, types), dirty, per_party)
-            self._swap(found, set(dirty), [s.code for s in per_party])
+            self._swap(self._run(dirty, per_party), set(dirty), [s.code for s in per_party])
         if grouped:
-            self._swap(self._run(self.evidence, None, grouped), {None}, [s.code for s in grouped])
+            self._swap(self._run(None, grouped), {None}, [s.code for s in grouped])
         return self.findings
+
+
+def _parties(rows: pl.DataFrame) -> set[int]:
+    """Every state a set of records names, as party or as counterpart."""
+    return {int(v) for column in ("party", "counterpart") for v in rows[column].drop_nulls().unique().to_list()}

@@ -123,16 +123,22 @@ def day_end(expr: pl.Expr) -> pl.Expr:
     return (expr.cast(pl.Datetime("us")) + pl.duration(days=1)).dt.replace_time_zone("UTC")
 
 
-def select(context: Context, spec: Select) -> pl.DataFrame:
+def select(context: Context, spec: Select, *, any_party: bool = False) -> pl.DataFrame:
     """The evidence records a selector names, with ``party`` the state the rule binds (cached per context:
-    several obligations of a pack read the same records)."""
-    key = f"{spec!r}|{sorted(context.only_parties) if context.only_parties is not None else None}"
+    several obligations of a pack read the same records).
+
+    With ``any_party`` the records are not limited to the context's parties: for records a rule ties to
+    others by reference or subject rather than by party (a notification that names the exercise it
+    announces, whoever sent it), the other side of that tie does the limiting.
+    """
+    only = None if any_party or context.only_parties is None else sorted(context.only_parties)
+    key = f"{spec!r}|{only}"
     if key not in context._selected:
-        context._selected[key] = _select(context, spec)
+        context._selected[key] = _select(context, spec, only)
     return context._selected[key]
 
 
-def _select(context: Context, spec: Select) -> pl.DataFrame:
+def _select(context: Context, spec: Select, only: list[int] | None) -> pl.DataFrame:
     frame = context.evidence.frame(spec.evidence)
     if spec.role == "counterpart":
         frame = frame.rename(
@@ -160,8 +166,8 @@ def _select(context: Context, spec: Select) -> pl.DataFrame:
         conditions.append(pl.col("counterpart_code").is_in(context.group(spec.counterpart_in)).fill_null(False))
     if spec.counterpart_not_in:
         conditions.append(~pl.col("counterpart_code").is_in(context.group(spec.counterpart_not_in)).fill_null(False))
-    if context.only_parties is not None:
-        conditions.append(pl.col("party").is_in(list(context.only_parties)))
+    if only is not None:
+        conditions.append(pl.col("party").is_in(only))
     return frame.filter(*conditions) if conditions else frame
 
 
@@ -266,9 +272,14 @@ def unit_of(duration: str) -> str:
 
 
 def units_between(later: pl.Expr, earlier: pl.Expr, unit: str) -> pl.Expr:
-    """``later - earlier`` in hours or days (fractional)."""
-    hours = (later - earlier).dt.total_seconds() / 3600.0
-    return hours if unit == "hours" else hours / 24.0
+    """``later - earlier`` in hours or days (fractional), rounded to nine decimals.
+
+    Polars divides a column by a constant either exactly or as a multiplication by the reciprocal,
+    depending on how many rows a chunk holds; the two can differ in the last bit. Rounding makes a figure
+    the same however the rows were split -- a full evaluation and an incremental one agree exactly.
+    """
+    seconds = (later - earlier).dt.total_seconds(fractional=False)
+    return (seconds / (3600.0 if unit == "hours" else 86400.0)).round(9)
 
 
 def finish(frame: pl.DataFrame | pl.LazyFrame, context: Context | None = None) -> pl.LazyFrame:

@@ -53,10 +53,11 @@ def latest_declarations(context: Context, rule: LimitRule, parties: pl.DataFrame
             "party",
             pl.col("time").dt.date().alias("declared_on"),
             pl.col("ref").alias("declaration"),
+            pl.col("id").alias("declaration_id"),
             counted(records, rule).alias("measured"),
         )
         .filter(pl.col("party").is_not_null())
-        .sort("declared_on")
+        .sort("declared_on", "declaration_id")
     )
     wanted = parties.lazy().join(context.dates_frame.lazy(), how="cross").sort("as_of")
     joined = wanted.join_asof(
@@ -98,7 +99,7 @@ def _evaluate_groups(spec: ObligationSpec, rule: LimitRule, context: Context) ->
     summed = rows.group_by("group", "as_of").agg(
         pl.col("measured").sum().alias("total"),
         pl.col("measured").null_count().alias("missing"),
-        pl.col("declaration").drop_nulls().str.join(" ").alias("evidence"),
+        pl.col("declaration").sort_by("party_code").drop_nulls().str.join(" ").alias("evidence"),
         pl.col("declared_on").max().alias("declared_on"),
         pl.col("party_code").filter(pl.col("measured").is_null()).alias("without"),
     )

@@ -46,7 +46,7 @@ def evaluate_quota(spec: ObligationSpec, rule: QuotaRule, context: Context) -> p
         events.join(wanted, on="period_from")
         .filter(pl.col("day") <= pl.col("as_of"))
         .group_by("party", "party_code", *key, "as_of", "current")
-        .agg(pl.len().alias("used"), pl.col("ref").str.join(" ").alias("evidence"))
+        .agg(pl.len().alias("used"), pl.col("ref").sort_by("id").str.join(" ").alias("evidence"))
     )
     if not key:
         base = grid(context.bound_parties(spec, events), context).join(

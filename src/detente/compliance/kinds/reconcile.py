@@ -39,11 +39,12 @@ def evaluate_reconcile(spec: ObligationSpec, rule: ReconcileRule, context: Conte
             "party",
             pl.col("time").alias("declared_at"),
             pl.col("ref").alias("declaration"),
+            pl.col("id").alias("declaration_id"),
             pl.col(category).alias("declared"),
             part_sum.alias("parts"),
             tolerance.alias("tolerance"),
         )
-        .sort("declared_at")
+        .sort("declared_at", "declaration_id")
     )
     parties = context.bound_parties(spec, declarations)
     rows = grid(parties, context).with_columns(pl.col("as_of_end").alias("t")).sort("t")
@@ -61,6 +62,7 @@ def evaluate_reconcile(spec: ObligationSpec, rule: ReconcileRule, context: Conte
         "party",
         pl.col("time").alias("seen_at"),
         pl.col("ref").alias("seen_ref"),
+        pl.col("id").alias("seen_id"),
         pl.col(observed_category).alias("seen"),
         pl.col("subject").alias("site"),
         pl.col("counterpart_code").alias("inspector"),
@@ -71,9 +73,9 @@ def evaluate_reconcile(spec: ObligationSpec, rule: ReconcileRule, context: Conte
         .filter((pl.col("seen_at") >= pl.col("declared_at")) & (pl.col("seen_at") < pl.col("as_of_end")))
     )
     if rule.observed_mode == "each":
-        picked = matched.sort("seen", descending=True)
+        picked = matched.sort("seen", "seen_at", "seen_id", descending=True)
     else:
-        picked = matched.sort("seen_at", descending=True)
+        picked = matched.sort("seen_at", "seen_id", descending=True)
     best = picked.group_by("party", "as_of").agg(
         pl.col("seen").first(),
         pl.col("seen_ref").first(),
