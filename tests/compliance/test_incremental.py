@@ -109,7 +109,10 @@ def test_adding_records_one_by_one_equals_a_full_evaluation(code: str) -> None:
     drawer = Drawer(pack, seed=len(code))
     evidence = drawer.evidence(300)
     evaluator = Evaluator(pack, evidence, DATES)
-    assert _sorted(evaluator.evaluate()).equals(_sorted(evaluate_pack(pack, evidence, DATES)))
+    full = evaluate_pack(pack, evidence, DATES)
+    assert _sorted(evaluator.evaluate()).equals(_sorted(full))
+    # each finding is stored under obligation, party, date and subject: no two may share them
+    assert full.height and not full.select("code", "party", "as_of", "subject").is_duplicated().any()
     for select in [*{s.evidence: s for s in drawer.selections}.values(), *drawer.rng.sample(drawer.selections, 6)]:
         evidence_type, record = drawer.row(select)
         evaluator.add(evidence_type, frame_from_rows([record], evidence.codes))
