@@ -28,7 +28,7 @@ from detente.compliance.kinds.quota import evaluate_quota
 from detente.compliance.kinds.reconcile import evaluate_reconcile
 from detente.compliance.kinds.window import evaluate_window
 from detente.compliance.packs import ObligationSpec, Pack
-from detente.compliance.rules import WindowRule, touched_by
+from detente.compliance.rules import WindowRule, reads, touched_by
 
 __all__ = ["EVALUATORS", "STATUSES", "Evaluator", "evaluate_obligation", "evaluate_pack"]
 
@@ -149,27 +149,13 @@ class Evaluator:
     _dirty: set[int] = field(default_factory=set)
     _added: dict[str, set[str | None]] = field(default_factory=dict)
     _done: bool = False
-    _index: dict[tuple[str, str], dict[int, pl.DataFrame]] = field(default_factory=dict)
 
-    def _partitions(self, kind: str, column: str) -> dict[int, pl.DataFrame]:
-        """The records of one type split by party (or counterpart), built once and kept up to date."""
-        key = (kind, column)
-        if key not in self._index:
-            frame = self.evidence.frame(kind).filter(pl.col(column).is_not_null())
-            self._index[key] = {k[0]: v for k, v in frame.partition_by(column, as_dict=True).items()}
-        return self._index[key]
-
-    def _local(self, dirty: set[int]) -> Evidence:
-        """The records that name a dirty party, as party or counterpart (from the per-party index)."""
-        frames = {}
-        for kind, frame in self.evidence.frames.items():
-            parts = [
-                part
-                for column in ("party", "counterpart")
-                for state, part in self._partitions(kind, column).items()
-                if state in dirty
-            ]
-            frames[kind] = pl.concat(parts, how="diagonal_relaxed").unique("id") if parts else frame.clear()
+    def _local(self, dirty: set[int], types: set[str]) -> Evidence:
+        """The records of these types that name a dirty party, as party or counterpart. (A filter over
+        each frame costs a few milliseconds; an index by party would cost the full evaluation more.)"""
+        states = list(dirty)
+        names = (pl.col("party").is_in(states) | pl.col("counterpart").is_in(states)).fill_null(False)
+        frames = {kind: frame.filter(names) for kind, frame in self.evidence.frames.items() if kind in types}
         return Evidence(frames, self.evidence.codes)
 
     def _run(self, only: set[int] | None, obligations: list[ObligationSpec]) -> pl.DataFrame:
@@ -183,7 +169,9 @@ class Evaluator:
             horizon_days=self.horizon_days,
             only_parties=only,
             explain=self.explain,
-            local=self._local(only) if only is not None else None,
+            local=self._local(only, {s.evidence for spec in obligations for s in reads(spec.rule)})
+            if only is not None
+            else None,
         )
 
     def add(self, evidence_type: str, rows: pl.DataFrame) -> None:
@@ -192,12 +180,6 @@ class Evaluator:
         self._added.setdefault(evidence_type, set()).update(rows["kind"].unique().to_list())
         self._dirty.update(_parties(rows))
         self._dirty.update(self._linked(evidence_type, rows))
-        for column in ("party", "counterpart"):
-            index = self._index.get((evidence_type, column))
-            if index is not None:
-                for key, part in rows.filter(pl.col(column).is_not_null()).partition_by(column, as_dict=True).items():
-                    current = index.get(int(key[0]))
-                    index[int(key[0])] = part if current is None else pl.concat([current, part], how="diagonal_relaxed")
 
     def _linked(self, evidence_type: str, rows: pl.DataFrame) -> set[int]:
         """The parties of the records the new ones are tied to other than by party."""
@@ -240,9 +222,6 @@ class Evaluator:
             found = self._run(None, list(self.pack.obligations))
             if found.height:
                 self._parts = {key[0]: part for key, part in found.partition_by("party", as_dict=True).items()}
-            for kind in self.evidence.frames:
-                for column in ("party", "counterpart"):
-                    self._partitions(kind, column)
             self._done, self._dirty, self._added = True, set(), {}
             return self.findings
         if not self._added:
