@@ -34,7 +34,7 @@ def _figures(pack: Pack) -> dict[str, float]:
         rule = spec.rule
         if isinstance(rule, LimitRule):
             for counting in rule.count:
-                found.update({name: rule.limit for name in counting})
+                found.update(dict.fromkeys(counting, rule.limit))
         if isinstance(rule, ReconcileRule):
             for name in [rule.category, rule.observed_category, rule.tolerance_category, *(rule.parts or [])]:
                 if name:
@@ -44,7 +44,7 @@ def _figures(pack: Pack) -> dict[str, float]:
         for select in reads(rule):
             found.update(select.any_at_least or {})
             found.update(select.any_over or {})
-            found.update({name: 10.0 for name in getattr(select, "require", None) or []})
+            found.update(dict.fromkeys(getattr(select, "require", None) or [], 10.0))
     return found
 
 
