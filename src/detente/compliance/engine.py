@@ -28,7 +28,7 @@ from detente.compliance.kinds.quota import evaluate_quota
 from detente.compliance.kinds.reconcile import evaluate_reconcile
 from detente.compliance.kinds.window import evaluate_window
 from detente.compliance.packs import ObligationSpec, Pack
-from detente.compliance.rules import WindowRule, reads, touched_by
+from detente.compliance.rules import WindowRule, reading, reads, touched_by
 
 __all__ = ["EVALUATORS", "STATUSES", "Evaluator", "evaluate_obligation", "evaluate_pack"]
 
@@ -177,8 +177,12 @@ class Evaluator:
     def add(self, evidence_type: str, rows: pl.DataFrame) -> None:
         """Append records of one evidence type (a frame in the :mod:`~detente.compliance.evidence` shape)."""
         self.evidence.append(evidence_type, rows)
-        self._added.setdefault(evidence_type, set()).update(rows["kind"].unique().to_list())
-        self._dirty.update(_parties(rows))
+        kinds = set(rows["kind"].unique().to_list())
+        self._added.setdefault(evidence_type, set()).update(kinds)
+        # a record bears on the findings of the state a rule reads it for: its party, or (``as: counterpart``)
+        # its counterpart
+        roles = {s.role for spec in self.pack.obligations for s in reading(spec.rule, evidence_type, kinds)}
+        self._dirty.update(_parties(rows, sorted(roles)))
         self._dirty.update(self._linked(evidence_type, rows))
 
     def _linked(self, evidence_type: str, rows: pl.DataFrame) -> set[int]:
@@ -242,6 +246,6 @@ class Evaluator:
         return self.findings
 
 
-def _parties(rows: pl.DataFrame) -> set[int]:
-    """Every state a set of records names, as party or as counterpart."""
-    return {int(v) for column in ("party", "counterpart") for v in rows[column].drop_nulls().unique().to_list()}
+def _parties(rows: pl.DataFrame, columns: Iterable[str] = ("party", "counterpart")) -> set[int]:
+    """Every state a set of records names, as party or as counterpart (or in the columns given)."""
+    return {int(v) for column in columns for v in rows[column].drop_nulls().unique().to_list()}

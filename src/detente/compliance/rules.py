@@ -31,6 +31,7 @@ __all__ = [
     "ThresholdRule",
     "WindowRule",
     "parse_rule",
+    "reading",
     "reads",
     "touched_by",
 ]
@@ -255,9 +256,15 @@ def reads(rule: Rule) -> list[Select]:
     return [*([rule.trigger] if rule.trigger is not None else []), rule.duty]
 
 
+def reading(rule: Rule, evidence_type: str, kinds: set[str | None]) -> list[Select]:
+    """The rule's selections that take records of one evidence type with these kinds."""
+    return [
+        select
+        for select in reads(rule)
+        if select.evidence == evidence_type and (select.kind is None or bool(kinds & set(select.kind)))
+    ]
+
+
 def touched_by(rule: Rule, evidence_type: str, kinds: set[str | None]) -> bool:
     """Whether records of one evidence type, with these kinds, are among the rule's inputs."""
-    return any(
-        select.evidence == evidence_type and (select.kind is None or bool(kinds & set(select.kind)))
-        for select in reads(rule)
-    )
+    return bool(reading(rule, evidence_type, kinds))
