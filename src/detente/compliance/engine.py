@@ -151,11 +151,25 @@ class Evaluator:
     _done: bool = False
 
     def _local(self, dirty: set[int], types: set[str]) -> Evidence:
-        """The records of these types that name a dirty party, as party or counterpart. (A filter over
-        each frame costs a few milliseconds; an index by party would cost the full evaluation more.)"""
+        """The records of these types that name a dirty party, as party or counterpart, and those tied to
+        such a record by reference (a notification naming it as its trigger) or, for approvals, by subject.
+        (A filter over each frame costs a few milliseconds; an index by party would cost the full evaluation
+        more.)"""
         states = list(dirty)
         names = (pl.col("party").is_in(states) | pl.col("counterpart").is_in(states)).fill_null(False)
-        frames = {kind: frame.filter(names) for kind, frame in self.evidence.frames.items() if kind in types}
+        masks = {kind: frame.select(names).to_series() for kind, frame in self.evidence.frames.items()}
+        refs = pl.concat([frame["ref"].filter(masks[kind]) for kind, frame in self.evidence.frames.items()])
+        frames = {}
+        for kind, frame in self.evidence.frames.items():
+            if kind not in types:
+                continue
+            mask = masks[kind]
+            if frame["trigger"].null_count() < frame.height:
+                mask = mask | frame["trigger"].is_in(refs).fill_null(False)
+            if kind == "approval":
+                subjects = pl.concat([f["subject"].filter(masks[k]) for k, f in self.evidence.frames.items()])
+                mask = mask | frame["subject"].is_in(subjects.drop_nulls().unique()).fill_null(False)
+            frames[kind] = frame.filter(mask)
         return Evidence(frames, self.evidence.codes)
 
     def _run(self, only: set[int] | None, obligations: list[ObligationSpec]) -> pl.DataFrame:

@@ -82,8 +82,8 @@ class Context:
     explain: bool = True
     local: Evidence | None = None
     """With ``only_parties``: a subset of the evidence holding at least every record that names one of
-    those parties (as party or counterpart), for selecting them faster; records are still filtered by
-    party, so it changes no result."""
+    those parties (as party or counterpart) and every record tied to one of those by reference or subject,
+    for selecting them faster; records are still filtered as without it, so it changes no result."""
     _dates_frame: pl.DataFrame | None = field(default=None, repr=False)
     _selected: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False)
 
@@ -143,7 +143,7 @@ def select(context: Context, spec: Select, *, any_party: bool = False) -> pl.Dat
 
 
 def _select(context: Context, spec: Select, only: list[int] | None) -> pl.DataFrame:
-    source = context.local if context.local is not None and only is not None else context.evidence
+    source = context.local if context.local is not None and context.only_parties is not None else context.evidence
     frame = source.frame(spec.evidence)
     if spec.role == "counterpart":
         frame = frame.rename(
