@@ -400,73 +400,47 @@ def _moment(moment: Any) -> str | None:
     return None if moment is None else moment.isoformat()
 
 
+def _import_row(kind: str, row: dict[str, Any], given: dict[str, float], activities: set[str]) -> dict[str, Any]:
+    """One generated record as a row of the evidence importer (see importer.py for the columns)."""
+    ref, party, other = str(row["id"]), row["party_code"], row["counterpart_code"]
+    if kind == "declaration":
+        return {"ref": ref, "party": party, "as_of": _day(row["time"]), **given}
+    out: dict[str, Any] = {"ref": ref, "kind": row["kind"]}
+    if kind == "notification":
+        trigger = row["trigger"] if row["trigger"] in activities else None
+        return out | {
+            "sender": party,
+            "receiver": other,
+            "sent_at": _moment(row["time"]),
+            "received_at": _moment(row["received"]),
+            "trigger": f"activity:{trigger.split(':')[1]}" if trigger else None,
+        }
+    if kind == "inspection":
+        return out | {
+            "inspected": party,
+            "inspecting": other,
+            "start": _day(row["time"]),
+            "arrived_at": _moment(row["time"]),
+            "departed_at": _moment(row["end"]),
+            "site": row["subject"],
+            **given,
+        }
+    out |= {"party": party, "counterpart": other, "subject": row["subject"]}
+    if kind == "activity":
+        return out | {"start": _day(row["time"]), "end": _day(row["end"]), **given}
+    return out | {"decided_on": _day(row["time"]), "result": row["result"]}
+
+
 def import_rows(evidence: Evidence) -> dict[str, list[dict[str, Any]]]:
-    """One pack's generated frames as rows of the evidence importer's JSON (see importer.py)."""
-    figures = {
-        kind: [c for c in frame.columns if frame.schema[c] == pl.Float64()] for kind, frame in evidence.frames.items()
-    }
-    out: dict[str, list[dict[str, Any]]] = {}
+    """One pack's generated frames as the evidence importer's JSON: an object of lists keyed by type."""
     activities = set(evidence.frame("activity")["ref"].to_list())
+    out: dict[str, list[dict[str, Any]]] = {}
     for kind, frame in evidence.frames.items():
-        rows = []
-        for row in frame.iter_rows(named=True):
-            given = {name: row[name] for name in figures[kind] if row[name] is not None}
-            ref, party, other = str(row["id"]), row["party_code"], row["counterpart_code"]
-            if kind == "declaration":
-                rows.append({"ref": ref, "party": party, "as_of": _day(row["time"]), **given})
-            elif kind == "notification":
-                trigger = row["trigger"] if row["trigger"] in activities else None
-                rows.append(
-                    {
-                        "ref": ref,
-                        "kind": row["kind"],
-                        "sender": party,
-                        "receiver": other,
-                        "sent_at": _moment(row["time"]),
-                        "received_at": _moment(row["received"]),
-                        "trigger": f"activity:{trigger.split(':')[1]}" if trigger else None,
-                    }
-                )
-            elif kind == "inspection":
-                rows.append(
-                    {
-                        "ref": ref,
-                        "kind": row["kind"],
-                        "inspected": party,
-                        "inspecting": other,
-                        "start": _day(row["time"]),
-                        "arrived_at": _moment(row["time"]),
-                        "departed_at": _moment(row["end"]),
-                        "site": row["subject"],
-                        **given,
-                    }
-                )
-            elif kind == "activity":
-                rows.append(
-                    {
-                        "ref": ref,
-                        "kind": row["kind"],
-                        "party": party,
-                        "counterpart": other,
-                        "subject": row["subject"],
-                        "start": _day(row["time"]),
-                        "end": _day(row["end"]),
-                        **given,
-                    }
-                )
-            else:
-                rows.append(
-                    {
-                        "ref": ref,
-                        "kind": row["kind"],
-                        "party": party,
-                        "counterpart": other,
-                        "subject": row["subject"],
-                        "decided_on": _day(row["time"]),
-                        "result": row["result"],
-                    }
-                )
-        out[{"activity": "activities"}.get(kind, f"{kind}s")] = rows
+        figures = [c for c in frame.columns if frame.schema[c] == pl.Float64()]
+        out[{"activity": "activities"}.get(kind, f"{kind}s")] = [
+            _import_row(kind, row, {n: row[n] for n in figures if row[n] is not None}, activities)
+            for row in frame.iter_rows(named=True)
+        ]
     return out
 
 
