@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -184,3 +185,30 @@ def test_due_lists_upcoming_deadlines_and_quotas_left(
     )
     assert result.exit_code == 0, result.output
     assert "VD-OBSERVATION" in result.output and (tmp_path / "due.ics").read_bytes().startswith(b"BEGIN:VCALENDAR")
+
+
+EVALUATE = ["compliance", "evaluate", "--treaty", "new-start", "--party", "USA", "--as-of", "2024-06-01", "--no-save"]
+
+
+def test_the_at_risk_margin_is_configurable(world: Store, put: Importer, database_url: str) -> None:
+    put(
+        "new-start",
+        "declaration",
+        [{"party": "USA", "as_of": "2024-03-01", "deployed_icbm_slbm_hb": 660}],
+        date(2024, 6, 1),
+    )
+
+    def status(*options: str) -> str:
+        result = CliRunner().invoke(
+            app,
+            [*EVALUATE, *options, "--json", "--database", database_url],
+        )
+        assert result.exit_code == 0, result.output
+        rows = json.loads(result.output)["findings"]
+        return str(next(r["status"] for r in rows if r["code"] == "NST-LIMIT-DEPLOYED"))
+
+    # 40 below the limit of 700 is a margin of 5.7 %: compliant at the default 5 %, at risk at 6 %
+    assert status() == "compliant"
+    assert status("--at-risk", "6") == "at_risk"
+    bad = CliRunner().invoke(app, ["compliance", "evaluate", "--at-risk", "150", "--database", database_url])
+    assert bad.exit_code != 0 and "--at-risk" in bad.output

@@ -150,6 +150,10 @@ def evaluate_command(
     party: PartyOption = None,
     as_of: AsOfOption = None,
     save: Annotated[bool, typer.Option("--save/--no-save", help="Store the findings (audited).")] = True,
+    at_risk: Annotated[
+        float,
+        typer.Option("--at-risk", min=0.0, max=100.0, help="At risk: a margin within this % of the limit (default 5)."),
+    ] = 5.0,
     actor: ActorOption = ACTOR,
     database: DatabaseOption = None,
     as_json: JsonOption = False,
@@ -157,7 +161,9 @@ def evaluate_command(
     """Evaluate every obligation for every bound party at the as-of date; print (and store) every finding."""
     store = open_store(database)
     try:
-        result = evaluate(store, treaty=treaty, party=party, as_of=_day(as_of), save=save, actor=actor)
+        result = evaluate(
+            store, treaty=treaty, party=party, as_of=_day(as_of), save=save, actor=actor, at_risk_pct=at_risk
+        )
     except (PackError, ValidationError) as error:
         raise _fail(error) from None
     finally:

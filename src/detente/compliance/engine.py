@@ -20,14 +20,15 @@ from typing import Any
 import polars as pl
 
 from detente.compliance.evidence import Evidence
-from detente.compliance.kinds.common import Context
+from detente.compliance.kinds.common import ENGINE, Context
 from detente.compliance.kinds.deadline import evaluate_deadline, evaluate_threshold
 from detente.compliance.kinds.gate import evaluate_gate
 from detente.compliance.kinds.limit import evaluate_limit
 from detente.compliance.kinds.quota import evaluate_quota
 from detente.compliance.kinds.reconcile import evaluate_reconcile
 from detente.compliance.kinds.window import evaluate_window
-from detente.compliance.packs import InForce, ObligationSpec, Pack
+from detente.compliance.packs import ObligationSpec, Pack
+from detente.compliance.rules import WindowRule, reading, reads, touched_by
 
 __all__ = ["EVALUATORS", "STATUSES", "Evaluator", "evaluate_obligation", "evaluate_pack"]
 
@@ -48,47 +49,48 @@ EVALUATORS: dict[str, Evaluate] = {
 UNVERIFIED = " This finding rests on values not yet verified against the authentic text."
 
 
-def _in_force(pack: Pack, spec: ObligationSpec) -> InForce:
+def _in_force(pack: Pack, spec: ObligationSpec) -> tuple[date | None, date | None]:
+    """The obligation's time in force within its treaty's: the later start, the earlier end."""
     starts = [d for d in (pack.in_force.start, spec.in_force.start) if d is not None]
     ends = [d for d in (pack.in_force.end, spec.in_force.end) if d is not None]
-    return InForce.model_validate({"from": max(starts) if starts else None, "to": min(ends) if ends else None})
+    return (max(starts) if starts else None, min(ends) if ends else None)
 
 
 def evaluate_obligation(spec: ObligationSpec, context: Context) -> pl.DataFrame:
     """The findings of one obligation, with its code, treaty, kind, severity and verified flag."""
     found = EVALUATORS[spec.kind](spec, spec.rule, context)
-    window = _in_force(context.pack, spec)
+    start, end = _in_force(context.pack, spec)
     outside = pl.lit(False)
-    if window.start is not None:
-        outside = outside | (pl.col("as_of") < window.start)
-    if window.end is not None:
-        outside = outside | (pl.col("as_of") > window.end)
-    span = f"{window.start or 'the start'} to {window.end or 'open end'}"
-    explanation = (
-        pl.when(outside)
-        .then(
-            pl.format(
-                "Not in force on {} (in force {}); for information: {}",
-                pl.col("as_of"),
-                pl.lit(span),
-                pl.col("explanation"),
-            )
-        )
-        .otherwise(pl.col("explanation"))
-    )
-    if not spec.verified:
-        explanation = pl.concat_str(explanation, pl.lit(UNVERIFIED))
-    if not context.explain:
-        explanation = pl.col("explanation")
-    return found.with_columns(
+    if start is not None:
+        outside = outside | (pl.col("as_of") < start)
+    if end is not None:
+        outside = outside | (pl.col("as_of") > end)
+    columns = [
         pl.when(outside).then(pl.lit("not_in_force")).otherwise(pl.col("status")).alias("status"),
-        explanation.alias("explanation"),
         pl.lit(spec.code).alias("code"),
         pl.lit(context.pack.code).alias("treaty"),
         pl.lit(spec.kind).alias("kind"),
         pl.lit(spec.severity).alias("severity"),
         pl.lit(spec.verified).alias("verified"),
-    ).collect()
+    ]
+    if context.explain:
+        span = f"{start or 'the start'} to {end or 'open end'}"
+        explanation = (
+            pl.when(outside)
+            .then(
+                pl.format(
+                    "Not in force on {} (in force {}); for information: {}",
+                    pl.col("as_of"),
+                    pl.lit(span),
+                    pl.col("explanation"),
+                )
+            )
+            .otherwise(pl.col("explanation"))
+        )
+        if not spec.verified:
+            explanation = pl.concat_str(explanation, pl.lit(UNVERIFIED))
+        columns.append(explanation.alias("explanation"))
+    return found.with_columns(columns).collect(engine=ENGINE)
 
 
 def evaluate_pack(
@@ -102,9 +104,11 @@ def evaluate_pack(
     horizon_days: int = 30,
     only_parties: set[int] | None = None,
     explain: bool = True,
+    local: Evidence | None = None,
 ) -> pl.DataFrame:
     """Every finding of a pack's obligations (or the ones given) at every as-of date; without sentences
-    (``explanation`` null) when ``explain`` is false, for bulk runs that only need the verdicts."""
+    (``explanation`` null) when ``explain`` is false, for bulk runs that only need the verdicts. With
+    ``only_parties``, ``local`` may hold the records naming those parties (see :class:`Context`)."""
     context = Context(
         pack,
         evidence,
@@ -114,6 +118,7 @@ def evaluate_pack(
         horizon_days=horizon_days,
         only_parties=only_parties,
         explain=explain,
+        local=local,
     )
     frames = [evaluate_obligation(spec, context) for spec in (obligations or pack.obligations)]
     return pl.concat(frames, how="vertical_relaxed") if frames else pl.DataFrame()
@@ -123,10 +128,14 @@ def evaluate_pack(
 class Evaluator:
     """A pack's evidence and findings kept in memory for fast re-evaluation after new records.
 
-    ``evaluate()`` evaluates everything once; ``add(type, rows)`` appends records and marks the parties they
-    touch; the next ``evaluate()`` re-runs the obligations only on the evidence of those parties (and group
-    limits, whose figure sums several parties) and swaps in their findings. Findings are kept per party, so
-    that swapping costs nothing in proportion to the rest.
+    ``evaluate()`` evaluates everything once; ``add(type, rows)`` appends records and notes what they
+    touch: their evidence type and kinds, and the parties whose findings they can change -- the party and
+    counterpart they name, and those of the records they are tied to (the event a notification answers;
+    the events on the subject an extension is granted for). The next ``evaluate()`` re-runs only the
+    obligations that read such records (see :func:`~detente.compliance.rules.reads`) -- for the touched
+    parties alone, except group limits (whose figure sums several parties) -- and swaps their findings in.
+    Findings are kept per party, so that swapping costs nothing in proportion to the rest. The result
+    equals a full evaluation of all the evidence (a test proves it, pack by pack).
     """
 
     pack: Pack
@@ -138,34 +147,35 @@ class Evaluator:
     explain: bool = True
     _parts: dict[int | None, pl.DataFrame] = field(default_factory=dict)
     _dirty: set[int] = field(default_factory=set)
+    _added: dict[str, set[str | None]] = field(default_factory=dict)
     _done: bool = False
-    _index: dict[tuple[str, str], dict[int, pl.DataFrame]] = field(default_factory=dict)
 
-    def _partitions(self, kind: str, column: str) -> dict[int, pl.DataFrame]:
-        """The records of one type split by party (or counterpart), built once and kept up to date."""
-        key = (kind, column)
-        if key not in self._index:
-            frame = self.evidence.frame(kind).filter(pl.col(column).is_not_null())
-            self._index[key] = {k[0]: v for k, v in frame.partition_by(column, as_dict=True).items()}
-        return self._index[key]
-
-    def _touched(self, dirty: set[int]) -> Evidence:
-        """Only the records in which a dirty party is the party or the counterpart."""
+    def _local(self, dirty: set[int], types: set[str]) -> Evidence:
+        """The records of these types that name a dirty party, as party or counterpart, and those tied to
+        such a record by reference (a notification naming it as its trigger) or, for approvals, by subject.
+        (A filter over each frame costs a few milliseconds; an index by party would cost the full evaluation
+        more.)"""
+        states = list(dirty)
+        names = (pl.col("party").is_in(states) | pl.col("counterpart").is_in(states)).fill_null(False)
+        masks = {kind: frame.select(names).to_series() for kind, frame in self.evidence.frames.items()}
+        refs = pl.concat([frame["ref"].filter(masks[kind]) for kind, frame in self.evidence.frames.items()])
         frames = {}
         for kind, frame in self.evidence.frames.items():
-            parts = [
-                part
-                for column in ("party", "counterpart")
-                for state, part in self._partitions(kind, column).items()
-                if state in dirty
-            ]
-            frames[kind] = pl.concat(parts, how="diagonal_relaxed").unique("id") if parts else frame.clear()
+            if kind not in types:
+                continue
+            mask = masks[kind]
+            if frame["trigger"].null_count() < frame.height:
+                mask = mask | frame["trigger"].is_in(refs).fill_null(False)
+            if kind == "approval":
+                subjects = pl.concat([f["subject"].filter(masks[k]) for k, f in self.evidence.frames.items()])
+                mask = mask | frame["subject"].is_in(subjects.drop_nulls().unique()).fill_null(False)
+            frames[kind] = frame.filter(mask)
         return Evidence(frames, self.evidence.codes)
 
-    def _run(self, evidence: Evidence, only: set[int] | None, obligations: list[ObligationSpec]) -> pl.DataFrame:
+    def _run(self, only: set[int] | None, obligations: list[ObligationSpec]) -> pl.DataFrame:
         return evaluate_pack(
             self.pack,
-            evidence,
+            self.evidence,
             self.dates,
             obligations=obligations,
             at_risk_pct=self.at_risk_pct,
@@ -173,19 +183,36 @@ class Evaluator:
             horizon_days=self.horizon_days,
             only_parties=only,
             explain=self.explain,
+            local=self._local(only, {s.evidence for spec in obligations for s in reads(spec.rule)})
+            if only is not None
+            else None,
         )
 
     def add(self, evidence_type: str, rows: pl.DataFrame) -> None:
         """Append records of one evidence type (a frame in the :mod:`~detente.compliance.evidence` shape)."""
         self.evidence.append(evidence_type, rows)
-        for column in ("party", "counterpart"):
-            self._dirty.update(int(v) for v in rows[column].drop_nulls().to_list())
-            index = self._index.get((evidence_type, column))
-            if index is not None:
-                for key, part in rows.filter(pl.col(column).is_not_null()).partition_by(column, as_dict=True).items():
-                    state = int(key[0])
-                    current = index.get(state)
-                    index[state] = part if current is None else pl.concat([current, part], how="diagonal_relaxed")
+        kinds = set(rows["kind"].unique().to_list())
+        self._added.setdefault(evidence_type, set()).update(kinds)
+        # a record bears on the findings of the state a rule reads it for: its party, or (``as: counterpart``)
+        # its counterpart
+        roles = {s.role for spec in self.pack.obligations for s in reading(spec.rule, evidence_type, kinds)}
+        self._dirty.update(_parties(rows, sorted(roles)))
+        self._dirty.update(self._linked(evidence_type, rows))
+
+    def _linked(self, evidence_type: str, rows: pl.DataFrame) -> set[int]:
+        """The parties of the records the new ones are tied to other than by party."""
+        linked: set[int] = set()
+        triggers = rows["trigger"].drop_nulls().unique().to_list() if "trigger" in rows.columns else []
+        for kind in {ref.split(":", 1)[0] for ref in triggers}:
+            linked |= _parties(self.evidence.frame(kind).filter(pl.col("ref").is_in(triggers)))
+        subjects = rows["subject"].drop_nulls().unique().to_list()
+        kinds = set(rows["kind"].drop_nulls().to_list())
+        for spec in self.pack.obligations:
+            rule = spec.rule
+            if evidence_type == "approval" and isinstance(rule, WindowRule) and rule.extension_kind in kinds:
+                events = self.evidence.frame(rule.select.evidence)
+                linked |= _parties(events.filter(pl.col("subject").is_in(subjects)))
+        return linked
 
     @property
     def findings(self) -> pl.DataFrame:
@@ -193,30 +220,46 @@ class Evaluator:
         parts = [frame for frame in self._parts.values() if frame.height]
         return pl.concat(parts, how="vertical_relaxed", rechunk=False) if parts else pl.DataFrame()
 
-    def _store(self, found: pl.DataFrame, parties: set[int | None] | None) -> None:
-        if parties is not None:
-            for party in parties:
-                self._parts.pop(party, None)
-        if found.height:
-            for key, part in found.partition_by("party", as_dict=True).items():
-                self._parts[key[0]] = part
+    def _swap(self, found: pl.DataFrame, parties: set[int | None], codes: list[str]) -> None:
+        """Replace the findings of ``codes`` for ``parties`` with those found."""
+        new = {key[0]: part for key, part in found.partition_by("party", as_dict=True).items()} if found.height else {}
+        for party in parties | set(new):
+            kept = self._parts.get(party)
+            if kept is not None and party in parties:
+                kept = kept.filter(~pl.col("code").is_in(codes))
+            pieces = [p for p in (kept, new.get(party)) if p is not None and p.height]
+            self._parts[party] = (
+                pl.concat(pieces, how="vertical_relaxed")
+                if len(pieces) > 1
+                else (pieces[0] if pieces else found.clear())
+            )
 
     def evaluate(self) -> pl.DataFrame:
         """All findings, re-evaluating only what the records added since the last call can change."""
         if not self._done:
-            self._store(self._run(self.evidence, None, list(self.pack.obligations)), None)
-            for kind in self.evidence.frames:
-                for column in ("party", "counterpart"):
-                    self._partitions(kind, column)
-            self._done, self._dirty = True, set()
+            found = self._run(None, list(self.pack.obligations))
+            if found.height:
+                self._parts = {key[0]: part for key, part in found.partition_by("party", as_dict=True).items()}
+            self._done, self._dirty, self._added = True, set(), {}
             return self.findings
-        if not self._dirty:
+        if not self._added:
             return self.findings
-        dirty, self._dirty = set(self._dirty), set()
-        touched = self._touched(dirty)
-        grouped = [s for s in self.pack.obligations if getattr(s.rule, "groups", None)]
-        per_party = [s for s in self.pack.obligations if s not in grouped]
-        self._store(self._run(touched, dirty, per_party), set(dirty))
+        dirty, added = set(self._dirty), dict(self._added)
+        self._dirty, self._added = set(), {}
+        affected = [
+            spec
+            for spec in self.pack.obligations
+            if any(touched_by(spec.rule, kind, kinds) for kind, kinds in added.items())
+        ]
+        grouped = [s for s in affected if getattr(s.rule, "groups", None)]
+        per_party = [s for s in affected if s not in grouped]
+        if per_party:
+            self._swap(self._run(dirty, per_party), set(dirty), [s.code for s in per_party])
         if grouped:
-            self._store(self._run(self.evidence, None, grouped), {None})
+            self._swap(self._run(None, grouped), {None}, [s.code for s in grouped])
         return self.findings
+
+
+def _parties(rows: pl.DataFrame, columns: Iterable[str] = ("party", "counterpart")) -> set[int]:
+    """Every state a set of records names, as party or as counterpart (or in the columns given)."""
+    return {int(v) for column in columns for v in rows[column].drop_nulls().unique().to_list()}

@@ -15,9 +15,9 @@ The engine evaluates these frames in bulk; nothing here goes row by row through 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import polars as pl
@@ -111,10 +111,6 @@ class Evidence:
         self.frames[evidence_type] = pl.concat([current, rows], how="diagonal_relaxed")
 
 
-def _day_end(day: date | None) -> datetime | None:
-    return None if day is None else midnight(day) + timedelta(days=1)
-
-
 def state_codes(store: Store) -> dict[int, str]:
     """State id -> ISO3 code, for every state that has one."""
     with store.engine.connect() as connection:
@@ -123,106 +119,236 @@ def state_codes(store: Store) -> dict[int, str]:
 
 
 def load_evidence(store: Store, agreement_ids: Iterable[int], codes: Mapping[int, str] | None = None) -> Evidence:
-    """Read every evidence record of the given agreements from the store into frames."""
+    """Read every evidence record of the given agreements from the store into frames: one query per
+    evidence type, the columns turned into the frame's shape by Polars expressions, not row by row."""
     ids = sorted(set(agreement_ids))
     codes = dict(codes) if codes is not None else state_codes(store)
     frames: dict[str, pl.DataFrame] = {}
     with store.engine.connect() as connection:
-        for name, model in _MODELS.items():
-            table = model.__table__
+        for name, shape in _SHAPES.items():
+            table = shape.model.__table__
             assert isinstance(table, Table)
-            result = connection.execute(select(table).where(table.c.agreement_id.in_(ids)).order_by(table.c.id))
-            frames[name] = frame_from_rows([_ROW[name](dict(row._mapping)) for row in result], codes)
+            wanted = [table.c[column] for column in shape.columns]
+            query = select(*wanted).where(table.c.agreement_id.in_(ids)).order_by(table.c.id)
+            frames[name] = shape.frame(connection.execute(query).all(), codes)
     return Evidence(frames, codes)
 
 
-def _declaration(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "ref": f"declaration:{row['id']}",
-        "kind": "declaration",
-        "agreement": row["agreement_id"],
-        "party": row["party_state_id"],
-        "time": midnight(row["as_of"]),
-        "subject": row["reference"],
-        "figures": row["counts"],
-    }
+def _moment(column: str) -> pl.Expr:
+    """A date column as its first moment (UTC)."""
+    return pl.col(column).cast(pl.Datetime("us")).dt.replace_time_zone("UTC")
 
 
-def _notification(row: dict[str, Any]) -> dict[str, Any]:
-    trigger = f"{row['trigger_type']}:{row['trigger_id']}" if row["trigger_type"] and row["trigger_id"] else None
-    return {
-        "id": row["id"],
-        "ref": f"notification:{row['id']}",
-        "kind": row["kind"],
-        "agreement": row["agreement_id"],
-        "party": row["sender_state_id"],
-        "counterpart": row["receiver_state_id"],
-        "subject": row["reference"],
-        "time": row["sent_at"],
-        "received": row["received_at"],
-        "end": midnight(row["effective_on"]) if row["effective_on"] else None,
-        "trigger": trigger,
-    }
+def _ref(kind: str) -> pl.Expr:
+    return pl.format(f"{kind}:{{}}", pl.col("id"))
 
 
-def _inspection(row: dict[str, Any]) -> dict[str, Any]:
-    start = row["arrived_at"] or (midnight(row["valid_from"]) if row["valid_from"] else None)
-    return {
-        "id": row["id"],
-        "ref": f"inspection:{row['id']}",
-        "kind": row["kind"],
-        "agreement": row["agreement_id"],
-        "party": row["inspected_state_id"],
-        "counterpart": row["inspecting_state_id"],
-        "subject": row["site"],
-        "time": start,
-        "end": row["departed_at"] or _day_end(row["valid_to"]),
-        "figures": row["observed"],
-    }
-
-
-def _activity(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "ref": f"activity:{row['id']}",
-        "kind": row["kind"],
-        "agreement": row["agreement_id"],
-        "party": row["state_id"],
-        "counterpart": row["counterpart_state_id"],
-        "subject": row["subject"] or row["title"],
-        "time": midnight(row["valid_from"]) if row["valid_from"] else None,
-        "end": _day_end(row["valid_to"]),
-        "figures": row["figures"],
-    }
-
-
-def _approval(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "ref": f"approval:{row['id']}",
-        "kind": row["kind"],
-        "agreement": row["agreement_id"],
-        "party": row["party_state_id"],
-        "counterpart": row["counterpart_state_id"],
-        "subject": row["subject"],
-        "time": midnight(row["decided_on"]),
-        "result": row["result"],
-        "figures": (row["original"] or {}).get("figures"),
-    }
-
-
-_MODELS = {
-    "declaration": Declaration,
-    "notification": Notification,
-    "inspection": Inspection,
-    "activity": Activity,
-    "approval": Approval,
+_SQL_TYPES: dict[str, pl.DataType] = {
+    "id": pl.Int64(),
+    "agreement_id": pl.Int64(),
+    "party_state_id": pl.Int64(),
+    "sender_state_id": pl.Int64(),
+    "receiver_state_id": pl.Int64(),
+    "inspected_state_id": pl.Int64(),
+    "inspecting_state_id": pl.Int64(),
+    "state_id": pl.Int64(),
+    "counterpart_state_id": pl.Int64(),
+    "trigger_id": pl.Int64(),
+    "as_of": pl.Date(),
+    "effective_on": pl.Date(),
+    "valid_from": pl.Date(),
+    "valid_to": pl.Date(),
+    "decided_on": pl.Date(),
+    "sent_at": UTC_TIME,
+    "received_at": UTC_TIME,
+    "arrived_at": UTC_TIME,
+    "departed_at": UTC_TIME,
 }
-_ROW = {
-    "declaration": _declaration,
-    "notification": _notification,
-    "inspection": _inspection,
-    "activity": _activity,
-    "approval": _approval,
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """How one evidence table becomes a frame: the columns read, the figures column, the base columns."""
+
+    model: type[Any]
+    columns: tuple[str, ...]
+    figures: str | None
+    base: Callable[[], dict[str, pl.Expr]]
+
+    def frame(self, rows: Sequence[Sequence[Any]], codes: Mapping[int, str]) -> pl.DataFrame:
+        if not rows:
+            return empty_frame()
+        data = dict(zip(self.columns, map(list, zip(*rows, strict=True)), strict=True))
+        dicts = data.pop(self.figures) if self.figures else []
+        if self.figures == "original":
+            dicts = [(d or {}).get("figures") if isinstance(d, dict) else None for d in dicts]
+        raw = pl.DataFrame(data, schema={c: _SQL_TYPES.get(c, pl.String()) for c in data}, strict=False)
+        base = raw.select(**{name: expr.cast(BASE_SCHEMA[name]) for name, expr in self.base().items()})
+        names = sorted({name for d in dicts if isinstance(d, dict) for name in d})
+        figures = pl.DataFrame(
+            {name: [_number(d.get(name)) if isinstance(d, dict) else None for d in dicts] for name in names},
+            schema=dict.fromkeys(names, pl.Float64()),
+        )
+        return with_codes(pl.concat([base, figures], how="horizontal") if names else base, codes)
+
+
+def _declaration() -> dict[str, pl.Expr]:
+    return {
+        "id": pl.col("id"),
+        "ref": _ref("declaration"),
+        "kind": pl.lit("declaration"),
+        "agreement": pl.col("agreement_id"),
+        "party": pl.col("party_state_id"),
+        "counterpart": pl.lit(None),
+        "subject": pl.col("reference"),
+        "time": _moment("as_of"),
+        "end": pl.lit(None),
+        "received": pl.lit(None),
+        "trigger": pl.lit(None),
+        "result": pl.lit(None),
+    }
+
+
+def _notification() -> dict[str, pl.Expr]:
+    both = pl.col("trigger_type").is_not_null() & pl.col("trigger_id").is_not_null()
+    return {
+        "id": pl.col("id"),
+        "ref": _ref("notification"),
+        "kind": pl.col("kind"),
+        "agreement": pl.col("agreement_id"),
+        "party": pl.col("sender_state_id"),
+        "counterpart": pl.col("receiver_state_id"),
+        "subject": pl.col("reference"),
+        "time": pl.col("sent_at"),
+        "end": _moment("effective_on"),
+        "received": pl.col("received_at"),
+        "trigger": pl.when(both).then(pl.format("{}:{}", pl.col("trigger_type"), pl.col("trigger_id"))),
+        "result": pl.lit(None),
+    }
+
+
+def _inspection() -> dict[str, pl.Expr]:
+    return {
+        "id": pl.col("id"),
+        "ref": _ref("inspection"),
+        "kind": pl.col("kind"),
+        "agreement": pl.col("agreement_id"),
+        "party": pl.col("inspected_state_id"),
+        "counterpart": pl.col("inspecting_state_id"),
+        "subject": pl.col("site"),
+        "time": pl.coalesce(pl.col("arrived_at"), _moment("valid_from")),
+        "end": pl.coalesce(pl.col("departed_at"), _moment("valid_to") + pl.duration(days=1)),
+        "received": pl.lit(None),
+        "trigger": pl.lit(None),
+        "result": pl.lit(None),
+    }
+
+
+def _activity() -> dict[str, pl.Expr]:
+    return {
+        "id": pl.col("id"),
+        "ref": _ref("activity"),
+        "kind": pl.col("kind"),
+        "agreement": pl.col("agreement_id"),
+        "party": pl.col("state_id"),
+        "counterpart": pl.col("counterpart_state_id"),
+        "subject": pl.coalesce(pl.col("subject"), pl.col("title")),
+        "time": _moment("valid_from"),
+        "end": _moment("valid_to") + pl.duration(days=1),
+        "received": pl.lit(None),
+        "trigger": pl.lit(None),
+        "result": pl.lit(None),
+    }
+
+
+def _approval() -> dict[str, pl.Expr]:
+    return {
+        "id": pl.col("id"),
+        "ref": _ref("approval"),
+        "kind": pl.col("kind"),
+        "agreement": pl.col("agreement_id"),
+        "party": pl.col("party_state_id"),
+        "counterpart": pl.col("counterpart_state_id"),
+        "subject": pl.col("subject"),
+        "time": _moment("decided_on"),
+        "end": pl.lit(None),
+        "received": pl.lit(None),
+        "trigger": pl.lit(None),
+        "result": pl.col("result"),
+    }
+
+
+_SHAPES = {
+    "declaration": _Shape(
+        Declaration, ("id", "agreement_id", "party_state_id", "as_of", "reference", "counts"), "counts", _declaration
+    ),
+    "notification": _Shape(
+        Notification,
+        (
+            "id",
+            "agreement_id",
+            "kind",
+            "sender_state_id",
+            "receiver_state_id",
+            "reference",
+            "sent_at",
+            "received_at",
+            "effective_on",
+            "trigger_type",
+            "trigger_id",
+        ),
+        None,
+        _notification,
+    ),
+    "inspection": _Shape(
+        Inspection,
+        (
+            "id",
+            "agreement_id",
+            "kind",
+            "inspected_state_id",
+            "inspecting_state_id",
+            "site",
+            "arrived_at",
+            "valid_from",
+            "departed_at",
+            "valid_to",
+            "observed",
+        ),
+        "observed",
+        _inspection,
+    ),
+    "activity": _Shape(
+        Activity,
+        (
+            "id",
+            "agreement_id",
+            "kind",
+            "state_id",
+            "counterpart_state_id",
+            "subject",
+            "title",
+            "valid_from",
+            "valid_to",
+            "figures",
+        ),
+        "figures",
+        _activity,
+    ),
+    "approval": _Shape(
+        Approval,
+        (
+            "id",
+            "agreement_id",
+            "kind",
+            "party_state_id",
+            "counterpart_state_id",
+            "subject",
+            "decided_on",
+            "result",
+            "original",
+        ),
+        "original",
+        _approval,
+    ),
 }

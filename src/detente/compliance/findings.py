@@ -85,6 +85,20 @@ def _key(values: Mapping[str, Any]) -> Key:
     )
 
 
+def _same(stored: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
+    """Whether a stored finding (a row as the driver returns it) already holds these values.
+
+    Most findings are unchanged when a treaty is evaluated again, so the cheap test comes first: the
+    driver's values (dates, floats, JSON lists and objects) against the new ones as they are. Only where
+    that finds a difference are both sides compared as JSON, the services' form (a value the driver
+    returns in another type, such as a Decimal, is not taken for a change).
+    """
+    if all(stored.get(k) == v for k, v in values.items()):
+        return True
+    snapshot = row_snapshot(stored)
+    return all(snapshot.get(k) == v for k, v in jsonable(dict(values)).items())
+
+
 def store_findings(
     store: Store,
     findings: pl.DataFrame,
@@ -97,7 +111,13 @@ def store_findings(
     wanted: dict[Key, dict[str, Any]] = {}
     for row in findings.iter_rows(named=True):
         values = finding_values(row, obligation_ids[row["code"]])
-        wanted[_key(values)] = values
+        key = _key(values)
+        if key in wanted:
+            raise ValueError(
+                f"{row['code']}: two findings for party {row['party_code']} as of {row['as_of']} on subject "
+                f"{row['subject']!r}; a finding's subject must tell them apart (nothing was stored)"
+            )
+        wanted[key] = values
     dates = sorted(set(findings["as_of"].to_list())) if findings.height else []
     table = Finding.__table__
     assert isinstance(table, Table)
@@ -105,7 +125,7 @@ def store_findings(
     if parties is not None:
         query = query.where(table.c.party_state_id.in_(list(parties)))
     with store.engine.connect() as connection:
-        stored = {_key(snap): snap for snap in (row_snapshot(r._mapping) for r in connection.execute(query))}
+        stored = {_key(row): row for row in (dict(r._mapping) for r in connection.execute(query))}
     created = updated = deleted = unchanged = 0
     with Records(store).batch(actor=actor) as batch:
         for key, values in wanted.items():
@@ -113,7 +133,7 @@ def store_findings(
             if current is None:
                 batch.create("finding", values)
                 created += 1
-            elif all(jsonable(current.get(k)) == jsonable(v) for k, v in values.items()):
+            elif _same(current, values):
                 unchanged += 1
             else:
                 batch.update("finding", int(current["id"]), values)

@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, select
 
 from detente.compliance.packs import ObligationSpec, Pack, PackError, get_pack, load_packs
+from detente.services.entities import row_snapshot
 from detente.services.records import Batch, Records
 from detente.store.database import Store
 from detente.store.models import Agreement, Obligation
@@ -93,10 +94,12 @@ def sync_pack(store: Store, pack: Pack, *, actor: str = ACTOR) -> PackRows:
 
 
 def _stored_obligations(store: Store) -> dict[str, dict[str, Any]]:
-    records = Records(store)
+    """Every stored obligation by code, as the services show a record (one query for all)."""
+    table = Obligation.__table__
+    assert isinstance(table, Table)
     with store.engine.connect() as connection:
-        ids = connection.execute(select(Obligation.id, Obligation.code)).all()
-    return {str(code): records.get("obligation", int(i)) for i, code in ids}
+        rows = connection.execute(select(table)).all()
+    return {str(row.code): row_snapshot(row._mapping) for row in rows}
 
 
 def _upsert(batch: Batch, stored: dict[str, dict[str, Any]], values: dict[str, Any]) -> int:

@@ -31,6 +31,9 @@ __all__ = [
     "ThresholdRule",
     "WindowRule",
     "parse_rule",
+    "reading",
+    "reads",
+    "touched_by",
 ]
 
 EvidenceType = Literal["declaration", "notification", "inspection", "activity", "approval"]
@@ -227,3 +230,41 @@ KINDS: dict[str, type[Rule]] = {
 def parse_rule(kind: str, parameters: dict[str, Any]) -> Rule:
     """Validate a rule's parameters for its kind (pydantic's ValidationError names every bad field)."""
     return KINDS[kind].model_validate(parameters)
+
+
+DECLARATIONS = Select(evidence="declaration")
+"""Every declaration: what LIMIT and RECONCILE read."""
+
+
+def reads(rule: Rule) -> list[Select]:
+    """Every selection of evidence a rule reads -- the rule's inputs. A record that matches none of them
+    (by evidence type and kind) cannot change the rule's findings, which is what lets the incremental
+    evaluator leave the rule alone when such a record is added."""
+    if isinstance(rule, LimitRule):
+        return [DECLARATIONS]
+    if isinstance(rule, ReconcileRule):
+        return [DECLARATIONS, rule.observed]
+    if isinstance(rule, GateRule):
+        return [rule.action, rule.condition]
+    if isinstance(rule, WindowRule):
+        grants = [Select(evidence="approval", kind=rule.extension_kind)] if rule.extension_kind else []
+        return [rule.select, *grants]
+    if isinstance(rule, QuotaRule):
+        return [rule.select]
+    if isinstance(rule, ThresholdRule):
+        return [rule.select, *([rule.duty] if rule.duty is not None else [])]
+    return [*([rule.trigger] if rule.trigger is not None else []), rule.duty]
+
+
+def reading(rule: Rule, evidence_type: str, kinds: set[str | None]) -> list[Select]:
+    """The rule's selections that take records of one evidence type with these kinds."""
+    return [
+        select
+        for select in reads(rule)
+        if select.evidence == evidence_type and (select.kind is None or bool(kinds & set(select.kind)))
+    ]
+
+
+def touched_by(rule: Rule, evidence_type: str, kinds: set[str | None]) -> bool:
+    """Whether records of one evidence type, with these kinds, are among the rule's inputs."""
+    return bool(reading(rule, evidence_type, kinds))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Literal
 
 import numpy as np
 import polars as pl
@@ -20,6 +21,7 @@ from detente.compliance.packs import ObligationSpec, Pack
 from detente.compliance.rules import Select
 
 __all__ = [
+    "ENGINE",
     "FINDING_COLUMNS",
     "Context",
     "by_case",
@@ -57,6 +59,15 @@ FINDING_COLUMNS: dict[str, pl.DataType] = {
 }
 
 
+ENGINE: Literal["in-memory"] = "in-memory"
+"""The Polars engine the compliance engine collects its plans with. An obligation's plan is small to
+medium (thousands to a few hundred thousand rows); Polars' default (streaming) engine spends longer
+starting such a query than the in-memory one takes to run it -- measured: 0.9 ms against 1.7 ms for a
+LIMIT check on 4,000 declarations, and 10-20 % less for the full benchmark evaluation."""
+
+PARTY_SCHEMA: dict[str, pl.DataType] = {"party": pl.Int64(), "party_code": pl.String()}
+
+
 @dataclass
 class Context:
     """Everything a kind needs besides its rule: evidence, as-of dates, parties, tolerances."""
@@ -69,6 +80,10 @@ class Context:
     horizon_days: int = 30
     only_parties: set[int] | None = None
     explain: bool = True
+    local: Evidence | None = None
+    """With ``only_parties``: a subset of the evidence holding at least every record that names one of
+    those parties (as party or counterpart) and every record tied to one of those by reference or subject,
+    for selecting them faster; records are still filtered as without it, so it changes no result."""
     _dates_frame: pl.DataFrame | None = field(default=None, repr=False)
     _selected: dict[str, pl.DataFrame] = field(default_factory=dict, repr=False)
 
@@ -83,17 +98,21 @@ class Context:
     def bound_parties(self, spec: ObligationSpec, selected: pl.DataFrame | None = None) -> pl.DataFrame:
         """``party``, ``party_code`` of every party the obligation binds (those in the evidence for
         ``evidence``); a bound party unknown to the store is kept with a null id (its data are missing)."""
+        return self.bound_plan(spec, selected).collect(engine=ENGINE)
+
+    def bound_plan(self, spec: ObligationSpec, selected: pl.DataFrame | None = None) -> pl.LazyFrame:
+        """:meth:`bound_parties` as a lazy plan, for kinds that collect once at the end."""
         bound = self.pack.bound_parties(spec)
         if bound == "evidence":
             frame = (
-                selected.select("party", "party_code").unique()
+                selected.lazy().select("party", "party_code").unique()
                 if selected is not None
-                else pl.DataFrame(schema={"party": pl.Int64(), "party_code": pl.String()})
+                else pl.LazyFrame(schema=PARTY_SCHEMA)
             )
         else:
-            frame = pl.DataFrame(
+            frame = pl.LazyFrame(
                 {"party": [self.evidence.ids.get(code) for code in bound], "party_code": list(bound)},
-                schema={"party": pl.Int64(), "party_code": pl.String()},
+                schema=PARTY_SCHEMA,
             )
         if self.only_parties is not None:
             frame = frame.filter(pl.col("party").is_in(list(self.only_parties)))
@@ -108,17 +127,24 @@ def day_end(expr: pl.Expr) -> pl.Expr:
     return (expr.cast(pl.Datetime("us")) + pl.duration(days=1)).dt.replace_time_zone("UTC")
 
 
-def select(context: Context, spec: Select) -> pl.DataFrame:
+def select(context: Context, spec: Select, *, any_party: bool = False) -> pl.DataFrame:
     """The evidence records a selector names, with ``party`` the state the rule binds (cached per context:
-    several obligations of a pack read the same records)."""
-    key = f"{spec!r}|{sorted(context.only_parties) if context.only_parties is not None else None}"
+    several obligations of a pack read the same records).
+
+    With ``any_party`` the records are not limited to the context's parties: for records a rule ties to
+    others by reference or subject rather than by party (a notification that names the exercise it
+    announces, whoever sent it), the other side of that tie does the limiting.
+    """
+    only = None if any_party or context.only_parties is None else sorted(context.only_parties)
+    key = f"{spec!r}|{only}"
     if key not in context._selected:
-        context._selected[key] = _select(context, spec)
+        context._selected[key] = _select(context, spec, only)
     return context._selected[key]
 
 
-def _select(context: Context, spec: Select) -> pl.DataFrame:
-    frame = context.evidence.frame(spec.evidence)
+def _select(context: Context, spec: Select, only: list[int] | None) -> pl.DataFrame:
+    source = context.local if context.local is not None and context.only_parties is not None else context.evidence
+    frame = source.frame(spec.evidence)
     if spec.role == "counterpart":
         frame = frame.rename(
             {
@@ -145,8 +171,8 @@ def _select(context: Context, spec: Select) -> pl.DataFrame:
         conditions.append(pl.col("counterpart_code").is_in(context.group(spec.counterpart_in)).fill_null(False))
     if spec.counterpart_not_in:
         conditions.append(~pl.col("counterpart_code").is_in(context.group(spec.counterpart_not_in)).fill_null(False))
-    if context.only_parties is not None:
-        conditions.append(pl.col("party").is_in(list(context.only_parties)))
+    if only is not None:
+        conditions.append(pl.col("party").is_in(only))
     return frame.filter(*conditions) if conditions else frame
 
 
@@ -251,9 +277,14 @@ def unit_of(duration: str) -> str:
 
 
 def units_between(later: pl.Expr, earlier: pl.Expr, unit: str) -> pl.Expr:
-    """``later - earlier`` in hours or days (fractional)."""
-    hours = (later - earlier).dt.total_seconds() / 3600.0
-    return hours if unit == "hours" else hours / 24.0
+    """``later - earlier`` in hours or days (fractional), rounded to nine decimals.
+
+    Polars divides a column by a constant either exactly or as a multiplication by the reciprocal,
+    depending on how many rows a chunk holds; the two can differ in the last bit. Rounding makes a figure
+    the same however the rows were split -- a full evaluation and an incremental one agree exactly.
+    """
+    seconds = (later - earlier).dt.total_seconds(fractional=False)
+    return (seconds / (3600.0 if unit == "hours" else 86400.0)).round(9)
 
 
 def finish(frame: pl.DataFrame | pl.LazyFrame, context: Context | None = None) -> pl.LazyFrame:

@@ -215,14 +215,18 @@ def _match(keyed: pl.DataFrame, records: pl.DataFrame, duty: Duty, context: Cont
         else:
             joined = joined.filter(pl.col("duty_time") >= pl.col("trigger_time"))
         joined = joined.filter(pl.col("next_time").is_null() | (pl.col("duty_time") < pl.col("next_time")))
-    return joined.sort("duty_time").group_by("trigger_no").agg(pl.col("duty_time").first(), pl.col("duty_ref").first())
+    return (
+        joined.sort("duty_time", "duty_id")
+        .group_by("trigger_no")
+        .agg(pl.col("duty_time").first(), pl.col("duty_ref").first())
+    )
 
 
 def _duties(triggers: pl.DataFrame, duty: Duty, context: Context, before: bool) -> pl.DataFrame:
     """For each trigger, the first matching duty record (``duty_time``, ``duty_ref``) and, where the duty
     requires figures, the first matching record that lacks them (``empty_ref``: the party answered
     without the figures owed)."""
-    records = select(context, duty).filter(pl.col(duty.time).is_not_null())
+    records = select(context, duty, any_party=duty.match == "trigger").filter(pl.col(duty.time).is_not_null())
     complete = pl.all_horizontal(
         [pl.col(n).is_not_null() if n in records.columns else pl.lit(False) for n in duty.require or []]
         or [pl.lit(True)]
@@ -233,6 +237,7 @@ def _duties(triggers: pl.DataFrame, duty: Duty, context: Context, before: bool) 
         "trigger",
         pl.col(duty.time).alias("duty_time"),
         pl.col("ref").alias("duty_ref"),
+        pl.col("id").alias("duty_id"),
         complete.alias("complete"),
     )
     keyed = triggers.with_row_index("trigger_no")

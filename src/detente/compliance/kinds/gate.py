@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from detente.compliance.evidence import UTC_TIME
-from detente.compliance.kinds.common import Context, finish, refs, select, shift, text_time
+from detente.compliance.kinds.common import Context, finish, refs, select, shift, text_time, units_between
 from detente.compliance.kinds.deadline import _relevant_events
 from detente.compliance.packs import ObligationSpec
 from detente.compliance.rules import GateRule
@@ -25,7 +25,10 @@ def judge_actions(actions: pl.DataFrame, rule: GateRule, context: Context) -> pl
     conditions = select(context, rule.condition).filter(pl.col(rule.condition.time).is_not_null())
     keys = ["party", "subject"] if rule.condition.match in ("subject", "trigger") else ["party"]
     conditions = conditions.select(
-        *keys, pl.col(rule.condition.time).alias("held_from"), pl.col("ref").alias("condition_ref")
+        *keys,
+        pl.col(rule.condition.time).alias("held_from"),
+        pl.col("ref").alias("condition_ref"),
+        pl.col("id").alias("condition_id"),
     )
     wait = rule.wait
     if wait:
@@ -37,7 +40,7 @@ def judge_actions(actions: pl.DataFrame, rule: GateRule, context: Context) -> pl
     if rule.mode == "requires":
         candidates = candidates.filter(pl.col("held_from") <= pl.col("time"))
         first = (
-            candidates.sort("opens")
+            candidates.sort("opens", "condition_id")
             .group_by("action_no")
             .agg(pl.col("opens").first(), pl.col("condition_ref").first(), pl.col("held_from").first())
         )
@@ -46,7 +49,7 @@ def judge_actions(actions: pl.DataFrame, rule: GateRule, context: Context) -> pl
     else:
         candidates = candidates.filter(pl.col("held_from") <= pl.col("time"))
         first = (
-            candidates.sort("held_from")
+            candidates.sort("held_from", "condition_id")
             .group_by("action_no")
             .agg(pl.col("opens").first(), pl.col("condition_ref").first(), pl.col("held_from").first())
         )
@@ -103,7 +106,7 @@ def evaluate_gate(spec: ObligationSpec, rule: GateRule, context: Context) -> pl.
     judged = judge_actions(actions, rule, context)
     rows = _relevant_events(judged, context)
     known_condition = pl.col("held_from").is_not_null() & (pl.col("held_from") < pl.col("as_of_end"))
-    margin = pl.when(pl.col("opens").is_not_null()).then((pl.col("time") - pl.col("opens")).dt.total_hours() / 24.0)
+    margin = pl.when(pl.col("opens").is_not_null()).then(units_between(pl.col("time"), pl.col("opens"), "days"))
     out = rows.lazy().with_columns(
         pl.when(pl.col("allowed")).then(pl.lit("compliant")).otherwise(pl.lit("breach")).alias("status"),
         pl.lit(rule.measure).alias("measure_name"),

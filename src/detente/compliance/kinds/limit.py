@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from detente.compliance.kinds.common import Context, finish, grid, num, refs, select
+from detente.compliance.kinds.common import Context, finish, num, refs, select
 from detente.compliance.packs import ObligationSpec
-from detente.compliance.rules import LimitRule, Select
+from detente.compliance.rules import DECLARATIONS, LimitRule
 
 __all__ = ["ceiling_status", "counted", "evaluate_limit"]
 
@@ -44,41 +44,41 @@ def ceiling_status(measured: pl.Expr, limit: pl.Expr, pct: float) -> pl.Expr:
     )
 
 
-def latest_declarations(context: Context, rule: LimitRule, parties: pl.DataFrame) -> pl.LazyFrame:
+def latest_declarations(context: Context, rule: LimitRule, parties: pl.DataFrame | pl.LazyFrame) -> pl.LazyFrame:
     """For each party and as-of date, its latest declaration (or none) and the counted figure in it."""
-    records = select(context, Select(evidence="declaration"))
+    records = select(context, DECLARATIONS)
     declared = (
         records.lazy()
         .select(
             "party",
             pl.col("time").dt.date().alias("declared_on"),
             pl.col("ref").alias("declaration"),
+            pl.col("id").alias("declaration_id"),
             counted(records, rule).alias("measured"),
         )
         .filter(pl.col("party").is_not_null())
-        .sort("declared_on")
+        .sort("declared_on", "declaration_id")
     )
-    wanted = grid(parties, context).lazy().sort("as_of")
+    wanted = parties.lazy().join(context.dates_frame.lazy(), how="cross").sort("as_of")
     joined = wanted.join_asof(
         declared, left_on="as_of", right_on="declared_on", by="party", strategy="backward", check_sortedness=False
     )
     if rule.max_age is not None:
         too_old = pl.col("declared_on").dt.offset_by(rule.max_age) < pl.col("as_of")
-        joined = joined.with_columns(
+        return joined.with_columns(
             pl.when(too_old).then(None).otherwise(pl.col("measured")).alias("measured"),
             too_old.fill_null(False).alias("stale"),
         )
-    else:
-        joined = joined.with_columns(pl.lit(False).alias("stale"))
-    return joined
+    return joined.with_columns(pl.lit(False).alias("stale"))
 
 
 def evaluate_limit(spec: ObligationSpec, rule: LimitRule, context: Context) -> pl.LazyFrame:
-    """Findings of a LIMIT obligation for every bound party (or group) at every as-of date."""
+    """Findings of a LIMIT obligation for every bound party (or group) at every as-of date, as one lazy
+    plan (the bound parties, the latest declaration of each at each date, the verdict)."""
     if rule.groups:
         return _evaluate_groups(spec, rule, context)
-    declared_parties = select(context, Select(evidence="declaration"))
-    rows = latest_declarations(context, rule, context.bound_parties(spec, declared_parties))
+    parties = context.bound_plan(spec, select(context, DECLARATIONS))
+    rows = latest_declarations(context, rule, parties)
     return _explain(rows.with_columns(pl.col("party_code").alias("who")), rule, context)
 
 
@@ -99,7 +99,7 @@ def _evaluate_groups(spec: ObligationSpec, rule: LimitRule, context: Context) ->
     summed = rows.group_by("group", "as_of").agg(
         pl.col("measured").sum().alias("total"),
         pl.col("measured").null_count().alias("missing"),
-        pl.col("declaration").drop_nulls().str.join(" ").alias("evidence"),
+        pl.col("declaration").sort_by("party_code").drop_nulls().str.join(" ").alias("evidence"),
         pl.col("declared_on").max().alias("declared_on"),
         pl.col("party_code").filter(pl.col("measured").is_null()).alias("without"),
     )
@@ -118,8 +118,24 @@ def _explain(rows: pl.LazyFrame, rule: LimitRule, context: Context, *, grouped: 
     limit = pl.lit(float(rule.limit))
     status = ceiling_status(pl.col("measured"), limit, context.at_risk_pct)
     margin = limit - pl.col("measured")
-    share = (margin / limit * 100).round(1).cast(pl.String)
     evidence = pl.col("evidence") if grouped else refs(pl.col("declaration"))
+    out = rows.lazy().with_columns(
+        status.alias("status"),
+        limit.alias("limit"),
+        margin.alias("margin"),
+        pl.lit(rule.measure).alias("measure_name"),
+        pl.lit("limit").alias("limit_name"),
+        pl.col("declared_on").alias("period_from"),
+        pl.col("as_of").alias("period_to"),
+        evidence.alias("evidence"),
+        *([_sentence(rule, limit, margin, grouped)] if context.explain else []),
+    )
+    return finish(out, context)
+
+
+def _sentence(rule: LimitRule, limit: pl.Expr, margin: pl.Expr, grouped: bool) -> pl.Expr:
+    """The one-sentence explanation of a LIMIT finding."""
+    share = (margin / limit * 100).round(1).cast(pl.String)
     missing_text = (
         pl.format(
             "{} lacks figures from {} as of {}.", pl.col("who"), pl.col("without").list.join(", "), pl.col("as_of")
@@ -174,15 +190,4 @@ def _explain(rows: pl.LazyFrame, rule: LimitRule, context: Context, *, grouped: 
             )
         )
     )
-    out = rows.lazy().with_columns(
-        status.alias("status"),
-        limit.alias("limit"),
-        margin.alias("margin"),
-        pl.lit(rule.measure).alias("measure_name"),
-        pl.lit("limit").alias("limit_name"),
-        pl.col("declared_on").alias("period_from"),
-        pl.col("as_of").alias("period_to"),
-        evidence.alias("evidence"),
-        explanation.alias("explanation"),
-    )
-    return finish(out, context)
+    return explanation.alias("explanation")

@@ -46,7 +46,7 @@ def evaluate_quota(spec: ObligationSpec, rule: QuotaRule, context: Context) -> p
         events.join(wanted, on="period_from")
         .filter(pl.col("day") <= pl.col("as_of"))
         .group_by("party", "party_code", *key, "as_of", "current")
-        .agg(pl.len().alias("used"), pl.col("ref").str.join(" ").alias("evidence"))
+        .agg(pl.len().alias("used"), pl.col("ref").sort_by("id").str.join(" ").alias("evidence"))
     )
     if not key:
         base = grid(context.bound_parties(spec, events), context).join(
@@ -163,11 +163,12 @@ def evaluate_quota(spec: ObligationSpec, rule: QuotaRule, context: Context) -> p
             )
         )
         limit_name = "minimum"
-    subject = None
+    # a finding is about one period (a minimum judges the period just ended as well as the current one)
+    subject = pl.format("period:{}", pl.col("period_from"))
     if rule.per == "counterpart":
-        subject = pl.format("counterpart {}", pl.col("counterpart_code"))
+        subject = pl.format("counterpart {} period:{}", pl.col("counterpart_code"), pl.col("period_from"))
     elif rule.per == "subject":
-        subject = pl.col("subject")
+        subject = pl.format("{} period:{}", pl.col("subject"), pl.col("period_from"))
     out = rows.lazy().with_columns(
         used.alias("measured"),
         limit.alias("limit"),
@@ -177,6 +178,6 @@ def evaluate_quota(spec: ObligationSpec, rule: QuotaRule, context: Context) -> p
         pl.lit(rule.measure).alias("measure_name"),
         pl.lit(limit_name).alias("limit_name"),
         (pl.col("period_to").cast(pl.Datetime("us")) + pl.duration(days=1)).dt.replace_time_zone("UTC").alias("due"),
-        *([subject.alias("subject")] if subject is not None else []),
+        subject.alias("subject"),
     )
     return finish(out, context)

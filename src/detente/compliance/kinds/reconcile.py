@@ -14,14 +14,14 @@ import polars as pl
 
 from detente.compliance.kinds.common import Context, finish, grid, num, refs, select
 from detente.compliance.packs import ObligationSpec
-from detente.compliance.rules import ReconcileRule, Select
+from detente.compliance.rules import DECLARATIONS, ReconcileRule
 
 __all__ = ["evaluate_reconcile"]
 
 
 def evaluate_reconcile(spec: ObligationSpec, rule: ReconcileRule, context: Context) -> pl.LazyFrame:
     """Findings of a RECONCILE obligation for every bound party at every as-of date."""
-    declarations = select(context, Select(evidence="declaration"))
+    declarations = select(context, DECLARATIONS)
     category = rule.category
     if category not in declarations.columns:
         declarations = declarations.with_columns(pl.lit(None, dtype=pl.Float64()).alias(category))
@@ -39,11 +39,12 @@ def evaluate_reconcile(spec: ObligationSpec, rule: ReconcileRule, context: Conte
             "party",
             pl.col("time").alias("declared_at"),
             pl.col("ref").alias("declaration"),
+            pl.col("id").alias("declaration_id"),
             pl.col(category).alias("declared"),
             part_sum.alias("parts"),
             tolerance.alias("tolerance"),
         )
-        .sort("declared_at")
+        .sort("declared_at", "declaration_id")
     )
     parties = context.bound_parties(spec, declarations)
     rows = grid(parties, context).with_columns(pl.col("as_of_end").alias("t")).sort("t")
@@ -61,6 +62,7 @@ def evaluate_reconcile(spec: ObligationSpec, rule: ReconcileRule, context: Conte
         "party",
         pl.col("time").alias("seen_at"),
         pl.col("ref").alias("seen_ref"),
+        pl.col("id").alias("seen_id"),
         pl.col(observed_category).alias("seen"),
         pl.col("subject").alias("site"),
         pl.col("counterpart_code").alias("inspector"),
@@ -71,9 +73,9 @@ def evaluate_reconcile(spec: ObligationSpec, rule: ReconcileRule, context: Conte
         .filter((pl.col("seen_at") >= pl.col("declared_at")) & (pl.col("seen_at") < pl.col("as_of_end")))
     )
     if rule.observed_mode == "each":
-        picked = matched.sort("seen", descending=True)
+        picked = matched.sort("seen", "seen_at", "seen_id", descending=True)
     else:
-        picked = matched.sort("seen_at", descending=True)
+        picked = matched.sort("seen_at", "seen_id", descending=True)
     best = picked.group_by("party", "as_of").agg(
         pl.col("seen").first(),
         pl.col("seen_ref").first(),
@@ -99,66 +101,6 @@ def evaluate_reconcile(spec: ObligationSpec, rule: ReconcileRule, context: Conte
         .then(pl.lit("compliant"))
         .otherwise(pl.lit("insufficient_data"))
     )
-    who = pl.col("party_code")
-    seen_text = pl.format(
-        "{} counted {} at {} ({})", pl.col("inspector"), num(pl.col("seen")), pl.col("site"), pl.col("seen_ref")
-    )
-    explanation = (
-        pl.when(pl.col("declared").is_null())
-        .then(pl.format("{}: no declared {} on record as of {}.", who, pl.lit(rule.measure), pl.col("as_of")))
-        .when(bad_seen)
-        .then(
-            pl.format(
-                "{}: discrepancy: declared {} {} ({}), but {}.",
-                who,
-                num(pl.col("declared")),
-                pl.lit(rule.measure),
-                pl.col("declaration"),
-                seen_text,
-            )
-        )
-        .when(bad_parts)
-        .then(
-            pl.format(
-                "{}: discrepancy: declared {} {} ({}), but its parts add up to {}.",
-                who,
-                num(pl.col("declared")),
-                pl.lit(rule.measure),
-                pl.col("declaration"),
-                num(pl.col("parts")),
-            )
-        )
-        .when(has_seen)
-        .then(
-            pl.format(
-                "{}: declared {} {} ({}); {}, consistent with it.",
-                who,
-                num(pl.col("declared")),
-                pl.lit(rule.measure),
-                pl.col("declaration"),
-                seen_text,
-            )
-        )
-        .when(has_parts)
-        .then(
-            pl.format(
-                "{}: declared {} {} ({}) equals the sum of its parts.",
-                who,
-                num(pl.col("declared")),
-                pl.lit(rule.measure),
-                pl.col("declaration"),
-            )
-        )
-        .otherwise(
-            pl.format(
-                "{}: declared {} {} ({}), but no inspection or parts since to compare it with.",
-                who,
-                num(pl.col("declared")),
-                pl.lit(rule.measure),
-                pl.col("declaration"),
-            )
-        )
-    )
     measured = pl.when(bad_seen | (has_seen & ~bad_parts)).then(pl.col("seen")).otherwise(pl.col("parts"))
     out = rows.lazy().with_columns(
         status.alias("status"),
@@ -170,6 +112,36 @@ def evaluate_reconcile(spec: ObligationSpec, rule: ReconcileRule, context: Conte
         pl.col("declared_at").dt.date().alias("period_from"),
         pl.col("as_of").alias("period_to"),
         refs(pl.col("declaration"), pl.col("seen_refs")).alias("evidence"),
-        explanation.alias("explanation"),
+        *([_sentence(rule, bad_seen, bad_parts, has_seen, has_parts)] if context.explain else []),
     )
     return finish(out, context)
+
+
+def _sentence(
+    rule: ReconcileRule, bad_seen: pl.Expr, bad_parts: pl.Expr, has_seen: pl.Expr, has_parts: pl.Expr
+) -> pl.Expr:
+    """The one-sentence explanation of a RECONCILE finding: both figures, and where they come from."""
+    who = pl.col("party_code")
+    seen_text = pl.format(
+        "{} counted {} at {} ({})", pl.col("inspector"), num(pl.col("seen")), pl.col("site"), pl.col("seen_ref")
+    )
+
+    def declared(text: str, *more: pl.Expr) -> pl.Expr:
+        """A sentence that starts from the declared figure: ``text`` has the party, the figure, the measure
+        and the declaration's reference as its first four places, then ``more``."""
+        return pl.format(text, who, num(pl.col("declared")), pl.lit(rule.measure), pl.col("declaration"), *more)
+
+    return (
+        pl.when(pl.col("declared").is_null())
+        .then(pl.format("{}: no declared {} on record as of {}.", who, pl.lit(rule.measure), pl.col("as_of")))
+        .when(bad_seen)
+        .then(declared("{}: discrepancy: declared {} {} ({}), but {}.", seen_text))
+        .when(bad_parts)
+        .then(declared("{}: discrepancy: declared {} {} ({}), but its parts add up to {}.", num(pl.col("parts"))))
+        .when(has_seen)
+        .then(declared("{}: declared {} {} ({}); {}, consistent with it.", seen_text))
+        .when(has_parts)
+        .then(declared("{}: declared {} {} ({}) equals the sum of its parts."))
+        .otherwise(declared("{}: declared {} {} ({}), but no inspection or parts since to compare it with."))
+        .alias("explanation")
+    )

@@ -24,10 +24,13 @@ def evaluate_window(spec: ObligationSpec, rule: WindowRule, context: Context) ->
     cap_end = shift(pl.col("time"), rule.max)
     extended = pl.lit(False)
     if rule.extension and rule.extension_kind:
-        grants = select(context, Select(evidence="approval", kind=rule.extension_kind, result="cleared")).select(
-            "subject", pl.col("time").alias("granted"), pl.col("ref").alias("grant_ref")
+        grants = select(
+            context, Select(evidence="approval", kind=rule.extension_kind, result="cleared"), any_party=True
+        ).select(
+            "subject", pl.col("time").alias("granted"), pl.col("ref").alias("grant_ref"), pl.col("id").alias("grant_id")
         )
-        grants = grants.group_by("subject").agg(pl.col("granted").min(), pl.col("grant_ref").first())
+        # the earliest grant for each subject (the first recorded, where two share a moment)
+        grants = grants.sort("granted", "grant_id").group_by("subject").agg(pl.col("granted", "grant_ref").first())
         rows = rows.join(grants, on="subject", how="left")
         extended = pl.col("granted").is_not_null() & (pl.col("granted") < pl.col("as_of_end"))
         cap_end = pl.when(extended).then(shift(cap_end, rule.extension)).otherwise(cap_end)
