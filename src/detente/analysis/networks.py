@@ -133,8 +133,8 @@ def _edges(store: Store, kind: str, year: int, obligation: str | None) -> tuple[
             raise ValueError(f"--obligation applies to alliances only and is one of {', '.join(OBLIGATIONS)}")
         column = f"atop_{obligation}"
     table = relations(store)
-    frame = table.scan().filter(pl.col("year") == year)
-    if column not in table.scan().collect_schema().names():
+    frame = table.of_year(year).lazy()
+    if column not in table.columns():
         raise NetworkCoverageError(f"the {kind} network is unknown: its source is not loaded")
     if kind != "arms":
         frame = frame.filter(pl.col("ccode1") < pl.col("ccode2"))

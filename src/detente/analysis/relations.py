@@ -12,7 +12,8 @@ own honest coverage (missing outside a source's years, never 0).
 Building it takes some seconds (two million directed dyad-years), so it is written once to a Parquet file
 sorted by ``ccode1`` and ``year`` (small row groups), which a dossier then reads with a filter on
 ``ccode1`` in a few tens of milliseconds. The file's name carries a digest of the database URL and of the
-audit log's head: every load and every edit moves the head, so a stale copy is never read. The citations
+source versions loaded (:func:`_digest`): a load makes a new copy, while a user's own records, which never
+enter the table, leave it in place. The citations
 of every dataset used are kept beside it (``.json``). An enricher whose source is not loaded is skipped,
 and its columns are absent: :data:`ENRICHERS` says which source each needs.
 """
@@ -35,7 +36,8 @@ from detente.panels.citations import Citation
 from detente.panels.panel import Panel
 from detente.panels.systems import create_dyad_years
 from detente.store.database import Store
-from detente.store.models import AuditHead
+from detente.store.models import SourceVersion
+from detente.store.schema import SCHEMA_HEAD
 
 __all__ = ["ENRICHERS", "RELATION_YEARS", "Relations", "build_relations", "relations"]
 
@@ -78,6 +80,24 @@ class Relations:
         frame = self.scan().filter(pl.col("ccode1") == ccode)
         return (frame.select(columns) if columns else frame).collect()
 
+    def columns(self) -> list[str]:
+        """The table's column names (read from the file's schema once per process)."""
+        key = str(self.path)
+        if key not in _COLUMNS:
+            _COLUMNS[key] = self.scan().collect_schema().names()
+        return _COLUMNS[key]
+
+    def of_year(self, year: int) -> pl.DataFrame:
+        """Every directed pair of ``year`` (about 36,000 rows), memoised per process for the last few years
+        asked: a ranking, a network and the coalition builder's features all read one year, and the file is
+        sorted by state, not year, so reading a year means reading every row group."""
+        key = (str(self.path), year)
+        if key not in _YEARS:
+            while len(_YEARS) >= YEARS_KEPT:
+                _YEARS.pop(next(iter(_YEARS)))
+            _YEARS[key] = self.scan().filter(pl.col("year") == year).collect()
+        return _YEARS[key]
+
     def frame(self, columns: Sequence[str] | None = None) -> pl.DataFrame:
         """The whole table (or some of its columns), memoised per process."""
         key = (self.path, tuple(columns) if columns else None)
@@ -88,15 +108,27 @@ class Relations:
 
 
 _FRAMES: dict[tuple[Path, tuple[str, ...] | None], pl.DataFrame] = {}
+_YEARS: dict[tuple[str, int], pl.DataFrame] = {}
+_COLUMNS: dict[str, list[str]] = {}
+YEARS_KEPT = 8
+"""How many one-year slices :meth:`Relations.of_year` keeps in memory (a few megabytes each)."""
 _MEMO: dict[str, Relations] = {}
 
 
 def _digest(store: Store) -> str:
+    """A fingerprint of what the table is built from: the database, the loaded source versions and the schema.
+
+    Every input of the table is a loaded source: stored source tables, and domain rows that a source's mapper
+    wrote (:func:`detente.panels.stored.read_source_rows`; such rows are read-only to users). A load that
+    changes anything records a new source version, so the table is rebuilt after a load and only then: a
+    user's own record, or an audited read, moves the audit log's head but cannot change the table.
+    """
+    columns = (SourceVersion.id, SourceVersion.source_id, SourceVersion.version, SourceVersion.loaded_at)
     with store.engine.connect() as connection:
-        head = connection.execute(select(AuditHead.seq, AuditHead.hash)).one_or_none()
+        versions = connection.execute(select(*columns).order_by(SourceVersion.id)).all()
     url = store.engine.url.render_as_string(hide_password=True)
-    state = f"{head[0]}:{head[1]}" if head else "empty"
-    return hashlib.sha256(f"{url}|{VERSION}|{state}".encode()).hexdigest()[:16]
+    loaded = ";".join(f"{i}:{s}:{v}:{t}" for i, s, v, t in versions) or "empty"
+    return hashlib.sha256(f"{url}|{VERSION}|{SCHEMA_HEAD}|{loaded}".encode()).hexdigest()[:16]
 
 
 def build_relations(store: Store, years: tuple[int, int] = RELATION_YEARS) -> Panel:

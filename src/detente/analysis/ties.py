@@ -7,8 +7,10 @@ the source mappers wrote them (ATOP -> agreements, parties, provisions; DCAD -> 
 the SIPRI register -> arms transfers; COW MIDs and wars -> disputes and conflicts). Each row keeps the name
 of the source it came from, so the dossier can cite it.
 
-A user's own records (agreements and engagements with no source version) count only when they carry no
-releasability marking: detente has no reader identity at this layer, so a marked record is never shown.
+A user's own agreements (no source version) appear only when the reader may see them: with a
+:class:`~detente.services.access.Scope` (the REST API's principal), those its markings allow; without one
+(the command line, the Python API), only unmarked ones. The user's other records are in
+:mod:`detente.analysis.user_records`.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from pydantic import BaseModel
 from sqlalchemy import and_, select
 from sqlalchemy.orm import aliased
 
+from detente.analysis.user_records import record_filter
+from detente.services.access import Scope
 from detente.store.database import Store
 from detente.store.models import (
     Agreement,
@@ -28,8 +32,6 @@ from detente.store.models import (
     ConflictParty,
     Dispute,
     DisputeParticipant,
-    Engagement,
-    EngagementParticipant,
     Provision,
     Source,
     SourceVersion,
@@ -41,11 +43,9 @@ __all__ = [
     "ArmsSystem",
     "ConflictTie",
     "Obligation",
-    "UserRecord",
     "agreement_ties",
     "arms_systems",
     "conflict_ties",
-    "user_records",
 ]
 
 
@@ -100,16 +100,6 @@ class ConflictTie(BaseModel):
     source: str
 
 
-class UserRecord(BaseModel):
-    """A user's own released record (no source version, no marking) that names the state."""
-
-    kind: str
-    record_id: int
-    title: str
-    valid_from: date | None
-    partner_ids: list[int]
-
-
 def _obligations(store: Store, party_ids: list[int], when: date | None) -> dict[int, list[Obligation]]:
     if not party_ids:
         return {}
@@ -130,10 +120,16 @@ def _obligations(store: Store, party_ids: list[int], when: date | None) -> dict[
 
 
 def agreement_ties(
-    store: Store, state_id: int, *, partner_id: int | None = None, when: date | None = None
+    store: Store,
+    state_id: int,
+    *,
+    partner_id: int | None = None,
+    when: date | None = None,
+    scope: Scope | None = None,
 ) -> list[AgreementTie]:
     """Alliances and DCAs binding ``state_id`` to each partner (or to ``partner_id``), in force at ``when``
-    (every one ever, when ``when`` is ``None``), with each side's obligations (in force at ``when``)."""
+    (every one ever, when ``when`` is ``None``), with each side's obligations (in force at ``when``); a
+    user's own agreement only when ``scope`` may see it (unmarked ones only, without a scope)."""
     own, other = aliased(AgreementParty), aliased(AgreementParty)
     query = (
         select(Agreement.id, Agreement.kind, Agreement.title, other.state_id, own.id, other.id)
@@ -143,7 +139,7 @@ def agreement_ties(
         .outerjoin(SourceVersion, SourceVersion.id == Agreement.source_version_id)
         .outerjoin(Source, Source.id == SourceVersion.source_id)
         .where(own.state_id == state_id, other.state_id.is_not(None), Agreement.kind.in_(("alliance", "dca")))
-        .where((Agreement.source_version_id.is_not(None)) | (Agreement.marking_id.is_(None)))
+        .where((Agreement.source_version_id.is_not(None)) | record_filter(Agreement, scope))
     )
     if partner_id is not None:
         query = query.where(other.state_id == partner_id)
@@ -274,27 +270,3 @@ def conflict_ties(store: Store, state_id: int, *, partner_id: int | None = None)
                 )
             )
     return sorted(ties, key=lambda t: (t.first_year or 0, t.kind, t.number or 0))
-
-
-def user_records(store: Store, state_id: int, *, partner_id: int | None = None) -> list[UserRecord]:
-    """A user's own released engagements naming ``state_id`` (and ``partner_id``, when given)."""
-    query = (
-        select(Engagement.id, Engagement.kind, Engagement.title, Engagement.valid_from, EngagementParticipant.state_id)
-        .join(EngagementParticipant, EngagementParticipant.engagement_id == Engagement.id)
-        .where(Engagement.source_version_id.is_(None), Engagement.marking_id.is_(None))
-    )
-    records: dict[int, UserRecord] = {}
-    with store.engine.connect() as connection:
-        for record_id, kind, title, start, participant in connection.execute(query):
-            record = records.setdefault(
-                int(record_id),
-                UserRecord(kind=kind, record_id=record_id, title=title, valid_from=start, partner_ids=[]),
-            )
-            if participant is not None:
-                record.partner_ids.append(int(participant))
-    named = [r for r in records.values() if state_id in r.partner_ids]
-    if partner_id is not None:
-        named = [r for r in named if partner_id in r.partner_ids]
-    for record in named:
-        record.partner_ids = [p for p in record.partner_ids if p != state_id]
-    return named

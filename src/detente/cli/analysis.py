@@ -6,15 +6,19 @@ a short text by default, ``--json`` for the whole answer with its citations.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from detente.cli.common import DatabaseOption, JsonOption, errors, open_store, print_json
+
+if TYPE_CHECKING:
+    from detente.store.database import Store
 
 console = Console()
 coalition_app = typer.Typer(help="Coalition builder: rank likely partners; backtest the model on history.")
@@ -30,9 +34,24 @@ def _date(text: str | None) -> date | None:
         raise typer.Exit(2) from None
 
 
+T = TypeVar("T")
+
+
 def _fail(error: Exception) -> typer.Exit:
     errors.print(f"[red]error:[/red] {error}")
     return typer.Exit(1)
+
+
+def _answer(database: str | None, work: Callable[[Store], T]) -> T:
+    """Open the store, run ``work`` on it and close it again; a :class:`LookupError` or :class:`ValueError`
+    (an unknown state, a year outside a source's coverage) is printed as one line and exits with 1."""
+    store = open_store(database)
+    try:
+        return work(store)
+    except (LookupError, ValueError) as error:
+        raise _fail(error) from None
+    finally:
+        store.close()
 
 
 def dossier(
@@ -48,17 +67,14 @@ def dossier(
     if len(states) not in (1, 2):
         errors.print("[red]error:[/red] give one state (FRA) or two (FRA IND)")
         raise typer.Exit(2)
-    store = open_store(database)
-    try:
-        when = _date(as_of)
+    when = _date(as_of)
+
+    def build(store: Store) -> CountryDossier | PairDossier:
         if len(states) == 1:
-            result: CountryDossier | PairDossier = country_dossier(store, states[0], when)
-        else:
-            result = pair_dossier(store, states[0], states[1], when)
-    except (LookupError, ValueError) as error:
-        raise _fail(error) from None
-    finally:
-        store.close()
+            return country_dossier(store, states[0], when)
+        return pair_dossier(store, states[0], states[1], when)
+
+    result = _answer(database, build)
     if as_json:
         print_json(result.model_dump(mode="json"))
     else:
@@ -79,17 +95,15 @@ def network(
     database: DatabaseOption = None,
 ) -> None:
     """A defence-relations network of one year: centrality, communities, bloc changes; export it."""
-    from detente.analysis.networks import bloc_changes, write_network
+    from detente.analysis.networks import BlocChange, Network, bloc_changes, write_network
     from detente.analysis.networks import network as build
 
-    store = open_store(database)
-    try:
-        result = build(store, kind, year, obligation=obligation)
+    def answer(store: Store) -> tuple[Network, list[BlocChange]]:
+        found = build(store, kind, year, obligation=obligation)
         changes = bloc_changes(store, kind, (blocs_since, year), obligation=obligation) if blocs_since else []
-    except (LookupError, ValueError) as error:
-        raise _fail(error) from None
-    finally:
-        store.close()
+        return found, changes
+
+    result, changes = _answer(database, answer)
     if out is not None:
         try:
             write_network(result, out)
@@ -136,13 +150,7 @@ def coalition_rank(
 
     day = _date(when)
     assert day is not None
-    store = open_store(database)
-    try:
-        result = rank(store, lead, target, day)
-    except (LookupError, ValueError) as error:
-        raise _fail(error) from None
-    finally:
-        store.close()
+    result = _answer(database, lambda store: rank(store, lead, target, day))
     if as_json:
         print_json(result.model_dump(mode="json"))
         return
@@ -171,13 +179,7 @@ def coalition_backtest(
     """Fit on earlier decades, test on later ones: ROC AUC and precision at 5 and 10, beside the baseline."""
     from detente.analysis.coalition import backtest
 
-    store = open_store(database)
-    try:
-        result = backtest(store, split)
-    except (LookupError, ValueError) as error:
-        raise _fail(error) from None
-    finally:
-        store.close()
+    result = _answer(database, lambda store: backtest(store, split))
     if as_json:
         print_json(result.model_dump(mode="json"))
         return
@@ -205,13 +207,7 @@ def forcegen(
     except RequirementError as error:
         errors.print(f"[red]error:[/red] {error}")
         raise typer.Exit(2) from None
-    store = open_store(database)
-    try:
-        result = generate(store, wanted)
-    except (LookupError, ValueError) as error:
-        raise _fail(error) from None
-    finally:
-        store.close()
+    result = _answer(database, lambda store: generate(store, wanted))
     if as_json:
         print_json(result.model_dump(mode="json"))
         return
@@ -240,13 +236,7 @@ def reliability(
     """How often allies kept defence promises in war, naively and respecting conditions, beside the literature."""
     from detente.analysis.reliability import reliability as estimate
 
-    store = open_store(database)
-    try:
-        result = estimate(store, (start, end))
-    except (LookupError, ValueError) as error:
-        raise _fail(error) from None
-    finally:
-        store.close()
+    result = _answer(database, lambda store: estimate(store, (start, end)))
     if as_json:
         print_json(result.model_dump(mode="json"))
         return
