@@ -168,9 +168,35 @@ def _stored(store: Store, parties: dict[int, str], as_of: date, scope: Scope | N
     return out
 
 
+_EVALUATED: dict[tuple[Any, ...], list[ComplianceFinding]] = {}
+EVALUATIONS_KEPT = 64
+"""How many evaluations :func:`_evaluated` keeps in memory (each a handful of findings)."""
+
+
 def _evaluated(store: Store, pack: Any, agreements: list[int], parties: dict[int, str], as_of: date,
                scope: Scope | None) -> list[ComplianceFinding]:  # fmt: skip
-    """The pack's findings for the parties at ``as_of``, on the evidence the reader may see (not stored)."""
+    """The pack's findings for the parties at ``as_of``, on the evidence the reader may see (not stored).
+
+    Kept in memory until the store's next write (evidence, obligations and markings all change through the
+    audited services, which move the audit log's head) for the same pack, parties, date and visible markings.
+    """
+    from detente.panels.cache import audit_key
+
+    head = audit_key(store)
+    key = (head, str(store.engine.url), pack.code, tuple(sorted(parties)), as_of, scope and scope.marking_ids)
+    if head is not None and key in _EVALUATED:
+        return [f.model_copy() for f in _EVALUATED[key]]
+    found = _evaluate(store, pack, agreements, parties, as_of, scope)
+    if head is not None:
+        while len(_EVALUATED) >= EVALUATIONS_KEPT:
+            _EVALUATED.pop(next(iter(_EVALUATED)))
+        _EVALUATED[key] = found
+    return [f.model_copy() for f in found]
+
+
+def _evaluate(store: Store, pack: Any, agreements: list[int], parties: dict[int, str], as_of: date,
+              scope: Scope | None) -> list[ComplianceFinding]:  # fmt: skip
+    """The evaluation itself (see :func:`_evaluated`)."""
     from detente.compliance.engine import evaluate_pack
     from detente.compliance.evidence import Evidence, load_evidence
     from detente.compliance.kinds.common import evidence_lists

@@ -206,18 +206,24 @@ def country_dossier(
     by_id = {ref.state_id: code for code, ref in refs.items()}
     agreements = agreement_ties(store, subject.state_id, when=as_of, scope=scope)
     systems = arms_systems(store, subject.state_id, years=(year - 9, year))
-    conflicts = [
-        c
-        for c in conflict_ties(store, subject.state_id)
-        if year - 9 <= (c.last_year or 0) and (c.first_year or 0) <= year
-    ]
+    conflicts = conflict_ties(store, subject.state_id, years=(year - 9, year))
     partners: list[PartnerTies] = []
+    ties_of: dict[int, list[AgreementTie]] = {}
+    for tie in agreements:
+        ties_of.setdefault(tie.partner_id, []).append(tie)
+    systems_of: dict[int, list[ArmsSystem]] = {}
+    for system in systems:  # largest TIV first, so each partner's list is too
+        other = system.recipient_id if system.supplier_id == subject.state_id else system.supplier_id
+        systems_of.setdefault(other, []).append(system)
+    conflicts_of: dict[int, list[ConflictTie]] = {}
+    for conflict in conflicts:
+        conflicts_of.setdefault(conflict.partner_id, []).append(conflict)
     codes = set(per_partner) | {by_id[a.partner_id] for a in agreements if a.partner_id in by_id}
     for code in sorted(codes):
         ref = refs.get(code) or resolver.ref_of_code(code, year)
         row = per_partner.get(code, {})
         figures = {c: _figure(row, c) for c in PARTNER_FIGURES}
-        ties = [a for a in agreements if a.partner_id == ref.state_id]
+        ties = ties_of.get(ref.state_id, [])
         present = [
             any(a.kind == "alliance" for a in ties),
             any(a.kind == "dca" for a in ties),
@@ -230,8 +236,8 @@ def country_dossier(
                 partner=ref,
                 agreements=ties,
                 figures=figures,
-                arms_systems=[s for s in systems if ref.state_id in (s.supplier_id, s.recipient_id)][:5],
-                conflicts=[c for c in conflicts if c.partner_id == ref.state_id],
+                arms_systems=systems_of.get(ref.state_id, [])[:5],
+                conflicts=conflicts_of.get(ref.state_id, []),
                 strength=sum(present),
             )
         )
