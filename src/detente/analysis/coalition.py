@@ -23,6 +23,7 @@ year the disputes, alliances and capabilities all cover (the answer says which y
 from __future__ import annotations
 
 import pickle
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -30,6 +31,7 @@ import numpy as np
 import polars as pl
 from pydantic import BaseModel
 
+from detente.analysis.capabilities import CATEGORIES, CapabilityNeed, holdings, meets
 from detente.analysis.coalition_cases import FACTORS, FEATURES, case_participants, cases, features, history
 from detente.analysis.common import CitedSource, StateRef, StateResolver, cite, cite_sources
 from detente.analysis.relations import Relations, relations
@@ -81,16 +83,24 @@ class Candidate(BaseModel):
     factors: dict[str, float]
     """Factor -> change in probability it accounts for (positive: makes joining likelier)."""
     features: dict[str, float | None]
+    brings: dict[str, float | None] = {}
+    """Required capability -> what the state could bring (see :mod:`detente.analysis.capabilities`)."""
+    meets_requirements: bool | None = None
+    """Every requirement known and met (True), one known and short (False), or unknown (None); None too
+    when nothing is required."""
 
 
 class Ranking(BaseModel):
-    """Every candidate for a coalition of ``leads`` against ``targets`` at ``date``, most likely first."""
+    """Every candidate for a coalition of ``leads`` against ``targets`` at ``date``: with no requirements,
+    most likely first; with requirements, those that meet them first, then those not known to, then those
+    that fall short, each group most likely first."""
 
     leads: list[StateRef]
     targets: list[StateRef]
     date: date
     features_year: int
     trained_on: str
+    requirements: list[CapabilityNeed] = []
     candidates: list[Candidate]
     citations: list[CitedSource]
 
@@ -181,15 +191,37 @@ def _metrics(frame: pl.DataFrame, score: str) -> Metrics:
     )
 
 
+_BACKTESTS: dict[tuple[str, int], Backtest] = {}
+"""Backtests already run, per relations table (the loaded data) and split: the answer is deterministic."""
+
+
 def backtest(store: Store, split: int = SPLIT, frame: pl.DataFrame | None = None) -> Backtest:
-    """Fit on cases that began before ``split``, score those that began from it on (see the module docstring)."""
+    """Fit on cases that began before ``split``, score those that began from it on (see the module docstring).
+
+    Without ``frame`` the cases come from the store, and the answer is kept for the process (the same loaded
+    data and split give the same figures, bit for bit).
+    """
+    if frame is None:
+        key = (str(relations(store).path), split)
+        if key not in _BACKTESTS:
+            _BACKTESTS[key] = _backtest(store, split, training_frame(store))
+        return _BACKTESTS[key].model_copy(deep=True)
+    return _backtest(store, split, frame)
+
+
+def _backtest(store: Store, split: int, frame: pl.DataFrame) -> Backtest:
     from sklearn.metrics import roc_auc_score
 
-    frame = training_frame(store) if frame is None else frame
     train = frame.filter(pl.col("start") < split)
     test = frame.filter(pl.col("start") >= split)
     if train.is_empty() or test.is_empty():
         raise ValueError(f"no cases on one side of {split}: the disputes run 1816-2014")
+    for period, rows in (("before", train), ("from", test)):
+        if rows["joined"].n_unique() < 2:
+            raise ValueError(
+                f"no state joined a case {period} {split} (or every candidate did): that period cannot be "
+                "fitted or scored; choose a split between 1850 and 2005"
+            )
     fitted = fit(train)
     x_test = test.select(FEATURES).to_numpy().astype(np.float64)
     predicted, masked_by_factor = _predict_masked(fitted, x_test)
@@ -263,8 +295,11 @@ def _fitted_before(store: Store, table: Relations, year: int) -> tuple[Fitted, i
     return found
 
 
-def rank(store: Store, leads: list[str], targets: list[str], when: date) -> Ranking:
-    """Rank every other state by its chance of joining ``leads`` against ``targets`` at ``when``."""
+def rank(
+    store: Store, leads: list[str], targets: list[str], when: date, *, require: Sequence[CapabilityNeed] = ()
+) -> Ranking:
+    """Rank every other state by its chance of joining ``leads`` against ``targets`` at ``when``, and, given
+    required capabilities (:func:`detente.analysis.capabilities.parse_need`), by whether it can bring them."""
     table = relations(store)
     year = min(when.year - 1, FEATURE_LAST_YEAR)
     resolver = StateResolver.open(store)
@@ -306,8 +341,14 @@ def rank(store: Store, leads: list[str], targets: list[str], when: date) -> Rank
     )
     own = {int(r["ccode1"]): r for r in capabilities.iter_rows(named=True)}
     refs = resolver.by_code(year)
+    codes = frame["ccode"].to_list()
+    held_by = (
+        holdings(store, table.of_year(year), {c: refs[c].state_id for c in codes if c in refs}, year, require)
+        if require
+        else {}
+    )
     out = []
-    for i, code in enumerate(frame["ccode"].to_list()):
+    for i, code in enumerate(codes):
         held = own.get(code, {})
         out.append(
             Candidate(
@@ -316,15 +357,20 @@ def rank(store: Store, leads: list[str], targets: list[str], when: date) -> Rank
                 capabilities={"cinc": held.get("cinc1"), "milper": held.get("milper1"), "milex": held.get("milex1")},
                 factors={f: round(float(v[i]), 4) for f, v in contributions.items()},
                 features={n: None if np.isnan(x[i, j]) else float(x[i, j]) for j, n in enumerate(FEATURES)},
+                brings=held_by.get(code, dict.fromkeys(n.capability for n in require)),
+                meets_requirements=meets(held_by.get(code, {}), require) if require else None,
             )
         )
-    out.sort(key=lambda c: (-c.probability, c.state.name))
+    group = {True: 0, None: 1, False: 2}
+    out.sort(key=lambda c: (group[c.meets_requirements] if require else 0, -c.probability, c.state.name))
     return Ranking(
         leads=lead_refs,
         targets=target_refs,
         date=when,
         features_year=year,
         trained_on=f"{trained} cases (multilateral COW MIDs and inter-state wars) that began before {when.year}",
+        requirements=list(require),
         candidates=out,
-        citations=_citations(store),
+        citations=_citations(store)
+        + (cite_sources(store, "sipri_register") if any(n.capability in CATEGORIES for n in require) else []),
     )

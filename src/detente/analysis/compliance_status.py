@@ -6,8 +6,8 @@ Vienna Document, CWC, CTBT, IAEA, UN PCRS), when the store holds evidence of tha
 is the party or the counterpart. For each treaty binding the state, the dossier shows
 
 1. the **stored** findings (``detente compliance evaluate`` wrote them through the audited services): for
-   each obligation and subject, the latest one dated on or before the dossier's date; or, when none is
-   stored for that treaty and state,
+   each obligation and subject, the latest one dated on or before the dossier's date; or, for a state with
+   none stored for that treaty,
 2. the findings of an **evaluation** at the dossier's date by the compliance engine, on the evidence the
    reader may see (nothing is stored by reading a dossier).
 
@@ -266,7 +266,10 @@ def compliance_status(
         }
         if len(bound) < len(parties):
             continue  # a pair dossier lists the treaties binding both
-        findings = stored.get(code) or _evaluated(store, pack, agreements[code], parties, as_of, scope)
+        findings = [f for f in stored.get(code, []) if f.party in bound]
+        unstored = {i: iso3 for i, iso3 in parties.items() if not any(f.party == iso3 for f in findings)}
+        if unstored:
+            findings += _evaluated(store, pack, agreements[code], unstored, as_of, scope)
         findings.sort(key=lambda f: (SEVERITY.index(f.status) if f.status in SEVERITY else 99, f.obligation, f.party))
         treaties.append(
             TreatyStatus(

@@ -76,38 +76,24 @@ def record_filter(model: Any, scope: Scope | None) -> ColumnElement[bool]:
     return visible(model, scope)
 
 
+def _named_by(model: Any, party: Any, scope: Scope | None, state_id: int) -> Select[*tuple[Any, ...]]:
+    """The reader's own records of ``model`` with ``state_id`` among its ``party`` rows: one row per state
+    named (id, kind, title, start, state, marking id)."""
+    link = party.engagement_id if party is EngagementParticipant else party.agreement_id
+    naming = select(link).where(party.state_id == state_id)
+    return (
+        select(model.id, model.kind, model.title, model.valid_from, party.state_id, model.marking_id)
+        .join(party, link == model.id)
+        .where(model.source_version_id.is_(None), record_filter(model, scope), model.id.in_(naming))
+    )
+
+
 def _queries(scope: Scope | None, state_id: int) -> list[tuple[str, Select[*tuple[Any, ...]]]]:
-    """(kind prefix, query of id, kind, title, start, state named, marking id) for each kind of record that
-    names ``state_id`` (one row per state the record names)."""
-    in_engagement = select(EngagementParticipant.engagement_id).where(EngagementParticipant.state_id == state_id)
-    in_agreement = select(AgreementParty.agreement_id).where(AgreementParty.state_id == state_id)
-    engagements = (
-        select(
-            Engagement.id,
-            Engagement.kind,
-            Engagement.title,
-            Engagement.valid_from,
-            EngagementParticipant.state_id,
-            Engagement.marking_id,
-        )
-        .join(EngagementParticipant, EngagementParticipant.engagement_id == Engagement.id)
-        .where(Engagement.source_version_id.is_(None), record_filter(Engagement, scope))
-        .where(Engagement.id.in_(in_engagement))
-    )
-    agreements = (
-        select(
-            Agreement.id,
-            Agreement.kind,
-            Agreement.title,
-            Agreement.valid_from,
-            AgreementParty.state_id,
-            Agreement.marking_id,
-        )
-        .join(AgreementParty, AgreementParty.agreement_id == Agreement.id)
-        .where(Agreement.source_version_id.is_(None), record_filter(Agreement, scope))
-        .where(Agreement.id.in_(in_agreement))
-    )
-    return [("engagement", engagements), ("agreement", agreements)]
+    """(kind prefix, query) for the records that name ``state_id`` through their participants or parties."""
+    return [
+        ("engagement", _named_by(Engagement, EngagementParticipant, scope, state_id)),
+        ("agreement", _named_by(Agreement, AgreementParty, scope, state_id)),
+    ]
 
 
 def _two_state_rows(connection: Connection, scope: Scope | None, state_id: int) -> Iterable[tuple[str, Any]]:

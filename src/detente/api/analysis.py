@@ -158,14 +158,24 @@ def coalition_rank(
     lead: StateNames,
     target: StateNames,
     when: Annotated[date, Query(alias="date", description="the date of the operation, YYYY-MM-DD")],
+    require: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[^\x00]+$")]] | None,
+        Query(
+            max_length=20,
+            description="a capability partners must bring: personnel=50 (thousands), expenditure=N (thousands of "
+            "USD) or a SIPRI category with a number of weapons delivered in ten years (aircraft=10, ships=2 ...)",
+        ),
+    ] = None,
 ) -> Any:
     """Every other state ranked by how likely it is to join the lead(s) against the target(s), with what it
-    could bring and the contribution of each factor."""
+    could bring, whether it meets the required capabilities, and the contribution of each factor."""
+    from detente.analysis.capabilities import parse_need
     from detente.analysis.coalition import rank
 
     if not 1817 <= when.year <= 2100:
         raise RecordError("coalition", "date", "must lie between 1817 and 2100 (features come from the year before)")
-    return _answer("coalition", lambda: rank(store, lead, target, when), "date")
+    needs = _answer("coalition", lambda: [parse_need(text) for text in require or []], "require")
+    return _answer("coalition", lambda: rank(store, lead, target, when, require=needs), "date")
 
 
 @router.get("/coalitions/backtest", response_model=Backtest, operation_id="coalition_backtest")

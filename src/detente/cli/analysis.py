@@ -141,29 +141,46 @@ def coalition_rank(
     lead: Annotated[list[str], typer.Option("--lead", help="Lead state(s); repeat for several.")],
     target: Annotated[list[str], typer.Option("--target", help="Target state(s); repeat for several.")],
     when: Annotated[str, typer.Option("--date", help="Date of the operation, e.g. 1990-08-02.")],
+    require: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--require",
+            help="A capability partners must bring, e.g. personnel=50 (thousands), aircraft=10; repeat for several.",
+        ),
+    ] = None,
     top: Annotated[int, typer.Option("--top", help="How many candidates to show (text output).")] = 20,
     as_json: JsonOption = False,
     database: DatabaseOption = None,
 ) -> None:
     """Rank every other state by how likely it is to join the lead(s) against the target(s)."""
+    from detente.analysis.capabilities import parse_need
     from detente.analysis.coalition import rank
 
     day = _date(when)
     assert day is not None
-    result = _answer(database, lambda store: rank(store, lead, target, day))
+    try:
+        needs = [parse_need(text) for text in require or []]
+    except ValueError as error:
+        errors.print(f"[red]error:[/red] --require {error}")
+        raise typer.Exit(2) from None
+    result = _answer(database, lambda store: rank(store, lead, target, day, require=needs))
     if as_json:
         print_json(result.model_dump(mode="json"))
         return
     console.print(f"features of {result.features_year}; model fitted on {result.trained_on}")
-    table = Table("#", "state", "p(join)", "cinc", "strongest factors", title="Likely coalition partners")
+    columns = ["#", "state", "p(join)", "cinc", *(["meets requirements"] if needs else []), "strongest factors"]
+    table = Table(*columns, title="Likely coalition partners")
     for i, candidate in enumerate(result.candidates[:top], 1):
         factors = sorted(candidate.factors.items(), key=lambda kv: -abs(kv[1]))[:3]
         cinc = candidate.capabilities.get("cinc")
+        verdict = {True: "yes", False: "no", None: "unknown"}[candidate.meets_requirements]
+        brings = ", ".join(f"{k} {'unknown' if v is None else f'{v:,.0f}'}" for k, v in candidate.brings.items())
         table.add_row(
             str(i),
             candidate.state.name,
             f"{candidate.probability:.3f}",
             "unknown" if cinc is None else f"{cinc:.4f}",
+            *([f"{verdict} ({brings})"] if needs else []),
             "; ".join(f"{name} {value:+.3f}" for name, value in factors),
         )
     console.print(table)
