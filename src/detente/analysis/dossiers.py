@@ -243,6 +243,8 @@ def country_dossier(
         )
     partners.sort(key=lambda p: (-p.strength, p.partner.name))
     keys = [k for c in (*capabilities.values(), *(f for p in partners for f in p.figures.values())) for k in c.sources]
+    # compliance first: showing a marked record appends an audit entry, which would make its evaluation stale
+    compliance = compliance_status(store, [subject], as_of, scope=scope)
     return CountryDossier(
         state=subject,
         as_of=as_of,
@@ -250,7 +252,7 @@ def country_dossier(
         capabilities=capabilities,
         partners=partners,
         user_records=user_records(store, subject.state_id, principal=principal, scope=scope),
-        compliance=compliance_status(store, [subject], as_of, scope=scope),
+        compliance=compliance,
         citations=_citations(store, keys, cite(table.citations)),
     )
 
@@ -279,6 +281,7 @@ def pair_dossier(
             series.append(PairYear(year=row["year"], values=values))
     series.sort(key=lambda y: y.year)
     keys = [k for c in PAIR_COLUMNS for k in COLUMN_SOURCES[c]]
+    compliance = compliance_status(store, [a, b], as_of, scope=scope)  # before the audited read of records
     return PairDossier(
         first=a,
         second=b,
@@ -291,7 +294,7 @@ def pair_dossier(
         arms_systems=[s for s in arms_systems(store, a.state_id, partner_id=b.state_id) if (s.first_year or 0) <= year],
         conflicts=[c for c in conflict_ties(store, a.state_id, partner_id=b.state_id) if (c.first_year or 0) <= year],
         user_records=user_records(store, a.state_id, partner_id=b.state_id, principal=principal, scope=scope),
-        compliance=compliance_status(store, [a, b], as_of, scope=scope),
+        compliance=compliance,
         citations=_citations(store, keys, cite(table.citations)),
     )
 
