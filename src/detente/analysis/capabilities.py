@@ -22,6 +22,7 @@ and is **unknown** otherwise.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 
@@ -82,8 +83,8 @@ def parse_need(text: str) -> CapabilityNeed:
         value = float(minimum) if minimum.strip() else 1.0
     except ValueError:
         raise ValueError(f"{text!r}: the minimum after '=' must be a number, e.g. {capability}=10") from None
-    if not value >= 0:
-        raise ValueError(f"{text!r}: the minimum must be 0 or more")
+    if not (math.isfinite(value) and value >= 0):
+        raise ValueError(f"{text!r}: the minimum must be a finite number, 0 or more")
     return CapabilityNeed(capability=capability, minimum=value)
 
 

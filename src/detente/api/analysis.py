@@ -79,6 +79,12 @@ def _answer(analysis: str, work: Callable[[], T], field: str | None = None) -> T
         return work()
 
 
+def _within(analysis: str, field: str, day: date | None) -> None:
+    """Refuse a date outside 1816-2100 (the years the data and the calendar arithmetic can speak for)."""
+    if day is not None and not 1816 <= day.year <= 2100:
+        raise RecordError(analysis, field, "must lie between 1816 and 2100")
+
+
 @router.get("/dossiers/{state}", response_model=CountryDossier, operation_id="country_dossier")
 def country_dossier(store: CurrentStore, principal: CurrentPrincipal, state: StateName, as_of: AsOf = None) -> Any:
     """Every tie between a state and the others as of a date: alliances and their obligations, DCAs, exercises,
@@ -86,6 +92,7 @@ def country_dossier(store: CurrentStore, principal: CurrentPrincipal, state: Sta
     status and your records (as your markings allow); every figure with its year and source."""
     from detente.analysis.dossiers import country_dossier as build
 
+    _within("dossier", "as_of", as_of)
     return _answer("dossier", lambda: build(store, state, as_of, principal=principal), "as_of")
 
 
@@ -97,6 +104,7 @@ def pair_dossier(
     compliance status of the treaties binding both, and your records naming both."""
     from detente.analysis.dossiers import pair_dossier as build
 
+    _within("dossier", "as_of", as_of)
     return _answer("dossier", lambda: build(store, state, partner, as_of, principal=principal), "partner")
 
 
@@ -200,6 +208,7 @@ def force_generation(
     IPI contribution history, and what stays uncovered."""
     from detente.analysis.forcegen import generate
 
+    _within("forcegen", "date", requirement.date)
     return _answer("forcegen", lambda: generate(store, requirement, principal=principal), "location")
 
 
