@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from detente.analysis.coalition import rank
+from detente.analysis.coalition import backtest, rank
 from detente.analysis.dossiers import country_dossier
 from detente.analysis.networks import network
 from detente.analysis.reliability import reliability
@@ -172,6 +172,13 @@ def test_coalition_routes(client: TestClient, analysis_store: Store) -> None:
     assert unknown.status_code == 404
     refused = client.get("/coalitions/backtest", headers=viewer.headers)
     assert refused.status_code == 403 and "analyst" in refused.json()["message"]
+    analyst = _caller(analysis_store, Role.ANALYST, "USA")
+    found = client.get("/coalitions/backtest", params={"split": 1990}, headers=analyst.headers)
+    assert found.status_code == 200, found.text
+    assert found.json() == backtest(analysis_store, 1990).model_dump(mode="json")
+    assert found.json()["model"]["roc_auc"] > found.json()["baseline"]["roc_auc"]
+    too_early = client.get("/coalitions/backtest", params={"split": 1817}, headers=analyst.headers)
+    assert too_early.status_code == 422 and too_early.json()["fields"][0]["field"] == "split"
 
 
 def test_reliability_route(client: TestClient, analysis_store: Store) -> None:

@@ -192,19 +192,24 @@ def _metrics(frame: pl.DataFrame, score: str) -> Metrics:
 
 
 _BACKTESTS: dict[tuple[str, int], Backtest] = {}
+_TRAINING: dict[str, pl.DataFrame] = {}
 """Backtests already run, per relations table (the loaded data) and split: the answer is deterministic."""
 
 
 def backtest(store: Store, split: int = SPLIT, frame: pl.DataFrame | None = None) -> Backtest:
     """Fit on cases that began before ``split``, score those that began from it on (see the module docstring).
 
-    Without ``frame`` the cases come from the store, and the answer is kept for the process (the same loaded
-    data and split give the same figures, bit for bit).
+    Without ``frame`` the cases come from the store; they and the answer are kept for the process (the same
+    loaded data and split give the same figures, bit for bit).
     """
     if frame is None:
-        key = (str(relations(store).path), split)
+        table = relations(store)
+        key = (str(table.path), split)
         if key not in _BACKTESTS:
-            _BACKTESTS[key] = _backtest(store, split, training_frame(store))
+            if str(table.path) not in _TRAINING:
+                _TRAINING.clear()  # one store's cases at a time: about 90,000 rows
+                _TRAINING[str(table.path)] = training_frame(store, table)
+            _BACKTESTS[key] = _backtest(store, split, _TRAINING[str(table.path)])
         return _BACKTESTS[key].model_copy(deep=True)
     return _backtest(store, split, frame)
 
