@@ -31,3 +31,17 @@ def test_dossier_network_and_reliability_commands(analysis_store: Store) -> None
     assert done.exit_code == 0 and json.loads(done.stdout)["naive"]["promises"] > 0
     done = runner.invoke(app, ["dossier", "FRA", "--as-of", "2005-13-01", "--database", url])
     assert done.exit_code == 2
+
+
+def test_coalition_rank_with_requirements(analysis_store: Store) -> None:
+    url = _url(analysis_store)
+    base = ["coalition", "rank", "--lead", "USA", "--target", "LBY", "--date", "2011-03-19", "--database", url]
+    done = runner.invoke(app, [*base, "--require", "personnel=100", "--require", "ships=1", "--json"])
+    assert done.exit_code == 0, done.output
+    answer = json.loads(done.stdout)
+    assert [n["capability"] for n in answer["requirements"]] == ["personnel", "ships"]
+    assert {"personnel", "ships"} == set(answer["candidates"][0]["brings"])
+    done = runner.invoke(app, [*base, "--require", "personnel=100", "--top", "5"])
+    assert done.exit_code == 0 and "meets" in done.stdout
+    done = runner.invoke(app, [*base, "--require", "tanks=3"])
+    assert done.exit_code == 2 and "aircraft" in done.output  # the message lists the capabilities

@@ -7,11 +7,14 @@ from datetime import date
 import numpy as np
 import polars as pl
 import pytest
+from sqlalchemy import select
 
+from detente.analysis.capabilities import parse_need
 from detente.analysis.coalition import FEATURES, _predict, backtest, fit, rank, training_frame
 from detente.analysis.coalition_cases import case_participants, cases, features, history
 from detente.analysis.relations import relations
 from detente.store.database import Store
+from detente.store.models import ArmsTransfer
 
 SPLIT = 1990
 
@@ -76,3 +79,36 @@ def test_rank_explains_each_candidate(analysis_store: Store) -> None:
     assert uk.features["lead_defense"] == 1.0  # NATO
     assert uk.features["lead_dca"] is not None and uk.capabilities["cinc"] is not None
     assert {c.key for c in result.citations} >= {"atop", "cow_mid"}
+
+
+def _delivered(store: Store, state_id: int, category: str, years: tuple[int, int]) -> float:
+    """Weapons of a SIPRI category delivered to a state in some years, summed here row by row."""
+    with store.engine.connect() as connection:
+        rows = connection.execute(
+            select(ArmsTransfer.number_delivered, ArmsTransfer.delivery_year).where(
+                ArmsTransfer.recipient_state_id == state_id, ArmsTransfer.category == category
+            )
+        ).all()
+    return float(sum(n or 0 for n, year in rows if year is not None and years[0] <= year <= years[1]))
+
+
+def test_rank_with_required_capabilities(analysis_store: Store) -> None:
+    needs = [parse_need("personnel=100"), parse_need("Aircraft=10")]
+    result = rank(analysis_store, ["USA", "GBR", "FRA"], ["LBY"], date(2011, 3, 19), require=needs)
+    assert result.features_year == 2010 and result.requirements == needs
+    italy = next(c for c in result.candidates if c.state.ccode == 325)
+    assert italy.brings["personnel"] == italy.capabilities["milper"]  # COW NMC, thousands
+    assert italy.brings["aircraft"] == _delivered(analysis_store, italy.state.state_id, "Aircraft", (2001, 2010))
+    expected = (italy.brings["personnel"] or 0) >= 100 and (italy.brings["aircraft"] or 0) >= 10
+    assert italy.meets_requirements is expected
+    groups = [{True: 0, None: 1, False: 2}[c.meets_requirements] for c in result.candidates]
+    assert groups == sorted(groups) and 0 in groups and 2 in groups
+    first = [c.probability for c in result.candidates if c.meets_requirements]
+    assert first == sorted(first, reverse=True)
+    # Before 1995 only four suppliers' registers are stored: no delivery recorded is unknown, not 0.
+    early = rank(analysis_store, ["USA"], ["IRQ"], date(1990, 8, 2), require=[parse_need("aircraft")])
+    values = [c.brings["aircraft"] for c in early.candidates]
+    assert None in values and 0.0 not in values
+    assert all(c.meets_requirements is None for c in early.candidates if c.brings["aircraft"] is None)
+    with pytest.raises(ValueError, match="aircraft"):
+        parse_need("tanks=3")

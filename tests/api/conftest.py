@@ -69,6 +69,29 @@ _serial = itertools.count()
 MakePerson = Callable[..., Person]
 
 
+def new_person(
+    store: Store,
+    role: Role = Role.EDITOR,
+    nationality: str | None = "FRA",
+    clearance: str = "SECRET",
+    affiliations: tuple[str, ...] = (),
+) -> Person:
+    """A new user of ``store`` (a fresh name), signed in."""
+    name = f"{role.value}-{nationality or 'none'}-{next(_serial)}-{uuid.uuid4().hex[:6]}"
+    accounts.create_user(
+        store,
+        actor="test",
+        username=name,
+        password=PASSWORD,
+        role=role,
+        nationality=nationality,
+        clearance=clearance,
+        affiliations=affiliations,
+    )
+    issued = accounts.login(store, name, PASSWORD, client="tests")
+    return Person(accounts.authenticate(store, issued.secret), issued.secret)
+
+
 @pytest.fixture(scope="session")
 def make_person(real_store: Store) -> MakePerson:
     """``make_person(role, nationality, clearance, affiliations)``: a new user, signed in."""
@@ -79,19 +102,7 @@ def make_person(real_store: Store) -> MakePerson:
         clearance: str = "SECRET",
         affiliations: tuple[str, ...] = (),
     ) -> Person:
-        name = f"{role.value}-{nationality or 'none'}-{next(_serial)}-{uuid.uuid4().hex[:6]}"
-        accounts.create_user(
-            real_store,
-            actor="test",
-            username=name,
-            password=PASSWORD,
-            role=role,
-            nationality=nationality,
-            clearance=clearance,
-            affiliations=affiliations,
-        )
-        issued = accounts.login(real_store, name, PASSWORD, client="tests")
-        return Person(accounts.authenticate(real_store, issued.secret), issued.secret)
+        return new_person(real_store, role, nationality, clearance, affiliations)
 
     return make
 

@@ -21,7 +21,9 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from detente.analysis.relations import relations
 from detente.domain.markings import Role
+from detente.store.database import Store
 from tests.api.conftest import MakePerson, Person
 
 MAX_EXAMPLES = 3
@@ -46,12 +48,18 @@ def admin(make_person: MakePerson) -> Person:
 
 
 @pytest.fixture(scope="session")
-def api_schema(app: FastAPI) -> Any:
+def api_schema(app: FastAPI, real_store: Store) -> Any:
+    # The analyses build their caches on first use (the relations table of every pair of states in every year,
+    # the coalition cases): tens of seconds, past schemathesis's 10 s read timeout, once per store. Build them
+    # first, as the first user of a new store would. The backtest fits a new model for each split it is given
+    # (tens of seconds each): it is left to tests/analysis/test_api.py.
+    relations(real_store)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     return (
         schema.exclude(path="/auth/logout")
         .exclude(path_regex=r"^/auth/tokens/")
         .exclude(path_regex=r"^/users/", method="PATCH")
+        .exclude(path="/coalitions/backtest")
     )
 
 

@@ -23,6 +23,7 @@ year the disputes, alliances and capabilities all cover (the answer says which y
 from __future__ import annotations
 
 import pickle
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -30,6 +31,7 @@ import numpy as np
 import polars as pl
 from pydantic import BaseModel
 
+from detente.analysis.capabilities import CATEGORIES, CapabilityNeed, holdings, meets
 from detente.analysis.coalition_cases import FACTORS, FEATURES, case_participants, cases, features, history
 from detente.analysis.common import CitedSource, StateRef, StateResolver, cite, cite_sources
 from detente.analysis.relations import Relations, relations
@@ -81,16 +83,24 @@ class Candidate(BaseModel):
     factors: dict[str, float]
     """Factor -> change in probability it accounts for (positive: makes joining likelier)."""
     features: dict[str, float | None]
+    brings: dict[str, float | None] = {}
+    """Required capability -> what the state could bring (see :mod:`detente.analysis.capabilities`)."""
+    meets_requirements: bool | None = None
+    """Every requirement known and met (True), one known and short (False), or unknown (None); None too
+    when nothing is required."""
 
 
 class Ranking(BaseModel):
-    """Every candidate for a coalition of ``leads`` against ``targets`` at ``date``, most likely first."""
+    """Every candidate for a coalition of ``leads`` against ``targets`` at ``date``: with no requirements,
+    most likely first; with requirements, those that meet them first, then those not known to, then those
+    that fall short, each group most likely first."""
 
     leads: list[StateRef]
     targets: list[StateRef]
     date: date
     features_year: int
     trained_on: str
+    requirements: list[CapabilityNeed] = []
     candidates: list[Candidate]
     citations: list[CitedSource]
 
@@ -135,10 +145,31 @@ def fit(frame: pl.DataFrame) -> Fitted:
 
 
 def _predict(fitted: Fitted, x: np.ndarray) -> np.ndarray:
-    x = x.copy()
-    x[:, fitted.unused] = 0.0
-    proba: np.ndarray = fitted.model.predict_proba(x)[:, 1]  # type: ignore[attr-defined]
-    return proba
+    return _predict_masked(fitted, x)[0]
+
+
+def _predict_masked(fitted: Fitted, x: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The probabilities for ``x``, and for ``x`` with each factor's features set to the training medians.
+
+    All thirteen variants go through the trees in one call, on one thread: the trees are small and the rows
+    few (a ranking scores about 190 states), so one call costs a thirteenth of thirteen, and OpenMP's
+    threads would only wait for each other on a shared machine.
+    """
+    from threadpoolctl import threadpool_limits
+
+    blocks = [x]
+    for names in FACTORS.values():
+        masked = x.copy()
+        for name in names:
+            index = FEATURES.index(name)
+            masked[:, index] = fitted.medians[index]
+        blocks.append(masked)
+    stacked = np.vstack(blocks)
+    stacked[:, fitted.unused] = 0.0
+    with threadpool_limits(limits=1, user_api="openmp"):
+        proba: np.ndarray = fitted.model.predict_proba(stacked)[:, 1]  # type: ignore[attr-defined]
+    parts = np.split(proba, len(blocks))
+    return parts[0], dict(zip(FACTORS, parts[1:], strict=True))
 
 
 def _precision(frame: pl.DataFrame, score: str, k: int) -> float:
@@ -160,30 +191,54 @@ def _metrics(frame: pl.DataFrame, score: str) -> Metrics:
     )
 
 
+_BACKTESTS: dict[tuple[str, int], Backtest] = {}
+_TRAINING: dict[str, pl.DataFrame] = {}
+"""Backtests already run, per relations table (the loaded data) and split: the answer is deterministic."""
+
+
 def backtest(store: Store, split: int = SPLIT, frame: pl.DataFrame | None = None) -> Backtest:
-    """Fit on cases that began before ``split``, score those that began from it on (see the module docstring)."""
+    """Fit on cases that began before ``split``, score those that began from it on (see the module docstring).
+
+    Without ``frame`` the cases come from the store; they and the answer are kept for the process (the same
+    loaded data and split give the same figures, bit for bit).
+    """
+    if frame is None:
+        table = relations(store)
+        key = (str(table.path), split)
+        if key not in _BACKTESTS:
+            if str(table.path) not in _TRAINING:
+                _TRAINING.clear()  # one store's cases at a time: about 90,000 rows
+                _TRAINING[str(table.path)] = training_frame(store, table)
+            _BACKTESTS[key] = _backtest(store, split, _TRAINING[str(table.path)])
+        return _BACKTESTS[key].model_copy(deep=True)
+    return _backtest(store, split, frame)
+
+
+def _backtest(store: Store, split: int, frame: pl.DataFrame) -> Backtest:
     from sklearn.metrics import roc_auc_score
 
-    frame = training_frame(store) if frame is None else frame
     train = frame.filter(pl.col("start") < split)
     test = frame.filter(pl.col("start") >= split)
     if train.is_empty() or test.is_empty():
         raise ValueError(f"no cases on one side of {split}: the disputes run 1816-2014")
+    for period, rows in (("before", train), ("from", test)):
+        if rows["joined"].n_unique() < 2:
+            raise ValueError(
+                f"no state joined a case {period} {split} (or every candidate did): that period cannot be "
+                "fitted or scored; choose a split between 1850 and 2005"
+            )
     fitted = fit(train)
     x_test = test.select(FEATURES).to_numpy().astype(np.float64)
+    predicted, masked_by_factor = _predict_masked(fitted, x_test)
     scored = test.with_columns(
-        pl.Series("model", _predict(fitted, x_test)),
+        pl.Series("model", predicted),
         pl.col("lead_defense").fill_null(0).alias("baseline"),
     )
     model, baseline = _metrics(scored, "model"), _metrics(scored, "baseline")
     importance: dict[str, float] = {}
     y = scored["joined"].to_numpy()
-    for factor, names in FACTORS.items():
-        masked = x_test.copy()
-        for name in names:
-            index = FEATURES.index(name)
-            masked[:, index] = fitted.medians[index]
-        importance[factor] = model.roc_auc - float(roc_auc_score(y, _predict(fitted, masked)))
+    for factor, masked_proba in masked_by_factor.items():
+        importance[factor] = model.roc_auc - float(roc_auc_score(y, masked_proba))
     cases_with_joiners = scored.group_by("case", "side").agg(pl.col("joined").sum()).filter(pl.col("joined") > 0)
     return Backtest(
         split=split,
@@ -245,8 +300,11 @@ def _fitted_before(store: Store, table: Relations, year: int) -> tuple[Fitted, i
     return found
 
 
-def rank(store: Store, leads: list[str], targets: list[str], when: date) -> Ranking:
-    """Rank every other state by its chance of joining ``leads`` against ``targets`` at ``when``."""
+def rank(
+    store: Store, leads: list[str], targets: list[str], when: date, *, require: Sequence[CapabilityNeed] = ()
+) -> Ranking:
+    """Rank every other state by its chance of joining ``leads`` against ``targets`` at ``when``, and, given
+    required capabilities (:func:`detente.analysis.capabilities.parse_need`), by whether it can bring them."""
     table = relations(store)
     year = min(when.year - 1, FEATURE_LAST_YEAR)
     resolver = StateResolver.open(store)
@@ -257,7 +315,7 @@ def rank(store: Store, leads: list[str], targets: list[str], when: date) -> Rank
             raise LookupError(f"{ref.name} is not a state of the COW system in {year}: no ties are known for it")
     lead_codes = [r.ccode for r in lead_refs if r.ccode is not None]
     target_codes = [r.ccode for r in target_refs if r.ccode is not None]
-    states = table.scan().filter(pl.col("year") == year).select(pl.col("ccode1").unique()).collect()["ccode1"]
+    states = table.of_year(year)["ccode1"].unique()
     excluded = set(lead_codes) | set(target_codes)
     candidates = pl.DataFrame(
         {"ccode": sorted(int(c) for c in states if c not in excluded)}, schema={"ccode": pl.Int64}
@@ -278,25 +336,24 @@ def rank(store: Store, leads: list[str], targets: list[str], when: date) -> Rank
     frame = features(candidates, table, past, only_year=year)
     fitted, trained = _fitted_before(store, table, when.year)
     x = frame.select(FEATURES).to_numpy().astype(np.float64)
-    probability = _predict(fitted, x)
-    contributions = {}
-    for factor, names in FACTORS.items():
-        masked = x.copy()
-        for name in names:
-            index = FEATURES.index(name)
-            masked[:, index] = fitted.medians[index]
-        contributions[factor] = probability - _predict(fitted, masked)
+    probability, masked_by_factor = _predict_masked(fitted, x)
+    contributions = {factor: probability - masked for factor, masked in masked_by_factor.items()}
     capabilities = (
-        table.scan()
-        .filter((pl.col("year") == year) & pl.col("ccode1").is_in(frame["ccode"].implode()))
+        table.of_year(year)
+        .filter(pl.col("ccode1").is_in(frame["ccode"].implode()))
         .group_by("ccode1")
         .agg(pl.col("cinc1").first(), pl.col("milper1").first(), pl.col("milex1").first())
-        .collect()
     )
     own = {int(r["ccode1"]): r for r in capabilities.iter_rows(named=True)}
     refs = resolver.by_code(year)
+    codes = frame["ccode"].to_list()
+    held_by = (
+        holdings(store, table.of_year(year), {c: refs[c].state_id for c in codes if c in refs}, year, require)
+        if require
+        else {}
+    )
     out = []
-    for i, code in enumerate(frame["ccode"].to_list()):
+    for i, code in enumerate(codes):
         held = own.get(code, {})
         out.append(
             Candidate(
@@ -305,15 +362,20 @@ def rank(store: Store, leads: list[str], targets: list[str], when: date) -> Rank
                 capabilities={"cinc": held.get("cinc1"), "milper": held.get("milper1"), "milex": held.get("milex1")},
                 factors={f: round(float(v[i]), 4) for f, v in contributions.items()},
                 features={n: None if np.isnan(x[i, j]) else float(x[i, j]) for j, n in enumerate(FEATURES)},
+                brings=held_by.get(code, dict.fromkeys(n.capability for n in require)),
+                meets_requirements=meets(held_by.get(code, {}), require) if require else None,
             )
         )
-    out.sort(key=lambda c: (-c.probability, c.state.name))
+    group = {True: 0, None: 1, False: 2}
+    out.sort(key=lambda c: (group[c.meets_requirements] if require else 0, -c.probability, c.state.name))
     return Ranking(
         leads=lead_refs,
         targets=target_refs,
         date=when,
         features_year=year,
         trained_on=f"{trained} cases (multilateral COW MIDs and inter-state wars) that began before {when.year}",
+        requirements=list(require),
         candidates=out,
-        citations=_citations(store),
+        citations=_citations(store)
+        + (cite_sources(store, "sipri_register") if any(n.capability in CATEGORIES for n in require) else []),
     )

@@ -165,13 +165,10 @@ def features(
 ) -> pl.DataFrame:
     """``candidates`` (from :func:`cases`) with one column per name in :data:`FEATURES`; ``only_year`` reads
     just that year of the relations table (a ranking needs one year, the backtest all)."""
-    available = set(relations.scan().collect_schema().names())
+    available = set(relations.columns())
     pair_columns = [c for c in _PAIR_COLUMNS if c in available]
     wanted = sorted(set(pair_columns) | {c for c in _STATE_COLUMNS if c in available})
-    if only_year is None:
-        table = relations.frame(wanted)
-    else:
-        table = relations.scan().filter(pl.col("year") == only_year).select(wanted).collect()
+    table = relations.frame(wanted) if only_year is None else relations.of_year(only_year).select(wanted)
     table = table.with_columns(*(pl.lit(None, pl.Float64).alias(c) for c in _PAIR_COLUMNS if c not in available))
     keyed = candidates.select("case", "side", "year", "ccode", "leads", "targets").with_row_index("_row")
     out = keyed.select("_row")

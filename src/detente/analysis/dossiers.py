@@ -10,8 +10,12 @@ tables (:mod:`detente.analysis.ties`), as do the weapon systems delivered and th
 Every :class:`Figure` says the year it is for and the citation keys of its source. A figure is for the year
 of ``as_of``; where the source does not cover that year (SIPRI TIV ends in 2021, DCAD in 2010, the MIDs
 in 2014), the figure is the source's latest value before it, and its ``year`` says so. Where no value is
-known at all it is ``None``: unknown, never 0. Compliance status has no engine yet in this version, and the
-dossier says so rather than report a status.
+known at all it is ``None``: unknown, never 0.
+
+Compliance status comes from :mod:`detente.analysis.compliance_status`: the treaties binding the state (or
+both states of a pair) and their findings, stored or evaluated at the dossier's date. The user's records come
+from :mod:`detente.analysis.user_records`. Both pass the reader's markings: given a ``principal`` (the REST
+API), only what it may see; without one (command line, Python API), only unmarked records.
 """
 
 from __future__ import annotations
@@ -23,17 +27,11 @@ import polars as pl
 from pydantic import BaseModel
 
 from detente.analysis.common import CitedSource, StateRef, StateResolver, cite, cite_sources
+from detente.analysis.compliance_status import ComplianceStatus, compliance_status
 from detente.analysis.relations import RELATION_YEARS, relations
-from detente.analysis.ties import (
-    AgreementTie,
-    ArmsSystem,
-    ConflictTie,
-    UserRecord,
-    agreement_ties,
-    arms_systems,
-    conflict_ties,
-    user_records,
-)
+from detente.analysis.ties import AgreementTie, ArmsSystem, ConflictTie, agreement_ties, arms_systems, conflict_ties
+from detente.analysis.user_records import UserRecord, reader_scope, user_records
+from detente.services.access import Principal
 from detente.store.database import Store
 
 __all__ = [
@@ -47,8 +45,6 @@ __all__ = [
     "pair_dossier",
     "to_markdown",
 ]
-
-COMPLIANCE_NOTE = "not assessed: detente has no compliance engine in this version (unknown, not 'compliant')"
 
 COLUMN_SOURCES: dict[str, list[str]] = {
     "atop_alliance": ["atop", "source:peacesciencer"],
@@ -115,7 +111,7 @@ class CountryDossier(BaseModel):
     capabilities: dict[str, Figure]
     partners: list[PartnerTies]
     user_records: list[UserRecord]
-    compliance: str
+    compliance: ComplianceStatus
     citations: list[CitedSource]
 
 
@@ -138,7 +134,7 @@ class PairDossier(BaseModel):
     arms_systems: list[ArmsSystem]
     conflicts: list[ConflictTie]
     user_records: list[UserRecord]
-    compliance: str
+    compliance: ComplianceStatus
     citations: list[CitedSource]
 
 
@@ -175,9 +171,13 @@ def _citations(store: Store, keys: list[str], panel_citations: list[CitedSource]
     return [known[k] for k in wanted]
 
 
-def country_dossier(store: Store, state: str, as_of: date | None = None) -> CountryDossier:
-    """The dossier of ``state`` (ISO3, COW abbreviation or number, or name) as of ``as_of`` (default today)."""
+def country_dossier(
+    store: Store, state: str, as_of: date | None = None, *, principal: Principal | None = None
+) -> CountryDossier:
+    """The dossier of ``state`` (ISO3, COW abbreviation or number, or name) as of ``as_of`` (default today);
+    the user's records and compliance findings as ``principal`` may see them (unmarked ones without one)."""
     as_of = as_of or date.today()
+    scope = reader_scope(store, principal)
     year = _year_of(as_of)
     resolver = StateResolver.open(store)
     subject = resolver.resolve(state, year)
@@ -204,20 +204,26 @@ def country_dossier(store: Store, state: str, as_of: date | None = None) -> Coun
         per_partner = {int(r["ccode2"]): r for r in latest.iter_rows(named=True)}
     refs = resolver.by_code(year)
     by_id = {ref.state_id: code for code, ref in refs.items()}
-    agreements = agreement_ties(store, subject.state_id, when=as_of)
+    agreements = agreement_ties(store, subject.state_id, when=as_of, scope=scope)
     systems = arms_systems(store, subject.state_id, years=(year - 9, year))
-    conflicts = [
-        c
-        for c in conflict_ties(store, subject.state_id)
-        if year - 9 <= (c.last_year or 0) and (c.first_year or 0) <= year
-    ]
+    conflicts = conflict_ties(store, subject.state_id, years=(year - 9, year))
     partners: list[PartnerTies] = []
+    ties_of: dict[int, list[AgreementTie]] = {}
+    for tie in agreements:
+        ties_of.setdefault(tie.partner_id, []).append(tie)
+    systems_of: dict[int, list[ArmsSystem]] = {}
+    for system in systems:  # largest TIV first, so each partner's list is too
+        other = system.recipient_id if system.supplier_id == subject.state_id else system.supplier_id
+        systems_of.setdefault(other, []).append(system)
+    conflicts_of: dict[int, list[ConflictTie]] = {}
+    for conflict in conflicts:
+        conflicts_of.setdefault(conflict.partner_id, []).append(conflict)
     codes = set(per_partner) | {by_id[a.partner_id] for a in agreements if a.partner_id in by_id}
     for code in sorted(codes):
         ref = refs.get(code) or resolver.ref_of_code(code, year)
         row = per_partner.get(code, {})
         figures = {c: _figure(row, c) for c in PARTNER_FIGURES}
-        ties = [a for a in agreements if a.partner_id == ref.state_id]
+        ties = ties_of.get(ref.state_id, [])
         present = [
             any(a.kind == "alliance" for a in ties),
             any(a.kind == "dca" for a in ties),
@@ -230,28 +236,34 @@ def country_dossier(store: Store, state: str, as_of: date | None = None) -> Coun
                 partner=ref,
                 agreements=ties,
                 figures=figures,
-                arms_systems=[s for s in systems if ref.state_id in (s.supplier_id, s.recipient_id)][:5],
-                conflicts=[c for c in conflicts if c.partner_id == ref.state_id],
+                arms_systems=systems_of.get(ref.state_id, [])[:5],
+                conflicts=conflicts_of.get(ref.state_id, []),
                 strength=sum(present),
             )
         )
     partners.sort(key=lambda p: (-p.strength, p.partner.name))
     keys = [k for c in (*capabilities.values(), *(f for p in partners for f in p.figures.values())) for k in c.sources]
+    # compliance first: showing a marked record appends an audit entry, which would make its evaluation stale
+    compliance = compliance_status(store, [subject], as_of, scope=scope)
     return CountryDossier(
         state=subject,
         as_of=as_of,
         year=year,
         capabilities=capabilities,
         partners=partners,
-        user_records=user_records(store, subject.state_id),
-        compliance=COMPLIANCE_NOTE,
+        user_records=user_records(store, subject.state_id, principal=principal, scope=scope),
+        compliance=compliance,
         citations=_citations(store, keys, cite(table.citations)),
     )
 
 
-def pair_dossier(store: Store, first: str, second: str, as_of: date | None = None) -> PairDossier:
-    """The dossier of the pair ``first`` and ``second``: every year of their relations up to ``as_of``."""
+def pair_dossier(
+    store: Store, first: str, second: str, as_of: date | None = None, *, principal: Principal | None = None
+) -> PairDossier:
+    """The dossier of the pair ``first`` and ``second``: every year of their relations up to ``as_of``; the
+    user's records and compliance findings as ``principal`` may see them (unmarked ones without one)."""
     as_of = as_of or date.today()
+    scope = reader_scope(store, principal)
     year = _year_of(as_of)
     resolver = StateResolver.open(store)
     a, b = resolver.resolve(first, year), resolver.resolve(second, year)
@@ -269,17 +281,20 @@ def pair_dossier(store: Store, first: str, second: str, as_of: date | None = Non
             series.append(PairYear(year=row["year"], values=values))
     series.sort(key=lambda y: y.year)
     keys = [k for c in PAIR_COLUMNS for k in COLUMN_SOURCES[c]]
+    compliance = compliance_status(store, [a, b], as_of, scope=scope)  # before the audited read of records
     return PairDossier(
         first=a,
         second=b,
         as_of=as_of,
         series=series,
         column_sources={c: COLUMN_SOURCES[c] for c in PAIR_COLUMNS},
-        agreements=[t for t in agreement_ties(store, a.state_id, partner_id=b.state_id) if _began(t, as_of)],
+        agreements=[
+            t for t in agreement_ties(store, a.state_id, partner_id=b.state_id, scope=scope) if _began(t, as_of)
+        ],
         arms_systems=[s for s in arms_systems(store, a.state_id, partner_id=b.state_id) if (s.first_year or 0) <= year],
         conflicts=[c for c in conflict_ties(store, a.state_id, partner_id=b.state_id) if (c.first_year or 0) <= year],
-        user_records=user_records(store, a.state_id, partner_id=b.state_id),
-        compliance=COMPLIANCE_NOTE,
+        user_records=user_records(store, a.state_id, partner_id=b.state_id, principal=principal, scope=scope),
+        compliance=compliance,
         citations=_citations(store, keys, cite(table.citations)),
     )
 
@@ -363,6 +378,23 @@ def to_markdown(dossier: CountryDossier | PairDossier) -> str:
         for conflict in dossier.conflicts:
             side = "same side" if conflict.same_side else "opposite sides"
             lines.append(f"- {conflict.kind} {conflict.number} ({conflict.first_year}-{conflict.last_year}): {side}")
-    lines += ["", f"Compliance: {dossier.compliance}", "", "## Sources"]
+    lines += ["", "## Your records"]
+    lines += [
+        f"- {r.kind} {r.record_id}: {r.title} ({r.valid_from or 'no date'})"
+        + (f" [{r.marking.classification} // REL TO {', '.join(r.marking.releasable_to)}]" if r.marking else "")
+        for r in dossier.user_records
+    ] or ["- none you may see"]
+    lines += ["", "## Compliance", "", dossier.compliance.note]
+    for treaty in dossier.compliance.treaties:
+        bound = ", ".join(f"{k} ({v})" for k, v in treaty.bound.items())
+        lines.append(f"### {treaty.title}: {treaty.status} (binds {bound})")
+        for f in treaty.findings:
+            figures = f"measured {_text(f.measured)}, limit {_text(f.limit)}, margin {_text(f.margin)}"
+            evidence = ", ".join(f.evidence) or "no evidence"
+            lines.append(
+                f"- {f.party} {f.obligation} {f.status} as of {f.as_of} ({f.origin}; {figures}; {evidence})"
+                + (f": {f.explanation}" if f.explanation else "")
+            )
+    lines += ["", "## Sources"]
     lines += [f"- [{c.key}] {c.text}" for c in dossier.citations]
     return "\n".join(lines) + "\n"

@@ -5,7 +5,8 @@ Readiness follows the UN Peacekeeping Capability Readiness System, from least to
 ``L2`` (assessment visit made), ``L3`` (deployable in 60 days), ``RDL`` (rapid deployment, 30 days).
 
 For each line, :func:`generate` first allocates **pledges** in the store (``pledges``: the user's own
-records, status ``pledged``, released -- no marking -- and made on or before the date) of that capability
+records, status ``pledged``, made on or before the date, and visible to the reader: those a ``principal``'s
+markings allow, or only unmarked ones without a principal) of that capability
 type and at least the readiness required: the most ready first, then the largest; a pledge gives at most its
 size and serves one line only. What pledges cannot cover stays **uncovered**, said in numbers. Beside it,
 the line lists **candidates from history**: the states that deployed the most uniformed personnel to UN
@@ -37,7 +38,9 @@ from pydantic import BaseModel, ValidationError, field_validator
 from sqlalchemy import select
 
 from detente.analysis.common import CitedSource, StateRef, StateResolver, cite
+from detente.analysis.user_records import reader_scope, record_filter
 from detente.panels.systems import create_state_years
+from detente.services.access import Principal, Scope
 from detente.store.database import Store
 from detente.store.models import Pledge
 
@@ -162,11 +165,11 @@ def read_requirement(path: Path) -> Requirement:
         ) from None
 
 
-def _pledges(store: Store, when: date) -> list[tuple[int, int, str, int, str]]:
-    """Released pledges made by ``when``: (id, state id, capability, size, readiness)."""
+def _pledges(store: Store, when: date, scope: Scope | None) -> list[tuple[int, int, str, int, str]]:
+    """Pledges the reader may see, made by ``when``: (id, state id, capability, size, readiness)."""
     query = (
         select(Pledge.id, Pledge.state_id, Pledge.capability_type, Pledge.size, Pledge.readiness_level)
-        .where(Pledge.status == "pledged", Pledge.marking_id.is_(None), Pledge.pledged_on <= when)
+        .where(Pledge.status == "pledged", record_filter(Pledge, scope), Pledge.pledged_on <= when)
         .order_by(Pledge.id)
     )
     with store.engine.connect() as connection:
@@ -191,12 +194,15 @@ def _history(store: Store, year: int) -> tuple[pl.DataFrame, tuple[int, int] | N
     return table, (first, last), cite(panel.citations)
 
 
-def generate(store: Store, requirement: Requirement, *, history_size: int = 10) -> ForceGeneration:
-    """Allocate pledges to each line of ``requirement`` and list candidates from history (module docstring)."""
+def generate(
+    store: Store, requirement: Requirement, *, history_size: int = 10, principal: Principal | None = None
+) -> ForceGeneration:
+    """Allocate pledges to each line of ``requirement`` and list candidates from history (module docstring);
+    only the pledges ``principal`` may see (unmarked ones without a principal)."""
     resolver = StateResolver.open(store)
     when = requirement.date
     host = resolver.resolve(requirement.location, when.year) if requirement.location else None
-    pledges = _pledges(store, when)
+    pledges = _pledges(store, when, reader_scope(store, principal))
     refs = resolver.refs({p[1] for p in pledges}, when.year)
     history, years, citations = _history(store, when.year)
     history_refs = resolver.by_code(years[1]) if years else {}
@@ -253,7 +259,9 @@ def generate(store: Store, requirement: Requirement, *, history_size: int = 10) 
         lines=results,
         uncovered=sum(r.uncovered for r in results),
         citations=[
-            CitedSource(key="pledges", text="Pledges: the user's own records in this detente store (released)."),
+            CitedSource(
+                key="pledges", text="Pledges: the users' own records in this detente store (those you may see)."
+            ),
             *citations,
         ],
     )

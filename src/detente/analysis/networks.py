@@ -35,7 +35,10 @@ from __future__ import annotations
 
 import json
 import random
+import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
@@ -133,8 +136,8 @@ def _edges(store: Store, kind: str, year: int, obligation: str | None) -> tuple[
             raise ValueError(f"--obligation applies to alliances only and is one of {', '.join(OBLIGATIONS)}")
         column = f"atop_{obligation}"
     table = relations(store)
-    frame = table.scan().filter(pl.col("year") == year)
-    if column not in table.scan().collect_schema().names():
+    frame = table.of_year(year).lazy()
+    if column not in table.columns():
         raise NetworkCoverageError(f"the {kind} network is unknown: its source is not loaded")
     if kind != "arms":
         frame = frame.filter(pl.col("ccode1") < pl.col("ccode2"))
@@ -163,15 +166,28 @@ def _graph(edges: pl.DataFrame, directed: bool) -> tuple[ig.Graph, list[int]]:
     return graph, codes
 
 
+@contextmanager
+def _seeded() -> Iterator[None]:
+    """igraph's random numbers from a fixed seed for the duration: Louvain's order of visits and ARPACK's start
+    vector (eigenvector centrality) then give the same answer, to the last bit, on every run."""
+    with _RNG_LOCK:
+        ig.set_random_number_generator(random.Random(SEED))
+        try:
+            yield
+        finally:
+            ig.set_random_number_generator(random)
+
+
+_RNG_LOCK = threading.Lock()
+"""igraph's generator is global to the process: one seeded computation at a time (the API serves threads)."""
+
+
 def _communities(graph: ig.Graph) -> tuple[list[int], float]:
     """Louvain communities (seeded, so repeatable) and their modularity, on an undirected graph."""
     if graph.ecount() == 0:
         return [0] * graph.vcount(), 0.0
-    ig.set_random_number_generator(random.Random(SEED))
-    try:
+    with _seeded():
         clusters = graph.community_multilevel(weights="weight")
-    finally:
-        ig.set_random_number_generator(random)
     membership = list(clusters.membership)
     # Number the communities by size, largest first, then by their smallest member: stable labels.
     sizes: dict[int, list[int]] = {}
@@ -199,7 +215,7 @@ def metrics(edges: pl.DataFrame, *, directed: bool) -> Metrics:
     (columns ``source``, ``target``, ``weight``); nodes are the codes that appear, sorted."""
     graph, codes = _graph(edges, directed)
     undirected = graph.as_undirected(combine_edges={"weight": "sum"}) if directed else graph
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _seeded():
         # igraph warns when the graph is disconnected (most yearly networks are): the centralities of the
         # small components are then near 0, which is the right reading of "not a hub".
         warnings.simplefilter("ignore", RuntimeWarning)

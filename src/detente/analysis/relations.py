@@ -12,8 +12,9 @@ own honest coverage (missing outside a source's years, never 0).
 Building it takes some seconds (two million directed dyad-years), so it is written once to a Parquet file
 sorted by ``ccode1`` and ``year`` (small row groups), which a dossier then reads with a filter on
 ``ccode1`` in a few tens of milliseconds. The file's name carries a digest of the database (a SQLite file's
-absolute path, else its URL), the audit log's head and schema version (every load and every edit moves the
-head) and the reviewed alias table names are matched with, so a stale copy is never read. The citations
+absolute path, else its URL), the schema version, the source versions loaded, the state-code book and the
+reviewed alias table names are matched with (:func:`_digest`): a load or an edit of a state's codes makes a
+new copy, while a user's own records, which never enter the table, leave it in place. The citations
 of every dataset used are kept beside it (``.json``). An enricher whose source is not loaded is skipped,
 and its columns are absent: :data:`ENRICHERS` says which source each needs.
 """
@@ -29,13 +30,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+from sqlalchemy import select
 
-from detente.panels.cache import audit_key, cache_dir
+from detente.panels.cache import cache_dir
 from detente.panels.citations import Citation
-from detente.panels.codebook import matching_version
+from detente.panels.codebook import code_book, matching_version
 from detente.panels.panel import Panel
 from detente.panels.systems import create_dyad_years
 from detente.store.database import Store
+from detente.store.models import SourceVersion
+from detente.store.schema import SCHEMA_HEAD
 
 __all__ = ["ENRICHERS", "RELATION_YEARS", "Relations", "build_relations", "relations"]
 
@@ -78,6 +82,24 @@ class Relations:
         frame = self.scan().filter(pl.col("ccode1") == ccode)
         return (frame.select(columns) if columns else frame).collect()
 
+    def columns(self) -> list[str]:
+        """The table's column names (read from the file's schema once per process)."""
+        key = str(self.path)
+        if key not in _COLUMNS:
+            _COLUMNS[key] = self.scan().collect_schema().names()
+        return _COLUMNS[key]
+
+    def of_year(self, year: int) -> pl.DataFrame:
+        """Every directed pair of ``year`` (about 36,000 rows), memoised per process for the last few years
+        asked: a ranking, a network and the coalition builder's features all read one year, and the file is
+        sorted by state, not year, so reading a year means reading every row group."""
+        key = (str(self.path), year)
+        if key not in _YEARS:
+            while len(_YEARS) >= YEARS_KEPT:
+                _YEARS.pop(next(iter(_YEARS)))
+            _YEARS[key] = self.scan().filter(pl.col("year") == year).collect()
+        return _YEARS[key]
+
     def frame(self, columns: Sequence[str] | None = None) -> pl.DataFrame:
         """The whole table (or some of its columns), memoised per process."""
         key = (self.path, tuple(columns) if columns else None)
@@ -88,14 +110,35 @@ class Relations:
 
 
 _FRAMES: dict[tuple[Path, tuple[str, ...] | None], pl.DataFrame] = {}
+_YEARS: dict[tuple[str, int], pl.DataFrame] = {}
+_COLUMNS: dict[str, list[str]] = {}
+YEARS_KEPT = 8
+"""How many one-year slices :meth:`Relations.of_year` keeps in memory (a few megabytes each)."""
 _MEMO: dict[str, Relations] = {}
 
 
 def _digest(store: Store) -> str:
-    """The database (its identity), the store's state (audit head and schema) and the reviewed alias table
-    the enrichers match names with: a change of any of them names a new table."""
-    state = audit_key(store) or "empty"
-    parts = (store.identity, VERSION, state, f"aliases:{matching_version()}")
+    """A fingerprint of what the table is built from: the database, the loaded source versions, the schema, the
+    state-code book and the reviewed alias table.
+
+    Every input of the table is a loaded source: stored source tables, and domain rows that a source's mapper
+    wrote (:func:`detente.panels.stored.read_source_rows`). A load that changes anything records a new source
+    version, so the table is rebuilt after a load; an edit of a state's code spells changes the code book the
+    enrichers translate codes with. A user's own record, or an audited read, moves the audit log's head but
+    cannot change the table, so the head is not part of the key.
+    """
+    columns = (SourceVersion.id, SourceVersion.source_id, SourceVersion.version, SourceVersion.loaded_at)
+    with store.engine.connect() as connection:
+        versions = connection.execute(select(*columns).order_by(SourceVersion.id)).all()
+    loaded = ";".join(f"{i}:{s}:{v}:{t}" for i, s, v, t in versions) or "empty"
+    parts = (
+        store.identity,
+        VERSION,
+        SCHEMA_HEAD,
+        loaded,
+        f"codebook:{code_book(store).digest}",
+        f"aliases:{matching_version()}",
+    )
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 

@@ -7,18 +7,24 @@ the source mappers wrote them (ATOP -> agreements, parties, provisions; DCAD -> 
 the SIPRI register -> arms transfers; COW MIDs and wars -> disputes and conflicts). Each row keeps the name
 of the source it came from, so the dossier can cite it.
 
-A user's own records (agreements and engagements with no source version) count only when they carry no
-releasability marking: detente has no reader identity at this layer, so a marked record is never shown.
+A user's own agreements (no source version) appear only when the reader may see them: with a
+:class:`~detente.services.access.Scope` (the REST API's principal), those its markings allow; without one
+(the command line, the Python API), only unmarked ones. The user's other records are in
+:mod:`detente.analysis.user_records`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import and_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
+from detente.analysis.user_records import record_filter
+from detente.services.access import Scope
 from detente.store.database import Store
 from detente.store.models import (
     Agreement,
@@ -28,8 +34,6 @@ from detente.store.models import (
     ConflictParty,
     Dispute,
     DisputeParticipant,
-    Engagement,
-    EngagementParticipant,
     Provision,
     Source,
     SourceVersion,
@@ -41,11 +45,9 @@ __all__ = [
     "ArmsSystem",
     "ConflictTie",
     "Obligation",
-    "UserRecord",
     "agreement_ties",
     "arms_systems",
     "conflict_ties",
-    "user_records",
 ]
 
 
@@ -100,16 +102,6 @@ class ConflictTie(BaseModel):
     source: str
 
 
-class UserRecord(BaseModel):
-    """A user's own released record (no source version, no marking) that names the state."""
-
-    kind: str
-    record_id: int
-    title: str
-    valid_from: date | None
-    partner_ids: list[int]
-
-
 def _obligations(store: Store, party_ids: list[int], when: date | None) -> dict[int, list[Obligation]]:
     if not party_ids:
         return {}
@@ -130,10 +122,16 @@ def _obligations(store: Store, party_ids: list[int], when: date | None) -> dict[
 
 
 def agreement_ties(
-    store: Store, state_id: int, *, partner_id: int | None = None, when: date | None = None
+    store: Store,
+    state_id: int,
+    *,
+    partner_id: int | None = None,
+    when: date | None = None,
+    scope: Scope | None = None,
 ) -> list[AgreementTie]:
     """Alliances and DCAs binding ``state_id`` to each partner (or to ``partner_id``), in force at ``when``
-    (every one ever, when ``when`` is ``None``), with each side's obligations (in force at ``when``)."""
+    (every one ever, when ``when`` is ``None``), with each side's obligations (in force at ``when``); a
+    user's own agreement only when ``scope`` may see it (unmarked ones only, without a scope)."""
     own, other = aliased(AgreementParty), aliased(AgreementParty)
     query = (
         select(Agreement.id, Agreement.kind, Agreement.title, other.state_id, own.id, other.id)
@@ -143,7 +141,7 @@ def agreement_ties(
         .outerjoin(SourceVersion, SourceVersion.id == Agreement.source_version_id)
         .outerjoin(Source, Source.id == SourceVersion.source_id)
         .where(own.state_id == state_id, other.state_id.is_not(None), Agreement.kind.in_(("alliance", "dca")))
-        .where((Agreement.source_version_id.is_not(None)) | (Agreement.marking_id.is_(None)))
+        .where((Agreement.source_version_id.is_not(None)) | record_filter(Agreement, scope))
     )
     if partner_id is not None:
         query = query.where(other.state_id == partner_id)
@@ -152,80 +150,102 @@ def agreement_ties(
     with store.engine.connect() as connection:
         rows = connection.execute(query.order_by(Agreement.valid_from, Agreement.id)).all()
     obligations = _obligations(store, sorted({r[4] for r in rows} | {r[5] for r in rows}), when)
-    ties: dict[tuple[int, int], AgreementTie] = {}
+    heads: dict[tuple[int, int], tuple[Any, ...]] = {}
+    promised: dict[tuple[int, int], dict[int, Obligation]] = {}
+    promised_to: dict[tuple[int, int], dict[int, Obligation]] = {}
     for agreement, kind, title, partner, own_party, other_party, start, end, source in rows:
         key = (int(agreement), int(partner))
-        tie = ties.get(key)
-        if tie is None:
-            tie = ties[key] = AgreementTie(
-                agreement_id=agreement,
-                kind=kind,
-                title=title,
-                partner_id=partner,
-                valid_from=start,
-                valid_to=end,
-                source=source,
-                own_obligations=[],
-                partner_obligations=[],
-            )
-        for mine in obligations.get(int(own_party), []):
-            if mine not in tie.own_obligations:
-                tie.own_obligations.append(mine)
-        for theirs in obligations.get(int(other_party), []):
-            if theirs not in tie.partner_obligations:
-                tie.partner_obligations.append(theirs)
-    return list(ties.values())
+        heads.setdefault(key, (agreement, kind, title, partner, start, end, source))
+        # an obligation counted once per tie, however many phases or party rows repeat it (by identity:
+        # _obligations makes one object per party and code)
+        for found, party in ((promised, own_party), (promised_to, other_party)):
+            bucket = found.setdefault(key, {})
+            for obligation in obligations.get(int(party), []):
+                bucket.setdefault(id(obligation), obligation)
+    return [
+        AgreementTie(
+            agreement_id=agreement,
+            kind=kind,
+            title=title,
+            partner_id=partner,
+            valid_from=start,
+            valid_to=end,
+            source=source,
+            own_obligations=_distinct(promised[key].values()),
+            partner_obligations=_distinct(promised_to[key].values()),
+        )
+        for key, (agreement, kind, title, partner, start, end, source) in heads.items()
+    ]
+
+
+def _distinct(obligations: Iterable[Obligation]) -> list[Obligation]:
+    """The obligations in order, each equal one once (two parties' rows may carry the same promise)."""
+    seen: set[tuple[str, bool | None, tuple[str, ...]]] = set()
+    out: list[Obligation] = []
+    for obligation in obligations:
+        key = (obligation.code, obligation.conditional, tuple(obligation.conditions))
+        if key not in seen:
+            seen.add(key)
+            out.append(obligation)
+    return out
 
 
 def arms_systems(
     store: Store, state_id: int, *, partner_id: int | None = None, years: tuple[int, int] | None = None
 ) -> list[ArmsSystem]:
     """Weapon systems delivered between ``state_id`` and its partners (either direction), by system, from the
-    SIPRI register (deliveries 1995-2024), largest TIV first."""
+    SIPRI register (deliveries 1995-2024), largest TIV first.
+
+    Summed in SQL, one row per supplier, recipient and designation: a total is unknown (``None``) when one of
+    its deliveries gives no number (``count`` of the column below ``count(*)``), never a sum of the known part.
+    """
     involved = (ArmsTransfer.supplier_state_id == state_id) | (ArmsTransfer.recipient_state_id == state_id)
-    query = select(
-        ArmsTransfer.supplier_state_id,
-        ArmsTransfer.recipient_state_id,
-        ArmsTransfer.designation,
-        ArmsTransfer.description,
-        ArmsTransfer.delivery_year,
-        ArmsTransfer.number_delivered,
-        ArmsTransfer.tiv_delivered,
-    ).where(involved, ArmsTransfer.supplier_state_id.is_not(None), ArmsTransfer.recipient_state_id.is_not(None))
-    if partner_id is not None:
-        query = query.where(
-            (ArmsTransfer.supplier_state_id == partner_id) | (ArmsTransfer.recipient_state_id == partner_id)
+    supplier, recipient = ArmsTransfer.supplier_state_id, ArmsTransfer.recipient_state_id
+    rows = func.count()
+
+    def known_sum(column: Any) -> Any:
+        return case((func.count(column) == rows, func.sum(column)), else_=None)
+
+    query = (
+        select(
+            supplier,
+            recipient,
+            ArmsTransfer.designation,
+            func.min(ArmsTransfer.description),
+            func.min(ArmsTransfer.delivery_year),
+            func.max(ArmsTransfer.delivery_year),
+            known_sum(ArmsTransfer.number_delivered),
+            known_sum(ArmsTransfer.tiv_delivered),
         )
+        .where(involved, supplier.is_not(None), recipient.is_not(None))
+        .group_by(supplier, recipient, ArmsTransfer.designation)
+    )
+    if partner_id is not None:
+        query = query.where((supplier == partner_id) | (recipient == partner_id))
     if years is not None:
         query = query.where(ArmsTransfer.delivery_year.between(*years))
-    systems: dict[tuple[int, int, str | None], ArmsSystem] = {}
     with store.engine.connect() as connection:
-        for supplier, recipient, designation, description, year, number, tiv in connection.execute(query):
-            if supplier is None or recipient is None:
-                continue
-            key = (int(supplier), int(recipient), designation)
-            found = systems.get(key)
-            if found is None:
-                systems[key] = ArmsSystem(
-                    supplier_id=supplier,
-                    recipient_id=recipient,
-                    designation=designation,
-                    description=description,
-                    first_year=year,
-                    last_year=year,
-                    delivered=number,
-                    tiv=tiv,
-                )
-                continue
-            found.first_year = min(y for y in (found.first_year, year) if y is not None) if year else found.first_year
-            found.last_year = max(y for y in (found.last_year, year) if y is not None) if year else found.last_year
-            found.delivered = None if found.delivered is None or number is None else found.delivered + number
-            found.tiv = None if found.tiv is None or tiv is None else found.tiv + tiv
-    return sorted(systems.values(), key=lambda s: -(s.tiv or 0.0))
+        found = [
+            ArmsSystem(
+                supplier_id=int(a),
+                recipient_id=int(b),
+                designation=designation,
+                description=description,
+                first_year=first,
+                last_year=last,
+                delivered=None if number is None else int(number),
+                tiv=None if tiv is None else float(tiv),
+            )
+            for a, b, designation, description, first, last, number, tiv in connection.execute(query)
+        ]
+    return sorted(found, key=lambda s: (-(s.tiv or 0.0), s.supplier_id, s.recipient_id, s.designation or ""))
 
 
-def conflict_ties(store: Store, state_id: int, *, partner_id: int | None = None) -> list[ConflictTie]:
-    """COW disputes and inter-state wars in which ``state_id`` and a partner both took part."""
+def conflict_ties(
+    store: Store, state_id: int, *, partner_id: int | None = None, years: tuple[int, int] | None = None
+) -> list[ConflictTie]:
+    """COW disputes and inter-state wars in which ``state_id`` and a partner both took part (those under way
+    in some year of ``years``, when given: ended in or after its first, begun by its last)."""
     ties: list[ConflictTie] = []
     own, other = aliased(DisputeParticipant), aliased(DisputeParticipant)
     query = (
@@ -246,6 +266,10 @@ def conflict_ties(store: Store, state_id: int, *, partner_id: int | None = None)
     )
     if partner_id is not None:
         wars = wars.where(theirs.state_id == partner_id)
+    if years is not None:
+        first, last = date(years[0], 1, 1), date(years[1], 12, 31)
+        query = query.where(Dispute.valid_to >= first, or_(Dispute.valid_from.is_(None), Dispute.valid_from <= last))
+        wars = wars.where(Conflict.valid_to >= first, or_(Conflict.valid_from.is_(None), Conflict.valid_from <= last))
     with store.engine.connect() as connection:
         for number, partner, side, partner_side, start, end, hostility in connection.execute(query):
             ties.append(
@@ -274,27 +298,3 @@ def conflict_ties(store: Store, state_id: int, *, partner_id: int | None = None)
                 )
             )
     return sorted(ties, key=lambda t: (t.first_year or 0, t.kind, t.number or 0))
-
-
-def user_records(store: Store, state_id: int, *, partner_id: int | None = None) -> list[UserRecord]:
-    """A user's own released engagements naming ``state_id`` (and ``partner_id``, when given)."""
-    query = (
-        select(Engagement.id, Engagement.kind, Engagement.title, Engagement.valid_from, EngagementParticipant.state_id)
-        .join(EngagementParticipant, EngagementParticipant.engagement_id == Engagement.id)
-        .where(Engagement.source_version_id.is_(None), Engagement.marking_id.is_(None))
-    )
-    records: dict[int, UserRecord] = {}
-    with store.engine.connect() as connection:
-        for record_id, kind, title, start, participant in connection.execute(query):
-            record = records.setdefault(
-                int(record_id),
-                UserRecord(kind=kind, record_id=record_id, title=title, valid_from=start, partner_ids=[]),
-            )
-            if participant is not None:
-                record.partner_ids.append(int(participant))
-    named = [r for r in records.values() if state_id in r.partner_ids]
-    if partner_id is not None:
-        named = [r for r in named if partner_id in r.partner_ids]
-    for record in named:
-        record.partner_ids = [p for p in record.partner_ids if p != state_id]
-    return named

@@ -15,6 +15,7 @@ from fastapi_offline import FastAPIOffline
 
 from detente import __version__
 from detente.api.accounts import router as accounts_router
+from detente.api.analysis import router as analysis_router
 from detente.api.errors import install_error_handlers
 from detente.api.limits import BodyLimit
 from detente.api.practice import router as practice_router
@@ -33,6 +34,10 @@ Sign in with `POST /auth/login` and send the token as `Authorization: Bearer <to
 marking (classification and releasability); you see only what your clearance and affiliations allow, and a
 record you may not see is a 404. Releasing a record beyond your own state needs a second editor's approval.
 Updates carry the `version` you read; a 409 means someone changed the record since.
+
+The analyses (`/dossiers`, `/networks`, `/coalitions`, `/forcegen`, `/reliability`) answer from the public data
+and cite it; a dossier's records and compliance findings, and force generation's pledges, are the ones your
+markings let you see.
 """
 
 
@@ -57,4 +62,5 @@ def create_app(store: Store) -> FastAPI:
     app.include_router(accounts_router)
     app.include_router(practice_router)
     app.include_router(resource_router())
+    app.include_router(analysis_router)
     return app

@@ -6,15 +6,19 @@ a short text by default, ``--json`` for the whole answer with its citations.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from detente.cli.common import DatabaseOption, JsonOption, errors, open_store, print_json
+
+if TYPE_CHECKING:
+    from detente.store.database import Store
 
 console = Console()
 coalition_app = typer.Typer(help="Coalition builder: rank likely partners; backtest the model on history.")
@@ -30,9 +34,24 @@ def _date(text: str | None) -> date | None:
         raise typer.Exit(2) from None
 
 
+T = TypeVar("T")
+
+
 def _fail(error: Exception) -> typer.Exit:
     errors.print(f"[red]error:[/red] {error}")
     return typer.Exit(1)
+
+
+def _answer(database: str | None, work: Callable[[Store], T]) -> T:
+    """Open the store, run ``work`` on it and close it again; a :class:`LookupError` or :class:`ValueError`
+    (an unknown state, a year outside a source's coverage) is printed as one line and exits with 1."""
+    store = open_store(database)
+    try:
+        return work(store)
+    except (LookupError, ValueError) as error:
+        raise _fail(error) from None
+    finally:
+        store.close()
 
 
 def dossier(
@@ -48,17 +67,14 @@ def dossier(
     if len(states) not in (1, 2):
         errors.print("[red]error:[/red] give one state (FRA) or two (FRA IND)")
         raise typer.Exit(2)
-    store = open_store(database)
-    try:
-        when = _date(as_of)
+    when = _date(as_of)
+
+    def build(store: Store) -> CountryDossier | PairDossier:
         if len(states) == 1:
-            result: CountryDossier | PairDossier = country_dossier(store, states[0], when)
-        else:
-            result = pair_dossier(store, states[0], states[1], when)
-    except (LookupError, ValueError) as error:
-        raise _fail(error) from None
-    finally:
-        store.close()
+            return country_dossier(store, states[0], when)
+        return pair_dossier(store, states[0], states[1], when)
+
+    result = _answer(database, build)
     if as_json:
         print_json(result.model_dump(mode="json"))
     else:
@@ -79,17 +95,15 @@ def network(
     database: DatabaseOption = None,
 ) -> None:
     """A defence-relations network of one year: centrality, communities, bloc changes; export it."""
-    from detente.analysis.networks import bloc_changes, write_network
+    from detente.analysis.networks import BlocChange, Network, bloc_changes, write_network
     from detente.analysis.networks import network as build
 
-    store = open_store(database)
-    try:
-        result = build(store, kind, year, obligation=obligation)
+    def answer(store: Store) -> tuple[Network, list[BlocChange]]:
+        found = build(store, kind, year, obligation=obligation)
         changes = bloc_changes(store, kind, (blocs_since, year), obligation=obligation) if blocs_since else []
-    except (LookupError, ValueError) as error:
-        raise _fail(error) from None
-    finally:
-        store.close()
+        return found, changes
+
+    result, changes = _answer(database, answer)
     if out is not None:
         try:
             write_network(result, out)
@@ -127,35 +141,46 @@ def coalition_rank(
     lead: Annotated[list[str], typer.Option("--lead", help="Lead state(s); repeat for several.")],
     target: Annotated[list[str], typer.Option("--target", help="Target state(s); repeat for several.")],
     when: Annotated[str, typer.Option("--date", help="Date of the operation, e.g. 1990-08-02.")],
+    require: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--require",
+            help="A capability partners must bring, e.g. personnel=50 (thousands), aircraft=10; repeat for several.",
+        ),
+    ] = None,
     top: Annotated[int, typer.Option("--top", help="How many candidates to show (text output).")] = 20,
     as_json: JsonOption = False,
     database: DatabaseOption = None,
 ) -> None:
     """Rank every other state by how likely it is to join the lead(s) against the target(s)."""
+    from detente.analysis.capabilities import parse_need
     from detente.analysis.coalition import rank
 
     day = _date(when)
     assert day is not None
-    store = open_store(database)
     try:
-        result = rank(store, lead, target, day)
-    except (LookupError, ValueError) as error:
-        raise _fail(error) from None
-    finally:
-        store.close()
+        needs = [parse_need(text) for text in require or []]
+    except ValueError as error:
+        errors.print(f"[red]error:[/red] --require {error}")
+        raise typer.Exit(2) from None
+    result = _answer(database, lambda store: rank(store, lead, target, day, require=needs))
     if as_json:
         print_json(result.model_dump(mode="json"))
         return
     console.print(f"features of {result.features_year}; model fitted on {result.trained_on}")
-    table = Table("#", "state", "p(join)", "cinc", "strongest factors", title="Likely coalition partners")
+    columns = ["#", "state", "p(join)", "cinc", *(["meets requirements"] if needs else []), "strongest factors"]
+    table = Table(*columns, title="Likely coalition partners")
     for i, candidate in enumerate(result.candidates[:top], 1):
         factors = sorted(candidate.factors.items(), key=lambda kv: -abs(kv[1]))[:3]
         cinc = candidate.capabilities.get("cinc")
+        verdict = {True: "yes", False: "no", None: "unknown"}[candidate.meets_requirements]
+        brings = ", ".join(f"{k} {'unknown' if v is None else f'{v:,.0f}'}" for k, v in candidate.brings.items())
         table.add_row(
             str(i),
             candidate.state.name,
             f"{candidate.probability:.3f}",
             "unknown" if cinc is None else f"{cinc:.4f}",
+            *([f"{verdict} ({brings})"] if needs else []),
             "; ".join(f"{name} {value:+.3f}" for name, value in factors),
         )
     console.print(table)
@@ -171,13 +196,7 @@ def coalition_backtest(
     """Fit on earlier decades, test on later ones: ROC AUC and precision at 5 and 10, beside the baseline."""
     from detente.analysis.coalition import backtest
 
-    store = open_store(database)
-    try:
-        result = backtest(store, split)
-    except (LookupError, ValueError) as error:
-        raise _fail(error) from None
-    finally:
-        store.close()
+    result = _answer(database, lambda store: backtest(store, split))
     if as_json:
         print_json(result.model_dump(mode="json"))
         return
@@ -205,13 +224,7 @@ def forcegen(
     except RequirementError as error:
         errors.print(f"[red]error:[/red] {error}")
         raise typer.Exit(2) from None
-    store = open_store(database)
-    try:
-        result = generate(store, wanted)
-    except (LookupError, ValueError) as error:
-        raise _fail(error) from None
-    finally:
-        store.close()
+    result = _answer(database, lambda store: generate(store, wanted))
     if as_json:
         print_json(result.model_dump(mode="json"))
         return
@@ -240,13 +253,7 @@ def reliability(
     """How often allies kept defence promises in war, naively and respecting conditions, beside the literature."""
     from detente.analysis.reliability import reliability as estimate
 
-    store = open_store(database)
-    try:
-        result = estimate(store, (start, end))
-    except (LookupError, ValueError) as error:
-        raise _fail(error) from None
-    finally:
-        store.close()
+    result = _answer(database, lambda store: estimate(store, (start, end)))
     if as_json:
         print_json(result.model_dump(mode="json"))
         return
