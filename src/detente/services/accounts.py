@@ -30,7 +30,7 @@ from detente.domain.markings import Classification, MarkingError, Role, normalis
 from detente.services.access import Principal
 from detente.services.entities import RecordError
 from detente.services.errors import AuthenticationError, ForbiddenError, NotFoundError, RateLimitedError
-from detente.services.unit import Unit, unit
+from detente.services.records import Batch, batch
 from detente.store.database import Store
 from detente.store.models import ApiToken, User
 from detente.store.models import Role as RoleRow
@@ -134,12 +134,12 @@ ROLE_DESCRIPTIONS = {
 }
 
 
-def _role_ids(work: Unit) -> dict[str, int]:
+def _role_ids(work: Batch) -> dict[str, int]:
     """Make sure the four roles exist; their ids by name."""
     found = {name: rid for rid, name in work.connection.execute(select(RoleRow.id, RoleRow.name))}
     for role in Role:
         if role.value not in found:
-            found[role.value] = work.insert(RoleRow, {"name": role.value, "description": ROLE_DESCRIPTIONS[role]})["id"]
+            found[role.value] = work.create(RoleRow, {"name": role.value, "description": ROLE_DESCRIPTIONS[role]})["id"]
     return found
 
 
@@ -189,11 +189,11 @@ def create_user(
             "active": True,
         }
     )
-    with unit(store, actor) as work:
+    with batch(store, actor) as work:
         if work.connection.execute(select(User.id).where(User.username == username)).first() is not None:
             raise RecordError("user", "username", f"{username!r} is taken; choose another user name")
         values["role_id"] = _role_ids(work)[role.value]
-        return _public_user(work.insert(User, values), role)
+        return _public_user(work.create(User, values), role)
 
 
 def update_user(store: Store, admin: Principal, user_id: int, changes: dict[str, Any]) -> dict[str, Any]:
@@ -202,7 +202,7 @@ def update_user(store: Store, admin: Principal, user_id: int, changes: dict[str,
         raise ForbiddenError("managing users needs the admin role (a user may change only their own password)")
     values = _user_values(changes)
     role = values.pop("role", None)
-    with unit(store, admin.actor) as work:
+    with batch(store, admin.actor) as work:
         if role is not None:
             values["role_id"] = _role_ids(work)[Role(role).value]
         after = work.update(User, user_id, values)
@@ -211,7 +211,7 @@ def update_user(store: Store, admin: Principal, user_id: int, changes: dict[str,
         return _public_user(after, _role_name(work.connection, after["role_id"]))
 
 
-def _revoke_all(work: Unit, user_id: int) -> None:
+def _revoke_all(work: Batch, user_id: int) -> None:
     rows = work.connection.execute(
         select(ApiToken.id).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
     ).scalars()
@@ -250,10 +250,10 @@ def list_users(store: Store, admin: Principal) -> list[dict[str, Any]]:
         ]
 
 
-def _issue(work: Unit, user_id: int, kind: str, name: str | None, lifetime: timedelta, action: str) -> tuple[int, str]:
+def _issue(work: Batch, user_id: int, kind: str, name: str | None, lifetime: timedelta, action: str) -> tuple[int, str]:
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = _now()
-    row = work.insert(
+    row = work.create(
         ApiToken,
         {
             "user_id": user_id,
@@ -290,7 +290,7 @@ def login(
         raise AuthenticationError("wrong user name or password, or the account is disabled")
     limiter.succeeded(username)
     lifetime = timedelta(hours=SESSION_HOURS)
-    with unit(store, user.username) as work:
+    with batch(store, user.username) as work:
         token_id, secret = _issue(work, user.id, "session", None, lifetime, "login")
     return IssuedToken(
         token_id,
@@ -341,7 +341,7 @@ def issue_token(store: Store, principal: Principal, *, name: str, days: int) -> 
     if not 1 <= days <= MAX_TOKEN_DAYS:
         raise RecordError("api_token", "days", f"must be between 1 and {MAX_TOKEN_DAYS}")
     lifetime = timedelta(days=days)
-    with unit(store, principal.actor) as work:
+    with batch(store, principal.actor) as work:
         token_id, secret = _issue(work, principal.user_id, "api", name, lifetime, "create")
     return IssuedToken(token_id, secret, "api", _now() + lifetime, {"id": principal.user_id})
 
@@ -361,7 +361,7 @@ def list_tokens(store: Store, principal: Principal) -> list[dict[str, Any]]:
 
 def revoke_token(store: Store, principal: Principal, token_id: int) -> dict[str, Any]:
     """Revoke one of the principal's tokens (an admin may revoke anyone's)."""
-    with unit(store, principal.actor) as work:
+    with batch(store, principal.actor) as work:
         owner = work.connection.execute(select(ApiToken.user_id).where(ApiToken.id == token_id)).scalar()
         if owner is None or (owner != principal.user_id and not principal.at_least(Role.ADMIN)):
             raise NotFoundError(f"you have no token with id {token_id}")
@@ -371,7 +371,7 @@ def revoke_token(store: Store, principal: Principal, token_id: int) -> dict[str,
 
 def revoke_secret(store: Store, secret: str) -> None:
     """Sign out: revoke the session or token whose secret this is."""
-    with unit(store, "system") as work:
+    with batch(store, "system") as work:
         row = work.connection.execute(
             select(ApiToken.id, User.username)
             .join(User, User.id == ApiToken.user_id)

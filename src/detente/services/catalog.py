@@ -449,12 +449,25 @@ _LIST: list[Resource] = [
         "Notifications sent and received (the evidence compliance gates check)",
         write_role=Role.EDITOR,
         filters={
-            "kind": equals(m.Notification.kind, str, "kind, e.g. aeca_36b or vetting_cleared"),
+            "kind": equals(m.Notification.kind, str, "kind, e.g. congressional_notification_36b"),
             "sender_state_id": equals(m.Notification.sender_state_id, int, "sender"),
             "trigger_type": equals(m.Notification.trigger_type, str, "kind of record notified"),
             "trigger_id": equals(m.Notification.trigger_id, int, "id of the record notified"),
         },
         sorts=("id", "sent_at"),
+    ),
+    Resource(
+        "approvals",
+        m.Approval,
+        "Decisions that open or shut compliance gates: vetting results, case closures (the evidence gates check)",
+        write_role=Role.EDITOR,
+        filters={
+            "kind": equals(m.Approval.kind, str, "kind, e.g. vetting or case_closure"),
+            "party_state_id": equals(m.Approval.party_state_id, int, "deciding state"),
+            "subject": equals(m.Approval.subject, str, "what was decided on: a unit, a case reference"),
+            "result": equals(m.Approval.result, str, "cleared, denied, pending, closed"),
+        },
+        sorts=("id", "decided_on"),
     ),
     Resource(
         "sources",
