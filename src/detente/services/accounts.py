@@ -6,17 +6,15 @@ slow hash; passwords, which people choose, get argon2). Both expire and both can
 password nor a secret ever reaches a log, an error message or the audit trail (``password_hash`` and
 ``token_hash`` are hidden there, see :data:`~detente.services.entities.SECRET_FIELDS`).
 
-Failed logins are counted per user name and per client address in a sliding window; past the limit a login
-is refused with :class:`RateLimitedError` until the window moves on, even with the right password.
+Failed logins are counted per user name and per client address in a sliding window, in the store (so the
+limit holds across processes and uvicorn workers); past the limit a login is refused with
+:class:`RateLimitedError` until the window moves on, even with the right password.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
-import time
-from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,7 +22,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, func, insert, select
 
 from detente.domain.markings import Classification, MarkingError, Role, normalise_tokens
 from detente.services.access import Principal
@@ -32,7 +30,7 @@ from detente.services.entities import RecordError
 from detente.services.errors import AuthenticationError, ForbiddenError, NotFoundError, RateLimitedError
 from detente.services.records import Batch, batch
 from detente.store.database import Store
-from detente.store.models import ApiToken, User
+from detente.store.models import ApiToken, LoginFailure, User
 from detente.store.models import Role as RoleRow
 
 __all__ = [
@@ -76,40 +74,54 @@ def _now() -> datetime:
 
 
 class LoginLimiter:
-    """Failed logins per key (user name, client address) in a sliding window of ``window`` seconds."""
+    """Failed logins per key (user name, client address) in a sliding window of ``window`` seconds.
+
+    The failures are rows of ``login_failures`` in the store, so every process and every uvicorn worker
+    serving the store counts the same failures: starting more workers does not multiply the attempts an
+    attacker gets. Checking and counting are two statements, so a burst racing across workers may get a
+    few attempts past the limit before the next check sees them; it cannot go on past it.
+    """
 
     def __init__(self, per_user: int = 5, per_client: int = 20, window: float = 300.0) -> None:
         self.per_user, self.per_client, self.window = per_user, per_client, window
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures.setdefault(key, deque())
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        return times
+    @staticmethod
+    def _keys(username: str, client: str) -> tuple[str, str]:
+        return f"user:{username.lower()}"[:300], f"client:{client}"[:300]
 
-    def check(self, username: str, client: str) -> None:
+    def check(self, store: Store, username: str, client: str) -> None:
         """Raise :class:`RateLimitedError` if either key is over its limit."""
-        now = time.monotonic()
-        with self._lock:
-            for key, limit in ((f"user:{username.lower()}", self.per_user), (f"client:{client}", self.per_client)):
-                times = self._recent(key, now)
-                if len(times) >= limit:
-                    wait = int(times[0] + self.window - now) + 1
+        now = _now()
+        since = now - timedelta(seconds=self.window)
+        user_key, client_key = self._keys(username, client)
+        with store.engine.connect() as connection:
+            for key, limit in ((user_key, self.per_user), (client_key, self.per_client)):
+                count, oldest = connection.execute(
+                    select(func.count(), func.min(LoginFailure.failed_at)).where(
+                        LoginFailure.key == key, LoginFailure.failed_at > since
+                    )
+                ).one()
+                if count >= limit:
+                    wait = int((oldest + timedelta(seconds=self.window) - now).total_seconds()) + 1
                     raise RateLimitedError(
                         f"too many failed logins; try again in {wait} seconds", retry_after=max(wait, 1)
                     )
 
-    def failed(self, username: str, client: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for key in (f"user:{username.lower()}", f"client:{client}"):
-                self._recent(key, now).append(now)
+    def failed(self, store: Store, username: str, client: str) -> None:
+        """Count one failure against the user name and the client; forget failures older than the window."""
+        now = _now()
+        with store.engine.begin() as connection:
+            connection.execute(
+                delete(LoginFailure).where(LoginFailure.failed_at <= now - timedelta(seconds=self.window))
+            )
+            connection.execute(
+                insert(LoginFailure), [{"key": key, "failed_at": now} for key in self._keys(username, client)]
+            )
 
-    def succeeded(self, username: str) -> None:
-        with self._lock:
-            self._failures.pop(f"user:{username.lower()}", None)
+    def succeeded(self, store: Store, username: str) -> None:
+        """A right password clears the user name's failures (not the client's)."""
+        with store.engine.begin() as connection:
+            connection.execute(delete(LoginFailure).where(LoginFailure.key == self._keys(username, "")[0]))
 
 
 DEFAULT_LIMITER = LoginLimiter()
@@ -274,7 +286,7 @@ def login(
 ) -> IssuedToken:
     """Check a user name and password and open a session; rate-limited per user name and client."""
     limiter = limiter or DEFAULT_LIMITER
-    limiter.check(username, client)
+    limiter.check(store, username, client)
     with store.sessions() as session:
         found = session.execute(
             select(User, RoleRow.name).join(RoleRow, RoleRow.id == User.role_id).where(User.username == username)
@@ -286,9 +298,9 @@ def login(
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or user is None or found is None:
-        limiter.failed(username, client)
+        limiter.failed(store, username, client)
         raise AuthenticationError("wrong user name or password, or the account is disabled")
-    limiter.succeeded(username)
+    limiter.succeeded(store, username)
     lifetime = timedelta(hours=SESSION_HOURS)
     with batch(store, user.username) as work:
         token_id, secret = _issue(work, user.id, "session", None, lifetime, "login")

@@ -33,6 +33,7 @@ from sqlalchemy import Connection, func, select
 from detente.compliance.gates import check_gate
 from detente.compliance.packs import PackError, get_pack
 from detente.compliance.registry import agreement_ids, sync_pack
+from detente.services.records import batch, table_of
 from detente.store.base import Base
 from detente.store.database import Store
 from detente.store.models import Approval, AssistanceLine, Notification, State
@@ -77,16 +78,34 @@ class ComplianceGates:
         self._agreement_id: int | None = None
 
     def agreement_id(self) -> int:
-        """The id of the pack's agreement, storing the pack first if it is not stored yet (call outside a unit)."""
+        """The id of the pack's agreement, storing the pack first if it is not stored yet (call outside a batch).
+
+        The first call also links gate evidence stored without an agreement (by migration 0006, or written
+        before the pack was stored) to it, one audited update per row, so the engine sees it.
+        """
         if self._agreement_id is None:
             ids = agreement_ids(self.store, self.pack)
-            self._agreement_id = ids[0] if ids else sync_pack(self.store, self.pack).agreement_id
+            agreement = ids[0] if ids else sync_pack(self.store, self.pack).agreement_id
+            with batch(self.store, "detente-gates", "gate evidence") as work:
+                for model, kinds in _GATE_EVIDENCE.items():
+                    table = table_of(model)
+                    orphans = work.connection.execute(
+                        select(table.c.id).where(table.c.agreement_id.is_(None), table.c.kind.in_(sorted(kinds)))
+                    ).scalars()
+                    for row_id in list(orphans):
+                        work.update(model, row_id, {"agreement_id": agreement})
+            self._agreement_id = agreement
         return self._agreement_id
+
+    @staticmethod
+    def is_evidence(model: type[Base], values: Mapping[str, Any]) -> bool:
+        """Are ``values`` of ``model`` evidence the pack's gates read?"""
+        return values.get("kind") in _GATE_EVIDENCE.get(model, frozenset())
 
     def link(self, model: type[Base], values: Mapping[str, Any]) -> dict[str, Any]:
         """``values`` with the pack's agreement filled in when they are gate evidence that names none."""
         out = dict(values)
-        if values.get("kind") in _GATE_EVIDENCE.get(model, frozenset()) and values.get("agreement_id") is None:
+        if self.is_evidence(model, values) and values.get("agreement_id") is None:
             out["agreement_id"] = self.agreement_id()
         return out
 

@@ -156,13 +156,19 @@ class Records:
         """
         model = entity(kind)
         with batch(self.store, actor, entity_name(model)) as work:
-            return work.update(model, record_id, changes)
+            try:
+                return work.update(model, record_id, changes)
+            except NotFoundError:
+                raise RecordError(entity_name(model), None, f"there is no record with id {record_id}") from None
 
     def delete(self, kind: str | type[Base], record_id: int, *, actor: str) -> dict[str, Any]:
         """Delete one record and append its audit entry; return the record as it was."""
         model = entity(kind)
         with batch(self.store, actor, entity_name(model)) as work:
-            return work.delete(model, record_id)
+            try:
+                return work.delete(model, record_id)
+            except NotFoundError:
+                raise RecordError(entity_name(model), None, f"there is no record with id {record_id}") from None
 
     @contextmanager
     def batch(self, *, actor: str) -> Iterator[Batch]:

@@ -83,6 +83,16 @@ _LINKABLE: dict[str, Resource] = {entity_name(r.model): r for r in RESOURCES.val
 """Records a journal note or a report link may point to, by entity name (``engagement``, ``state`` ...)."""
 
 
+def _under_case(res: Resource) -> bool:
+    """Is ``res`` a case or a record under one (whose writes the closed-case gate judges)?"""
+    while True:
+        if res.model is AssistanceCase:
+            return True
+        if res.parent is None:
+            return False
+        res = resource(res.parent.resource)
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -102,6 +112,11 @@ class Writer:
         if res.write_role is None:
             raise ForbiddenError(f"{res.name} are read-only here: they come from public sources")
         require_role(principal, res.write_role, f"writing {res.name}")
+
+    def _prepare_gates(self, res: Resource, values: Mapping[str, Any]) -> None:
+        """Store the gate pack (and link stray gate evidence) before a transaction that may need the gates."""
+        if self.gates.is_evidence(res.model, values) or _under_case(res):
+            self.gates.agreement_id()
 
     @staticmethod
     def _check_fields(res: Resource, values: Mapping[str, Any], *, updating: bool) -> None:
@@ -240,7 +255,7 @@ class Writer:
         res = resource(name)
         self._writable(principal, res)
         self._check_fields(res, values, updating=False)
-        self.gates.agreement_id()  # stores the gate pack before the transaction, if it is not stored yet
+        self._prepare_gates(res, values)
         data = self.gates.link(res.model, values)
         with batch(self.store, principal.actor) as work:
             self._parent(work, principal, res, data)
@@ -296,7 +311,7 @@ class Writer:
                 res.name, "version", "is required: give the version you read, so that no one's change is lost"
             )
         data = dict(changes)
-        self.gates.agreement_id()
+        self._prepare_gates(res, changes)
         with batch(self.store, principal.actor) as work:
             current = self._visible(work, principal, res, record_id)
             self._guard(work, res, current)
@@ -346,7 +361,7 @@ class Writer:
         if lifecycle is None:
             raise RecordError(res.name, "status", f"{res.name} have no lifecycle")
         require_role(principal, Role.EDITOR, f"moving {res.name} through their lifecycle")
-        self.gates.agreement_id()
+        self._prepare_gates(res, {})
         with batch(self.store, principal.actor) as work:
             current = self._visible(work, principal, res, record_id)
             self._guard(work, res, current)
@@ -402,7 +417,7 @@ class Writer:
         """Record a delivery against a case line: the case must be implementing and the unit vetted."""
         line_id = values.get("line_id")
         require_role(principal, Role.EDITOR, "recording deliveries")
-        self.gates.agreement_id()
+        self.gates.agreement_id()  # before the transaction: it may store the gate pack
         with batch(self.store, principal.actor) as work:
             try:
                 line = self._visible(work, principal, resource("case-lines"), int(line_id or 0))
