@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from detente.domain.lifecycles import CASE, ENGAGEMENT, Lifecycle, LifecycleError
 from detente.domain.markings import Classification, MarkingError, Role, needs_release, normalise_tokens
@@ -331,6 +331,81 @@ class Writer:
             if pending is not None:
                 self._request_release(work, principal, res, record_id, pending)
             return self._shown(work, res, after, pending)
+
+    # -- delete ----------------------------------------------------------------------------------------------
+
+    def delete(self, principal: Principal, name: str, record_id: int, *, version: int | None = None) -> dict[str, Any]:
+        """Delete one record the principal may see, with the rules of an update; returns it as it was.
+
+        Refused with :class:`ConflictError` (409) while other records hang from it (delete those first), for a
+        case past its request, an engagement past its proposal and a case closure (the evidence of a closed
+        case). A pending release request for the record is withdrawn in the same transaction.
+        """
+        res = resource(name)
+        self._writable(principal, res)
+        if res.marked and version is None:
+            raise RecordError(
+                res.name, "version", "is required: give the version you read, so that no one's change is lost"
+            )
+        self._prepare_gates(res, {})
+        with batch(self.store, principal.actor, res.name) as work:
+            current = self._visible(work, principal, res, record_id)
+            if res.marked and current["version"] != version:
+                raise ConflictError(
+                    f"{res.name} {record_id} was changed by someone else since you read version {version} "
+                    f"(it is at version {current['version']}): read it again before deleting it",
+                    field="version",
+                )
+            self._guard(work, res, current)
+            self._deletable(work, res, current)
+            requests = table_of(ReleaseRequest)
+            pending = work.connection.execute(
+                select(requests.c.id).where(
+                    requests.c.object_type == entity_name(res.model),
+                    requests.c.object_id == record_id,
+                    requests.c.status == "pending",
+                )
+            ).scalars()
+            for request_id in list(pending):
+                work.update(
+                    ReleaseRequest,
+                    request_id,
+                    {"status": "withdrawn", "decided_at": _now(), "note": "the record was deleted"},
+                    action="update",
+                )
+            return work.delete(res.model, record_id, expected_version=version)
+
+    @staticmethod
+    def _deletable(work: Batch, res: Resource, record: Mapping[str, Any]) -> None:
+        label = f"{res.name[:-1] if res.name.endswith('s') else res.name} {record['id']}"
+        if res.model is AssistanceCase and record["status"] != CASE.first:
+            raise ConflictError(
+                f"case {record['reference']} is past its request ({record['status']}): it stays on record"
+            )
+        if res.model is Engagement and record["status"] != ENGAGEMENT.first:
+            raise ConflictError(f"{label} is {record['status']}: only a proposed engagement can be deleted")
+        if res.model is Approval and record["kind"] == "case_closure":
+            raise ConflictError(f"approval {record['id']} records a case closure: it stays on record")
+        for child in RESOURCES.values():
+            if child.parent is None or child.parent.resource != res.name:
+                continue
+            column = table_of(child.model).c[child.parent.column]
+            count = work.connection.scalar(select(func.count()).where(column == record["id"])) or 0
+            if count:
+                raise ConflictError(f"{label} still has {count} {child.name}: delete them first")
+        if entity_name(res.model) in _LINKABLE:
+            for linker in ("journal", "report-links"):
+                table = table_of(resource(linker).model)
+                count = (
+                    work.connection.scalar(
+                        select(func.count()).where(
+                            table.c.object_type == entity_name(res.model), table.c.object_id == record["id"]
+                        )
+                    )
+                    or 0
+                )
+                if count:
+                    raise ConflictError(f"{label} is referred to by {count} {linker} records: delete those first")
 
     @staticmethod
     def _narrows(work: Batch, current_id: int | None, wanted_id: int) -> bool:
