@@ -14,7 +14,10 @@ limit holds across processes and uvicorn workers); past the limit a login is ref
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
+import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -220,7 +223,9 @@ def update_user(store: Store, admin: Principal, user_id: int, changes: dict[str,
         after = work.update(User, user_id, values)
         if values.get("active") is False or "password_hash" in values:
             _revoke_all(work, user_id)
-        return _public_user(after, _role_name(work.connection, after["role_id"]))
+        shown = _public_user(after, _role_name(work.connection, after["role_id"]))
+    forget_verified_tokens()  # a new role, clearance or affiliation applies to the next request
+    return shown
 
 
 def _revoke_all(work: Batch, user_id: int) -> None:
@@ -229,6 +234,7 @@ def _revoke_all(work: Batch, user_id: int) -> None:
     ).scalars()
     for token_id in list(rows):
         work.update(ApiToken, token_id, {"revoked_at": _now()}, action="logout")
+    forget_verified_tokens()
 
 
 def _role_name(connection: Connection, role_id: int) -> Role:
@@ -313,10 +319,50 @@ def login(
     )
 
 
+def _token_cache_seconds() -> float:
+    raw = os.environ.get("DETENTE_TOKEN_CACHE_SECONDS", "5")
+    try:
+        return max(float(raw), 0.0)
+    except ValueError:
+        raise ValueError(f"DETENTE_TOKEN_CACHE_SECONDS={raw!r} is not a number of seconds; set it to e.g. 5") from None
+
+
+_VERIFIED: dict[tuple[str, str], tuple[float, datetime, Principal]] = {}
+"""(store URL, token digest) -> (when it was verified, when it expires, its principal): verified tokens, briefly."""
+_VERIFIED_LOCK = threading.Lock()
+
+
+def forget_verified_tokens() -> None:
+    """Drop every cached verification (done on each revocation and logout in this process)."""
+    with _VERIFIED_LOCK:
+        _VERIFIED.clear()
+
+
 def authenticate(store: Store, secret: str) -> Principal:
-    """The principal a session or API token belongs to; :class:`AuthenticationError` if it is not valid now."""
+    """The principal a session or API token belongs to; :class:`AuthenticationError` if it is not valid now.
+
+    A verified token is remembered for ``DETENTE_TOKEN_CACHE_SECONDS`` (default 5; 0 turns it off) so that a
+    client's every request does not cost a database round trip. A revocation or logout in this process takes
+    effect at once; one made by another process (another uvicorn worker) within that many seconds. An
+    expiry is always checked against the clock.
+    """
     if not secret.startswith(TOKEN_PREFIX):
         raise AuthenticationError("not a detente token; sign in at /auth/login or make an API token")
+    key = (str(store.url), _digest(secret))
+    ttl = _token_cache_seconds()
+    cached = _VERIFIED.get(key) if ttl else None
+    if cached is not None and time.monotonic() - cached[0] < ttl and cached[1] > _now():
+        return cached[2]
+    principal, expires_at = _verify(store, key[1])
+    if ttl:
+        with _VERIFIED_LOCK:
+            if len(_VERIFIED) > 10_000:
+                _VERIFIED.clear()
+            _VERIFIED[key] = (time.monotonic(), expires_at, principal)
+    return principal
+
+
+def _verify(store: Store, digest: str) -> tuple[Principal, datetime]:
     with store.engine.connect() as connection:
         row = connection.execute(
             select(
@@ -332,13 +378,13 @@ def authenticate(store: Store, secret: str) -> Principal:
             )
             .join(ApiToken, ApiToken.user_id == User.id)
             .join(RoleRow, RoleRow.id == User.role_id)
-            .where(ApiToken.token_hash == _digest(secret))
+            .where(ApiToken.token_hash == digest)
         ).first()
     if row is None or row.revoked_at is not None or not row.active:
         raise AuthenticationError("this token is unknown or was revoked; sign in again")
     if row.expires_at <= _now():
         raise AuthenticationError("this token has expired; sign in again")
-    return Principal(
+    principal = Principal(
         user_id=row.id,
         username=row.username,
         role=Role(row.name),
@@ -346,6 +392,7 @@ def authenticate(store: Store, secret: str) -> Principal:
         nationality=row.nationality,
         affiliations=frozenset(row.affiliations or ()),
     )
+    return principal, row.expires_at
 
 
 def issue_token(store: Store, principal: Principal, *, name: str, days: int) -> IssuedToken:
@@ -378,6 +425,7 @@ def revoke_token(store: Store, principal: Principal, token_id: int) -> dict[str,
         if owner is None or (owner != principal.user_id and not principal.at_least(Role.ADMIN)):
             raise NotFoundError(f"you have no token with id {token_id}")
         after = work.update(ApiToken, token_id, {"revoked_at": _now()}, action="logout")
+    forget_verified_tokens()
     return {key: value for key, value in after.items() if key != "token_hash"}
 
 
@@ -393,3 +441,4 @@ def revoke_secret(store: Store, secret: str) -> None:
             raise AuthenticationError("this token is unknown")
         work.actor = row.username
         work.update(ApiToken, row.id, {"revoked_at": _now()}, action="logout")
+    forget_verified_tokens()
