@@ -227,10 +227,11 @@ def bench(url: str, mirror: Path, label: str, seconds: float, workers: int = 1) 
     print(f"[{label}] preparing {normalise_url(url).render_as_string(hide_password=True)} ...", flush=True)
     fixture = prepare(url, mirror)
     port = _free_port()
+    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 -- closed in the finally below, after the server
     server = subprocess.Popen(
         [sys.executable, "-m", "detente", "serve", "--port", str(port), "--database", url, "--workers", str(workers)],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -245,6 +246,8 @@ def bench(url: str, mirror: Path, label: str, seconds: float, workers: int = 1) 
                 raise RuntimeError("detente serve did not start")
             time.sleep(0.3)
         for mix_name, mix in (("read", read_mix(fixture)), ("write", write_mix(fixture))):
+            # Warm every worker (imports, schemas, pools) before measuring: steady state, not start-up.
+            asyncio.run(_level(mix, base, fixture.token, 4 * workers, 2.0))
             for clients in LEVELS:
                 tally, elapsed = asyncio.run(_level(mix, base, fixture.token, clients, seconds))
                 p99 = _report(label, mix_name, clients, tally, elapsed)
@@ -255,6 +258,11 @@ def bench(url: str, mirror: Path, label: str, seconds: float, workers: int = 1) 
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log.seek(0)
+        errors = [line.rstrip() for line in log if "Error" in line or "error" in line]
+        if errors:
+            print(f"[{label}] the server logged {len(errors)} error lines; last: {errors[-1][:300]}")
+        log.close()
 
 
 def main() -> None:

@@ -91,6 +91,11 @@ def batch(store: Store, actor: str, what: str = "record") -> Iterator[Batch]:
         _SQLITE_WRITER.acquire()
     try:
         with store.engine.begin() as connection:
+            if sqlite:
+                # Take the write lock now: a deferred transaction that reads, then writes, fails at once
+                # ("database is locked", no busy wait) when another process wrote in between, which is what
+                # several `detente serve --workers N` workers on one SQLite file do all the time.
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
             yield Batch(connection, actor)
     except IntegrityError as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
