@@ -137,14 +137,14 @@ class ComplianceGates:
         provider, recipient = self._codes(connection, case["provider_state_id"], case["recipient_state_id"])
         if provider is None or provider not in self.pack.parties or case["programme"] not in ("fms", "dcs"):
             return GateDecision(
-                "aeca_36b", True, "36(b) applies only to US foreign military and direct commercial sales"
+                "AECA-36B", True, "36(b) applies only to US foreign military and direct commercial sales"
             )
         if recipient is None:
-            return GateDecision("aeca_36b", False, "the recipient state has no ISO3 code, so 36(b) cannot be judged")
+            return GateDecision("AECA-36B", False, "the recipient state has no ISO3 code, so 36(b) cannot be judged")
         value = case.get("value")
         if value is None or (case.get("currency") or "USD").upper() != "USD":
             return GateDecision(
-                "aeca_36b",
+                "AECA-36B",
                 False,
                 "record the case value in US dollars before the offer: 36(b) applies from $14M of major defence "
                 "equipment or $50M of articles and services ($25M / $100M for NATO and its partners)",
