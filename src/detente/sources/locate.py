@@ -9,7 +9,9 @@ in the raw files of the source and returns the first place it occurs:
   shows, even after quoted line breaks; a trailing ``;`` (SIPRI) is ignored;
 - Excel sheets (``xls``, ``xlsx``): every sheet is read with its header in the first row; the row is the
   sheet row;
-- other formats (R data, JSON) have no rows to show: the place is the file alone.
+- R data files (``rda``): every data frame in the file is searched; the row is the 1-based row of the
+  data frame as R's ``View()`` numbers it, and the column names the object (``cow_states.ccode``);
+- other formats (JSON) have no rows to show: the place is the file alone.
 
 A cell matches when it equals the value (numbers compare as numbers, so ``"2"`` matches ``2.0``) or when
 one of its ``;``- or ``,``-separated items does (cells listing several states). Conditions on other cells
@@ -129,6 +131,23 @@ def _sheet_rows(path: Path) -> list[tuple[list[str], list[tuple[int, list[str]]]
     return tables
 
 
+def _rda_rows(path: Path) -> list[tuple[str, list[str], list[tuple[int, list[str]]]]]:
+    """Every data frame of an R data file as (object name, column names, numbered rows of strings)."""
+    import pyreadr  # type: ignore[import-untyped]
+
+    from detente.sources.rdata import whole_doubles_as_int
+
+    tables = []
+    for name, frame in pyreadr.read_r(str(path), output_format="polars").items():
+        frame = whole_doubles_as_int(frame)
+        body = [
+            (number, ["" if v is None else str(v) for v in row])
+            for number, row in enumerate(frame.iter_rows(), start=1)
+        ]
+        tables.append((str(name), list(frame.columns), body))
+    return tables
+
+
 def locate(
     spec: SourceSpec,
     paths: Mapping[str, Path],
@@ -161,6 +180,12 @@ def locate(
                 tables = [_csv_rows(path, entry, columns or [], list(conditions))]
             elif entry.format in ("xls", "xlsx"):
                 tables = _sheet_rows(path)
+            elif entry.format == "rda":
+                for name, header, rows in _rda_rows(path):
+                    found = _find(header, rows, wanted, columns, conditions)
+                    if found is not None:
+                        return Place(entry.path, found[0], f"{name}.{found[1]}")
+                continue
             else:
                 continue
         except SourceDataError:

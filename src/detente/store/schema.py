@@ -11,14 +11,14 @@ or parsing the migration scripts. A test holds :data:`SCHEMA_HEAD` equal to the 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from sqlalchemy import Engine, inspect, text
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
-__all__ = ["SCHEMA_HEAD", "alembic_config", "current_revision", "head_revision", "managed_name", "upgrade"]
+__all__ = ["SCHEMA_HEAD", "alembic_config", "current_revision", "downgrade", "head_revision", "managed_name", "upgrade"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -71,10 +71,46 @@ def current_revision(engine: Engine) -> str | None:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database up to ``revision`` (default: the newest), in one transaction per migration."""
+    """Bring the database up to ``revision`` (default: the newest), in one transaction."""
+    _migrate(engine, "upgrade", revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the database back down to ``revision`` (columns and tables newer migrations added are dropped)."""
+    _migrate(engine, "downgrade", revision)
+
+
+def _migrate(engine: Engine, direction: Literal["upgrade", "downgrade"], revision: str) -> None:
+    """Run Alembic ``direction`` to ``revision`` on one connection, in one transaction.
+
+    On SQLite, Alembic changes a table's columns by copying it into a new table and dropping the old one.
+    With foreign keys enforced, dropping a table that other rows still point at fails (or, with ON DELETE
+    rules, would cascade), so enforcement is switched off for the migration -- the pragma only takes
+    effect outside a transaction -- and every reference is checked with ``PRAGMA foreign_key_check``
+    before the transaction commits: a migration that left a dangling reference is rolled back.
+    """
     from alembic import command
 
     config = alembic_config()
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, revision)
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # the driver sends no BEGIN for a pragma; this only ends SQLAlchemy's autobegin
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                getattr(command, direction)(config, revision)
+                if sqlite:
+                    dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if dangling:
+                        raise RuntimeError(
+                            f"the {direction} to {revision} left {len(dangling)} rows pointing at missing rows "
+                            f"(first: table {dangling[0][0]}, rowid {dangling[0][1]}, references {dangling[0][2]}); "
+                            "nothing was changed"
+                        )
+        finally:
+            if sqlite:
+                connection.rollback()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()

@@ -161,3 +161,20 @@ def test_a_reviewed_code_without_a_reason_is_refused(monkeypatch: pytest.MonkeyP
             load_unmappable_codes()
     finally:
         unmappable._codes.cache_clear()
+
+
+def test_a_value_in_an_r_data_file_is_located_by_row_and_object(mirror: Path) -> None:
+    """R data has no text lines: the place is the data frame's own 1-based row and ``object.column``."""
+    import polars as pl
+
+    from detente.sources.locate import locate
+    from detente.sources.rdata import read_rda
+
+    spec = get_source("peacesciencer").spec
+    paths = {"cow_nmc.rda": mirror / "peacesciencer" / "cow_nmc.rda"}  # files not at hand are skipped
+    place = locate(spec, paths, 220, columns=["ccode"], also={"year": 1900}, table="cow_nmc")
+    frame = read_rda(paths["cow_nmc.rda"], "cow_nmc").with_row_index("row", offset=1)
+    expected = frame.filter((pl.col("ccode") == 220) & (pl.col("year") == 1900))["row"].item()
+    assert (place.file, place.row, place.column) == ("cow_nmc.rda", expected, "cow_nmc.ccode")
+    missing = locate(spec, paths, 99999, columns=["ccode"], table="cow_nmc")
+    assert (missing.file, missing.row) == ("cow_nmc.rda", None)
