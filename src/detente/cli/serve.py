@@ -29,6 +29,7 @@ def serve(
     import uvicorn
 
     from detente.api.app import create_app
+    from detente.api.transport import NoDelayH11Protocol
 
     store = open_store(database)
     with store.engine.connect() as connection:
@@ -40,7 +41,9 @@ def serve(
             "[bold].venv/bin/detente users create-admin NAME --nationality ISO3[/bold], then sign in at /auth/login"
         )
     if workers == 1:
-        uvicorn.run(create_app(store), host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.run(
+            create_app(store), host=host, port=port, http=NoDelayH11Protocol, log_level="warning", access_log=False
+        )
         return
     # Several workers: each process builds its own app from the URL (DETENTE_DATABASE_URL).
     os.environ["DETENTE_DATABASE_URL"] = store.engine.url.render_as_string(hide_password=False)
@@ -51,6 +54,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        http=NoDelayH11Protocol,
         log_level="warning",
         access_log=False,
     )
