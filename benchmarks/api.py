@@ -223,14 +223,15 @@ def _report(label: str, mix_name: str, clients: int, tally: Tally, elapsed: floa
     return p99
 
 
-def bench(url: str, mirror: Path, label: str, seconds: float) -> None:
+def bench(url: str, mirror: Path, label: str, seconds: float, workers: int = 1) -> None:
     print(f"[{label}] preparing {normalise_url(url).render_as_string(hide_password=True)} ...", flush=True)
     fixture = prepare(url, mirror)
     port = _free_port()
+    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 -- closed in the finally below, after the server
     server = subprocess.Popen(
-        [sys.executable, "-m", "detente", "serve", "--port", str(port), "--database", url],
+        [sys.executable, "-m", "detente", "serve", "--port", str(port), "--database", url, "--workers", str(workers)],
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -245,6 +246,8 @@ def bench(url: str, mirror: Path, label: str, seconds: float) -> None:
                 raise RuntimeError("detente serve did not start")
             time.sleep(0.3)
         for mix_name, mix in (("read", read_mix(fixture)), ("write", write_mix(fixture))):
+            # Warm every worker (imports, schemas, pools) before measuring: steady state, not start-up.
+            asyncio.run(_level(mix, base, fixture.token, 4 * workers, 2.0))
             for clients in LEVELS:
                 tally, elapsed = asyncio.run(_level(mix, base, fixture.token, clients, seconds))
                 p99 = _report(label, mix_name, clients, tally, elapsed)
@@ -255,6 +258,11 @@ def bench(url: str, mirror: Path, label: str, seconds: float) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log.seek(0)
+        errors = [line.rstrip() for line in log if "Error" in line or "error" in line]
+        if errors:
+            print(f"[{label}] the server logged {len(errors)} error lines; last: {errors[-1][:300]}")
+        log.close()
 
 
 def main() -> None:
@@ -265,11 +273,12 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("DETENTE_TEST_POSTGRES_URL"))
     parser.add_argument("--seconds", type=float, default=5.0, help="measured seconds per mix and level")
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers of the server under test")
     args = parser.parse_args()
     mirror = args.mirror.resolve()
     if not args.skip_sqlite:
         with tempfile.TemporaryDirectory() as tmp:
-            bench(f"sqlite:///{Path(tmp) / 'bench.sqlite'}", mirror, "sqlite", args.seconds)
+            bench(f"sqlite:///{Path(tmp) / 'bench.sqlite'}", mirror, "sqlite", args.seconds, args.workers)
     if args.postgres:
         schema = f"bench_{uuid.uuid4().hex[:10]}"
         admin = create_engine(normalise_url(args.postgres), isolation_level="AUTOCOMMIT")
@@ -277,7 +286,7 @@ def main() -> None:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
         url = normalise_url(make_url(args.postgres)).update_query_dict({"options": f"-csearch_path={schema}"})
         try:
-            bench(url.render_as_string(hide_password=False), mirror, "postgresql", args.seconds)
+            bench(url.render_as_string(hide_password=False), mirror, "postgresql", args.seconds, args.workers)
         finally:
             with admin.connect() as connection:
                 connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

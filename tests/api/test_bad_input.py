@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,9 +13,11 @@ from sqlalchemy import func, select
 
 from detente.api.limits import MAX_BODY_BYTES
 from detente.domain.markings import Role
+from detente.services import accounts
+from detente.services.errors import RateLimitedError
 from detente.store.database import Store
 from detente.store.models import AuditEntry, Engagement
-from tests.api.conftest import MakePerson, Person, fresh_tag
+from tests.api.conftest import PASSWORD, MakePerson, Person, fresh_tag
 
 
 def _counts(store: Store) -> tuple[int, int]:
@@ -158,6 +162,32 @@ def test_login_is_rate_limited_and_secrets_are_not_echoed(client: TestClient, ma
     typed = client.post("/auth/login", json={"username": name, "password": 12345678901234})
     assert typed.status_code == 422
     assert "12345678901234" not in typed.text
+
+
+def test_login_limit_holds_across_processes(real_store: Store, make_person: MakePerson) -> None:
+    """Failures made by another process (as another uvicorn worker would) count here: the limit is in the store."""
+    person = make_person(Role.VIEWER, "NOR", "UNCLASSIFIED")
+    name = person.principal.username
+    script = (
+        "import sys\n"
+        "from detente.services import accounts\n"
+        "from detente.services.errors import AuthenticationError\n"
+        "from detente.store.database import Store\n"
+        "store = Store.open(sys.argv[1])\n"
+        "for _ in range(5):\n"
+        "    try:\n"
+        "        accounts.login(store, sys.argv[2], 'wrong password 123', client='worker-2')\n"
+        "    except AuthenticationError:\n"
+        "        pass\n"
+        "store.close()\n"
+    )
+    url = real_store.engine.url.render_as_string(hide_password=False)
+    done = subprocess.run([sys.executable, "-c", script, url, name], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    with pytest.raises(RateLimitedError, match="too many failed logins"):
+        accounts.login(real_store, name, PASSWORD, client="worker-1")
+    other = make_person(Role.VIEWER, "NOR", "UNCLASSIFIED")
+    assert accounts.login(real_store, other.principal.username, PASSWORD, client="worker-1").secret
 
 
 def test_revoked_and_expired_tokens(client: TestClient, make_person: MakePerson) -> None:

@@ -111,35 +111,45 @@ def _case(client: TestClient, who: Person, provider: int, recipient: int, value:
     return _ok(client.post("/cases", json=body, headers=who.headers), 201)
 
 
-def _notify(client: TestClient, who: Person, sender: int, kind: str, days_ago: int, **extra: Any) -> None:
+def _notify(client: TestClient, who: Person, sender: int, case: dict[str, Any], days_ago: int) -> dict[str, Any]:
+    """Record the 36(b) congressional notification of ``case`` (the engine reads it by the case reference)."""
     sent = (datetime.now(UTC) - timedelta(days=days_ago)).isoformat()
-    _ok(
-        client.post(
-            "/notifications",
-            json={"kind": kind, "sender_state_id": sender, "sent_at": sent, **extra},
-            headers=who.headers,
-        ),
-        201,
-    )
+    body = {"kind": "congressional_notification_36b", "sender_state_id": sender, "sent_at": sent}
+    return _ok(client.post("/notifications", json={**body, "reference": case["reference"]}, headers=who.headers), 201)
+
+
+def _vet(client: TestClient, who: Person, party: int, unit: str, result: str, days_ago: int) -> dict[str, Any]:
+    decided = (datetime.now(UTC) - timedelta(days=days_ago)).date().isoformat()
+    body = {"kind": "vetting", "party_state_id": party, "subject": unit, "decided_on": decided, "result": result}
+    return _ok(client.post("/approvals", json=body, headers=who.headers), 201)
 
 
 def test_case_offer_waits_for_the_36b_period(
     client: TestClient, editors: tuple[Person, Person], state_ids: dict[str, int]
 ) -> None:
+    """The AECA 36(b) gates of the compliance engine, through the API: each refused and allowed path."""
     editor, _ = editors
-    usa, egy, fra = state_ids["USA"], state_ids["EGY"], state_ids["FRA"]
+    usa, egy, fra, jpn = state_ids["USA"], state_ids["EGY"], state_ids["FRA"], state_ids["JPN"]
     unknown_value = _case(client, editor, usa, egy, None)
     path = f"/cases/{unknown_value['id']}/transition"
-    _refused(client.post(path, json={"to": "offer"}, headers=editor.headers), 409, "none is recorded")
-    _notify(client, editor, usa, "aeca_36b", 5, trigger_type="assistance_case", trigger_id=unknown_value["id"])
-    _refused(client.post(path, json={"to": "offer"}, headers=editor.headers), 409, "30 days runs until")
+    _refused(client.post(path, json={"to": "offer"}, headers=editor.headers), 409, "record the case value")
+
+    early = _case(client, editor, usa, egy, "60000000")
+    path = f"/cases/{early['id']}/transition"
+    _refused(client.post(path, json={"to": "offer"}, headers=editor.headers), 409, "AECA-36B-GENERAL gate: no ")
+    notice = _notify(client, editor, usa, early, 5)
+    assert notice["agreement_id"] is not None, "gate evidence is linked to the pack's agreement"
+    body = _refused(client.post(path, json={"to": "offer"}, headers=editor.headers), 409, "before the period")
+    assert f"notification:{notice['id']}" in body["message"]
 
     served = _case(client, editor, usa, egy, "60000000")
-    _notify(client, editor, usa, "aeca_36b", 31, trigger_type="assistance_case", trigger_id=served["id"])
-    assert (
-        _ok(client.post(f"/cases/{served['id']}/transition", json={"to": "offer"}, headers=editor.headers))["status"]
-        == "offer"
-    )
+    _notify(client, editor, usa, served, 31)
+    offered = _ok(client.post(f"/cases/{served['id']}/transition", json={"to": "offer"}, headers=editor.headers))
+    assert offered["status"] == "offer"
+
+    ally = _case(client, editor, usa, jpn, "150000000")
+    _notify(client, editor, usa, ally, 20)  # 20 days: past the 15-day NATO-plus period, not the general 30
+    assert _ok(client.post(f"/cases/{ally['id']}/transition", json={"to": "offer"}, headers=editor.headers))
 
     small = _case(client, editor, usa, egy, "1000000.00")
     assert _ok(client.post(f"/cases/{small['id']}/transition", json={"to": "offer"}, headers=editor.headers))
@@ -151,6 +161,7 @@ def test_case_offer_waits_for_the_36b_period(
 def test_case_vetting_delivery_and_closure(
     client: TestClient, editors: tuple[Person, Person], state_ids: dict[str, int]
 ) -> None:
+    """AECA-VETTING and AECA-CLOSED-CASE of the compliance engine, through the API."""
     editor, _ = editors
     case = _case(client, editor, state_ids["FRA"], state_ids["EGY"], None)
     unit = f"{fresh_tag()} battalion"
@@ -174,12 +185,17 @@ def test_case_vetting_delivery_and_closure(
     today = datetime.now(UTC).date().isoformat()
     delivery = {"line_id": line["id"], "delivered_on": today, "quantity": 4, "serial_numbers": ["R-1", "R-2"]}
     _refused(client.post("/deliveries", json=delivery, headers=editor.headers), 409, "while it is implementing")
-    _refused(client.post(path, json={"to": "implementing"}, headers=editor.headers), 409, "vetting gate")
-    _notify(client, editor, state_ids["FRA"], "vetting_denied", 30, reference=unit)
-    _refused(client.post(path, json={"to": "implementing"}, headers=editor.headers), 409, "failed vetting")
-    _notify(client, editor, state_ids["FRA"], "vetting_cleared", 10, reference=unit)
-    _ok(client.post(path, json={"to": "implementing"}, headers=editor.headers))
+    _refused(client.post(path, json={"to": "implementing"}, headers=editor.headers), 409, "AECA-VETTING gate")
+    _vet(client, editor, state_ids["FRA"], unit, "denied", 30)
+    _refused(client.post(path, json={"to": "implementing"}, headers=editor.headers), 409, f"no vetting for {unit}")
+    _vet(client, editor, state_ids["EGY"], unit, "cleared", 10)  # cleared by the recipient, not the provider
+    _refused(client.post(path, json={"to": "implementing"}, headers=editor.headers), 409, "AECA-VETTING gate")
+    cleared = _vet(client, editor, state_ids["FRA"], unit, "cleared", 10)
+    moved = _ok(client.post(path, json={"to": "implementing"}, headers=editor.headers))
+    assert moved["status"] == "implementing"
     _ok(client.post("/deliveries", json=delivery, headers=editor.headers), 201)
+    early = {**delivery, "delivered_on": (datetime.now(UTC) - timedelta(days=20)).date().isoformat()}
+    _refused(client.post("/deliveries", json=early, headers=editor.headers), 409, "AECA-VETTING gate")
     check = {"case_id": case["id"], "line_id": line["id"], "checked_on": "2025-09-01", "result": "discrepancy"}
     _ok(
         client.post(
@@ -194,10 +210,16 @@ def test_case_vetting_delivery_and_closure(
     closed = _ok(client.get(f"/cases/{case['id']}", headers=editor.headers))
     assert closed["status"] == "closed"
     assert closed["case_lines"][0]["deliveries"][0]["serial_numbers"] == ["R-1", "R-2"]
+    closures = _ok(
+        client.get("/approvals", params={"kind": "case_closure", "subject": case["reference"]}, headers=editor.headers)
+    )
+    assert [c["result"] for c in closures["items"]] == ["closed"], "closing recorded the gate's evidence"
+    assert cleared["id"] != closures["items"][0]["id"]
+    words = "AECA-CLOSED-CASE gate: case"
     _refused(
         client.patch(f"/cases/{case['id']}", json={"title": "x", "version": closed["version"]}, headers=editor.headers),
         409,
-        "closed",
+        words,
     )
     _refused(
         client.post(
@@ -206,10 +228,10 @@ def test_case_vetting_delivery_and_closure(
             headers=editor.headers,
         ),
         409,
-        "closed",
+        words,
     )
-    _refused(client.patch(f"/case-lines/{line['id']}", json={"quantity": 11}, headers=editor.headers), 409, "closed")
-    _refused(client.post(path, json={"to": "offer"}, headers=editor.headers), 409, "closed")
+    _refused(client.patch(f"/case-lines/{line['id']}", json={"quantity": 11}, headers=editor.headers), 409, words)
+    _refused(client.post(path, json={"to": "offer"}, headers=editor.headers), 409, words)
 
 
 def test_four_eyes_release(client: TestClient, make_person: MakePerson, state_ids: dict[str, int]) -> None:

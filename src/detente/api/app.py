@@ -23,7 +23,7 @@ from detente.api.resources import resource_router
 from detente.api.schemas import all_schemas
 from detente.store.database import Store
 
-__all__ = ["create_app"]
+__all__ = ["app_from_environment", "create_app"]
 
 DESCRIPTION = """\
 detente's system of record for practitioners: engagements, security-assistance cases, attaché postings and
@@ -64,3 +64,9 @@ def create_app(store: Store) -> FastAPI:
     app.include_router(resource_router())
     app.include_router(analysis_router)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The API over the store ``DETENTE_DATABASE_URL`` names: the factory each ``detente serve --workers N``
+    worker process calls (a store, with its connection pool, cannot be shared between processes)."""
+    return create_app(Store.open(None))

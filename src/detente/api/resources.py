@@ -240,6 +240,27 @@ def _add_writes(router: APIRouter, res: Resource) -> None:
     )
 
 
+def _add_delete(router: APIRouter, res: Resource) -> None:
+    name = res.name
+
+    def delete_record(store: Store, principal: Principal, record_id: int, version: int | None) -> dict[str, Any]:
+        return Writer(store).delete(principal, name, record_id, version=version)
+
+    version_param = _param(
+        "version",
+        Annotated[int | None, Query(ge=1, description="the version you read (required for marked records)")],
+        None,
+    )
+    router.add_api_route(
+        f"/{name}/{{record_id}}",
+        _signed(delete_record, [*_base_params(), _param("record_id", IdPath), version_param]),
+        methods=["DELETE"],
+        response_model=public_schema(name),
+        summary=f"Delete one of {name} (returns it as it was; the audit log keeps it)",
+        operation_id=f"delete_{name.replace('-', '_')}",
+    )
+
+
 def resource_router() -> APIRouter:
     """One router with the routes of every resource in the catalog."""
     router = APIRouter(responses=ERROR_RESPONSES)
@@ -247,4 +268,5 @@ def resource_router() -> APIRouter:
         _add_reads(router, res)
         if res.writable:
             _add_writes(router, res)
+            _add_delete(router, res)
     return router

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -20,11 +21,15 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on (loopback by default).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     database: DatabaseOption = None,
+    workers: Annotated[
+        int, typer.Option(min=1, max=64, help="uvicorn worker processes (each opens its own database pool).")
+    ] = 1,
 ) -> None:
     """Serve the REST API (OpenAPI at /openapi.json, documentation at /docs)."""
     import uvicorn
 
     from detente.api.app import create_app
+    from detente.api.transport import NoDelayH11Protocol
 
     store = open_store(database)
     with store.engine.connect() as connection:
@@ -35,4 +40,21 @@ def serve(
             "no accounts yet: create the first one with "
             "[bold].venv/bin/detente users create-admin NAME --nationality ISO3[/bold], then sign in at /auth/login"
         )
-    uvicorn.run(create_app(store), host=host, port=port, log_level="warning", access_log=False)
+    if workers == 1:
+        uvicorn.run(
+            create_app(store), host=host, port=port, http=NoDelayH11Protocol, log_level="warning", access_log=False
+        )
+        return
+    # Several workers: each process builds its own app from the URL (DETENTE_DATABASE_URL).
+    os.environ["DETENTE_DATABASE_URL"] = store.engine.url.render_as_string(hide_password=False)
+    store.close()
+    uvicorn.run(
+        "detente.api.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        http=NoDelayH11Protocol,
+        log_level="warning",
+        access_log=False,
+    )

@@ -6,17 +6,18 @@ slow hash; passwords, which people choose, get argon2). Both expire and both can
 password nor a secret ever reaches a log, an error message or the audit trail (``password_hash`` and
 ``token_hash`` are hidden there, see :data:`~detente.services.entities.SECRET_FIELDS`).
 
-Failed logins are counted per user name and per client address in a sliding window; past the limit a login
-is refused with :class:`RateLimitedError` until the window moves on, even with the right password.
+Failed logins are counted per user name and per client address in a sliding window, in the store (so the
+limit holds across processes and uvicorn workers); past the limit a login is refused with
+:class:`RateLimitedError` until the window moves on, even with the right password.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 import threading
 import time
-from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -24,15 +25,15 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, func, insert, select
 
 from detente.domain.markings import Classification, MarkingError, Role, normalise_tokens
 from detente.services.access import Principal
 from detente.services.entities import RecordError
 from detente.services.errors import AuthenticationError, ForbiddenError, NotFoundError, RateLimitedError
-from detente.services.unit import Unit, unit
+from detente.services.records import Batch, batch
 from detente.store.database import Store
-from detente.store.models import ApiToken, User
+from detente.store.models import ApiToken, LoginFailure, User
 from detente.store.models import Role as RoleRow
 
 __all__ = [
@@ -76,40 +77,54 @@ def _now() -> datetime:
 
 
 class LoginLimiter:
-    """Failed logins per key (user name, client address) in a sliding window of ``window`` seconds."""
+    """Failed logins per key (user name, client address) in a sliding window of ``window`` seconds.
+
+    The failures are rows of ``login_failures`` in the store, so every process and every uvicorn worker
+    serving the store counts the same failures: starting more workers does not multiply the attempts an
+    attacker gets. Checking and counting are two statements, so a burst racing across workers may get a
+    few attempts past the limit before the next check sees them; it cannot go on past it.
+    """
 
     def __init__(self, per_user: int = 5, per_client: int = 20, window: float = 300.0) -> None:
         self.per_user, self.per_client, self.window = per_user, per_client, window
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        times = self._failures.setdefault(key, deque())
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        return times
+    @staticmethod
+    def _keys(username: str, client: str) -> tuple[str, str]:
+        return f"user:{username.lower()}"[:300], f"client:{client}"[:300]
 
-    def check(self, username: str, client: str) -> None:
+    def check(self, store: Store, username: str, client: str) -> None:
         """Raise :class:`RateLimitedError` if either key is over its limit."""
-        now = time.monotonic()
-        with self._lock:
-            for key, limit in ((f"user:{username.lower()}", self.per_user), (f"client:{client}", self.per_client)):
-                times = self._recent(key, now)
-                if len(times) >= limit:
-                    wait = int(times[0] + self.window - now) + 1
+        now = _now()
+        since = now - timedelta(seconds=self.window)
+        user_key, client_key = self._keys(username, client)
+        with store.engine.connect() as connection:
+            for key, limit in ((user_key, self.per_user), (client_key, self.per_client)):
+                count, oldest = connection.execute(
+                    select(func.count(), func.min(LoginFailure.failed_at)).where(
+                        LoginFailure.key == key, LoginFailure.failed_at > since
+                    )
+                ).one()
+                if count >= limit:
+                    wait = int((oldest + timedelta(seconds=self.window) - now).total_seconds()) + 1
                     raise RateLimitedError(
                         f"too many failed logins; try again in {wait} seconds", retry_after=max(wait, 1)
                     )
 
-    def failed(self, username: str, client: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for key in (f"user:{username.lower()}", f"client:{client}"):
-                self._recent(key, now).append(now)
+    def failed(self, store: Store, username: str, client: str) -> None:
+        """Count one failure against the user name and the client; forget failures older than the window."""
+        now = _now()
+        with store.engine.begin() as connection:
+            connection.execute(
+                delete(LoginFailure).where(LoginFailure.failed_at <= now - timedelta(seconds=self.window))
+            )
+            connection.execute(
+                insert(LoginFailure), [{"key": key, "failed_at": now} for key in self._keys(username, client)]
+            )
 
-    def succeeded(self, username: str) -> None:
-        with self._lock:
-            self._failures.pop(f"user:{username.lower()}", None)
+    def succeeded(self, store: Store, username: str) -> None:
+        """A right password clears the user name's failures (not the client's)."""
+        with store.engine.begin() as connection:
+            connection.execute(delete(LoginFailure).where(LoginFailure.key == self._keys(username, "")[0]))
 
 
 DEFAULT_LIMITER = LoginLimiter()
@@ -134,12 +149,12 @@ ROLE_DESCRIPTIONS = {
 }
 
 
-def _role_ids(work: Unit) -> dict[str, int]:
+def _role_ids(work: Batch) -> dict[str, int]:
     """Make sure the four roles exist; their ids by name."""
     found = {name: rid for rid, name in work.connection.execute(select(RoleRow.id, RoleRow.name))}
     for role in Role:
         if role.value not in found:
-            found[role.value] = work.insert(RoleRow, {"name": role.value, "description": ROLE_DESCRIPTIONS[role]})["id"]
+            found[role.value] = work.create(RoleRow, {"name": role.value, "description": ROLE_DESCRIPTIONS[role]})["id"]
     return found
 
 
@@ -189,11 +204,11 @@ def create_user(
             "active": True,
         }
     )
-    with unit(store, actor) as work:
+    with batch(store, actor) as work:
         if work.connection.execute(select(User.id).where(User.username == username)).first() is not None:
             raise RecordError("user", "username", f"{username!r} is taken; choose another user name")
         values["role_id"] = _role_ids(work)[role.value]
-        return _public_user(work.insert(User, values), role)
+        return _public_user(work.create(User, values), role)
 
 
 def update_user(store: Store, admin: Principal, user_id: int, changes: dict[str, Any]) -> dict[str, Any]:
@@ -202,21 +217,24 @@ def update_user(store: Store, admin: Principal, user_id: int, changes: dict[str,
         raise ForbiddenError("managing users needs the admin role (a user may change only their own password)")
     values = _user_values(changes)
     role = values.pop("role", None)
-    with unit(store, admin.actor) as work:
+    with batch(store, admin.actor) as work:
         if role is not None:
             values["role_id"] = _role_ids(work)[Role(role).value]
         after = work.update(User, user_id, values)
         if values.get("active") is False or "password_hash" in values:
             _revoke_all(work, user_id)
-        return _public_user(after, _role_name(work.connection, after["role_id"]))
+        shown = _public_user(after, _role_name(work.connection, after["role_id"]))
+    forget_verified_tokens()  # a new role, clearance or affiliation applies to the next request
+    return shown
 
 
-def _revoke_all(work: Unit, user_id: int) -> None:
+def _revoke_all(work: Batch, user_id: int) -> None:
     rows = work.connection.execute(
         select(ApiToken.id).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
     ).scalars()
     for token_id in list(rows):
         work.update(ApiToken, token_id, {"revoked_at": _now()}, action="logout")
+    forget_verified_tokens()
 
 
 def _role_name(connection: Connection, role_id: int) -> Role:
@@ -250,10 +268,10 @@ def list_users(store: Store, admin: Principal) -> list[dict[str, Any]]:
         ]
 
 
-def _issue(work: Unit, user_id: int, kind: str, name: str | None, lifetime: timedelta, action: str) -> tuple[int, str]:
+def _issue(work: Batch, user_id: int, kind: str, name: str | None, lifetime: timedelta, action: str) -> tuple[int, str]:
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     now = _now()
-    row = work.insert(
+    row = work.create(
         ApiToken,
         {
             "user_id": user_id,
@@ -274,7 +292,7 @@ def login(
 ) -> IssuedToken:
     """Check a user name and password and open a session; rate-limited per user name and client."""
     limiter = limiter or DEFAULT_LIMITER
-    limiter.check(username, client)
+    limiter.check(store, username, client)
     with store.sessions() as session:
         found = session.execute(
             select(User, RoleRow.name).join(RoleRow, RoleRow.id == User.role_id).where(User.username == username)
@@ -286,11 +304,11 @@ def login(
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or user is None or found is None:
-        limiter.failed(username, client)
+        limiter.failed(store, username, client)
         raise AuthenticationError("wrong user name or password, or the account is disabled")
-    limiter.succeeded(username)
+    limiter.succeeded(store, username)
     lifetime = timedelta(hours=SESSION_HOURS)
-    with unit(store, user.username) as work:
+    with batch(store, user.username) as work:
         token_id, secret = _issue(work, user.id, "session", None, lifetime, "login")
     return IssuedToken(
         token_id,
@@ -301,10 +319,50 @@ def login(
     )
 
 
+def _token_cache_seconds() -> float:
+    raw = os.environ.get("DETENTE_TOKEN_CACHE_SECONDS", "5")
+    try:
+        return max(float(raw), 0.0)
+    except ValueError:
+        raise ValueError(f"DETENTE_TOKEN_CACHE_SECONDS={raw!r} is not a number of seconds; set it to e.g. 5") from None
+
+
+_VERIFIED: dict[tuple[str, str], tuple[float, datetime, Principal]] = {}
+"""(store URL, token digest) -> (when it was verified, when it expires, its principal): verified tokens, briefly."""
+_VERIFIED_LOCK = threading.Lock()
+
+
+def forget_verified_tokens() -> None:
+    """Drop every cached verification (done on each revocation and logout in this process)."""
+    with _VERIFIED_LOCK:
+        _VERIFIED.clear()
+
+
 def authenticate(store: Store, secret: str) -> Principal:
-    """The principal a session or API token belongs to; :class:`AuthenticationError` if it is not valid now."""
+    """The principal a session or API token belongs to; :class:`AuthenticationError` if it is not valid now.
+
+    A verified token is remembered for ``DETENTE_TOKEN_CACHE_SECONDS`` (default 5; 0 turns it off) so that a
+    client's every request does not cost a database round trip. A revocation or logout in this process takes
+    effect at once; one made by another process (another uvicorn worker) within that many seconds. An
+    expiry is always checked against the clock.
+    """
     if not secret.startswith(TOKEN_PREFIX):
         raise AuthenticationError("not a detente token; sign in at /auth/login or make an API token")
+    key = (str(store.url), _digest(secret))
+    ttl = _token_cache_seconds()
+    cached = _VERIFIED.get(key) if ttl else None
+    if cached is not None and time.monotonic() - cached[0] < ttl and cached[1] > _now():
+        return cached[2]
+    principal, expires_at = _verify(store, key[1])
+    if ttl:
+        with _VERIFIED_LOCK:
+            if len(_VERIFIED) > 10_000:
+                _VERIFIED.clear()
+            _VERIFIED[key] = (time.monotonic(), expires_at, principal)
+    return principal
+
+
+def _verify(store: Store, digest: str) -> tuple[Principal, datetime]:
     with store.engine.connect() as connection:
         row = connection.execute(
             select(
@@ -320,13 +378,13 @@ def authenticate(store: Store, secret: str) -> Principal:
             )
             .join(ApiToken, ApiToken.user_id == User.id)
             .join(RoleRow, RoleRow.id == User.role_id)
-            .where(ApiToken.token_hash == _digest(secret))
+            .where(ApiToken.token_hash == digest)
         ).first()
     if row is None or row.revoked_at is not None or not row.active:
         raise AuthenticationError("this token is unknown or was revoked; sign in again")
     if row.expires_at <= _now():
         raise AuthenticationError("this token has expired; sign in again")
-    return Principal(
+    principal = Principal(
         user_id=row.id,
         username=row.username,
         role=Role(row.name),
@@ -334,6 +392,7 @@ def authenticate(store: Store, secret: str) -> Principal:
         nationality=row.nationality,
         affiliations=frozenset(row.affiliations or ()),
     )
+    return principal, row.expires_at
 
 
 def issue_token(store: Store, principal: Principal, *, name: str, days: int) -> IssuedToken:
@@ -341,7 +400,7 @@ def issue_token(store: Store, principal: Principal, *, name: str, days: int) -> 
     if not 1 <= days <= MAX_TOKEN_DAYS:
         raise RecordError("api_token", "days", f"must be between 1 and {MAX_TOKEN_DAYS}")
     lifetime = timedelta(days=days)
-    with unit(store, principal.actor) as work:
+    with batch(store, principal.actor) as work:
         token_id, secret = _issue(work, principal.user_id, "api", name, lifetime, "create")
     return IssuedToken(token_id, secret, "api", _now() + lifetime, {"id": principal.user_id})
 
@@ -361,17 +420,18 @@ def list_tokens(store: Store, principal: Principal) -> list[dict[str, Any]]:
 
 def revoke_token(store: Store, principal: Principal, token_id: int) -> dict[str, Any]:
     """Revoke one of the principal's tokens (an admin may revoke anyone's)."""
-    with unit(store, principal.actor) as work:
+    with batch(store, principal.actor) as work:
         owner = work.connection.execute(select(ApiToken.user_id).where(ApiToken.id == token_id)).scalar()
         if owner is None or (owner != principal.user_id and not principal.at_least(Role.ADMIN)):
             raise NotFoundError(f"you have no token with id {token_id}")
         after = work.update(ApiToken, token_id, {"revoked_at": _now()}, action="logout")
+    forget_verified_tokens()
     return {key: value for key, value in after.items() if key != "token_hash"}
 
 
 def revoke_secret(store: Store, secret: str) -> None:
     """Sign out: revoke the session or token whose secret this is."""
-    with unit(store, "system") as work:
+    with batch(store, "system") as work:
         row = work.connection.execute(
             select(ApiToken.id, User.username)
             .join(User, User.id == ApiToken.user_id)
@@ -381,3 +441,4 @@ def revoke_secret(store: Store, secret: str) -> None:
             raise AuthenticationError("this token is unknown")
         work.actor = row.username
         work.update(ApiToken, row.id, {"revoked_at": _now()}, action="logout")
+    forget_verified_tokens()

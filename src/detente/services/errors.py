@@ -54,7 +54,7 @@ class ConflictError(ServiceError):
 class GateError(ConflictError):
     """A compliance gate blocks the step (no notification period served, a unit not vetted)."""
 
-    def __init__(self, message: str, *, gate: str, evidence: list[dict[str, object]] | None = None) -> None:
+    def __init__(self, message: str, *, gate: str, evidence: list[str] | None = None) -> None:
         super().__init__(message)
         self.gate = gate
         self.evidence = evidence or []

@@ -1,174 +1,190 @@
-"""Compliance gates on security-assistance cases, behind one small interface.
+"""Compliance gates on security-assistance cases: the services ask the compliance engine, nothing else.
 
-Two gates apply: an offer may not be made before the AECA section 36(b) congressional notification period has
-run, and no training or equipment may go to a unit whose (Leahy) vetting has not cleared. The case services
-ask a :class:`GateChecker`; the default, :class:`EvidenceGates`, reads the evidence tables directly:
+The rules live once, as GATE obligations of the ``aeca-36b`` pack (:mod:`detente.compliance.packs`), and are
+judged by the engine's own function (:func:`detente.compliance.gates.check_gate`). This module only turns a
+case step into the engine's question and its verdict into a :class:`GateDecision`:
 
-* 36(b): a case whose provider is the United States (ISO3 ``USA``), of programme ``fms`` or ``dcs`` and with a
-  value at or above the threshold ($50 million; $100 million for NATO members, Australia, Israel, Japan, New
-  Zealand and South Korea) needs a ``notifications`` row of kind ``aeca_36b`` about it (``trigger_type`` =
-  ``assistance_case``, ``trigger_id`` = the case) sent at least 30 days (15 for those partners) before the
-  offer. A case of unknown value is treated as above the threshold: unknown is not zero.
-* vetting: a line with a ``recipient_unit`` needs a ``notifications`` row of kind ``vetting_cleared`` whose
-  ``reference`` names that unit (case-insensitive), effective on or before the day, and no later
-  ``vetting_denied`` for it.
+* ``AECA-36B-GENERAL`` / ``AECA-36B-NATO``: a US foreign military or direct commercial sale is not offered
+  before the 30-day (15-day for NATO and its partners) period after its congressional notification ends. The
+  evidence is a ``notifications`` row of kind ``congressional_notification_36b`` sent by the USA whose
+  ``reference`` is the case reference. The case value counts as defence articles and services
+  (``articles_usd``), lines of category ``mde`` as major defence equipment (``mde_usd``). A case of unknown
+  value cannot be judged: the offer is refused until the value is recorded (unknown is not zero).
+* ``AECA-VETTING``: no training or delivery to a unit until its vetting has cleared. The evidence is an
+  ``approvals`` row of kind ``vetting``, result ``cleared``, decided by the provider, whose ``subject`` is
+  the unit.
+* ``AECA-CLOSED-CASE``: nothing in a case changes once it is closed. Closing a case records the evidence
+  itself: an ``approvals`` row of kind ``case_closure``, result ``closed``, subject the case reference.
 
-The compliance engine (:mod:`detente.compliance`) can take over by providing another :class:`GateChecker`
-and passing it to :class:`~detente.services.writing.Writer`.
+The engine reads evidence of the pack's agreement only, so gate evidence written through the services is
+linked to that agreement when the caller does not name one (:meth:`ComplianceGates.link`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from detente.store.models import Notification, State
+from detente.compliance.gates import check_gate
+from detente.compliance.packs import PackError, get_pack
+from detente.compliance.registry import agreement_ids, sync_pack
+from detente.services.records import batch, table_of
+from detente.store.base import Base
+from detente.store.database import Store
+from detente.store.models import Approval, AssistanceLine, Notification, State
 
-__all__ = ["EvidenceGates", "GateChecker", "GateDecision"]
+__all__ = ["PACK", "ComplianceGates", "GateDecision"]
+
+PACK = "aeca-36b"
+"""The pack whose GATE obligations security-assistance cases answer to."""
+
+NOTICE_36B = "congressional_notification_36b"
+"""Kind of the notification that opens the 36(b) gate."""
+
+_GATE_EVIDENCE: dict[type[Base], frozenset[str]] = {
+    Notification: frozenset({NOTICE_36B}),
+    Approval: frozenset({"vetting", "case_closure", "end_use_terms"}),
+}
+"""Evidence kinds the pack's gates read, by table: written without an agreement, they are linked to the pack's."""
 
 
 @dataclass(frozen=True)
 class GateDecision:
-    """Whether a gate lets a step through, why, and the evidence it looked at."""
+    """Whether a gate lets a step through, why, and the evidence the engine used."""
 
     gate: str
     allowed: bool
     reason: str
-    evidence: list[dict[str, Any]] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
 
 
-class GateChecker(Protocol):
-    """What the case services ask before an offer and before a unit gets training or equipment."""
-
-    def before_offer(self, connection: Connection, case: Mapping[str, Any], on: date) -> GateDecision:
-        """May ``case`` be offered on day ``on``?"""
-        ...
-
-    def unit_cleared(self, connection: Connection, case: Mapping[str, Any], unit: str, on: date) -> GateDecision:
-        """Has ``unit`` (of the case's recipient) cleared vetting by day ``on``?"""
-        ...
+def _moment(on: date | datetime) -> datetime:
+    if isinstance(on, datetime):
+        return on if on.tzinfo else on.replace(tzinfo=UTC)
+    return datetime(on.year, on.month, on.day, tzinfo=UTC)
 
 
-NATO_PLUS = frozenset(
-    [
-        "ALB",
-        "BEL",
-        "BGR",
-        "CAN",
-        "HRV",
-        "CZE",
-        "DNK",
-        "EST",
-        "FIN",
-        "FRA",
-        "DEU",
-        "GRC",
-        "HUN",
-        "ISL",
-        "ITA",
-        "LVA",
-        "LTU",
-        "LUX",
-        "MNE",
-        "NLD",
-        "MKD",
-        "NOR",
-        "POL",
-        "PRT",
-        "ROU",
-        "SVK",
-        "SVN",
-        "ESP",
-        "SWE",
-        "TUR",
-        "GBR",
-        "USA",
-        "AUS",
-        "ISR",
-        "JPN",
-        "NZL",
-        "KOR",
-    ]
-)
-"""NATO members and the five partners AECA 36(b) treats like them (shorter period, higher thresholds)."""
+class ComplianceGates:
+    """The case services' door to the compliance engine's GATE checks."""
 
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.pack = get_pack(PACK)
+        self._agreement_id: int | None = None
 
-def _iso3(connection: Connection, state_id: int) -> str | None:
-    return connection.execute(select(State.iso3).where(State.id == state_id)).scalar()
+    def agreement_id(self) -> int:
+        """The id of the pack's agreement, storing the pack first if it is not stored yet (call outside a batch).
 
+        The first call also links gate evidence stored without an agreement (by migration 0006, or written
+        before the pack was stored) to it, one audited update per row, so the engine sees it.
+        """
+        if self._agreement_id is None:
+            ids = agreement_ids(self.store, self.pack)
+            agreement = ids[0] if ids else sync_pack(self.store, self.pack).agreement_id
+            with batch(self.store, "detente-gates", "gate evidence") as work:
+                for model, kinds in _GATE_EVIDENCE.items():
+                    table = table_of(model)
+                    orphans = work.connection.execute(
+                        select(table.c.id).where(table.c.agreement_id.is_(None), table.c.kind.in_(sorted(kinds)))
+                    ).scalars()
+                    for row_id in list(orphans):
+                        work.update(model, row_id, {"agreement_id": agreement})
+            self._agreement_id = agreement
+        return self._agreement_id
 
-class EvidenceGates:
-    """The default gates: read ``notifications`` for 36(b) notices and vetting results."""
+    @staticmethod
+    def is_evidence(model: type[Base], values: Mapping[str, Any]) -> bool:
+        """Are ``values`` of ``model`` evidence the pack's gates read?"""
+        return values.get("kind") in _GATE_EVIDENCE.get(model, frozenset())
 
-    def before_offer(self, connection: Connection, case: Mapping[str, Any], on: date) -> GateDecision:
-        gate = "aeca_36b"
-        if _iso3(connection, case["provider_state_id"]) != "USA" or case["programme"] not in ("fms", "dcs"):
-            return GateDecision(gate, True, "36(b) applies only to US foreign military and direct commercial sales")
-        partner = _iso3(connection, case["recipient_state_id"]) in NATO_PLUS
-        threshold = Decimal(100_000_000 if partner else 50_000_000)
-        days = 15 if partner else 30
+    def link(self, model: type[Base], values: Mapping[str, Any]) -> dict[str, Any]:
+        """``values`` with the pack's agreement filled in when they are gate evidence that names none."""
+        out = dict(values)
+        if self.is_evidence(model, values) and values.get("agreement_id") is None:
+            out["agreement_id"] = self.agreement_id()
+        return out
+
+    def _codes(self, connection: Connection, *state_ids: int) -> list[str | None]:
+        rows = dict(connection.execute(select(State.id, State.iso3).where(State.id.in_(state_ids))).all())
+        return [rows.get(i) for i in state_ids]
+
+    def _ask(
+        self,
+        code: str,
+        *,
+        party: str,
+        subject: str,
+        on: date | datetime,
+        counterpart: str | None = None,
+        figures: Mapping[str, float] | None = None,
+    ) -> GateDecision:
+        """The engine's verdict (it reads the evidence of the pack's agreement: call :meth:`agreement_id` first)."""
+        try:
+            verdict = check_gate(
+                self.store, code, party=party, subject=subject, on=_moment(on), counterpart=counterpart, figures=figures
+            )
+        except PackError as error:
+            return GateDecision(code, False, f"the gate cannot be judged: {error}")
+        return GateDecision(code, verdict.allowed, verdict.reason, verdict.evidence)
+
+    def before_offer(self, connection: Connection, case: Mapping[str, Any], on: date | datetime) -> GateDecision:
+        """May ``case`` be offered at ``on``? (AECA 36(b), for US FMS and DCS cases.)"""
+        provider, recipient = self._codes(connection, case["provider_state_id"], case["recipient_state_id"])
+        if provider is None or provider not in self.pack.parties or case["programme"] not in ("fms", "dcs"):
+            return GateDecision(
+                "AECA-36B", True, "36(b) applies only to US foreign military and direct commercial sales"
+            )
+        if recipient is None:
+            return GateDecision("AECA-36B", False, "the recipient state has no ISO3 code, so 36(b) cannot be judged")
         value = case.get("value")
-        if value is not None and Decimal(str(value)) < threshold:
-            return GateDecision(gate, True, f"the case value {value} is below the 36(b) threshold {threshold}")
-        notices = connection.execute(
-            select(Notification.id, Notification.sent_at, Notification.reference)
-            .where(
-                Notification.kind == "aeca_36b",
-                Notification.trigger_type == "assistance_case",
-                Notification.trigger_id == case["id"],
-            )
-            .order_by(Notification.sent_at)
-        ).all()
-        evidence = [
-            {"notification_id": n.id, "sent_at": n.sent_at.isoformat(), "reference": n.reference} for n in notices
-        ]
-        if not notices:
-            worth = "of unknown value" if value is None else f"worth {value}"
+        if value is None or (case.get("currency") or "USD").upper() != "USD":
             return GateDecision(
-                gate,
+                "AECA-36B",
                 False,
-                f"a case {worth} needs a 36(b) notification (kind aeca_36b, trigger assistance_case:{case['id']}) "
-                f"sent at least {days} days before the offer; none is recorded",
+                "record the case value in US dollars before the offer: 36(b) applies from $14M of major defence "
+                "equipment or $50M of articles and services ($25M / $100M for NATO and its partners)",
             )
-        earliest = notices[0].sent_at.date() + timedelta(days=days)
-        if on < earliest:
-            return GateDecision(
-                gate,
-                False,
-                f"the 36(b) notification period of {days} days runs until {earliest.isoformat()}; no offer before then",
-                evidence,
+        mde = connection.execute(
+            select(func.sum(AssistanceLine.quantity * AssistanceLine.unit_value)).where(
+                AssistanceLine.case_id == case["id"], func.lower(AssistanceLine.category) == "mde"
             )
-        return GateDecision(gate, True, f"the {days}-day 36(b) period ended on {earliest.isoformat()}", evidence)
+        ).scalar()
+        figures = {"articles_usd": float(Decimal(str(value))), "mde_usd": float(mde or 0)}
+        code = "AECA-36B-NATO" if recipient in self.pack.groups.get("nato_plus", []) else "AECA-36B-GENERAL"
+        return self._ask(code, party=provider, subject=case["reference"], on=on, counterpart=recipient, figures=figures)
 
-    def unit_cleared(self, connection: Connection, case: Mapping[str, Any], unit: str, on: date) -> GateDecision:
-        gate = "vetting"
-        notices = connection.execute(
-            select(Notification.id, Notification.kind, Notification.effective_on, Notification.sent_at)
-            .where(
-                Notification.kind.in_(("vetting_cleared", "vetting_denied")),
-                func.lower(Notification.reference) == unit.strip().lower(),
-            )
-            .order_by(func.coalesce(Notification.effective_on, func.date(Notification.sent_at)), Notification.id)
-        ).all()
-        evidence = [{"notification_id": n.id, "kind": n.kind} for n in notices]
-        latest = None
-        for notice in notices:
-            effective = notice.effective_on or notice.sent_at.date()
-            if effective <= on:
-                latest = notice
-        if latest is None:
+    def unit_cleared(
+        self, connection: Connection, case: Mapping[str, Any], unit: str, on: date | datetime
+    ) -> GateDecision:
+        """Has ``unit`` cleared the provider's vetting by ``on``? (AECA-VETTING.)"""
+        (provider,) = self._codes(connection, case["provider_state_id"])
+        if provider is None:
             return GateDecision(
-                gate,
-                False,
-                f"unit {unit!r} has no vetting cleared by {on.isoformat()} "
-                "(record a notification of kind vetting_cleared with the unit as reference)",
-                evidence,
+                "AECA-VETTING", False, "the provider state has no ISO3 code, so vetting cannot be judged"
             )
-        if latest.kind != "vetting_cleared":
-            return GateDecision(gate, False, f"unit {unit!r} failed vetting (notification {latest.id})", evidence)
-        return GateDecision(gate, True, f"unit {unit!r} cleared vetting (notification {latest.id})", evidence)
+        return self._ask("AECA-VETTING", party=provider, subject=unit, on=on)
+
+    def case_open(self, connection: Connection, case: Mapping[str, Any], on: date | datetime) -> GateDecision:
+        """May ``case`` (or anything in it) still change at ``on``? (AECA-CLOSED-CASE.)"""
+        (provider,) = self._codes(connection, case["provider_state_id"])
+        if provider is None:
+            return GateDecision("AECA-CLOSED-CASE", False, "the provider state has no ISO3 code")
+        return self._ask("AECA-CLOSED-CASE", party=provider, subject=case["reference"], on=on)
+
+    def closure(self, case: Mapping[str, Any], on: date) -> dict[str, Any]:
+        """The approval that records ``case`` closing: the evidence AECA-CLOSED-CASE reads."""
+        return {
+            "agreement_id": self.agreement_id(),
+            "kind": "case_closure",
+            "party_state_id": case["provider_state_id"],
+            "counterpart_state_id": case["recipient_state_id"],
+            "subject": case["reference"],
+            "decided_on": on,
+            "result": "closed",
+            "reference": f"case {case['reference']} closed",
+        }

@@ -26,8 +26,8 @@ from detente.services.access import Principal, Scope, require_role, visible
 from detente.services.catalog import Resource, resource
 from detente.services.entities import RecordError, entity_name, row_snapshot
 from detente.services.errors import NotFoundError
+from detente.services.records import audit_only, table_of
 from detente.services.search import search_clause
-from detente.services.unit import audit_only, table_of
 from detente.store.database import Store
 
 __all__ = ["MAX_LIMIT", "Page", "Reader", "access_clause"]

@@ -1,8 +1,21 @@
-"""The one door for writes: create, update and delete any entity, each in one audited transaction.
+"""The one door for writes: every change to any record is one row written plus one audit entry, in a transaction.
 
-Every call here opens a transaction, makes exactly one change, appends exactly one audit entry describing
-it (before and after as canonical JSON) and commits both, or neither. Reads return plain dicts, the same
-shape the audit log stores, so that every face (CLI, API, web, Python) sees one representation.
+:class:`Batch` is the only code that writes a row: :meth:`Batch.create`, :meth:`Batch.update` and
+:meth:`Batch.delete` each write one row and append one audit entry describing it (before and after as
+canonical JSON), on the batch's open transaction. :func:`batch` opens that transaction and commits all of its
+writes together, or none; :class:`Records` makes single changes through a one-write batch, and the
+practitioners' services (:mod:`detente.services.writing`, :mod:`detente.services.accounts`) open a batch per
+action (a record, its marking and a release request land together).
+
+Foreign keys are checked before a write so that an unknown reference gets a message naming the field rather
+than a database error. Reads return plain dicts, the same shape the audit log stores, so that every face
+(CLI, API, web, Python) sees one representation.
+
+Optimistic concurrency: a marked record has a ``version``; every update raises it by one, and an update that
+expects a version other than the stored one raises :class:`~detente.services.errors.ConflictError`. The check
+is part of the ``UPDATE ... WHERE`` itself, so two writers racing (two processes on one SQLite file, or two
+sessions on PostgreSQL) cannot both win. SQLite allows one writer at a time per database; inside one process
+a lock queues writers so that a batch's reads and writes see one state.
 
 Interval bounds may be given with the precision they are known to: ``valid_from="1949"`` is stored as
 1949-01-01 with precision ``year`` and ``valid_to="1995-06"`` as 1995-06-30 with precision ``month``.
@@ -10,21 +23,33 @@ Interval bounds may be given with the precision they are known to: ``valid_from=
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, func, select
+from sqlalchemy import Connection, Table, delete, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 
 from detente.domain.dates import DateRangeError, Interval, PartialDate
-from detente.services.entities import RecordError, coerce, entity, entity_name, row_snapshot
+from detente.services.entities import ENTITIES, RecordError, coerce, entity, entity_name, row_snapshot
+from detente.services.errors import ConflictError, NotFoundError
 from detente.store.audit_log import append
-from detente.store.base import Base, Temporal
+from detente.store.base import Base, Marked, Temporal
 from detente.store.database import Store
 from detente.store.driver_statements import insert_row, select_row, update_row
 
-__all__ = ["Batch", "Records"]
+__all__ = ["Batch", "Records", "audit_only", "batch", "table_of"]
+
+_SQLITE_WRITER = threading.Lock()
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a model."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 def _interval_values(model: type[Base], values: Mapping[str, Any], current: Interval | None) -> dict[str, Any]:
@@ -55,6 +80,37 @@ def _interval_values(model: type[Base], values: Mapping[str, Any], current: Inte
     return out
 
 
+@contextmanager
+def batch(store: Store, actor: str, what: str = "record") -> Iterator[Batch]:
+    """Open one transaction for ``actor``'s audited writes; commit on success, roll back on any error.
+
+    A constraint the database enforces becomes a :class:`RecordError` naming ``what`` was written.
+    """
+    sqlite = store.engine.dialect.name == "sqlite"
+    if sqlite:
+        _SQLITE_WRITER.acquire()
+    try:
+        with store.engine.begin() as connection:
+            if sqlite:
+                # Take the write lock now: a deferred transaction that reads, then writes, fails at once
+                # ("database is locked", no busy wait) when another process wrote in between, which is what
+                # several `detente serve --workers N` workers on one SQLite file do all the time.
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+            yield Batch(connection, actor)
+    except IntegrityError as error:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+        raise RecordError(what, None, f"the database refused the write: {reason}") from None
+    finally:
+        if sqlite:
+            _SQLITE_WRITER.release()
+
+
+def audit_only(store: Store, actor: str, action: str, object_type: str, object_id: Any, after: Any) -> None:
+    """Append one audit entry that records a read or an export (no row changes)."""
+    with batch(store, actor) as work:
+        work.audit(action, object_type, object_id, None, after)
+
+
 class Records:
     """Audited create / read / update / delete for every entity of the store.
 
@@ -70,13 +126,13 @@ class Records:
     def create(self, kind: str | type[Base], values: Mapping[str, Any], *, actor: str) -> dict[str, Any]:
         """Insert one record and its audit entry; return the stored record."""
         model = entity(kind)
-        with self._writing(entity_name(model)) as connection:
-            return Batch(connection, actor).create(model, values)
+        with batch(self.store, actor, entity_name(model)) as work:
+            return work.create(model, values)
 
     def get(self, kind: str | type[Base], record_id: int) -> dict[str, Any]:
         """One record by id; :class:`RecordError` if there is none."""
         model = entity(kind)
-        table = _table(model)
+        table = table_of(model)
         with self.store.engine.connect() as connection:
             row = connection.execute(select(table).where(table.c.id == record_id)).one_or_none()
         if row is None:
@@ -85,14 +141,14 @@ class Records:
 
     def list(self, kind: str | type[Base], *, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
         """Records in id order, a page at a time."""
-        table = _table(entity(kind))
+        table = table_of(entity(kind))
         with self.store.engine.connect() as connection:
             rows = connection.execute(select(table).order_by(table.c.id).limit(limit).offset(offset))
             return [row_snapshot(row._mapping) for row in rows]
 
     def count(self, kind: str | type[Base]) -> int:
         """How many records of this kind exist."""
-        table = _table(entity(kind))
+        table = table_of(entity(kind))
         with self.store.engine.connect() as connection:
             return int(connection.scalar(select(func.count()).select_from(table)) or 0)
 
@@ -104,14 +160,20 @@ class Records:
         An update that names no field changes nothing and leaves no audit entry.
         """
         model = entity(kind)
-        with self._writing(entity_name(model)) as connection:
-            return Batch(connection, actor).update(model, record_id, changes)
+        with batch(self.store, actor, entity_name(model)) as work:
+            try:
+                return work.update(model, record_id, changes)
+            except NotFoundError:
+                raise RecordError(entity_name(model), None, f"there is no record with id {record_id}") from None
 
     def delete(self, kind: str | type[Base], record_id: int, *, actor: str) -> dict[str, Any]:
         """Delete one record and append its audit entry; return the record as it was."""
         model = entity(kind)
-        with self._writing(entity_name(model)) as connection:
-            return Batch(connection, actor).delete(model, record_id)
+        with batch(self.store, actor, entity_name(model)) as work:
+            try:
+                return work.delete(model, record_id)
+            except NotFoundError:
+                raise RecordError(entity_name(model), None, f"there is no record with id {record_id}") from None
 
     @contextmanager
     def batch(self, *, actor: str) -> Iterator[Batch]:
@@ -119,83 +181,127 @@ class Records:
 
         Use it where a half-done set of writes would be wrong (an evidence file, a set of findings)::
 
-            with records.batch(actor="me") as batch:
-                first = batch.create("activity", {...})
-                batch.create("notification", {..., "trigger_id": first["id"]})
+            with records.batch(actor="me") as work:
+                first = work.create("activity", {...})
+                work.create("notification", {..., "trigger_id": first["id"]})
         """
-        with self._writing("batch") as connection:
-            yield Batch(connection, actor)
-
-    @contextmanager
-    def _writing(self, what: str) -> Iterator[Connection]:
-        """One write transaction; a constraint the database enforces becomes a :class:`RecordError`."""
-        try:
-            with self.store.engine.begin() as connection:
-                yield connection
-        except IntegrityError as error:
-            raise RecordError(what, None, f"the database refused the write: {error.orig}") from None
+        with batch(self.store, actor, "batch") as work:
+            yield work
 
 
-def _table(model: type[Base]) -> Table:
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
+@cache
+def _references(model: type[Base]) -> dict[str, type[Base]]:
+    """Foreign-key columns of ``model`` and the model each points to."""
+    by_table = {m.__tablename__: m for m in ENTITIES.values()}
+    out: dict[str, type[Base]] = {}
+    for attr in inspect(model).column_attrs:
+        column = attr.columns[0]
+        for key in column.foreign_keys:
+            out[attr.key] = by_table[key.column.table.name]
+    return out
 
 
 class Batch:
-    """The writes of one transaction, each with its own audit entry (see :meth:`Records.batch`).
-
-    :class:`Records` makes every single write through a one-write batch, so there is one implementation of
-    "write a row, then append its audit entry" for both.
-    """
+    """The writes of one transaction, each with its own audit entry (open one with :func:`batch`)."""
 
     def __init__(self, connection: Connection, actor: str) -> None:
         self.connection, self.actor = connection, actor
 
+    def _check_references(self, model: type[Base], values: Mapping[str, Any]) -> None:
+        for field, target in _references(model).items():
+            ref = values.get(field)
+            if ref is None:
+                continue
+            if select_row(self.connection, table_of(target), ref) is None:
+                raise RecordError(entity_name(model), field, f"there is no {entity_name(target)} with id {ref}")
+
     def create(self, kind: str | type[Base], values: Mapping[str, Any]) -> dict[str, Any]:
-        """Insert one record and its audit entry inside the batch; return the stored record."""
+        """Insert one record and its audit entry (``create``); return the stored record."""
         model = entity(kind)
         data = coerce(model, _interval_values(model, values, None), partial=False)
-        after = row_snapshot(insert_row(self.connection, _table(model), data))
-        self._audit("create", model, after["id"], None, after)
+        self._check_references(model, data)
+        after = row_snapshot(insert_row(self.connection, table_of(model), data))
+        self.audit("create", entity_name(model), after["id"], None, after)
         return after
 
-    def update(self, kind: str | type[Base], record_id: int, changes: Mapping[str, Any]) -> dict[str, Any]:
-        """Change some fields of one record inside the batch; return the record after (no change, no entry)."""
+    def read(self, kind: str | type[Base], record_id: int, *, lock: bool = False) -> dict[str, Any]:
+        """One record (locked ``FOR UPDATE`` on PostgreSQL when ``lock``); :class:`NotFoundError` if absent."""
         model = entity(kind)
-        before = row_snapshot(self._locked(model, record_id))
+        row = select_row(self.connection, table_of(model), record_id, for_update=lock)
+        if row is None:
+            raise NotFoundError(f"there is no {entity_name(model)} with id {record_id}")
+        return row_snapshot(row)
+
+    def update(
+        self,
+        kind: str | type[Base],
+        record_id: int,
+        changes: Mapping[str, Any],
+        *,
+        expected_version: int | None = None,
+        action: str = "update",
+    ) -> dict[str, Any]:
+        """Change some fields of one record, audit it (``update`` or ``action``); return the record after.
+
+        An update that names no field changes nothing and leaves no audit entry. A marked record's version
+        goes up by one; with ``expected_version`` the change is made only if the stored version is still that
+        one, else :class:`ConflictError`.
+        """
+        model = entity(kind)
+        name = entity_name(model)
+        before = self.read(model, record_id, lock=True)
         interval = Interval.between(before["valid_from"], before["valid_to"]) if issubclass(model, Temporal) else None
         data = coerce(model, _interval_values(model, changes, interval), partial=True)
         if not data:
             return before  # nothing to change: no write, so no audit entry
-        changed = update_row(self.connection, _table(model), record_id, data)
-        assert changed is not None, "the row is locked by this transaction"
+        self._check_references(model, data)
+        table = table_of(model)
+        if issubclass(model, Marked):
+            if expected_version is not None and before["version"] != expected_version:
+                raise _stale(name, record_id, expected_version, before["version"])
+            # The version read is part of the WHERE: a writer that slipped in since then makes this match nothing.
+            statement = update(table).where(table.c.id == record_id, table.c.version == before["version"])
+            found = self.connection.execute(
+                statement.values({**data, "version": before["version"] + 1}).returning(*table.c)
+            ).one_or_none()
+            changed: Mapping[str, Any] | None = None if found is None else dict(found._mapping)
+        else:
+            changed = update_row(self.connection, table, record_id, data)
+        if changed is None:
+            raise _stale(name, record_id, expected_version, None)
         after = row_snapshot(changed)
-        self._audit("update", model, record_id, before, after)
+        self.audit(action, name, record_id, before, after)
         return after
 
-    def delete(self, kind: str | type[Base], record_id: int) -> dict[str, Any]:
-        """Delete one record inside the batch; return it as it was."""
+    def delete(self, kind: str | type[Base], record_id: int, *, expected_version: int | None = None) -> dict[str, Any]:
+        """Delete one record and audit it; return it as it was (``expected_version`` as for :meth:`update`)."""
         model = entity(kind)
-        table = _table(model)
-        before = row_snapshot(self._locked(model, record_id))
+        name = entity_name(model)
+        before = self.read(model, record_id, lock=True)
+        if issubclass(model, Marked) and expected_version is not None and before["version"] != expected_version:
+            raise _stale(name, record_id, expected_version, before["version"])
+        table = table_of(model)
         self.connection.execute(delete(table).where(table.c.id == record_id))
-        self._audit("delete", model, record_id, before, None)
+        self.audit("delete", name, record_id, before, None)
         return before
 
-    def _locked(self, model: type[Base], record_id: int) -> Mapping[str, Any]:
-        row = select_row(self.connection, _table(model), record_id, for_update=True)
-        if row is None:
-            raise RecordError(entity_name(model), None, f"there is no record with id {record_id}")
-        return row
-
-    def _audit(self, action: str, model: type[Base], record_id: int, before: Any, after: Any) -> None:
+    def audit(self, action: str, object_type: str, object_id: Any, before: Any, after: Any) -> None:
+        """Append one audit entry in this transaction."""
         append(
             self.connection,
             actor=self.actor,
             action=action,
-            object_type=entity_name(model),
-            object_id=str(record_id),
+            object_type=object_type,
+            object_id=str(object_id),
             before=before,
             after=after,
         )
+
+
+def _stale(name: str, record_id: int, expected: int | None, found: int | None) -> ConflictError:
+    now = f" (it is at version {found})" if found is not None else ""
+    return ConflictError(
+        f"{name} {record_id} was changed by someone else since you read version {expected}{now}: "
+        "read it again and reapply your change",
+        field="version",
+    )

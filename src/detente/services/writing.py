@@ -1,19 +1,22 @@
 """Writing practitioners' records: create and update with markings, lifecycles, gates and four-eyes release.
 
 Every method takes the acting :class:`~detente.services.access.Principal` and does all of its work in one
-:func:`~detente.services.unit.unit` (one transaction, one audit entry per row written). The rules, in order:
+:func:`~detente.services.records.batch` (one transaction, one audit entry per row written). The rules, in order:
 
 * the principal's role must allow writing the resource, and the record (or, for a child, its parent) must be
   one they may see: otherwise it does not exist for them (:class:`NotFoundError`);
 * fields detente sets itself (status, version, marking, author, proposer, approver ...) are refused;
-* records loaded from a public source are read-only; a closed case and everything under it cannot change;
+* records loaded from a public source are read-only; a closed case and everything under it cannot change
+  (the compliance engine's AECA-CLOSED-CASE gate, fed by the closure approval closing a case records);
 * a marked record gets the marking asked for, or UNCLASSIFIED releasable to the author's state by default.
   A marking that shares the record beyond the author's state takes effect only when a second editor approves
   the release request (:meth:`Writer.approve_release`); until then the record is releasable to the author's
   state alone;
 * updates of marked records name the version they were made against (409 if someone else changed it since);
 * status changes follow :mod:`detente.domain.lifecycles`, an engagement is approved by someone other than its
-  proposer, and case steps pass the compliance gates of :mod:`detente.services.gates`.
+  proposer, and case steps pass the compliance engine's gates (:mod:`detente.services.gates`);
+* notifications and approvals of the kinds those gates read are linked to the gate pack's agreement when the
+  writer names none, so the engine sees them.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from detente.domain.lifecycles import CASE, ENGAGEMENT, Lifecycle, LifecycleError
 from detente.domain.markings import Classification, MarkingError, Role, needs_release, normalise_tokens
@@ -31,11 +34,12 @@ from detente.services.access import Principal, Scope, require_role
 from detente.services.catalog import RESOURCES, Resource, resource, service_fields
 from detente.services.entities import RecordError, entity_name
 from detente.services.errors import ConflictError, ForbiddenError, GateError, NotFoundError
-from detente.services.gates import EvidenceGates, GateChecker
+from detente.services.gates import ComplianceGates, GateDecision
 from detente.services.reading import Reader, access_clause
-from detente.services.unit import Unit, table_of, unit
+from detente.services.records import Batch, batch, table_of
 from detente.store.database import Store
 from detente.store.models import (
+    Approval,
     AssistanceCase,
     AssistanceLine,
     Engagement,
@@ -60,6 +64,7 @@ CHOICES: dict[tuple[str, str], tuple[Any, ...]] = {
     ("engagements", "kind"): ("exercise", "training", "exchange", "visit", "staff_talks", "conference"),
     ("engagement-participants", "role"): ("host", "participant", "observer"),
     ("cases", "programme"): ("fms", "dcs", "grant", "training", "other"),
+    ("approvals", "result"): ("cleared", "denied", "pending", "closed", "included"),
     ("end-use-checks", "kind"): ("routine", "enhanced"),
     ("end-use-checks", "result"): ("compliant", "discrepancy", "unresolved"),
     ("reports", "reliability"): tuple("ABCDEF"),
@@ -78,6 +83,16 @@ _LINKABLE: dict[str, Resource] = {entity_name(r.model): r for r in RESOURCES.val
 """Records a journal note or a report link may point to, by entity name (``engagement``, ``state`` ...)."""
 
 
+def _under_case(res: Resource) -> bool:
+    """Is ``res`` a case or a record under one (whose writes the closed-case gate judges)?"""
+    while True:
+        if res.model is AssistanceCase:
+            return True
+        if res.parent is None:
+            return False
+        res = resource(res.parent.resource)
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -85,10 +100,10 @@ def _now() -> datetime:
 class Writer:
     """Audited, marking-aware writes of every writable resource."""
 
-    def __init__(self, store: Store, gates: GateChecker | None = None) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
         self.reader = Reader(store)
-        self.gates: GateChecker = gates or EvidenceGates()
+        self.gates = ComplianceGates(store)
 
     # -- checks ---------------------------------------------------------------------------------------------
 
@@ -97,6 +112,11 @@ class Writer:
         if res.write_role is None:
             raise ForbiddenError(f"{res.name} are read-only here: they come from public sources")
         require_role(principal, res.write_role, f"writing {res.name}")
+
+    def _prepare_gates(self, res: Resource, values: Mapping[str, Any]) -> None:
+        """Store the gate pack (and link stray gate evidence) before a transaction that may need the gates."""
+        if self.gates.is_evidence(res.model, values) or _under_case(res):
+            self.gates.agreement_id()
 
     @staticmethod
     def _check_fields(res: Resource, values: Mapping[str, Any], *, updating: bool) -> None:
@@ -110,7 +130,7 @@ class Writer:
             if name == res.name and values.get(field) is not None and values[field] not in allowed:
                 raise RecordError(res.name, field, f"must be one of {', '.join(map(str, allowed))}")
 
-    def _visible(self, work: Unit, principal: Principal, res: Resource, record_id: int) -> dict[str, Any]:
+    def _visible(self, work: Batch, principal: Principal, res: Resource, record_id: int) -> dict[str, Any]:
         """The record, locked for the write, if the principal may see it; :class:`NotFoundError` if not."""
         scope = Scope.of(work.connection, principal)
         table = table_of(res.model)
@@ -121,21 +141,23 @@ class Writer:
             raise NotFoundError(f"there is no {res.name} record with id {record_id} that you may see")
         return work.read(res.model, record_id, lock=True)
 
-    def _guard(self, work: Unit, res: Resource, record: Mapping[str, Any]) -> None:
+    def _guard(self, work: Batch, res: Resource, record: Mapping[str, Any]) -> None:
         """Refuse changes under a closed case or to records loaded from a source, all the way up."""
         if res.sourced and record.get("source_version_id") is not None:
             raise ForbiddenError(
                 f"{res.name} {record['id']} was loaded from a public source and is read-only; "
                 "record your own version instead"
             )
-        if res.model is AssistanceCase and record["status"] == CASE.last:
-            raise ConflictError(f"case {record['reference']} is closed: nothing in it can change")
+        if res.model is AssistanceCase:
+            self._passes(
+                self.gates.case_open(work.connection, record, _now()), f"case {record['reference']} cannot change: "
+            )
         if res.parent is not None:
             parent = resource(res.parent.resource)
             parent_record = work.read(parent.model, record[res.parent.column])
             self._guard(work, parent, parent_record)
 
-    def _parent(self, work: Unit, principal: Principal, res: Resource, values: Mapping[str, Any]) -> None:
+    def _parent(self, work: Batch, principal: Principal, res: Resource, values: Mapping[str, Any]) -> None:
         if res.parent is None:
             return
         parent = resource(res.parent.resource)
@@ -150,7 +172,7 @@ class Writer:
             ) from None
         self._guard(work, parent, record)
 
-    def _linked(self, work: Unit, principal: Principal, res: Resource, values: Mapping[str, Any]) -> None:
+    def _linked(self, work: Batch, principal: Principal, res: Resource, values: Mapping[str, Any]) -> None:
         """A journal note or report link must point at a record the writer may see."""
         kind, ident = values.get("object_type"), values.get("object_id")
         if kind is None or ident is None:
@@ -165,7 +187,9 @@ class Writer:
 
     # -- markings -------------------------------------------------------------------------------------------
 
-    def _marking_id(self, work: Unit, classification: Classification, tokens: Iterable[str], caveat: str | None) -> int:
+    def _marking_id(
+        self, work: Batch, classification: Classification, tokens: Iterable[str], caveat: str | None
+    ) -> int:
         wanted = sorted(tokens)
         rows = work.connection.execute(
             select(Marking.id, Marking.releasable_to, Marking.caveat).where(
@@ -175,13 +199,13 @@ class Writer:
         for marking_id, releasable_to, found_caveat in rows:
             if sorted(releasable_to or []) == wanted and found_caveat == caveat:
                 return int(marking_id)
-        created = work.insert(
+        created = work.create(
             Marking, {"classification": classification.name, "releasable_to": wanted, "caveat": caveat}
         )
         return int(created["id"])
 
     def _resolve_marking(
-        self, work: Unit, principal: Principal, request: MarkingRequest | None
+        self, work: Batch, principal: Principal, request: MarkingRequest | None
     ) -> tuple[int, int | None]:
         """(marking to apply now, marking awaiting a second editor's approval or ``None``)."""
         home = principal.nationality
@@ -204,8 +228,8 @@ class Writer:
             return wanted, None
         return self._marking_id(work, level, {home}, request.caveat), wanted
 
-    def _request_release(self, work: Unit, principal: Principal, res: Resource, record_id: int, marking: int) -> None:
-        work.insert(
+    def _request_release(self, work: Batch, principal: Principal, res: Resource, record_id: int, marking: int) -> None:
+        work.create(
             ReleaseRequest,
             {
                 "object_type": entity_name(res.model),
@@ -231,8 +255,9 @@ class Writer:
         res = resource(name)
         self._writable(principal, res)
         self._check_fields(res, values, updating=False)
-        data = dict(values)
-        with unit(self.store, principal.actor) as work:
+        self._prepare_gates(res, values)
+        data = self.gates.link(res.model, values)
+        with batch(self.store, principal.actor) as work:
             self._parent(work, principal, res, data)
             if res.name in ("journal", "report-links"):
                 self._linked(work, principal, res, data)
@@ -242,13 +267,13 @@ class Writer:
                 data["marking_id"], pending = self._resolve_marking(work, principal, marking)
             elif marking is not None:
                 raise RecordError(res.name, "marking", f"{res.name} take the marking of their parent record")
-            created = work.insert(res.model, data)
+            created = work.create(res.model, data)
             if pending is not None:
                 self._request_release(work, principal, res, created["id"], pending)
             return self._shown(work, res, created, pending)
 
     @staticmethod
-    def _shown(work: Unit, res: Resource, record: dict[str, Any], pending: int | None) -> dict[str, Any]:
+    def _shown(work: Batch, res: Resource, record: dict[str, Any], pending: int | None) -> dict[str, Any]:
         """The record as a reader sees it: its marking in words, and whether a release is pending."""
         if res.marked:
             record["marking"] = Writer._marking_text(work.connection, record["marking_id"])
@@ -286,7 +311,8 @@ class Writer:
                 res.name, "version", "is required: give the version you read, so that no one's change is lost"
             )
         data = dict(changes)
-        with unit(self.store, principal.actor) as work:
+        self._prepare_gates(res, changes)
+        with batch(self.store, principal.actor) as work:
             current = self._visible(work, principal, res, record_id)
             self._guard(work, res, current)
             if res.name in ("journal", "report-links"):
@@ -306,8 +332,83 @@ class Writer:
                 self._request_release(work, principal, res, record_id, pending)
             return self._shown(work, res, after, pending)
 
+    # -- delete ----------------------------------------------------------------------------------------------
+
+    def delete(self, principal: Principal, name: str, record_id: int, *, version: int | None = None) -> dict[str, Any]:
+        """Delete one record the principal may see, with the rules of an update; returns it as it was.
+
+        Refused with :class:`ConflictError` (409) while other records hang from it (delete those first), for a
+        case past its request, an engagement past its proposal and a case closure (the evidence of a closed
+        case). A pending release request for the record is withdrawn in the same transaction.
+        """
+        res = resource(name)
+        self._writable(principal, res)
+        if res.marked and version is None:
+            raise RecordError(
+                res.name, "version", "is required: give the version you read, so that no one's change is lost"
+            )
+        self._prepare_gates(res, {})
+        with batch(self.store, principal.actor, res.name) as work:
+            current = self._visible(work, principal, res, record_id)
+            if res.marked and current["version"] != version:
+                raise ConflictError(
+                    f"{res.name} {record_id} was changed by someone else since you read version {version} "
+                    f"(it is at version {current['version']}): read it again before deleting it",
+                    field="version",
+                )
+            self._guard(work, res, current)
+            self._deletable(work, res, current)
+            requests = table_of(ReleaseRequest)
+            pending = work.connection.execute(
+                select(requests.c.id).where(
+                    requests.c.object_type == entity_name(res.model),
+                    requests.c.object_id == record_id,
+                    requests.c.status == "pending",
+                )
+            ).scalars()
+            for request_id in list(pending):
+                work.update(
+                    ReleaseRequest,
+                    request_id,
+                    {"status": "withdrawn", "decided_at": _now(), "note": "the record was deleted"},
+                    action="update",
+                )
+            return work.delete(res.model, record_id, expected_version=version)
+
     @staticmethod
-    def _narrows(work: Unit, current_id: int | None, wanted_id: int) -> bool:
+    def _deletable(work: Batch, res: Resource, record: Mapping[str, Any]) -> None:
+        label = f"{res.name[:-1] if res.name.endswith('s') else res.name} {record['id']}"
+        if res.model is AssistanceCase and record["status"] != CASE.first:
+            raise ConflictError(
+                f"case {record['reference']} is past its request ({record['status']}): it stays on record"
+            )
+        if res.model is Engagement and record["status"] != ENGAGEMENT.first:
+            raise ConflictError(f"{label} is {record['status']}: only a proposed engagement can be deleted")
+        if res.model is Approval and record["kind"] == "case_closure":
+            raise ConflictError(f"approval {record['id']} records a case closure: it stays on record")
+        for child in RESOURCES.values():
+            if child.parent is None or child.parent.resource != res.name:
+                continue
+            column = table_of(child.model).c[child.parent.column]
+            count = work.connection.scalar(select(func.count()).where(column == record["id"])) or 0
+            if count:
+                raise ConflictError(f"{label} still has {count} {child.name}: delete them first")
+        if entity_name(res.model) in _LINKABLE:
+            for linker in ("journal", "report-links"):
+                table = table_of(resource(linker).model)
+                count = (
+                    work.connection.scalar(
+                        select(func.count()).where(
+                            table.c.object_type == entity_name(res.model), table.c.object_id == record["id"]
+                        )
+                    )
+                    or 0
+                )
+                if count:
+                    raise ConflictError(f"{label} is referred to by {count} {linker} records: delete those first")
+
+    @staticmethod
+    def _narrows(work: Batch, current_id: int | None, wanted_id: int) -> bool:
         """Is the wanted marking no wider than the current one (same or higher level, fewer partners)?"""
         if current_id is None:
             return False
@@ -335,7 +436,8 @@ class Writer:
         if lifecycle is None:
             raise RecordError(res.name, "status", f"{res.name} have no lifecycle")
         require_role(principal, Role.EDITOR, f"moving {res.name} through their lifecycle")
-        with unit(self.store, principal.actor) as work:
+        self._prepare_gates(res, {})
+        with batch(self.store, principal.actor) as work:
             current = self._visible(work, principal, res, record_id)
             self._guard(work, res, current)
             try:
@@ -362,23 +464,23 @@ class Writer:
             )
         return {}
 
-    def _case_step(self, work: Unit, case: Mapping[str, Any], to: str) -> None:
-        today = _now().date()
+    def _case_step(self, work: Batch, case: Mapping[str, Any], to: str) -> None:
+        now = _now()
         if to == "offer":
-            decision = self.gates.before_offer(work.connection, case, today)
-            if not decision.allowed:
-                raise GateError(decision.reason, gate=decision.gate, evidence=decision.evidence)
+            self._passes(self.gates.before_offer(work.connection, case, now))
         if to == "implementing":
             for unit_name in self._units(work, case["id"]):
-                self._vetted(work, case, unit_name, today)
-
-    def _vetted(self, work: Unit, case: Mapping[str, Any], unit_name: str, on: date) -> None:
-        decision = self.gates.unit_cleared(work.connection, case, unit_name, on)
-        if not decision.allowed:
-            raise GateError(decision.reason, gate=decision.gate, evidence=decision.evidence)
+                self._passes(self.gates.unit_cleared(work.connection, case, unit_name, now))
+        if to == CASE.last:
+            work.create(Approval, self.gates.closure(case, now.date()))
 
     @staticmethod
-    def _units(work: Unit, case_id: int) -> list[str]:
+    def _passes(decision: GateDecision, about: str = "") -> None:
+        if not decision.allowed:
+            raise GateError(about + decision.reason, gate=decision.gate, evidence=decision.evidence)
+
+    @staticmethod
+    def _units(work: Batch, case_id: int) -> list[str]:
         rows = work.connection.execute(
             select(AssistanceLine.recipient_unit)
             .where(AssistanceLine.case_id == case_id, AssistanceLine.recipient_unit.is_not(None))
@@ -390,7 +492,8 @@ class Writer:
         """Record a delivery against a case line: the case must be implementing and the unit vetted."""
         line_id = values.get("line_id")
         require_role(principal, Role.EDITOR, "recording deliveries")
-        with unit(self.store, principal.actor) as work:
+        self.gates.agreement_id()  # before the transaction: it may store the gate pack
+        with batch(self.store, principal.actor) as work:
             try:
                 line = self._visible(work, principal, resource("case-lines"), int(line_id or 0))
             except NotFoundError:
@@ -403,7 +506,7 @@ class Writer:
             if line["recipient_unit"]:
                 on = values.get("delivered_on")
                 day = date.fromisoformat(on) if isinstance(on, str) else on if isinstance(on, date) else _now().date()
-                self._vetted(work, case, line["recipient_unit"], day)
+                self._passes(self.gates.unit_cleared(work.connection, case, line["recipient_unit"], day))
         return self.create(principal, "deliveries", values)
 
     def assess(
@@ -412,7 +515,7 @@ class Writer:
         """Score every objective of an executed engagement (0-3, with a note) and mark it assessed."""
         require_role(principal, Role.EDITOR, "assessing engagements")
         res = resource("engagements")
-        with unit(self.store, principal.actor) as work:
+        with batch(self.store, principal.actor) as work:
             engagement = self._visible(work, principal, res, engagement_id)
             try:
                 ENGAGEMENT.check(engagement["status"], "assessed")
@@ -492,7 +595,7 @@ class Writer:
     ) -> dict[str, Any]:
         """Approve (the marking takes effect) or refuse a release request; never one's own request."""
         require_role(principal, Role.EDITOR, "deciding releases")
-        with unit(self.store, principal.actor) as work:
+        with batch(self.store, principal.actor) as work:
             requests = table_of(ReleaseRequest)
             request = work.connection.execute(
                 select(requests).where(requests.c.id == request_id).with_for_update()

@@ -87,11 +87,32 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _pool_setting(name: str, default: int) -> int:
+    raw = os.environ.get(name, str(default))
+    if not raw.isdigit():
+        raise ValueError(f"{name}={raw!r} is not a whole number of connections; set it to e.g. {default}")
+    return int(raw)
+
+
+def pool_settings() -> dict[str, int]:
+    """Connection-pool size per process: ``DETENTE_POOL_SIZE`` kept open (default 8) plus up to
+    ``DETENTE_POOL_OVERFLOW`` more under load (default 24), so that the API's worker threads (40 by default)
+    rarely wait for a connection. With PostgreSQL, size x workers must stay under the server's
+    ``max_connections``."""
+    return {
+        "pool_size": _pool_setting("DETENTE_POOL_SIZE", 8),
+        "max_overflow": _pool_setting("DETENTE_POOL_OVERFLOW", 24),
+    }
+
+
 def make_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
     """Create an engine for ``url`` (default: :func:`default_database_url`), with detente's settings."""
     from sqlalchemy import create_engine, event
 
     parsed = normalise_url(url or default_database_url())
+    pooled = parsed.database not in (None, "", ":memory:") or parsed.get_backend_name() != "sqlite"
+    if pooled and "poolclass" not in kwargs:
+        kwargs = {**pool_settings(), **kwargs}
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):

@@ -22,7 +22,7 @@ from detente.store.models.negotiations import (
     NegotiationRound,
 )
 from detente.store.models.provenance import Citation, DatasetTable, MapperRun, Source, SourceVersion
-from detente.store.models.security import ApiToken, Marking, ReleaseRequest, Role, User
+from detente.store.models.security import ApiToken, LoginFailure, Marking, ReleaseRequest, Role, User
 from detente.store.models.states import (
     Capital,
     Organization,
@@ -61,6 +61,7 @@ __all__ = [
     "ImplementationScore",
     "Inspection",
     "JournalNote",
+    "LoginFailure",
     "MapperRun",
     "Marking",
     "Mission",

@@ -1,4 +1,5 @@
-"""Users, roles, releasability markings, login sessions and API tokens, and four-eyes release requests."""
+"""Users, roles, releasability markings, login sessions and API tokens, failed logins, and four-eyes release
+requests."""
 
 from __future__ import annotations
 
@@ -65,6 +66,20 @@ class ApiToken(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+
+
+class LoginFailure(Base):
+    """One failed login, counted against a key (``user:<name>`` or ``client:<address>``) for rate limiting.
+
+    Kept in the database rather than in a process's memory so that the limit holds across every uvicorn worker
+    and every process serving the same store. Rows older than the limiter's window are deleted as new ones come.
+    """
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), index=True)
+    failed_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class ReleaseRequest(Base):
