@@ -19,7 +19,7 @@ from detente.domain.lifecycles import ENGAGEMENT
 from detente.domain.markings import Role
 from detente.services.entities import RecordError
 from detente.services.writing import CHOICES, MarkingRequest, Writer
-from detente.web.views.common import Choice, Context, classification_choices, parse_day, tokens
+from detente.web.viewmodels.common import Choice, Context, classification_choices, parse_day, tokens
 
 __all__ = [
     "CalendarDay",

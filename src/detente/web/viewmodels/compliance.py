@@ -28,7 +28,7 @@ from detente.compliance.service import evaluate
 from detente.domain.markings import Role
 from detente.services.access import Scope, require_role, visible
 from detente.store.models import Activity, Approval, Declaration, Inspection, Notification
-from detente.web.views.common import Choice, Context, every
+from detente.web.viewmodels.common import Choice, Context, every
 
 __all__ = [
     "EVIDENCE_TYPES",

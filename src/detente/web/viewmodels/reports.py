@@ -15,7 +15,7 @@ from typing import Any
 from detente.domain.markings import Role
 from detente.services.entities import RecordError
 from detente.services.writing import CHOICES, MarkingRequest, Writer
-from detente.web.views.common import Choice, Context, classification_choices, parse_day, tokens
+from detente.web.viewmodels.common import Choice, Context, classification_choices, parse_day, tokens
 
 __all__ = ["Note", "ReportDetail", "ReportList", "ReportRow", "add_note", "report_detail", "search", "write"]
 

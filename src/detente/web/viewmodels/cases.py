@@ -17,7 +17,7 @@ from detente.domain.lifecycles import CASE
 from detente.domain.markings import Role
 from detente.services.gates import GateDecision
 from detente.services.writing import Writer
-from detente.web.views.common import Context, every
+from detente.web.viewmodels.common import Context, every
 
 __all__ = ["CaseBoard", "CaseCard", "CaseDetail", "Column", "Gate", "Line", "case_board", "case_detail", "move_case"]
 

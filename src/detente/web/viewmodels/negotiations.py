@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from detente.web.views.common import Choice, Context, every
+from detente.web.viewmodels.common import Choice, Context, every
 
 __all__ = ["HeatMap", "NegotiationDetail", "NegotiationRow", "Round", "negotiation_detail", "negotiation_list"]
 

@@ -22,7 +22,7 @@ from detente.services.access import Scope
 from detente.services.catalog import resource
 from detente.services.reading import access_clause
 from detente.store.models import Contribution
-from detente.web.views.common import Context, every
+from detente.web.viewmodels.common import Context, every
 
 __all__ = [
     "ForceLine",
