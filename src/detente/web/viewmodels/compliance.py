@@ -55,6 +55,8 @@ STATUS_LABELS = {
     "not_in_force": "Not in force yet",
     "insufficient_data": "Insufficient data",
 }
+SEVERITY = ("not_in_force", "compliant", "insufficient_data", "at_risk", "overdue", "breach")
+"""Statuses from least to most serious: a cell shows the most serious of its findings."""
 _EVIDENCE_MODELS: dict[str, Any] = {
     "declaration": Declaration,
     "notification": Notification,
@@ -78,7 +80,8 @@ class ObligationHead:
 
 @dataclass(frozen=True)
 class Cell:
-    """One party under one obligation: the latest finding on or before the board's date (``None``: none)."""
+    """One party under one obligation: the most serious of its findings of the latest evaluated date on or
+    before the board's date (status ``None``: no finding yet)."""
 
     status: str | None
     label: str
@@ -86,6 +89,7 @@ class Cell:
     margin: float | None
     explanation: str
     verified: bool
+    findings: int
 
 
 @dataclass(frozen=True)
@@ -188,14 +192,17 @@ def board(ctx: Context, treaty: str | None = None, as_of: date | None = None, *,
             )
     heads.sort(key=lambda h: h.code)
     result.obligations = heads
-    latest: dict[tuple[int | None, int], dict[str, Any]] = {}
+    latest: dict[tuple[int | None, int], list[dict[str, Any]]] = {}
     series: dict[tuple[str, str], list[tuple[date, float]]] = defaultdict(list)
     recent: list[dict[str, Any]] = []
     for head in heads:
         filters = {"obligation_id": head.id, "due_before": day.isoformat()}
         for finding in every(ctx.reader, ctx.principal, "findings", filters=filters, sort="as_of", cap=5000):
             finding["code"] = head.code
-            latest[(finding["party_state_id"], head.id)] = finding  # ascending: the last one wins
+            key = (finding["party_state_id"], head.id)
+            if key in latest and latest[key][0]["as_of"] != finding["as_of"]:
+                del latest[key]  # ascending dates: only the findings of the latest date count
+            latest.setdefault(key, []).append(finding)
             if head.kind == "LIMIT" and finding["margin"] is not None and finding["status"] != "not_in_force":
                 series[(head.code, ctx.state_name(finding["party_state_id"]))].append(
                     (_day(finding["as_of"]) or day, float(finding["margin"]))
@@ -208,20 +215,12 @@ def board(ctx: Context, treaty: str | None = None, as_of: date | None = None, *,
         cells = []
         for head in heads:
             found = latest.get((party, head.id))
-            if found is None:
-                cells.append(Cell(None, "not evaluated", None, None, "no finding on or before this date", False))
+            if not found:
+                cells.append(Cell(None, "not evaluated", None, None, "no finding on or before this date", False, 0))
                 continue
-            counts[found["status"]] = counts.get(found["status"], 0) + 1
-            cells.append(
-                Cell(
-                    found["status"],
-                    STATUS_LABELS.get(found["status"], found["status"]),
-                    _day(found["as_of"]),
-                    found["margin"],
-                    found["explanation"],
-                    bool(found["verified"]),
-                )
-            )
+            for one in found:
+                counts[one["status"]] = counts.get(one["status"], 0) + 1
+            cells.append(_cell(found))
         result.rows.append(PartyRow(ctx.state_name(party), cells))
     result.counts = counts
     result.margins = [MarginSeries(code, party, points) for (code, party), points in sorted(series.items())]
@@ -230,6 +229,21 @@ def board(ctx: Context, treaty: str | None = None, as_of: date | None = None, *,
     result.evidence = evidence(ctx, agreements)
     result.due = due(ctx, pack, day, within_days)
     return result
+
+
+def _cell(found: list[dict[str, Any]]) -> Cell:
+    """The worst of a party's findings under one obligation on one date (several events may be judged)."""
+    worst = max(found, key=lambda f: SEVERITY.index(f["status"]) if f["status"] in SEVERITY else -1)
+    more = f" ({len(found)} findings; the worst shown)" if len(found) > 1 else ""
+    return Cell(
+        worst["status"],
+        STATUS_LABELS.get(worst["status"], worst["status"]),
+        _day(worst["as_of"]),
+        worst["margin"],
+        worst["explanation"] + more,
+        bool(worst["verified"]),
+        len(found),
+    )
 
 
 def _finding(ctx: Context, row: dict[str, Any]) -> FindingEntry:
