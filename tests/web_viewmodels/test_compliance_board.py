@@ -108,7 +108,7 @@ def test_a_bad_evidence_file_names_the_row_and_stores_nothing(person: MakeContex
     assert "bad.json" in str(raised.value) and "troops" in str(raised.value)
     after = compliance.board(editor, "vienna-document-2011", as_of)
     assert len(after.evidence) == before and not any(tag in e.summary for e in after.evidence)
-    with pytest.raises(ValueError, match="csv or .json"):
+    with pytest.raises(ValueError, match=r"csv or \.json"):
         compliance.import_file(editor, "vienna-document-2011", "evidence.xlsx", b"", as_of=as_of)
 
 
