@@ -1,4 +1,4 @@
-"""``detente serve``: run the REST API on uvicorn."""
+"""``detente serve``: run the REST API and the web UI on uvicorn."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     database: DatabaseOption = None,
 ) -> None:
-    """Serve the REST API (OpenAPI at /openapi.json, documentation at /docs)."""
+    """Serve the web UI (/ui/) and the REST API (OpenAPI at /openapi.json, documentation at /docs)."""
     import uvicorn
 
     from detente.api.app import create_app
@@ -29,10 +29,12 @@ def serve(
     store = open_store(database)
     with store.engine.connect() as connection:
         users = int(connection.scalar(select(func.count()).select_from(User)) or 0)
+    console.print(f"detente UI: sign in at http://{host}:{port}/ui/login")
     console.print(f"detente API on http://{host}:{port}  (docs: http://{host}:{port}/docs)  database {store.url}")
     if users == 0:
         console.print(
             "no accounts yet: create the first one with "
-            "[bold].venv/bin/detente users create-admin NAME --nationality ISO3[/bold], then sign in at /auth/login"
+            "[bold].venv/bin/detente users create-admin NAME --nationality ISO3[/bold], then sign in at /ui/login "
+            "(or POST /auth/login for the API)"
         )
     uvicorn.run(create_app(store), host=host, port=port, log_level="warning", access_log=False)

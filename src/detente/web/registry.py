@@ -1,0 +1,56 @@
+"""The list of page modules the UI serves, and the navigation built from it.
+
+Each :class:`PageSpec` names a module in :mod:`detente.web.pages` that exposes ``router`` (a FastAPI
+``APIRouter``). Pages with a ``label`` appear in the navigation, in this order. To add a page, add a line here
+(see :mod:`detente.web`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from fastapi import APIRouter
+
+__all__ = ["PAGES", "NavEntry", "PageSpec", "navigation", "page_routers"]
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    """One page module: where it lives and, if it is in the navigation, its label and address."""
+
+    module: str
+    label: str | None = None
+    href: str | None = None
+
+
+PAGES: list[PageSpec] = [
+    PageSpec("detente.web.pages.auth"),
+    PageSpec("detente.web.pages.home", "Home", "/ui/"),
+]
+"""Every page module of the UI, navigation order."""
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    """One link of the navigation bar."""
+
+    label: str
+    href: str
+
+
+def navigation() -> list[NavEntry]:
+    """The navigation bar's links, from :data:`PAGES`."""
+    return [NavEntry(spec.label, spec.href) for spec in PAGES if spec.label and spec.href]
+
+
+def page_routers() -> list[APIRouter]:
+    """The router of every page module (imported here, so a broken page fails at start-up, not on first use)."""
+    routers: list[APIRouter] = []
+    for spec in PAGES:
+        module = importlib.import_module(spec.module)
+        router = getattr(module, "router", None)
+        if not isinstance(router, APIRouter):
+            raise TypeError(f"page module {spec.module} must define router = APIRouter()")
+        routers.append(router)
+    return routers
