@@ -27,6 +27,13 @@ class PageSpec:
 PAGES: list[PageSpec] = [
     PageSpec("detente.web.pages.auth"),
     PageSpec("detente.web.pages.home", "Home", "/ui/"),
+    # pages 6-11 (branch web-work)
+    PageSpec("detente.web.pages.compliance", "Compliance", "/ui/compliance"),
+    PageSpec("detente.web.pages.engagements", "Engagements", "/ui/engagements"),
+    PageSpec("detente.web.pages.cases", "Assistance", "/ui/cases"),
+    PageSpec("detente.web.pages.reports", "Reports", "/ui/reports"),
+    PageSpec("detente.web.pages.negotiations", "Negotiations", "/ui/negotiations"),
+    PageSpec("detente.web.pages.peacekeeping", "Peacekeeping", "/ui/peacekeeping"),
 ]
 """Every page module of the UI, navigation order."""
 

@@ -43,6 +43,7 @@ class MissionPin:
     code: str
     name: str
     host: str
+    host_iso3: str | None
     latitude: float | None
     longitude: float | None
     start: date | None
@@ -149,6 +150,7 @@ def peacekeeping(ctx: Context, mission_id: int | None = None) -> Peacekeeping:
             m["code"],
             m["name"],
             ctx.state_name(m.get("host_state_id")),
+            ctx.state_iso3(m.get("host_state_id")),
             m.get("hq_latitude"),
             m.get("hq_longitude"),
             _date(m.get("valid_from")),
