@@ -41,7 +41,7 @@ MIRROR = (ROOT / ".." / "shared" / "datasets").resolve()
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-SOURCES = ("countrycode", "isard", "peacesciencer", "exercises", "atop")
+SOURCES = ("countrycode", "isard", "peacesciencer", "exercises", "atop", "ipi_peacekeeping")
 PASSWORD = "a long enough password"
 CHROMIUM_FLAGS = [
     "--headless",

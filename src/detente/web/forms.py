@@ -44,7 +44,10 @@ async def upload(request: Request, name: str) -> tuple[str, bytes] | None:
     item = form.get(name)
     if not isinstance(item, UploadFile) or not item.filename:
         return None
-    return item.filename, await item.read()
+    try:
+        return item.filename, await item.read()
+    finally:
+        await item.close()
 
 
 async def service(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -47,13 +47,17 @@ def peacekeeping_view(ctx: Page, mission: str | None = None) -> HTMLResponse:
             if chosen or host not in hosts:
                 hosts[host] = "hosts the chosen mission" if chosen else "hosts a mission"
             names[host] = pin.host
+    first: dict[str, int] = {}
+    for pin in page.missions:
+        if pin.host_iso3:
+            first.setdefault(pin.host_iso3, pin.id)
     mission_map = category_map(
         "missions-map",
         "Host states of the missions" + (f" ({page.mission.code} highlighted)" if page.mission else ""),
         hosts,
         HOST_COLOURS,
         names,
-        href=lambda iso3: f"/ui/peacekeeping?mission={next(p.id for p in page.missions if p.host_iso3 == iso3)}",
+        href=lambda iso3: f"/ui/peacekeeping?mission={first[iso3]}" if iso3 in first else None,
         sources=[IPI],
     )
     missions = Table(
