@@ -12,7 +12,10 @@ own honest coverage (missing outside a source's years, never 0).
 Building it takes some seconds (two million directed dyad-years), so it is written once to a Parquet file
 sorted by ``ccode1`` and ``year`` (small row groups), which a dossier then reads with a filter on
 ``ccode1`` in a few tens of milliseconds. The file's name carries a digest of the database URL and of the
-audit log's head: every load and every edit moves the head, so a stale copy is never read. The citations
+loaded source versions (id, version, load time): the table reads only rows that sources wrote (see
+:mod:`detente.panels.stored`), so only a load can change it, and a load always writes its source version. A
+user's sign-in or edit (which moves the audit log's head) leaves the copy valid, so the first dossier after
+a login does not pay for a rebuild. The citations
 of every dataset used are kept beside it (``.json``). An enricher whose source is not loaded is skipped,
 and its columns are absent: :data:`ENRICHERS` says which source each needs.
 """
@@ -35,7 +38,7 @@ from detente.panels.citations import Citation
 from detente.panels.panel import Panel
 from detente.panels.systems import create_dyad_years
 from detente.store.database import Store
-from detente.store.models import AuditHead
+from detente.store.models import SourceVersion
 
 __all__ = ["ENRICHERS", "RELATION_YEARS", "Relations", "build_relations", "relations"]
 
@@ -93,9 +96,11 @@ _MEMO: dict[str, Relations] = {}
 
 def _digest(store: Store) -> str:
     with store.engine.connect() as connection:
-        head = connection.execute(select(AuditHead.seq, AuditHead.hash)).one_or_none()
+        versions = connection.execute(
+            select(SourceVersion.id, SourceVersion.version, SourceVersion.loaded_at).order_by(SourceVersion.id)
+        ).all()
     url = store.engine.url.render_as_string(hide_password=True)
-    state = f"{head[0]}:{head[1]}" if head else "empty"
+    state = ";".join(f"{row[0]}:{row[1]}:{row[2].isoformat() if row[2] else ''}" for row in versions) or "empty"
     return hashlib.sha256(f"{url}|{VERSION}|{state}".encode()).hexdigest()[:16]
 
 

@@ -127,7 +127,7 @@ def line_chart(
             colour = PALETTE[index % len(PALETTE)]
             path: list[str] = []
             pen_down = False
-            for year, value in sorted(s.points):
+            for year, value in sorted(s.points, key=lambda point: point[0]):
                 if value is None:
                     pen_down = False
                     continue

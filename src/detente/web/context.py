@@ -7,7 +7,7 @@ formatter, the CSRF token for forms and the navigation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -47,7 +47,11 @@ class PageContext:
     principal: Principal
     fmt: Formatter
     csrf_token: str
-    nav: list[NavEntry] = field(default_factory=navigation)
+
+    @property
+    def nav(self) -> list[NavEntry]:
+        """The navigation this user's role sees."""
+        return navigation(self.principal.role)
 
     @property
     def path(self) -> str:

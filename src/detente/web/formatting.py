@@ -79,10 +79,16 @@ class Formatter:
         pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "") + "%"
         return str(format_percent(value, format=pattern, locale=self.locale))
 
-    def date(self, value: date | datetime | None) -> str:
-        """A date in the locale's medium form (``26 Nov 2026``, ``26 nov. 2026``)."""
+    def date(self, value: date | datetime | str | None) -> str:
+        """A date in the locale's medium form (``26 Nov 2026``, ``26 nov. 2026``); ISO text is read first."""
         if value is None:
             return UNKNOWN
+        if isinstance(value, str):
+            text = value
+            try:
+                value = datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text)
+            except ValueError:
+                return text  # a partial date as stored (``1990-05``): shown as it is
         if isinstance(value, datetime):
             value = value.date()
         return str(format_date(value, format="medium", locale=self.locale))

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from detente.services.entities import RecordError
 from detente.services.errors import ForbiddenError, NotFoundError, ServiceError
 from detente.web.context import SignInRequiredError, render
 from detente.web.registry import page_routers
@@ -56,21 +57,25 @@ def install_web(app: FastAPI) -> None:
     async def sign_in(request: Request, error: SignInRequiredError) -> Response:
         return RedirectResponse(error.location, status_code=303)
 
-    previous = app.exception_handlers.get(ServiceError)
+    previous_handlers = {kind: app.exception_handlers.get(kind) for kind in (ServiceError, RecordError)}
 
     async def service_error(request: Request, error: Exception) -> Response:
+        if request.url.path.startswith("/ui") and isinstance(error, RecordError):
+            return _error_page(request, 422, "Cannot do that", str(error))
         if request.url.path.startswith("/ui") and isinstance(error, ServiceError):
             if isinstance(error, NotFoundError):
                 return _error_page(request, 404, "Not found", str(error))
             if isinstance(error, ForbiddenError):
                 return _error_page(request, 403, "Not allowed", str(error))
             return _error_page(request, 400, "Cannot do that", str(error))
+        previous = next((h for k, h in previous_handlers.items() if isinstance(error, k) and h is not None), None)
         if previous is None:
             raise error
         result = previous(request, error)
         return await result if isinstance(result, Awaitable) else result
 
     app.add_exception_handler(ServiceError, service_error)
+    app.add_exception_handler(RecordError, service_error)
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter
 
+from detente.domain.markings import Role
+
 __all__ = ["PAGES", "NavEntry", "PageSpec", "navigation", "page_routers"]
 
 
@@ -22,11 +24,17 @@ class PageSpec:
     module: str
     label: str | None = None
     href: str | None = None
+    role: Role = Role.VIEWER
+    """The least role that sees the entry in the navigation (the page itself checks access too)."""
 
 
 PAGES: list[PageSpec] = [
     PageSpec("detente.web.pages.auth"),
     PageSpec("detente.web.pages.home", "Home", "/ui/"),
+    PageSpec("detente.web.pages.country", "Countries", "/ui/country"),
+    PageSpec("detente.web.pages.pair", "Pairs", "/ui/pair"),
+    PageSpec("detente.web.pages.worldmap", "Map", "/ui/map"),
+    PageSpec("detente.web.pages.network", "Network", "/ui/network"),
     # pages 6-11 (branch web-work)
     PageSpec("detente.web.pages.compliance", "Compliance", "/ui/compliance"),
     PageSpec("detente.web.pages.engagements", "Engagements", "/ui/engagements"),
@@ -34,6 +42,8 @@ PAGES: list[PageSpec] = [
     PageSpec("detente.web.pages.reports", "Reports", "/ui/reports"),
     PageSpec("detente.web.pages.negotiations", "Negotiations", "/ui/negotiations"),
     PageSpec("detente.web.pages.peacekeeping", "Peacekeeping", "/ui/peacekeeping"),
+    PageSpec("detente.web.pages.sources", "Sources", "/ui/sources"),
+    PageSpec("detente.web.pages.admin", "Admin", "/ui/admin", Role.ADMIN),
 ]
 """Every page module of the UI, navigation order."""
 
@@ -46,9 +56,9 @@ class NavEntry:
     href: str
 
 
-def navigation() -> list[NavEntry]:
-    """The navigation bar's links, from :data:`PAGES`."""
-    return [NavEntry(spec.label, spec.href) for spec in PAGES if spec.label and spec.href]
+def navigation(role: Role = Role.VIEWER) -> list[NavEntry]:
+    """The navigation bar's links for a user of ``role``, from :data:`PAGES`."""
+    return [NavEntry(spec.label, spec.href) for spec in PAGES if spec.label and spec.href and role.at_least(spec.role)]
 
 
 def page_routers() -> list[APIRouter]:
