@@ -27,7 +27,7 @@ from detente.compliance.registry import agreement_ids
 from detente.compliance.service import evaluate
 from detente.domain.markings import Role
 from detente.services.access import Scope, require_role, visible
-from detente.store.models import Activity, Approval, Declaration, Inspection, Notification
+from detente.store.models import Activity, Approval, AuditHead, Declaration, Inspection, Notification
 from detente.web.viewmodels.common import Choice, Context, every
 
 __all__ = [
@@ -339,8 +339,33 @@ def _visible_subjects(ctx: Context, items: list[DueItem]) -> set[str]:
     return seen
 
 
+_DUE_CACHE: dict[tuple[str, str, date, int, int], list[DueItem]] = {}
+_DUE_CACHE_SIZE = 64
+
+
+def _audit_head(ctx: Context) -> int:
+    with ctx.store.engine.connect() as connection:
+        return int(connection.execute(select(AuditHead.seq).where(AuditHead.id == 1)).scalar() or 0)
+
+
+def _due_items(ctx: Context, pack: Pack, day: date, within_days: int) -> list[DueItem]:
+    """The engine's due items, kept while the store is unchanged.
+
+    Every write appends an audit entry, so the audit head's sequence number names the store's state: a
+    cached answer is reused only for the same treaty, date, horizon and head (the engine is deterministic).
+    """
+    key = (ctx.store.url, pack.code, day, within_days, _audit_head(ctx))
+    found = _DUE_CACHE.get(key)
+    if found is None:
+        found = due_items(ctx.store, within_days=within_days, treaty=pack.code, as_of=day)
+        if len(_DUE_CACHE) >= _DUE_CACHE_SIZE:
+            _DUE_CACHE.pop(next(iter(_DUE_CACHE)))
+        _DUE_CACHE[key] = found
+    return found
+
+
 def _shown_items(ctx: Context, pack: Pack, day: date, within_days: int) -> list[DueItem]:
-    items = due_items(ctx.store, within_days=within_days, treaty=pack.code, as_of=day)
+    items = _due_items(ctx, pack, day, within_days)
     seen = _visible_subjects(ctx, items)
 
     def shown(item: DueItem) -> bool:
