@@ -109,7 +109,7 @@ def test_importing_compliance_evidence_changes_the_board(
     before = page.locator("#grid-h").locator("..").inner_text()
     page.set_input_files("#file", {"name": f"{tag}.json", "mimeType": "application/json", "buffer": _vienna_file(tag)})
     page.get_by_role("button", name="Import and evaluate").click()
-    page.wait_for_url(re.compile(r".*message=Imported.*"))
+    page.wait_for_url(re.compile(r".*imported=activity:1,notification:1.*"))
     assert "1 activity, 1 notification" in page.locator("[role=status]").first.inner_text()
     after = page.locator("#grid-h").locator("..").inner_text()
     assert after != before
@@ -239,3 +239,25 @@ def test_negotiation_and_peacekeeping_pages(
     page.click("form.inline-form button")
     assert page.locator("h1").inner_text() == "Peacekeeping: UNIFIL"
     assert page.locator("#contributions svg").count() == 1
+
+
+def test_refused_forms_answer_with_their_reason_and_store_nothing(browse: Browse, make_person: MakePerson) -> None:
+    viewer = make_person(Role.VIEWER)
+    page = browse(viewer)
+    page.goto("/ui/compliance?treaty=vienna-document-2011")
+    token = page.locator("input[name=csrf_token]").first.get_attribute("value")
+    csv = {"name": "a.csv", "mimeType": "text/csv", "buffer": b"kind,party,start\nexercise,DEU,2024-01-01\n"}
+    refused = page.request.post(
+        "/ui/compliance/evidence",
+        multipart={"csrf_token": token, "treaty": "vienna-document-2011", "type": "activity", "file": csv},
+    )
+    assert refused.status == 403 and "needs the editor role" in refused.text()
+    evaluated = page.request.post("/ui/compliance/evaluate", form={"csrf_token": token, "treaty": "no-such-treaty"})
+    assert evaluated.status == 403 and "needs the analyst role" in evaluated.text()
+    assert page.request.get("/ui/compliance/calendar.ics?treaty=no-such-treaty").status == 404
+    no_token = page.request.post("/ui/engagements/1/transition", form={"to": "approved", "version": "1"})
+    assert no_token.status == 403
+    missing = page.request.post(
+        "/ui/engagements/999999999/transition", form={"csrf_token": token, "to": "approved", "version": "1"}
+    )
+    assert missing.status == 404

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from detente.domain.markings import Role
+from detente.services.entities import RecordError
 from detente.services.errors import ConflictError, NotFoundError
 from detente.web.viewmodels import engagements
 from tests.web_viewmodels.conftest import MakeContext, fresh_tag
@@ -84,3 +85,15 @@ def test_a_marked_engagement_is_absent_for_other_nationalities(person: MakeConte
         engagements.detail(outsider, created["id"])
     may = engagements.month(outsider, 2032, 5)
     assert all(row.id != created["id"] for week in may.weeks for day in week for row in day.items)
+
+
+def test_an_edit_against_an_old_version_is_refused_and_changes_nothing(person: MakeContext) -> None:
+    editor = person(Role.EDITOR)
+    created = engagements.create(editor, {"title": f"Exchange {fresh_tag()}", "kind": "exchange"}, [])
+    first = engagements.detail(editor, created["id"])
+    engagements.update(editor, created["id"], {"place": "Toulon"}, first.version)
+    with pytest.raises(ConflictError, match="changed by someone else"):
+        engagements.update(editor, created["id"], {"place": "Brest"}, first.version)
+    assert engagements.detail(editor, created["id"]).row.place == "Toulon"
+    with pytest.raises(RecordError, match="not a date"):
+        engagements.update(editor, created["id"], {"valid_from": "next week"}, first.version + 1)

@@ -182,3 +182,24 @@ def test_peacekeeping_missions_contributions_and_force_generation(person: MakeCo
     assert line.pledged == {"L1": 200, "L2": 0, "L3": 500, "RDL": 0}  # the German pledge is not released to France
     assert (line.meeting, line.uncovered, line.mission) == (500, 300, "UNIFIL")
     assert all(line.requirement_id != requirement["id"] for line in peacekeeping.force_generation(other))
+
+
+def test_a_case_no_gate_applies_to_moves_on(person: MakeContext) -> None:
+    editor = person(Role.EDITOR, "FRA")
+    case = Writer(editor.store).create(
+        editor.principal,
+        "cases",
+        {
+            "reference": fresh_tag(),
+            "title": "Training",
+            "programme": "training",
+            "provider_state_id": editor.state_id("FRA"),
+            "recipient_state_id": editor.state_id("SEN"),
+            "requested_on": "2025-03-01",
+        },
+    )
+    detail = cases.case_detail(editor, case["id"])
+    assert [(g.name, g.passed) for g in detail.gates] == [("aeca_36b", True)] and detail.can_move
+    cases.move_case(editor, case["id"], "offer", detail.version)
+    moved = cases.case_detail(editor, case["id"])
+    assert moved.status == "offer" and moved.next_status == "accepted" and moved.gates == []

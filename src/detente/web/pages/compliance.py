@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from detente.compliance.importer import EvidenceImportError
-from detente.compliance.packs import PackError
+from detente.compliance.packs import PackError, load_packs
 from detente.web.charts import Series, category_heat_map, line_chart
 from detente.web.context import Page, PageContext, render
 from detente.web.forms import REFUSED, form_fields, refused_status, see_other, service, upload, viewer
@@ -128,9 +128,32 @@ def board_page(
     return BoardPage(board, grid, _margins(ctx, board), due, evidence, findings, ical, errors, message)
 
 
+def _known(treaty: str) -> str | None:
+    """The treaty if a pack has that code (else the board shows the first pack beside the error)."""
+    return treaty if treaty in load_packs() else None
+
+
+def _message(evaluated: int | None, imported: str | None) -> str | None:
+    """What the last form did, rebuilt from numbers only (no text from the address is echoed)."""
+    if evaluated is not None:
+        return f"Evaluated: {evaluated} findings."
+    if imported:
+        counts = []
+        for part in imported.split(","):
+            kind, _, number = part.partition(":")
+            if kind in compliance.EVIDENCE_TYPES and number.isdigit():
+                counts.append(f"{int(number)} {kind}")
+        return f"Imported: {', '.join(counts)}." if counts else None
+    return None
+
+
 @router.get("/ui/compliance", response_class=HTMLResponse)
 def board_view(
-    ctx: Page, treaty: str | None = None, as_of: str | None = None, message: str | None = None
+    ctx: Page,
+    treaty: str | None = None,
+    as_of: str | None = None,
+    evaluated: int | None = None,
+    imported: str | None = None,
 ) -> HTMLResponse:
     """The board of one treaty as of one date."""
     errors: list[str] = []
@@ -140,7 +163,7 @@ def board_view(
         errors.append(str(error))
         day = None
     try:
-        view = board_page(ctx, treaty, day, errors, message)
+        view = board_page(ctx, treaty, day, errors, _message(evaluated, imported))
     except PackError as error:
         return render(ctx, "error.html", {"title": "No such treaty", "message": str(error)}, status=404)
     return render(ctx, "compliance.html", view, status=400 if errors else 200)
@@ -149,6 +172,10 @@ def board_view(
 @router.get("/ui/compliance/calendar.ics")
 def calendar_file(ctx: Page, treaty: str) -> Response:
     """The treaty's due items for the next year as iCalendar (subscribe to it in a calendar program)."""
+    if _known(treaty) is None:
+        return render(
+            ctx, "error.html", {"title": "No such treaty", "message": f"no treaty pack {treaty!r}"}, status=404
+        )
     body = compliance.calendar_ics(viewer(ctx), treaty)
     return Response(
         body,
@@ -166,11 +193,11 @@ async def evaluate_now(request: Request, ctx: Page) -> Response:
         day = parse_day(form.get("as_of"), "as_of")
         counts = await service(compliance.evaluate_treaty, viewer(ctx), treaty, day)
     except REFUSED as error:
-        view = await service(board_page, ctx, treaty, None, [str(error)], None)
+        view = await service(board_page, ctx, _known(treaty), None, [str(error)], None)
         return render(ctx, "compliance.html", view, status=refused_status(error))
     found = sum(counts.values())
     when = f"&as_of={day.isoformat()}" if day else ""
-    return see_other(f"/ui/compliance?treaty={treaty}{when}&message=Evaluated:+{found}+findings")
+    return see_other(f"/ui/compliance?treaty={treaty}{when}&evaluated={found}")
 
 
 @router.post("/ui/compliance/evidence", response_class=HTMLResponse)
@@ -200,8 +227,8 @@ async def import_evidence(request: Request, ctx: Page) -> Response:
     except REFUSED as error:
         errors, status = [str(error)], refused_status(error)
     if errors:
-        view = await service(board_page, ctx, treaty, day, errors, None)
+        view = await service(board_page, ctx, _known(treaty), day, errors, None)
         return render(ctx, "compliance.html", view, status=status)
-    stored = ", ".join(f"{n} {kind}" for kind, n in sorted(report.stored.items()))
+    stored = ",".join(f"{kind}:{n}" for kind, n in sorted(report.stored.items()))
     when = f"&as_of={day.isoformat()}" if day else ""
-    return see_other(f"/ui/compliance?treaty={treaty}{when}&message=Imported:+{stored.replace(' ', '+')}")
+    return see_other(f"/ui/compliance?treaty={treaty}{when}&imported={stored}")
