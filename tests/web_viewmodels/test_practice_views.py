@@ -44,10 +44,17 @@ def test_a_report_is_found_by_search_and_leaves_no_trace_for_others(person: Make
 
 def test_journal_notes_on_a_report(person: MakeContext) -> None:
     author = person(Role.ANALYST, "FRA", "SECRET")
-    form = {"title": fresh_tag(), "body": "text", "reliability": "C", "credibility": "3", "classification": "SECRET"}
+    form = {
+        "title": fresh_tag(),
+        "body": "First paragraph.\n\nSecond paragraph.",
+        "reliability": "C",
+        "credibility": "3",
+        "classification": "SECRET",
+    }
     created = reports.write(author, form)
     reports.add_note(author, created["id"], {"body": "Second source confirms.", "kind": "success"})
     detail = reports.report_detail(author, created["id"])
+    assert detail.paragraphs == ["First paragraph.", "Second paragraph."]
     assert [(n.kind, n.body, n.author) for n in detail.notes] == [("success", "Second source confirms.", "you")]
     notes = author.reader.list(
         author.principal, "journal", filters={"object_type": "report", "object_id": created["id"]}

@@ -64,7 +64,7 @@ class Note:
 @dataclass
 class ReportDetail:
     row: ReportRow
-    body: str
+    paragraphs: list[str]
     author: str
     notes: list[Note]
     can_note: bool
@@ -171,7 +171,7 @@ def report_detail(ctx: Context, report_id: int) -> ReportDetail:
     )
     return ReportDetail(
         _row(record),
-        record["body"],
+        [part.strip() for part in str(record["body"]).split("\n") if part.strip()],
         "you" if record["author_id"] == ctx.principal.user_id else f"user {record['author_id']}",
         [
             Note(
