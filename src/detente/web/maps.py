@@ -43,7 +43,7 @@ def _map_svg(
     legend_h = 22
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH:.0f} {HEIGHT + legend_h + 8:.0f}" '
-        f'role="img" aria-labelledby="{title_id}" class="map-graphic">'
+        f'role="group" aria-labelledby="{title_id}" class="map-graphic">'
         f'<title id="{title_id}">{escape(title)}</title><g stroke="{_BORDER}" stroke-width="0.4">'
     ]
     for shape in world_shapes():
