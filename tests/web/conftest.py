@@ -28,9 +28,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from detente.analysis.relations import relations
 from detente.api.app import create_app
 from detente.domain.markings import Role
 from detente.services import accounts
+from detente.services.access import Principal
 from detente.sources.load import load_source
 from detente.store.database import Store
 from detente.web.geo import GEOMETRY_FILE
@@ -41,7 +43,17 @@ MIRROR = (ROOT / ".." / "shared" / "datasets").resolve()
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
-SOURCES = ("countrycode", "isard", "peacesciencer", "exercises", "atop", "ipi_peacekeeping")
+SOURCES = (
+    "countrycode",
+    "isard",
+    "peacesciencer",
+    "exercises",
+    "atop",
+    "dcad",
+    "ipi_peacekeeping",
+    "sipri_tiv",
+    "unvotes",
+)
 PASSWORD = "a long enough password"
 CHROMIUM_FLAGS = [
     "--headless",
@@ -71,6 +83,7 @@ def web_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
         try:
             for name in SOURCES:
                 load_source(store, name, mirror=MIRROR)
+            relations(store)  # built once here, so no page waits for it
             yield store
         finally:
             store.close()
@@ -114,6 +127,12 @@ def make_person(web_store: Store) -> Callable[..., Person]:
         return Person(name, int(made["id"]), role, clearance, nationality)
 
     return make
+
+
+def principal_of(store: Store, person: Person) -> Principal:
+    """The person's principal, through a real sign-in (for writing records through the services)."""
+    issued = accounts.login(store, person.username, PASSWORD, client="tests")
+    return accounts.authenticate(store, issued.secret)
 
 
 def _free_port() -> int:
@@ -203,7 +222,8 @@ def browse(chromium: Any, live: Live, request_log: RequestLog) -> Iterator[Brows
         contexts.append(context)
         context.on("request", lambda req: request_log.urls.append(req.url))
         page = context.new_page()
-        page.set_default_timeout(20_000)
+        page.set_default_timeout(30_000)
+        page.set_default_navigation_timeout(60_000)
         if person is not None:
             page.goto("/ui/login")
             page.fill("#username", person.username)

@@ -93,28 +93,55 @@ def _arcs(topology: dict[str, Any]) -> list[list[tuple[float, float]]]:
             for dx, dy, *_ in arc:
                 qx += dx
                 qy += dy
-                points.append(project(qx * sx + tx, qy * sy + ty))
+                points.append((qx * sx + tx, qy * sy + ty))
         else:
-            points = [project(lon, lat) for lon, lat, *_ in arc]
+            points = [(float(lon), float(lat)) for lon, lat, *_ in arc]
         decoded.append(points)
     return decoded
 
 
-def _ring(arcs: list[list[tuple[float, float]]], indexes: list[int]) -> str:
-    points: list[tuple[float, float]] = []
-    for index in indexes:
-        arc = arcs[index] if index >= 0 else arcs[~index][::-1]
-        points.extend(arc if not points else arc[1:])
+def _unwrap(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Longitudes made continuous: a ring that crosses the antimeridian (Fiji, Chukotka) keeps going past
+    180 degrees instead of jumping across the whole map."""
+    out: list[tuple[float, float]] = []
+    shift = 0.0
+    for index, (lon, lat) in enumerate(points):
+        if index:
+            step = lon + shift - out[-1][0]
+            if step > 180:
+                shift -= 360
+            elif step < -180:
+                shift += 360
+        out.append((lon + shift, lat))
+    return out
+
+
+def _path(points: list[tuple[float, float]]) -> str:
     out: list[str] = []
     last = ""
-    for x, y in points:
+    for lon, lat in points:
+        x, y = project(lon, lat)
         here = f"{x:.1f},{y:.1f}"
         if here != last:
             out.append(here)
             last = here
-    if len(out) < 3:
-        return ""
-    return "M" + "L".join(out) + "Z"
+    return "M" + "L".join(out) + "Z" if len(out) >= 3 else ""
+
+
+def _ring(arcs: list[list[tuple[float, float]]], indexes: list[int]) -> str:
+    """One closed ring as SVG path data; a ring reaching past the antimeridian is drawn again on the other
+    side, and the map's frame clips both."""
+    points: list[tuple[float, float]] = []
+    for index in indexes:
+        arc = arcs[index] if index >= 0 else arcs[~index][::-1]
+        points.extend(arc if not points else arc[1:])
+    points = _unwrap(points)
+    path = _path(points)
+    if any(lon > 180 for lon, _ in points):
+        path += _path([(lon - 360, lat) for lon, lat in points])
+    if any(lon < -180 for lon, _ in points):
+        path += _path([(lon + 360, lat) for lon, lat in points])
+    return path
 
 
 def decode_topology(topology: dict[str, Any], object_name: str = "countries") -> list[Shape]:

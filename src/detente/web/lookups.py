@@ -9,6 +9,7 @@ only a load changes these rows). User records never come from here; pages read t
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,13 +20,22 @@ from sqlalchemy import func, select
 
 from detente.analysis.relations import relations
 from detente.store.database import Store
-from detente.store.models import Contribution, SourceVersion, State
+from detente.store.models import (
+    Agreement,
+    AgreementParty,
+    Contribution,
+    Engagement,
+    EngagementParticipant,
+    SourceVersion,
+    State,
+)
 
 __all__ = [
     "StateRow",
     "contributions_by_year",
     "country_href",
     "memo",
+    "public_user_rows",
     "source_href",
     "source_state",
     "state_years",
@@ -48,22 +58,46 @@ def source_state(store: Store) -> str:
     return f"{count}:{newest}:{loaded}"
 
 
-def memo(store: Store, name: str, build: Callable[[], T]) -> T:
-    """``build()``'s answer for ``store``, kept until a source is loaded (public data only: never user records)."""
-    return _cached(store, name, build)
+def memo(store: Store, name: str, build: Callable[[], T], *, seconds: float | None = None) -> T:
+    """``build()``'s answer for ``store``, kept until a source is loaded (public data only: never marked
+    records), and at most ``seconds`` when given."""
+    return _cached(store, name, build, seconds)
 
 
-def _cached(store: Store, name: str, build: Callable[[], T]) -> T:
+def public_user_rows(store: Store) -> str:
+    """A stamp of the unmarked agreements and engagements users wrote (count, newest id, sum of versions).
+
+    Dossiers show these public user records beside the sources' rows, so a cached dossier is keyed on it too.
+    """
+    parts: list[str] = []
+    with store.engine.connect() as connection:
+        for model in (Agreement, Engagement):
+            count, newest, versions = connection.execute(
+                select(func.count(model.id), func.max(model.id), func.sum(model.version)).where(
+                    model.source_version_id.is_(None)
+                )
+            ).one()
+            parts.append(f"{count}:{newest}:{versions}")
+        for child in (AgreementParty, EngagementParticipant):
+            count, newest = connection.execute(
+                select(func.count(child.id), func.max(child.id)).where(child.source_version_id.is_(None))
+            ).one()
+            parts.append(f"{count}:{newest}")
+    return "|".join(parts)
+
+
+def _cached(store: Store, name: str, build: Callable[[], T], seconds: float | None = None) -> T:
     key = (store.url, name, source_state(store))
+    now = time.monotonic()
     with _LOCK:
-        if key in _CACHE:
+        if key in _CACHE and (seconds is None or now - _CACHE[key][0] < seconds):
             _CACHE.move_to_end(key)
-            return _CACHE[key]  # type: ignore[no-any-return]
+            return _CACHE[key][1]  # type: ignore[no-any-return]
     value = build()
     with _LOCK:
         for old in [k for k in _CACHE if k[:2] == key[:2]]:
             del _CACHE[old]
-        _CACHE[key] = value
+        _CACHE[key] = (now, value)
         while len(_CACHE) > MAX_ENTRIES:
             _CACHE.popitem(last=False)
     return value

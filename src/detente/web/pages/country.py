@@ -7,7 +7,7 @@ user's principal, so a record they may not see leaves no trace here: not a row, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Annotated
 
@@ -23,7 +23,7 @@ from detente.services.errors import NotFoundError
 from detente.services.reading import Reader
 from detente.web.charts import Series, line_chart
 from detente.web.context import Page, PageContext, render
-from detente.web.lookups import contributions_by_year, country_href, source_href, states
+from detente.web.lookups import contributions_by_year, country_href, memo, public_user_rows, source_href, states
 from detente.web.maps import category_map
 from detente.web.views import Cell, Chart, SourceLink, Table
 
@@ -32,6 +32,9 @@ __all__ = ["CountryView", "router"]
 router = APIRouter()
 
 DEFAULT_PARTNERS = ("USA", "RUS", "CHN")
+DOSSIER_SECONDS = 300.0
+"""How long a dossier (public data only) is reused; a source load or a user's public agreement or
+engagement (see :func:`detente.web.lookups.public_user_rows`) makes a new one at once."""
 FIGURE_LABELS = {
     "milex": ("Military expenditure", "thousands of current US$", 0),
     "milper": ("Military personnel", "thousands", 0),
@@ -80,6 +83,7 @@ class CountryView:
 
     name: str
     iso3: str | None
+    state_id: int
     year: int
     years: list[int]
     partners_text: str
@@ -242,13 +246,22 @@ def _partners(resolver: StateResolver, text: str, year: int, own: int) -> list[S
 
 
 def build_country(ctx: PageContext, code: str, year: int | None, partners_text: str | None) -> CountryView:
-    """The view model of one country's dossier."""
+    """The view model of one country's dossier: the public part (cached, the same for every reader in a
+    locale) and the user's own records (read now, through the services, with the user's principal)."""
     last = RELATION_YEARS[1]
-    year = min(max(year or last, RELATION_YEARS[0]), last)
+    shown = min(max(year or last, RELATION_YEARS[0]), last)
+    key = f"country:{code}:{shown}:{partners_text}:{ctx.fmt.tag}:{public_user_rows(ctx.store)}"
     try:
-        dossier = country_dossier(ctx.store, code, as_of=date(year, 12, 31))
+        public = memo(ctx.store, key, lambda: _public_country(ctx, code, shown, partners_text), seconds=DOSSIER_SECONDS)
     except LookupError as error:
         raise NotFoundError(f"no country {code!r}: {error}") from None
+    exercises, records, compliance = _records(ctx, public.state_id)
+    return replace(public, exercises=exercises, records=records, compliance=compliance)
+
+
+def _public_country(ctx: PageContext, code: str, year: int, partners_text: str | None) -> CountryView:
+    """Everything on the country page that comes from public data (sources, unmarked user agreements)."""
+    dossier = country_dossier(ctx.store, code, as_of=date(year, 12, 31))
     fmt = ctx.fmt
     subject = dossier.state
     resolver = StateResolver.open(ctx.store)
@@ -346,7 +359,7 @@ def build_country(ctx: PageContext, code: str, year: int | None, partners_text: 
         highlight=frozenset({subject.iso3} if subject.iso3 else ()),
         sources=[SourceLink("Natural Earth", "/ui/sources#source-natural_earth"), *_links(["source:atop"])],
     )
-    exercises, records, compliance = _records(ctx, subject.state_id)
+    nothing = RecordList("", Table("", []), 0)
     citations = [(_cite_anchor(c.key), c.text, source_href(c.key)) for c in _with_sources(dossier.citations)]
     return CountryView(
         name=subject.name,
@@ -363,10 +376,11 @@ def build_country(ctx: PageContext, code: str, year: int | None, partners_text: 
         voting=voting,
         top_partners=top,
         conflicts=conflicts,
-        exercises=exercises,
-        records=records,
-        compliance=compliance,
+        exercises=nothing,
+        records=[],
+        compliance=nothing,
         compliance_note=dossier.compliance,
+        state_id=subject.state_id,
         citations=citations,
     )
 

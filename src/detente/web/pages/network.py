@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import igraph as ig
+import numpy as np
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 from markupsafe import Markup, escape
@@ -48,38 +49,59 @@ class NetworkView:
     error: str | None
 
 
+def _radius(degree: int, top: int) -> float:
+    return 3 + 7 * math.sqrt(degree / top)
+
+
+def _spread(points: np.ndarray, radii: np.ndarray, rounds: int = 60) -> np.ndarray:
+    """Push apart nodes that overlap (closer than their radii plus a gap), keeping the layout's shape."""
+    for _ in range(rounds):
+        delta = points[:, None, :] - points[None, :, :]
+        distance = np.sqrt((delta**2).sum(axis=2)) + np.eye(len(points))
+        wanted = radii[:, None] + radii[None, :] + 3.0
+        overlap = np.clip(wanted - distance, 0.0, None)
+        np.fill_diagonal(overlap, 0.0)
+        if not overlap.any():
+            break
+        push = (delta / distance[:, :, None]) * (overlap / 2)[:, :, None]
+        points = points + push.sum(axis=1)
+    return points
+
+
 def _layout(found: Network) -> dict[int, tuple[float, float]]:
+    """Node positions in pixels: Fruchterman-Reingold from a circle (repeatable), scaled, overlaps removed."""
     codes = [node.state.ccode for node in found.nodes]
     index = {code: i for i, code in enumerate(codes) if code is not None}
+    if not index:
+        return {}
     edges = [(index[e.source], index[e.target]) for e in found.edges if e.source in index and e.target in index]
     graph = ig.Graph(n=len(codes), edges=edges, directed=False)
-    start = [
-        [math.cos(2 * math.pi * i / max(len(codes), 1)), math.sin(2 * math.pi * i / max(len(codes), 1))]
-        for i in range(len(codes))
-    ]
-    layout = graph.layout_fruchterman_reingold(seed=start, niter=200) if codes else []
-    points = [tuple(p) for p in layout]
-    if not points:
-        return {}
-    xs, ys = [p[0] for p in points], [p[1] for p in points]
-    span = max(max(xs) - min(xs), max(ys) - min(ys)) or 1.0
+    count = len(codes)
+    start = [[math.cos(2 * math.pi * i / count), math.sin(2 * math.pi * i / count)] for i in range(count)]
+    points = np.array(graph.layout_fruchterman_reingold(seed=start, niter=200).coords, dtype=float)
     margin = 40.0
-    scale = (SIZE - 2 * margin) / span
-    return {
-        code: (margin + (points[i][0] - min(xs)) * scale, margin + (points[i][1] - min(ys)) * scale)
-        for code, i in index.items()
-    }
+    points -= points.min(axis=0)
+    span = float(points.max()) or 1.0
+    points = margin + points * ((SIZE - 2 * margin) / span)
+    top = max((node.degree for node in found.nodes), default=1) or 1
+    radii = np.array([_radius(node.degree, top) for node in found.nodes])
+    points = np.clip(_spread(points, radii), margin / 2, SIZE - margin / 2)
+    return {code: (float(points[i][0]), float(points[i][1])) for code, i in index.items()}
 
 
 def _svg(found: Network, title: str) -> Markup:
     where = _layout(found)
     degree = {node.state.ccode: node.degree for node in found.nodes}
     top = max(degree.values(), default=1) or 1
-    labelled = {n.state.ccode for n in sorted(found.nodes, key=lambda n: -n.degree)[:25]}
+    labelled: set[int | None] = set()
+    for community in {n.community for n in found.nodes}:  # the three best-connected states of each bloc
+        members = sorted((n for n in found.nodes if n.community == community), key=lambda n: (-n.degree, n.state.name))
+        labelled.update(n.state.ccode for n in members[:3])
     heaviest = max((e.weight for e in found.edges), default=1.0) or 1.0
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SIZE:.0f} {SIZE:.0f}" role="img" '
-        f'aria-labelledby="network-title" class="chart-graphic"><title id="network-title">{escape(title)}</title>'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {SIZE:.0f} {SIZE:.0f}" '
+        'role="group" aria-labelledby="network-title" class="chart-graphic">'
+        f'<title id="network-title">{escape(title)}</title>'
         '<g stroke="#8c8c8c" stroke-opacity="0.45">'
     ]
     for edge in found.edges:
@@ -88,25 +110,25 @@ def _svg(found: Network, title: str) -> Markup:
             width = 0.4 + 1.6 * min(edge.weight / heaviest, 1.0)
             parts.append(f'<line x1="{x1:.0f}" y1="{y1:.0f}" x2="{x2:.0f}" y2="{y2:.0f}" stroke-width="{width:.1f}"/>')
     parts.append("</g>")
+    labels: list[str] = []
     for node in found.nodes:
         code = node.state.ccode
         if code not in where:
             continue
         x, y = where[code]
-        radius = 3 + 7 * math.sqrt(node.degree / top)
+        radius = _radius(node.degree, top)
         colour = PALETTE[node.community % len(PALETTE)]
         name = escape(node.state.name)
         circle = (
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="{colour}" stroke="#ffffff" stroke-width="1">'
             f"<title>{name}: {node.degree} partners</title></circle>"
         )
-        label = (
-            f'<text x="{x + radius + 2:.1f}" y="{y + 4:.1f}" font-size="11" fill="#1a1a1a">{name}</text>'
-            if code in labelled
-            else ""
-        )
+        if code in labelled:
+            labels.append(f'<text x="{x + radius + 2:.1f}" y="{y + 4:.1f}">{name}</text>')
         href = country_href(node.state.iso3, code, node.state.state_id if node.state.state_id > 0 else None)
-        parts.append(f'<a href="{escape(href)}" aria-label="{name}, {node.degree} partners">{circle}{label}</a>')
+        parts.append(f'<a href="{escape(href)}" aria-label="{name}, {node.degree} partners">{circle}</a>')
+    # labels above every node, but not in the way of a pointer (each node's link carries its name)
+    parts.append(f'<g font-size="11" fill="#1a1a1a" pointer-events="none" aria-hidden="true">{"".join(labels)}</g>')
     parts.append("</svg>")
     return Markup("".join(parts))
 

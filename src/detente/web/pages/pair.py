@@ -18,7 +18,8 @@ from detente.services.errors import NotFoundError
 from detente.services.reading import Reader
 from detente.web.charts import Series, line_chart
 from detente.web.context import Page, PageContext, render
-from detente.web.lookups import country_href, source_href
+from detente.web.lookups import country_href, memo, public_user_rows, source_href
+from detente.web.pages.country import DOSSIER_SECONDS
 from detente.web.views import Cell, Chart, SourceLink
 
 __all__ = ["Event", "PairView", "router"]
@@ -111,31 +112,37 @@ def _charts(ctx: PageContext, dossier: PairDossier) -> list[Chart]:
         return Series(name, [(p.year, p.values.get(column)) for p in dossier.series if column in p.values])
 
     a, b = dossier.first.name, dossier.second.name
+    specs = [
+        # id, title, lines (column, name), unit, digits, source
+        (
+            "arms",
+            f"Arms transfers between {a} and {b} (SIPRI TIV, millions)",
+            [("tiv12", f"{a} to {b}"), ("tiv21", f"{b} to {a}")],
+            "TIV millions",
+            1,
+            "sipri_tiv",
+        ),
+        (
+            "votes",
+            f"UN General Assembly voting agreement of {a} and {b}",
+            [("unvote_agree", "share of votes alike")],
+            "",
+            2,
+            "unvotes",
+        ),
+        ("exercises", f"Joint exercises of {a} and {b} per year", [("exercises", "exercises")], "", 0, "exercises"),
+    ]
     return [
         line_chart(
-            "pair-arms",
-            f"Arms transfers between {a} and {b} (SIPRI TIV, millions)",
-            [series("tiv12", f"{a} to {b}"), series("tiv21", f"{b} to {a}")],
+            f"pair-{key}",
+            title,
+            [series(column, name) for column, name in lines],
             ctx.fmt,
-            unit="TIV millions",
-            digits=1,
-            sources=[SourceLink("sipri_tiv", source_href("source:sipri_tiv"))],
-        ),
-        line_chart(
-            "pair-votes",
-            f"UN General Assembly voting agreement of {a} and {b}",
-            [series("unvote_agree", "share of votes alike")],
-            ctx.fmt,
-            digits=2,
-            sources=[SourceLink("unvotes", source_href("source:unvotes"))],
-        ),
-        line_chart(
-            "pair-exercises",
-            f"Joint exercises of {a} and {b} per year",
-            [series("exercises", "exercises")],
-            ctx.fmt,
-            sources=[SourceLink("exercises", source_href("source:exercises"))],
-        ),
+            unit=unit,
+            digits=digits,
+            sources=[SourceLink(source, source_href(f"source:{source}"))],
+        )
+        for key, title, lines, unit, digits, source in specs
     ]
 
 
@@ -149,7 +156,13 @@ def pair(
     if not a.strip() or not b.strip():
         return render(ctx, "pair.html", PairView(a, b, None, None, [], []))
     try:
-        dossier = pair_dossier(ctx.store, a.strip(), b.strip())
+        stamp = public_user_rows(ctx.store)
+        dossier = memo(
+            ctx.store,
+            f"pair:{a.strip()}:{b.strip()}:{stamp}",
+            lambda: pair_dossier(ctx.store, a.strip(), b.strip()),
+            seconds=DOSSIER_SECONDS,
+        )
     except (LookupError, ValueError) as error:
         if isinstance(error, LookupError) and not isinstance(error, KeyError):
             return render(ctx, "pair.html", PairView(a, b, None, None, [], [], str(error)), status=404)
