@@ -2,12 +2,12 @@
 
 Usage:  python benchmarks/web.py [--mirror ../shared/datasets] [--database URL] [--loads 50]
 
-Without ``--database`` it loads the real data the pages show (crosswalk, NMC and the other peacesciencer
-tables, ATOP, MME/JME exercises, DCAD, IPI peacekeeping, SIPRI TIV, UN votes) from the mirror into a fresh
-SQLite file; with it, it uses that store as it is (it must hold those sources). It builds the relations
-table once (reported apart: dossiers and networks read it, and it is rebuilt only when a source is loaded),
-signs in an admin, and then, in process (FastAPI's test client: server time without a network), loads each
-page once cold and ``--loads`` times warm.
+Without ``--database`` it loads the real data the pages show (crosswalk, NMC and the other peacesciencer tables,
+ATOP, MME/JME exercises, DCAD, IPI peacekeeping, SIPRI TIV, UN votes, New START, evaluated at each March
+exchange 2011-2023) from the mirror into a fresh SQLite file; with it, it uses that store as it is (it must hold
+those sources). It builds the relations table once (reported apart: dossiers and networks read it, and it is
+rebuilt only when a source is loaded), signs in an admin, and then, in process (FastAPI's test client: server
+time without a network), loads each page once cold and ``--loads`` times warm.
 
 It prints per page the cold time, p50 and p95 of the warm loads, and the first load's transferred bytes
 (the HTML plus every stylesheet and script it references; the map geometry is inside the HTML as SVG
@@ -24,12 +24,14 @@ import statistics
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 
 from detente.analysis.relations import relations
 from detente.api.app import create_app
+from detente.compliance.service import evaluate
 from detente.domain.markings import Role
 from detente.services import accounts
 from detente.sources.load import load_source
@@ -47,6 +49,7 @@ SOURCES = (
     "ipi_peacekeeping",
     "sipri_tiv",
     "unvotes",
+    "new_start",
 )
 PAGES = (
     "/ui/login",
@@ -62,9 +65,20 @@ PAGES = (
     "/ui/network?kind=alliances&year=2000",
     "/ui/network?kind=arms&year=2000",
     "/ui/network?kind=exercises&year=2005",
+    "/ui/compliance?treaty=new-start&as_of=2023-03-01",
+    "/ui/compliance?treaty=vienna-document-2011",
+    "/ui/engagements?month=2005-06",
+    "/ui/engagements?kind=exercise&offset=100",
+    "/ui/cases",
+    "/ui/reports",
+    "/ui/reports?q=exercise",
+    "/ui/negotiations",
+    "/ui/peacekeeping",
     "/ui/sources",
     "/ui/admin",
 )
+NEW_START_DATES = [date(year, 3, 1) for year in range(2011, 2024)]
+"""The compliance board shows stored findings: New START is evaluated at these dates once, before timing."""
 PASSWORD = "benchmark password 1"
 ASSET = re.compile(r'(?:href|src)="(/ui/static/[^"]+)"')
 
@@ -81,6 +95,9 @@ def _store(args: argparse.Namespace) -> Store:
         started = time.perf_counter()
         load_source(store, name, mirror=mirror)
         print(f"loaded {name:<18} {time.perf_counter() - started:6.1f} s", flush=True)
+    started = time.perf_counter()
+    evaluate(store, treaty="new-start", as_of=NEW_START_DATES, actor="benchmark")
+    print(f"evaluated New START at {len(NEW_START_DATES)} dates in {time.perf_counter() - started:.1f} s", flush=True)
     return store
 
 
