@@ -1,13 +1,14 @@
 # detente: two commands do all set-up on a fresh machine (see README.md).
-#   make run    create the environment, install detente, create the database, load the real data, serve the API
+#   make run    create the environment, install detente, create the database, load the real data, serve the API and UI
 #   make test   create the environment with the test tools and run the whole test suite
-# Both need only Python >= 3.11 with venv; everything else comes from PyPI.
+# Both need Python >= 3.11 with venv and npm (for the web assets); everything else comes from PyPI and npm.
 
 PYTHON ?= python3
 # Real data: a mirror laid out <dir>/<source>/<file> (../shared/datasets next to a checkout), else download.
 MIRROR ?= $(wildcard ../shared/datasets)
 VENV   ?= .venv
 BIN     = $(VENV)/bin
+GEOMETRY = src/detente/web/data/countries-110m.json
 
 .PHONY: run test lint bench clean
 
@@ -15,9 +16,17 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+$(VENV)/.installed: pyproject.toml $(GEOMETRY) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
+
+# Web assets from the npm registry through the committed lock file (never committed themselves): the map
+# geometry (world-atlas, Natural Earth) goes into the package's data folder; axe-core stays in node_modules
+# for the browser tests.
+$(GEOMETRY): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(dir $@)
+	cp node_modules/world-atlas/countries-110m.json $@
 
 run: $(VENV)/.installed
 	$(BIN)/detente init
@@ -35,6 +44,7 @@ lint: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/audit.py
+	$(BIN)/python benchmarks/web.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis node_modules $(GEOMETRY) test-artifacts

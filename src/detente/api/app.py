@@ -2,7 +2,8 @@
 
 OpenAPI 3.1 is served at ``/openapi.json`` and interactive documentation at ``/docs`` (Swagger UI) and
 ``/redoc``, with their scripts and styles shipped inside an installed package (fastapi-offline): no CDN, no
-network. Every data route needs a bearer token (``POST /auth/login``); request bodies are capped at
+network. The web UI is mounted in the same app under ``/ui`` (:mod:`detente.web`).
+Every data route needs a bearer token (``POST /auth/login``); request bodies are capped at
 :data:`~detente.api.limits.MAX_BODY_BYTES`.
 """
 
@@ -22,6 +23,7 @@ from detente.api.practice import router as practice_router
 from detente.api.resources import resource_router
 from detente.api.schemas import all_schemas
 from detente.store.database import Store
+from detente.web.mount import install_web
 
 __all__ = ["app_from_environment", "create_app"]
 
@@ -63,6 +65,7 @@ def create_app(store: Store) -> FastAPI:
     app.include_router(practice_router)
     app.include_router(resource_router())
     app.include_router(analysis_router)
+    install_web(app)
     return app
 
 

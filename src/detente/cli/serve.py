@@ -1,4 +1,4 @@
-"""``detente serve``: run the REST API on uvicorn."""
+"""``detente serve``: run the REST API and the web UI on uvicorn."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def serve(
         int, typer.Option(min=1, max=64, help="uvicorn worker processes (each opens its own database pool).")
     ] = 1,
 ) -> None:
-    """Serve the REST API (OpenAPI at /openapi.json, documentation at /docs)."""
+    """Serve the web UI (/ui/) and the REST API (OpenAPI at /openapi.json, documentation at /docs)."""
     import uvicorn
 
     from detente.api.app import create_app
@@ -34,11 +34,13 @@ def serve(
     store = open_store(database)
     with store.engine.connect() as connection:
         users = int(connection.scalar(select(func.count()).select_from(User)) or 0)
+    console.print(f"detente UI: sign in at http://{host}:{port}/ui/login")
     console.print(f"detente API on http://{host}:{port}  (docs: http://{host}:{port}/docs)  database {store.url}")
     if users == 0:
         console.print(
             "no accounts yet: create the first one with "
-            "[bold].venv/bin/detente users create-admin NAME --nationality ISO3[/bold], then sign in at /auth/login"
+            "[bold].venv/bin/detente users create-admin NAME --nationality ISO3[/bold], then sign in at /ui/login "
+            "(or POST /auth/login for the API)"
         )
     if workers == 1:
         uvicorn.run(

@@ -184,6 +184,7 @@ _LIST: list[Resource] = [
             "title": contains(m.Agreement.title, "part of the title"),
             "signed_since": since(m.Agreement.signed_on, "signed on or after"),
             "signed_until": until(m.Agreement.signed_on, "signed on or before"),
+            "negotiation_id": equals(m.Agreement.negotiation_id, int, "agreements that resulted from this negotiation"),
         },
         sorts=("id", "title", "signed_on", "valid_from", "kind"),
         children=("agreement-parties", "provisions"),

@@ -1,0 +1,75 @@
+"""Helpers the practitioners' pages share: read a posted form, run service calls off the event loop, and
+turn a refused write into a message for the page rather than a server error.
+
+The CSRF token has been checked by the web router before a handler runs (see :mod:`detente.web.session`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from detente.services.entities import RecordError
+from detente.services.errors import ConflictError, ForbiddenError
+from detente.web.context import PageContext
+from detente.web.viewmodels.common import Context
+
+__all__ = ["REFUSED", "form_fields", "int_or_none", "refused_status", "see_other", "service", "upload", "viewer"]
+
+T = TypeVar("T")
+
+REFUSED = (RecordError, ConflictError, ForbiddenError, ValueError)
+"""What a form may be refused with: shown on the page with its field and reason, nothing stored."""
+
+
+def viewer(ctx: PageContext) -> Context:
+    """The view models' context for the signed-in user of this request."""
+    return Context(ctx.store, ctx.principal)
+
+
+async def form_fields(request: Request) -> dict[str, str]:
+    """Every text field of the posted form (the last value of a repeated one); files are left out."""
+    form = await request.form()
+    return {key: value for key, value in form.items() if isinstance(value, str)}
+
+
+async def upload(request: Request, name: str) -> tuple[str, bytes] | None:
+    """The uploaded file ``name`` (file name and bytes), or ``None`` if none was chosen."""
+    form = await request.form()
+    item = form.get(name)
+    if not isinstance(item, UploadFile) or not item.filename:
+        return None
+    try:
+        return item.filename, await item.read()
+    finally:
+        await item.close()
+
+
+async def service(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a (blocking) service call in the thread pool."""
+    return await run_in_threadpool(function, *args, **kwargs)
+
+
+def refused_status(error: Exception) -> int:
+    """409 for a conflict (a stale version, a lifecycle step, a gate), 403 for a role, else 400."""
+    if isinstance(error, ConflictError):
+        return 409
+    if isinstance(error, ForbiddenError):
+        return 403
+    return 400
+
+
+def see_other(path: str) -> RedirectResponse:
+    """Post/redirect/get: answer a successful form with a 303 to the page that shows the result."""
+    return RedirectResponse(path, status_code=303)
+
+
+def int_or_none(value: str | None) -> int | None:
+    """A whole number from a query or form value; blank or not a number: ``None``."""
+    text = (value or "").strip()
+    return int(text) if text.lstrip("-").isdigit() else None

@@ -1,0 +1,424 @@
+"""The compliance board: per treaty, a parties x obligations grid of statuses, margins over time, what is due
+next, the evidence behind it and the latest findings.
+
+Findings are read through the marking-filtered reader (``findings`` resource); evidence tables, which the
+catalog does not list, through the same :func:`~detente.services.access.visible` clause. The due calendar
+comes from :func:`detente.compliance.due_items`; an item about an event (``activity:12``) the user may not
+see is left out. Evidence is imported through :func:`detente.compliance.import_evidence` and re-evaluated
+with :func:`detente.compliance.evaluate`, both audited under the user's name.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
+
+from sqlalchemy import Table, select
+
+from detente.compliance.calendar import DueItem, due_items, to_ical
+from detente.compliance.engine import STATUSES
+from detente.compliance.importer import TYPES, ImportReport, import_evidence
+from detente.compliance.packs import Pack, get_pack, load_packs
+from detente.compliance.registry import agreement_ids
+from detente.compliance.service import evaluate
+from detente.domain.markings import Role
+from detente.services.access import Scope, require_role, visible
+from detente.store.models import Activity, Approval, AuditHead, Declaration, Inspection, Notification
+from detente.web.viewmodels.common import Choice, Context, every
+
+__all__ = [
+    "EVIDENCE_TYPES",
+    "Board",
+    "Cell",
+    "DueEntry",
+    "EvidenceEntry",
+    "FindingEntry",
+    "MarginSeries",
+    "ObligationHead",
+    "PartyRow",
+    "board",
+    "calendar_ics",
+    "evaluate_treaty",
+    "import_file",
+]
+
+EVIDENCE_TYPES = TYPES
+STATUS_LABELS = {
+    "compliant": "Compliant",
+    "at_risk": "At risk",
+    "breach": "Breach",
+    "overdue": "Overdue",
+    "not_in_force": "Not in force yet",
+    "insufficient_data": "Insufficient data",
+}
+SEVERITY = ("not_in_force", "compliant", "insufficient_data", "at_risk", "overdue", "breach")
+"""Statuses from least to most serious: a cell shows the most serious of its findings."""
+_EVIDENCE_MODELS: dict[str, Any] = {
+    "declaration": Declaration,
+    "notification": Notification,
+    "inspection": Inspection,
+    "activity": Activity,
+    "approval": Approval,
+}
+
+
+@dataclass(frozen=True)
+class ObligationHead:
+    """A column of the grid: one obligation."""
+
+    id: int
+    code: str
+    title: str
+    kind: str
+    article: str | None
+    verified: bool
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One party under one obligation: the most serious of its findings of the latest evaluated date on or
+    before the board's date (status ``None``: no finding yet)."""
+
+    status: str | None
+    label: str
+    as_of: date | None
+    margin: float | None
+    explanation: str
+    verified: bool
+    findings: int
+
+
+@dataclass(frozen=True)
+class PartyRow:
+    party: str
+    cells: list[Cell]
+
+
+@dataclass(frozen=True)
+class MarginSeries:
+    """The margin of one party under one LIMIT obligation at each evaluated date (the margin timeline)."""
+
+    obligation: str
+    party: str
+    points: list[tuple[date, float]]
+
+
+@dataclass(frozen=True)
+class DueEntry:
+    due: date
+    code: str
+    title: str
+    party: str
+    what: str
+    left: float | None
+    verified: bool
+
+
+@dataclass(frozen=True)
+class EvidenceEntry:
+    type: str
+    id: int
+    day: date | None
+    party: str
+    summary: str
+    reference: str | None
+
+
+@dataclass(frozen=True)
+class FindingEntry:
+    as_of: date
+    code: str
+    party: str
+    status: str
+    label: str
+    measured: float | None
+    limit: float | None
+    margin: float | None
+    explanation: str
+    verified: bool
+
+
+@dataclass
+class Board:
+    """Everything the compliance board page shows for one treaty and one date."""
+
+    treaties: list[Choice]
+    treaty: str
+    title: str
+    citation: str
+    as_of: date
+    evaluated: bool
+    obligations: list[ObligationHead] = field(default_factory=list)
+    rows: list[PartyRow] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    margins: list[MarginSeries] = field(default_factory=list)
+    due: list[DueEntry] = field(default_factory=list)
+    evidence: list[EvidenceEntry] = field(default_factory=list)
+    findings: list[FindingEntry] = field(default_factory=list)
+    evidence_types: tuple[str, ...] = EVIDENCE_TYPES
+    status_labels: dict[str, str] = field(default_factory=lambda: dict(STATUS_LABELS))
+
+
+def _day(value: Any) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def treaty_choices() -> list[Choice]:
+    return [Choice(code, pack.title) for code, pack in sorted(load_packs().items())]
+
+
+def board(ctx: Context, treaty: str | None = None, as_of: date | None = None, *, within_days: int = 90) -> Board:
+    """The board of ``treaty`` (default: the first pack) as of ``as_of`` (default: today)."""
+    choices = treaty_choices()
+    pack = get_pack(treaty or choices[0].value)
+    day = as_of or datetime.now(UTC).date()
+    agreements = agreement_ids(ctx.store, pack)
+    result = Board(choices, pack.code, pack.title, pack.citation, day, evaluated=False)
+    heads: list[ObligationHead] = []
+    for agreement_id in agreements:
+        for row in every(ctx.reader, ctx.principal, "obligations", filters={"agreement_id": agreement_id}):
+            heads.append(
+                ObligationHead(row["id"], row["code"], row["title"], row["kind"], row["article"], bool(row["verified"]))
+            )
+    heads.sort(key=lambda h: h.code)
+    result.obligations = heads
+    latest: dict[tuple[int | None, int], list[dict[str, Any]]] = {}
+    series: dict[tuple[str, str], list[tuple[date, float]]] = defaultdict(list)
+    recent: list[dict[str, Any]] = []
+    for head in heads:
+        filters = {"obligation_id": head.id, "due_before": day.isoformat()}
+        for finding in every(ctx.reader, ctx.principal, "findings", filters=filters, sort="as_of", cap=5000):
+            finding["code"] = head.code
+            key = (finding["party_state_id"], head.id)
+            if key in latest and latest[key][0]["as_of"] != finding["as_of"]:
+                del latest[key]  # ascending dates: only the findings of the latest date count
+            latest.setdefault(key, []).append(finding)
+            if head.kind == "LIMIT" and finding["margin"] is not None and finding["status"] != "not_in_force":
+                series[(head.code, ctx.state_name(finding["party_state_id"]))].append(
+                    (_day(finding["as_of"]) or day, float(finding["margin"]))
+                )
+            recent.append(finding)
+    result.evaluated = bool(latest)
+    parties = sorted({party for party, _ in latest}, key=lambda p: ctx.state_name(p))
+    counts = dict.fromkeys(STATUSES, 0)
+    for party in parties:
+        cells = []
+        for head in heads:
+            found = latest.get((party, head.id))
+            if not found:
+                cells.append(Cell(None, "not evaluated", None, None, "no finding on or before this date", False, 0))
+                continue
+            for one in found:
+                counts[one["status"]] = counts.get(one["status"], 0) + 1
+            cells.append(_cell(found))
+        result.rows.append(PartyRow(ctx.state_name(party), cells))
+    result.counts = counts
+    result.margins = [MarginSeries(code, party, points) for (code, party), points in sorted(series.items())]
+    recent.sort(key=lambda f: (str(f["as_of"]), f["id"]), reverse=True)
+    result.findings = [_finding(ctx, f) for f in recent[:50]]
+    result.evidence = evidence(ctx, agreements)
+    result.due = due(ctx, pack, day, within_days)
+    return result
+
+
+def _cell(found: list[dict[str, Any]]) -> Cell:
+    """The worst of a party's findings under one obligation on one date (several events may be judged)."""
+    worst = max(found, key=lambda f: SEVERITY.index(f["status"]) if f["status"] in SEVERITY else -1)
+    more = f" ({len(found)} findings; the worst shown)" if len(found) > 1 else ""
+    return Cell(
+        worst["status"],
+        STATUS_LABELS.get(worst["status"], worst["status"]),
+        _day(worst["as_of"]),
+        worst["margin"],
+        worst["explanation"] + more,
+        bool(worst["verified"]),
+        len(found),
+    )
+
+
+def _finding(ctx: Context, row: dict[str, Any]) -> FindingEntry:
+    return FindingEntry(
+        _day(row["as_of"]) or date.min,
+        row["code"],
+        ctx.state_name(row["party_state_id"]),
+        row["status"],
+        STATUS_LABELS.get(row["status"], row["status"]),
+        row["measured"],
+        row["limit_value"],
+        row["margin"],
+        row["explanation"],
+        bool(row["verified"]),
+    )
+
+
+def _figures(values: dict[str, Any] | None) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted((values or {}).items()) if v is not None)
+
+
+def evidence(ctx: Context, agreements: list[int], limit: int = 50) -> list[EvidenceEntry]:
+    """The newest evidence records of the treaty's agreements that the user may see."""
+    out: list[EvidenceEntry] = []
+    with ctx.store.engine.connect() as connection:
+        scope = Scope.of(connection, ctx.principal)
+        for name, model in _EVIDENCE_MODELS.items():
+            table = model.__table__
+            assert isinstance(table, Table)
+            query = (
+                select(table)
+                .where(table.c.agreement_id.in_(agreements), visible(model, scope))
+                .order_by(table.c.id.desc())
+                .limit(limit)
+            )
+            for row in connection.execute(query).mappings():
+                out.append(_evidence_entry(ctx, name, dict(row)))
+    out.sort(key=lambda e: (e.day or date.min, e.id), reverse=True)
+    return out[:limit]
+
+
+def _evidence_entry(ctx: Context, name: str, row: dict[str, Any]) -> EvidenceEntry:
+    name_of = ctx.state_name
+    if name == "declaration":
+        return EvidenceEntry(
+            name,
+            row["id"],
+            _day(row["as_of"]),
+            name_of(row["party_state_id"]),
+            _figures(row["counts"]),
+            row["reference"],
+        )
+    if name == "notification":
+        to = f" to {name_of(row['receiver_state_id'])}" if row["receiver_state_id"] else ""
+        return EvidenceEntry(
+            name,
+            row["id"],
+            _day(row["sent_at"]),
+            name_of(row["sender_state_id"]),
+            f"{row['kind']}{to}",
+            row["reference"],
+        )
+    if name == "inspection":
+        summary = f"{row['kind']} of {name_of(row['inspected_state_id'])}: {_figures(row['observed'])}"
+        return EvidenceEntry(
+            name, row["id"], _day(row["valid_from"]), name_of(row["inspecting_state_id"]), summary, row["site"]
+        )
+    if name == "activity":
+        summary = f"{row['kind']} {row['title']}: {_figures(row['figures'])}"
+        return EvidenceEntry(
+            name, row["id"], _day(row["valid_from"]), name_of(row["state_id"]), summary, row["subject"]
+        )
+    summary = f"{row['kind']} of {row['subject']}: {row['result']}"
+    return EvidenceEntry(
+        name, row["id"], _day(row["decided_on"]), name_of(row["party_state_id"]), summary, row["reference"]
+    )
+
+
+def _visible_subjects(ctx: Context, items: list[DueItem]) -> set[str]:
+    """The ``type:id`` subjects among ``items`` that the user may see."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for item in items:
+        kind, _, ident = (item.subject or "").partition(":")
+        if kind in _EVIDENCE_MODELS and ident.isdigit():
+            wanted[kind].add(int(ident))
+    seen: set[str] = set()
+    with ctx.store.engine.connect() as connection:
+        scope = Scope.of(connection, ctx.principal)
+        for kind, wanted_ids in wanted.items():
+            model = _EVIDENCE_MODELS[kind]
+            rows = connection.execute(select(model.id).where(model.id.in_(wanted_ids), visible(model, scope)))
+            seen.update(f"{kind}:{i}" for (i,) in rows)
+    return seen
+
+
+_DUE_CACHE: dict[tuple[str, str, date, int, int], list[DueItem]] = {}
+_DUE_CACHE_SIZE = 64
+
+
+def _audit_head(ctx: Context) -> int:
+    with ctx.store.engine.connect() as connection:
+        return int(connection.execute(select(AuditHead.seq).where(AuditHead.id == 1)).scalar() or 0)
+
+
+def _due_items(ctx: Context, pack: Pack, day: date, within_days: int) -> list[DueItem]:
+    """The engine's due items, kept while the store is unchanged.
+
+    Every write appends an audit entry, so the audit head's sequence number names the store's state: a
+    cached answer is reused only for the same treaty, date, horizon and head (the engine is deterministic).
+    """
+    key = (ctx.store.url, pack.code, day, within_days, _audit_head(ctx))
+    found = _DUE_CACHE.get(key)
+    if found is None:
+        found = due_items(ctx.store, within_days=within_days, treaty=pack.code, as_of=day)
+        if len(_DUE_CACHE) >= _DUE_CACHE_SIZE:
+            _DUE_CACHE.pop(next(iter(_DUE_CACHE)))
+        _DUE_CACHE[key] = found
+    return found
+
+
+def _shown_items(ctx: Context, pack: Pack, day: date, within_days: int) -> list[DueItem]:
+    items = _due_items(ctx, pack, day, within_days)
+    seen = _visible_subjects(ctx, items)
+
+    def shown(item: DueItem) -> bool:
+        kind, _, ident = (item.subject or "").partition(":")
+        return not (kind in _EVIDENCE_MODELS and ident.isdigit()) or item.subject in seen
+
+    return [item for item in items if shown(item)]
+
+
+def due(ctx: Context, pack: Pack, day: date, within_days: int) -> list[DueEntry]:
+    """What is due within ``within_days`` of ``day`` under the treaty, soonest first."""
+    return [
+        DueEntry(i.due, i.code, i.title, i.party or "—", i.what, i.left, i.verified)
+        for i in _shown_items(ctx, pack, day, within_days)
+    ]
+
+
+def calendar_ics(ctx: Context, treaty: str, day: date | None = None, within_days: int = 365) -> bytes:
+    """The treaty's due items as an iCalendar file (what the board's subscribe link serves)."""
+    pack = get_pack(treaty)
+    return to_ical(_shown_items(ctx, pack, day or datetime.now(UTC).date(), within_days))
+
+
+def evaluate_treaty(ctx: Context, treaty: str, as_of: date | None = None) -> dict[str, int]:
+    """Evaluate the treaty at ``as_of`` (default today) and store the findings under the user's name."""
+    require_role(ctx.principal, Role.ANALYST, "evaluating compliance")
+    return evaluate(ctx.store, treaty=get_pack(treaty).code, as_of=as_of, actor=ctx.principal.actor).counts()
+
+
+def import_file(
+    ctx: Context,
+    treaty: str,
+    filename: str,
+    content: bytes,
+    *,
+    evidence_type: str | None = None,
+    as_of: date | None = None,
+) -> ImportReport:
+    """Import an uploaded CSV or JSON evidence file for ``treaty``, then re-evaluate the treaty at ``as_of``.
+
+    Every row is checked first; on any problem :class:`~detente.compliance.importer.EvidenceImportError` lists
+    them all (file, row, field) and nothing is stored. Editors and admins only.
+    """
+    require_role(ctx.principal, Role.EDITOR, "importing compliance evidence")
+    pack = get_pack(treaty)
+    safe = Path(filename or "evidence.csv").name or "evidence.csv"
+    if Path(safe).suffix.lower() not in (".csv", ".json"):
+        raise ValueError(f"{safe}: give a .csv or .json file")
+    with TemporaryDirectory(prefix="detente-upload-") as folder:
+        path = Path(folder) / safe
+        path.write_bytes(content)
+        report = import_evidence(
+            ctx.store, path, pack, evidence_type=evidence_type or None, as_of=as_of, actor=ctx.principal.actor
+        )
+    evaluate(ctx.store, treaty=pack.code, as_of=as_of, actor=ctx.principal.actor)
+    return report
