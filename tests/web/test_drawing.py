@@ -11,7 +11,7 @@ import pytest
 from detente.web.charts import Series, bar_chart, category_heat_map, heat_map, line_chart, nice_ticks
 from detente.web.formatting import formatter_for, preferred_locales
 from detente.web.geo import GEOMETRY_FILE, HEIGHT, WIDTH, decode_topology, iso3_of_numeric, project
-from detente.web.maps import quantile_breaks, value_map
+from detente.web.maps import Marker, quantile_breaks, value_map
 
 MIRROR_GEOMETRY = (
     Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets" / "natural_earth" / "countries-110m.json"
@@ -106,11 +106,19 @@ def test_value_map_greys_unknown_countries() -> None:
     if not GEOMETRY_FILE.is_file():
         pytest.skip("the map draws from the installed geometry (make .venv/.installed)")
     chart = value_map(
-        "m", "Map", {"FRA": 10.0, "DEU": None}, {"FRA": "France", "DEU": "Germany"}, EN, href=lambda i: f"/x/{i}"
+        "m",
+        "Map",
+        {"FRA": 10.0, "DEU": None},
+        {"FRA": "France", "DEU": "Germany"},
+        EN,
+        href=lambda i: f"/x/{i}",
+        markers=[Marker(2.35, 48.86, "Paris HQ", "/x/hq")],
     )
     svg = str(chart.svg)
     assert 'aria-label="Germany: unknown"' in svg
     assert 'aria-label="France: 10"' in svg
+    x, y = project(2.35, 48.86)
+    assert f'<a href="/x/hq" aria-label="Paris HQ"><circle cx="{x:.1f}" cy="{y:.1f}"' in svg
     assert [[c.text for c in row] for row in chart.table.rows] == [["France", "10"], ["Germany", "unknown"]]
 
 

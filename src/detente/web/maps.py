@@ -9,18 +9,29 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
 from detente.web.charts import SEQUENTIAL, sequential_colour
 from detente.web.formatting import UNKNOWN, Formatter
-from detente.web.geo import HEIGHT, WIDTH, world_shapes
+from detente.web.geo import HEIGHT, WIDTH, project, world_shapes
 from detente.web.views import Cell, Chart, SourceLink, Table
 
-__all__ = ["category_map", "quantile_breaks", "value_map"]
+__all__ = ["Marker", "category_map", "quantile_breaks", "value_map"]
 
 _NO_DATA = "#f2f2f2"
 _BORDER = "#6b6b6b"
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A point drawn over the map (a mission's headquarters, a base): where, its name, where it links."""
+
+    longitude: float
+    latitude: float
+    label: str
+    href: str | None = None
 
 
 def quantile_breaks(values: Sequence[float], classes: int = 5) -> list[float]:
@@ -38,6 +49,7 @@ def _map_svg(
     href: Callable[[str], str | None],
     legend: list[tuple[str, str]],
     highlight: frozenset[str],
+    markers: Sequence[Marker] = (),
 ) -> Markup:
     title_id = f"{chart_id}-title"
     legend_h = 22
@@ -57,6 +69,16 @@ def _map_svg(
         else:
             parts.append(body)
     parts.append("</g>")
+    for marker in markers:
+        mx, my = project(marker.longitude, marker.latitude)
+        dot = (
+            f'<circle cx="{mx:.1f}" cy="{my:.1f}" r="4" fill="#b3470c" stroke="#ffffff" stroke-width="1">'
+            f"<title>{escape(marker.label)}</title></circle>"
+        )
+        if marker.href:
+            parts.append(f'<a href="{escape(marker.href)}" aria-label="{escape(marker.label)}">{dot}</a>')
+        else:
+            parts.append(dot)
     x = 8.0
     y = HEIGHT + 8
     for colour, label in legend:
@@ -81,8 +103,9 @@ def value_map(
     digits: int = 0,
     highlight: frozenset[str] = frozenset(),
     sources: Sequence[SourceLink] = (),
+    markers: Sequence[Marker] = (),
 ) -> Chart:
-    """Countries (by ISO3) shaded by a quantity, in five quantile classes."""
+    """Countries (by ISO3) shaded by a quantity, in five quantile classes (and ``markers`` drawn over)."""
     known = [v for v in values.values() if v is not None]
     breaks = quantile_breaks(known)
 
@@ -97,7 +120,7 @@ def value_map(
     for colour, bound in zip(SEQUENTIAL, breaks, strict=False):
         legend.append((colour, f"{fmt.number(low, digits)} to {fmt.number(bound, digits)}"))
         low = bound
-    svg = _map_svg(chart_id, title, style, href, legend, highlight)
+    svg = _map_svg(chart_id, title, style, href, legend, highlight, markers)
     ordered = sorted(values.items(), key=lambda item: (item[1] is None, -(item[1] or 0.0), names.get(item[0], "")))
     rows = [[Cell(names.get(iso3, iso3), href(iso3)), Cell(fmt.number(value, digits))] for iso3, value in ordered]
     return Chart(chart_id, title, svg, Table(title, ["Country", unit or "Value"], rows), unit, list(sources))
@@ -113,8 +136,9 @@ def category_map(
     href: Callable[[str], str | None],
     highlight: frozenset[str] = frozenset(),
     sources: Sequence[SourceLink] = (),
+    markers: Sequence[Marker] = (),
 ) -> Chart:
-    """Countries (by ISO3) coloured by a category (e.g. alliance membership); others grey."""
+    """Countries (by ISO3) coloured by a category (e.g. alliance membership); others grey; ``markers`` over."""
 
     def style(iso3: str | None) -> tuple[str, str]:
         category = categories.get(iso3) if iso3 else None
@@ -123,7 +147,7 @@ def category_map(
         return colours.get(category, SEQUENTIAL[2]), category
 
     legend = [(_NO_DATA, "none"), *((colour, label) for label, colour in colours.items())]
-    svg = _map_svg(chart_id, title, style, href, legend, highlight)
+    svg = _map_svg(chart_id, title, style, href, legend, highlight, markers)
     rows = [
         [Cell(names.get(iso3, iso3), href(iso3)), Cell(category)]
         for iso3, category in sorted(categories.items(), key=lambda item: names.get(item[0], item[0]))
