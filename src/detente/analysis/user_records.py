@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Connection, Select, select
 
 from detente.services.access import Principal, Scope, visible
-from detente.services.unit import audit_only
+from detente.services.records import audit_only
 from detente.store.database import Store
 from detente.store.models import (
     Agreement,

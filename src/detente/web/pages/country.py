@@ -379,7 +379,7 @@ def _public_country(ctx: PageContext, code: str, year: int, partners_text: str |
         exercises=nothing,
         records=[],
         compliance=nothing,
-        compliance_note=dossier.compliance,
+        compliance_note=dossier.compliance.note,
         state_id=subject.state_id,
         citations=citations,
     )

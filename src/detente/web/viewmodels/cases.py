@@ -106,8 +106,7 @@ def case_board(ctx: Context, *, state_id: int | None = None) -> CaseBoard:
 
 
 def _gate(decision: GateDecision) -> Gate:
-    evidence = [", ".join(f"{k} {v}" for k, v in item.items()) for item in decision.evidence]
-    return Gate(decision.gate, decision.allowed, decision.reason, evidence)
+    return Gate(decision.gate, decision.allowed, decision.reason, list(decision.evidence))
 
 
 def case_gates(ctx: Context, record: Mapping[str, Any], lines: list[Line], on: date) -> list[Gate]:
