@@ -196,7 +196,7 @@ def test_case_board_and_the_gate_that_blocks_an_offer(
     page.click(f"text={reference}")
     page.wait_for_url(f"**/ui/cases/{case['id']}")
     gates = page.locator(".gates").inner_text()
-    assert "aeca_36b: blocks this step" in gates and "none is recorded" in gates
+    assert "AECA-36B-GENERAL: blocks this step" in gates and "no congressional_notification_36b" in gates
     assert page.get_by_role("button", name="Move to offer").count() == 0
     check_page(page, "case", backend_name)
 

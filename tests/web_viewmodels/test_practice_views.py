@@ -85,8 +85,8 @@ def test_case_board_and_the_gate_that_blocks_an_offer(person: MakeContext) -> No
     assert case["id"] not in {card.id for column in cases.case_board(outsider).columns for card in column.cards}
     detail = cases.case_detail(editor, case["id"])
     assert detail.next_status == "offer" and not detail.can_move
-    assert [(g.name, g.passed) for g in detail.gates] == [("aeca_36b", False)]
-    assert "none is recorded" in detail.gates[0].reason
+    assert [(g.name, g.passed) for g in detail.gates] == [("AECA-36B-GENERAL", False)]  # SAU: not NATO, 30 days
+    assert "no congressional_notification_36b" in detail.gates[0].reason
     with pytest.raises(GateError):
         cases.move_case(editor, case["id"], "offer", detail.version)
     with pytest.raises(NotFoundError):
@@ -206,7 +206,7 @@ def test_a_case_no_gate_applies_to_moves_on(person: MakeContext) -> None:
         },
     )
     detail = cases.case_detail(editor, case["id"])
-    assert [(g.name, g.passed) for g in detail.gates] == [("aeca_36b", True)] and detail.can_move
+    assert [(g.name, g.passed) for g in detail.gates] == [("AECA-36B", True)] and detail.can_move
     cases.move_case(editor, case["id"], "offer", detail.version)
     moved = cases.case_detail(editor, case["id"])
     assert moved.status == "offer" and moved.next_status == "accepted" and moved.gates == []
