@@ -15,8 +15,9 @@ parts of detente it does not touch.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from detente.lazy_exports import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -54,18 +55,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name from the module that defines it, the first time it is asked for."""
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'detente' has no attribute {name!r}")
-    module, _, attribute = _EXPORTS[name].partition(":")
-    value = getattr(importlib.import_module(module), attribute or name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 
 if TYPE_CHECKING:

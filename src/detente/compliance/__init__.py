@@ -25,8 +25,9 @@ incremental :class:`Evaluator`), ``registry`` / ``findings`` (the store, through
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from detente.lazy_exports import lazy_exports
 
 _EXPORTS = {
     "Evaluation": "detente.compliance.service",
@@ -81,17 +82,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name from its module on first use."""
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'detente.compliance' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_EXPORTS[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 
 if TYPE_CHECKING:

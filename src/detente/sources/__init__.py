@@ -19,8 +19,9 @@ Anything wrong raises :class:`SourceDataError` (file, row, column, problem, fix)
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from detente.lazy_exports import lazy_exports
 
 _EXPORTS = {
     "SourceDataError": "detente.sources.errors",
@@ -54,17 +55,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """Import a public name from the module that defines it, the first time it is asked for."""
-    if name not in _EXPORTS:
-        raise AttributeError(f"module 'detente.sources' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_EXPORTS[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 
 if TYPE_CHECKING:
