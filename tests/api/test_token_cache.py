@@ -16,15 +16,19 @@ from detente.store.models import ApiToken
 from tests.api.conftest import MakePerson
 
 
+def _revoke_behind_the_cache(store: Store, user_id: int) -> None:
+    """Revoke the user's tokens as another worker process would: the row changes, this process's cache is not told."""
+    with store.engine.begin() as connection:
+        connection.execute(update(ApiToken).where(ApiToken.user_id == user_id).values(revoked_at=datetime.now(UTC)))
+
+
 def test_revocation_by_another_process_applies_within_the_cache_seconds(
     real_store: Store, make_person: MakePerson, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("DETENTE_TOKEN_CACHE_SECONDS", "1")
     person = make_person(Role.VIEWER, "NOR", "UNCLASSIFIED")
     assert accounts.authenticate(real_store, person.token).user_id == person.id
-    # Another worker revokes the session: the row changes, this process's cache does not hear of it.
-    with real_store.engine.begin() as connection:
-        connection.execute(update(ApiToken).where(ApiToken.user_id == person.id).values(revoked_at=datetime.now(UTC)))
+    _revoke_behind_the_cache(real_store, person.id)
     assert accounts.authenticate(real_store, person.token).user_id == person.id, "still cached, for <= 1 s"
     time.sleep(1.1)
     with pytest.raises(AuthenticationError, match="revoked"):
@@ -48,7 +52,6 @@ def test_cache_off_checks_every_time(
     monkeypatch.setenv("DETENTE_TOKEN_CACHE_SECONDS", "0")
     person = make_person(Role.VIEWER, "NOR", "UNCLASSIFIED")
     assert accounts.authenticate(real_store, person.token).user_id == person.id
-    with real_store.engine.begin() as connection:
-        connection.execute(update(ApiToken).where(ApiToken.user_id == person.id).values(revoked_at=datetime.now(UTC)))
+    _revoke_behind_the_cache(real_store, person.id)
     with pytest.raises(AuthenticationError, match="revoked"):
         accounts.authenticate(real_store, person.token)
