@@ -28,7 +28,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import BindParameter
 
-__all__ = ["DriverStatement", "insert_row", "select_row", "update_row"]
+__all__ = ["DriverStatement", "column_defaults", "insert_row", "select_row", "update_row"]
 
 Processor = Callable[[Any], Any] | None
 Maker = Callable[[], Any]
@@ -98,7 +98,7 @@ def _same(value: Any) -> Any:
     return value
 
 
-def _defaults(table: Table) -> dict[str, Maker]:
+def column_defaults(table: Table) -> dict[str, Maker]:
     """How to make each column's Python-side default: a plain value, or a fresh one from a callable (``list``).
 
     Defaults computed by SQL expressions or sequences are refused, so a table that needs one cannot silently
@@ -123,7 +123,7 @@ def _defaults(table: Table) -> dict[str, Maker]:
 def _insert(
     table: Table, keys: frozenset[str], dialect: Dialect
 ) -> tuple[DriverStatement, dict[str, Callable[[], Any]]]:
-    defaults = {key: make for key, make in _defaults(table).items() if key not in keys}
+    defaults = {key: make for key, make in column_defaults(table).items() if key not in keys}
     columns = sorted(keys | defaults.keys())
     statement = insert(table).returning(*table.c)
     return DriverStatement.compile(statement, dialect, list(table.c), columns), defaults
