@@ -2,7 +2,7 @@
 treaty pack evaluated at 40 as-of dates.
 
 Usage:  python benchmarks/compliance.py [--records 1000000] [--seed 7]
-                                        [--store-records 20000] [--postgres URL] [--no-store]
+                                        [--store-records 20000] [--postgres URL] [--no-store] [--no-engine]
 
 The generator is part of the benchmark and seeded: it writes evidence frames in the engine's shape directly
 (declarations, notifications, inspections, activities, approvals for every pack), so that the figures time
@@ -511,8 +511,10 @@ def main() -> None:
     parser.add_argument("--store-records", type=int, default=20_000)
     parser.add_argument("--postgres", default=os.environ.get("DETENTE_TEST_POSTGRES_URL"))
     parser.add_argument("--no-store", action="store_true", help="only the engine figures")
+    parser.add_argument("--no-engine", action="store_true", help="only the store figures")
     args = parser.parse_args()
-    engine_phases(args.records, args.seed)
+    if not args.no_engine:
+        engine_phases(args.records, args.seed)
     if args.no_store:
         return
     with tempfile.TemporaryDirectory() as directory:

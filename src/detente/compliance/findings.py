@@ -103,19 +103,28 @@ def _same(stored: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
 
 @dataclass(frozen=True)
 class Scope:
-    """A set of findings to bring up to date: the engine's findings for some obligations (by id), at some
-    dates, for some parties (``None``: every party, and findings of no party) -- every stored finding in the
-    scope that the engine no longer finds is deleted."""
+    """A set of findings to bring up to date: the engine's findings for some obligations (code -> id), at
+    some dates, for some parties (``None``: every party, and findings of no party) -- every stored finding in
+    the scope that the engine no longer finds is deleted."""
 
     findings: pl.DataFrame
     obligation_ids: Mapping[str, int]
     parties: Iterable[int] | None = None
+    dates: Sequence[date] | None = None
+    """The as-of dates evaluated (default: those of the findings; give them, so that a date where the engine
+    now finds nothing loses its stored findings too)."""
 
 
 def _wanted(scope: Scope, wanted: dict[Key, dict[str, Any]]) -> None:
+    parties = None if scope.parties is None else set(scope.parties)
     for row in scope.findings.iter_rows(named=True):
         values = finding_values(row, scope.obligation_ids[row["code"]])
         key = _key(values)
+        if parties is not None and values["party_state_id"] not in parties:
+            raise ValueError(
+                f"{row['code']}: a finding for party {row['party_code']}, outside the parties evaluated "
+                "(nothing was stored)"
+            )
         if key in wanted:
             raise ValueError(
                 f"{row['code']}: two findings for party {row['party_code']} as of {row['as_of']} on subject "
@@ -126,7 +135,10 @@ def _wanted(scope: Scope, wanted: dict[Key, dict[str, Any]]) -> None:
 
 def _stored(connection: Connection, scope: Scope) -> dict[Key, dict[str, Any]]:
     """The stored findings in a scope, by key (read in the writing transaction)."""
-    dates = sorted(set(scope.findings["as_of"].to_list())) if scope.findings.height else []
+    if scope.dates is not None:
+        dates = sorted(set(scope.dates))
+    else:
+        dates = sorted(set(scope.findings["as_of"].to_list())) if scope.findings.height else []
     ids = sorted(set(scope.obligation_ids.values()))
     if not dates or not ids:
         return {}
@@ -144,11 +156,13 @@ def store_findings(
     obligation_ids: Mapping[str, int],
     *,
     parties: Iterable[int] | None = None,
+    dates: Sequence[date] | None = None,
     actor: str,
 ) -> StoreReport:
     """Store the engine's findings idempotently (see the module docstring): the stored findings of these
-    obligations, at the findings' dates, for ``parties`` (default all) become exactly ``findings``."""
-    return store_scopes(store, [Scope(findings, obligation_ids, parties)], actor=actor)
+    obligations, at ``dates`` (default: the findings' dates), for ``parties`` (default all) become exactly
+    ``findings``."""
+    return store_scopes(store, [Scope(findings, obligation_ids, parties, dates)], actor=actor)
 
 
 def store_scopes(store: Store, scopes: Sequence[Scope], *, actor: str) -> StoreReport:
