@@ -20,16 +20,20 @@ from sqlalchemy import func, select
 from detente.compliance.importer import EvidenceImportError, import_evidence
 from detente.compliance.packs import get_pack
 from detente.compliance.service import evaluate
-from detente.services import audit_trail
+from detente.domain.markings import Role
+from detente.services import accounts, audit_trail
+from detente.services.records import Records
+from detente.services.writing import Writer
 from detente.sources.load import LOAD_ORDER, load_source
 from detente.store.database import Store
-from detente.store.models import AuditEntry, Declaration, Finding
+from detente.store.models import AuditEntry, Declaration, Finding, Obligation
 from tests.compliance.conftest import write_file
 from tests.conftest import BACKENDS, _empty_database
 
 MIRROR = (Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets").resolve()
 DATES = [date(2018, 3, 1), date(2021, 1, 1), date(2022, 7, 1), date(2023, 3, 1)]
 LATER = date(2023, 9, 1)
+PASSWORD = "a long enough password"
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -69,9 +73,7 @@ def _finding_ids(store: Store) -> dict[tuple[int, int | None, date, str | None],
     return {(o, p, a, s): i for o, p, a, s, i in rows}
 
 
-def test_import_refreshes_only_what_it_touches_and_equals_a_full_evaluation(
-    new_start: Store, tmp_path: Path
-) -> None:
+def test_import_refreshes_only_what_it_touches_and_equals_a_full_evaluation(new_start: Store, tmp_path: Path) -> None:
     store = new_start
     pack = get_pack("new-start")
     ids_before = _finding_ids(store)
@@ -161,3 +163,49 @@ def test_an_import_without_refresh_leaves_the_findings(new_start: Store, tmp_pat
     assert _state(store)[0] == findings_before
     again = evaluate(store, treaty="new-start", as_of=DATES, actor="test")
     assert again.stored is not None and again.stored.updated > 0, "the full evaluation catches up"
+
+
+def test_a_notification_written_through_the_services_refreshes_the_findings(world: Store, tmp_path: Path) -> None:
+    """One record written by a user (not an import) re-evaluates what it touches: an offer made without the
+    36(b) notification is a breach; once the notification sent weeks before is recorded, it is compliant."""
+    pack, day = get_pack("aeca-36b"), date(2024, 5, 1)
+    offer = {
+        "ref": "offer-1",
+        "kind": "assistance_offer",
+        "party": "USA",
+        "counterpart": "SAU",
+        "subject": "SA-D-ZZZ",
+        "start": "2024-04-20",
+        "mde_usd": 30_000_000,
+    }
+    path = write_file(tmp_path / "offer.json", {"activities": [offer]})
+    imported = import_evidence(world, path, pack, as_of=day, evaluate_at=[day], actor="t")
+    assert imported.refresh is not None and imported.refresh.full_dates == [day]
+
+    def gate_status() -> list[str]:
+        with world.engine.connect() as connection:
+            rows = connection.execute(
+                select(Finding.status)
+                .join(Obligation, Obligation.id == Finding.obligation_id)
+                .where(Obligation.code == "AECA-36B-GENERAL", Finding.as_of == day)
+            )
+            return list(rows.scalars())
+
+    assert gate_status() == ["breach"]
+    accounts.create_user(
+        world, actor="t", username="desk", password=PASSWORD, role=Role.EDITOR, nationality="USA", clearance="SECRET"
+    )
+    editor = accounts.authenticate(world, accounts.login(world, "desk", PASSWORD, client="tests").secret)
+    usa = Records(world).list("state", limit=100)
+    notice = {
+        "kind": "congressional_notification_36b",
+        "sender_state_id": next(s["id"] for s in usa if s["iso3"] == "USA"),
+        "sent_at": "2024-03-01T15:00:00Z",
+        "reference": "SA-D-ZZZ",
+    }
+    Writer(world).create(editor, "notifications", notice)
+    assert gate_status() == ["compliant"], "the services' write refreshed the stored finding"
+    full = evaluate(world, treaty="aeca-36b", as_of=day, actor="t")
+    assert full.stored is not None
+    assert full.stored.as_dict() == {"created": 0, "updated": 0, "deleted": 0, "unchanged": full.findings.height}
+    assert audit_trail.verify(world).ok

@@ -8,6 +8,7 @@ equal what the bulk call returned, and the hash chain still verifies. A bad row 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,7 +17,7 @@ from sqlalchemy import func, select
 from detente.services import audit_trail
 from detente.services.entities import ENTITIES, RecordError
 from detente.services.errors import NotFoundError
-from detente.services.records import Records
+from detente.services.records import Batch, Records
 from detente.store.audit_log import Change, append_many
 from detente.store.base import Marked
 from detente.store.database import Store
@@ -85,24 +86,30 @@ def test_bulk_writes_leave_one_audit_entry_per_row(shared_store: Store, name: st
     assert audit_trail.verify(store).ok
 
 
+def _in_batch(records: Records, write: Callable[[Batch], object]) -> None:
+    with records.batch(actor="alice") as work:
+        write(work)
+
+
 def test_a_bad_row_in_a_bulk_write_stores_nothing(store: Store) -> None:
     records = Records(store)
     start = _head(store)
     good = {"name": "France", "iso3": "FRA"}
+
+    def parent_missing(work: Batch) -> None:
+        work.create_many("state", [good])
+        work.create_many("agreement_party", [{"agreement_id": 424242, "role": "party"}])
+
     with pytest.raises(RecordError, match=r"agreement_party\.agreement_id: there is no agreement with id 424242"):
-        with records.batch(actor="alice") as work:
-            work.create_many("state", [good])
-            work.create_many("agreement_party", [{"agreement_id": 424242, "role": "party"}])
+        _in_batch(records, parent_missing)
     with pytest.raises(RecordError, match=r"state\.ccode: expected int"):
-        with records.batch(actor="alice") as work:
-            work.create_many("state", [good, {"name": "Spain", "ccode": "230"}])
+        _in_batch(records, lambda work: work.create_many("state", [good, {"name": "Spain", "ccode": "230"}]))
     state = records.create("state", good, actor="alice")
+    changes = {state["id"]: {"name": "République française"}, 999999: {"name": "x"}}
     with pytest.raises(NotFoundError, match="no state with id 999999"):
-        with records.batch(actor="alice") as work:
-            work.update_many("state", {state["id"]: {"name": "République française"}, 999999: {"name": "x"}})
+        _in_batch(records, lambda work: work.update_many("state", changes))
     with pytest.raises(NotFoundError, match="no state with id 999999"):
-        with records.batch(actor="alice") as work:
-            work.delete_many("state", [state["id"], 999999])
+        _in_batch(records, lambda work: work.delete_many("state", [state["id"], 999999]))
     assert records.get("state", state["id"]) == state
     assert records.count("state") == 1
     assert _head(store) == start + 1

@@ -32,13 +32,16 @@ from sqlalchemy import Table, select
 from detente.compliance.engine import Evaluator, evaluate_pack
 from detente.compliance.evidence import state_codes
 from detente.compliance.findings import Scope, StoreReport, store_scopes
-from detente.compliance.packs import Pack
-from detente.compliance.registry import ACTOR, obligations_of, sync_pack
+from detente.compliance.packs import Pack, load_packs
+from detente.compliance.registry import ACTOR, agreement_ids, obligations_of, sync_pack
 from detente.compliance.service import as_findings, pack_evidence
 from detente.store.database import Store
-from detente.store.models import Finding
+from detente.store.models import Finding, Obligation
 
-__all__ = ["Refresh", "refresh_findings", "stored_dates"]
+__all__ = ["EVIDENCE_TYPES", "Refresh", "refresh_after_writes", "refresh_findings", "stored_dates"]
+
+EVIDENCE_TYPES = ("approval", "declaration", "activity", "inspection", "notification")
+"""The evidence types (entity names of the evidence records)."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ def refresh_findings(
     """Bring the stored findings of ``pack`` up to date after the records ``added`` (evidence type -> ids
     of records already stored), evaluating only what they can change (see the module docstring); also
     evaluate the whole treaty at those of ``dates`` that have no stored findings yet."""
-    unknown = sorted(set(added) - {"approval", "declaration", "activity", "inspection", "notification"})
+    unknown = sorted(set(added) - set(EVIDENCE_TYPES))
     if unknown:
         raise ValueError(f"not evidence types: {', '.join(unknown)}")
     obligation_ids = sync_pack(store, pack, actor=actor).obligation_ids
@@ -145,3 +148,36 @@ def refresh_findings(
         sorted(codes.get(p, str(p)) for p in parties),
         report,
     )
+
+
+def _has_findings(store: Store, agreements: Sequence[int]) -> bool:
+    """Whether any finding is stored for an obligation of these agreements."""
+    with store.engine.connect() as connection:
+        query = (
+            select(Finding.id)
+            .join(Obligation, Obligation.id == Finding.obligation_id)
+            .where(Obligation.agreement_id.in_(agreements))
+            .limit(1)
+        )
+        return connection.execute(query).first() is not None
+
+
+def refresh_after_writes(
+    store: Store, evidence_type: str, records: Iterable[Mapping[str, Any]], *, actor: str
+) -> list[Refresh]:
+    """After evidence records were written through the services (one at a time, not by an import): refresh
+    the findings of every treaty pack whose agreement a record belongs to, when the store holds findings of
+    that pack (none stored: nothing to bring up to date). Records of other kinds are ignored."""
+    if evidence_type not in EVIDENCE_TYPES:
+        return []
+    by_agreement: dict[int, list[int]] = {}
+    for record in records:
+        if record.get("agreement_id") is not None:
+            by_agreement.setdefault(int(record["agreement_id"]), []).append(int(record["id"]))
+    out = []
+    for pack in load_packs().values() if by_agreement else ():
+        agreements = agreement_ids(store, pack)
+        ids = [i for agreement in agreements for i in by_agreement.get(agreement, [])]
+        if ids and _has_findings(store, agreements):
+            out.append(refresh_findings(store, pack, {evidence_type: ids}, actor=actor))
+    return out

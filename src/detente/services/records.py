@@ -405,7 +405,9 @@ class Batch:
         for chunk in _chunks(ids):
             self.connection.execute(delete(table).where(table.c.id.in_(chunk)))
         out = [row_snapshot(befores[record_id]) for record_id in ids]
-        self.audit_many([Change("delete", name, str(record_id), before, None) for record_id, before in zip(ids, out, strict=True)])
+        self.audit_many(
+            [Change("delete", name, str(record_id), before, None) for record_id, before in zip(ids, out, strict=True)]
+        )
         return out
 
     def audit_many(self, changes: Sequence[Change]) -> None:

@@ -165,16 +165,17 @@ def append_many(connection: Connection | Session, *, actor: str, changes: Sequen
             )
             digest = entry_hash(entry)
             entries.append(entry)
-            rows.append(
-                (seq, at, actor, entry.action, entry.object_type, entry.object_id, entry.before, entry.after)
-                + (prev_hash, digest)
-            )
+            rows.append((seq, at, actor, *_fields(entry), prev_hash, digest))
             prev_hash = digest
         cursor.executemany(_placeholders(connection, _INSERT_ENTRY), rows)
         cursor.execute(_placeholders(connection, _MOVE_HEAD), (seq, prev_hash))
     finally:
         cursor.close()
     return entries
+
+
+def _fields(entry: ChainEntry) -> tuple[str, str, str, str, str]:
+    return (entry.action, entry.object_type, entry.object_id, entry.before, entry.after)
 
 
 def head(connection: Connection) -> tuple[int, str]:
