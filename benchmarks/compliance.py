@@ -2,7 +2,7 @@
 treaty pack evaluated at 40 as-of dates.
 
 Usage:  python benchmarks/compliance.py [--records 1000000] [--seed 7]
-                                        [--store-records 20000] [--postgres URL] [--no-store]
+                                        [--store-records 20000] [--postgres URL] [--no-store] [--no-engine]
 
 The generator is part of the benchmark and seeded: it writes evidence frames in the engine's shape directly
 (declarations, notifications, inspections, activities, approvals for every pack), so that the figures time
@@ -18,9 +18,12 @@ CPU time of the process (the machine is shared, so wall time alone says little):
 Then, on a real store -- a new SQLite file, and a new schema on PostgreSQL when ``--postgres`` (or
 ``DETENTE_TEST_POSTGRES_URL``) is given -- the same generator's records (``--store-records``) are imported
 through the evidence importer (every row checked, one audit entry each), and the service evaluates every
-pack at four as-of dates and stores the findings through the audited services; evaluating again must
-write nothing. These figures have no target in the issue; they show what a user's ``detente compliance
-evaluate`` costs end to end.
+pack at four as-of dates and stores the findings through the audited services (in bulk: a few statements
+for all the findings, one audit entry each); evaluating again must write nothing. Then one new exercise is
+imported: the import re-evaluates only the obligations and parties it touches, and a full evaluation of its
+treaty afterwards must write nothing. These figures have no target in the issue; they show what a user's
+``detente compliance evaluate`` and ``evidence import`` cost end to end. ``--no-engine`` runs the store
+phase alone.
 """
 
 from __future__ import annotations
@@ -482,8 +485,51 @@ def store_phase(url: str, label: str, records: int, seed: int) -> None:
             f"[{label}] the same again (nothing to write): {wall:.2f} s, CPU {cpu:.2f} s; stored "
             f"{second.stored.as_dict()}"
         )
+        incremental_phase(store, label, packs)
     finally:
         store.close()
+
+
+NEW_EXERCISE = {
+    "ref": "bench-new-exercise",
+    "kind": "exercise",
+    "party": "RUS",
+    "counterpart": "POL",
+    "subject": "new exercise",
+    "start": "2020-05-01",
+    "end": "2020-05-10",
+    "troops": 15000,
+}
+
+
+def incremental_phase(store: Store, label: str, packs: dict[str, Any]) -> None:
+    """Import one new record into the evaluated store: the import refreshes only the findings it can change;
+    a full evaluation of the treaty afterwards must write nothing (the refresh left exactly its findings)."""
+    pack = packs["vienna-document-2011"]
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "one.json"
+        path.write_text(json.dumps({"activities": [NEW_EXERCISE]}), encoding="utf-8")
+        report, wall, cpu = timed(lambda: import_evidence(store, path, pack, as_of=STORE_AS_OF, actor="benchmark"))
+    refresh = report.refresh
+    assert refresh is not None and refresh.dates == STORE_DATES, refresh
+    assert refresh.stored.created + refresh.stored.updated > 0, refresh
+    print(
+        f"[{label}] import one exercise and refresh the findings it touches: {wall:.2f} s, CPU {cpu:.2f} s; "
+        f"re-evaluated {len(refresh.obligations)} of {len(pack.obligations)} obligations for "
+        f"{', '.join(refresh.parties)}; stored {refresh.stored.as_dict()}"
+    )
+    full, wall, cpu = timed(lambda: evaluate(store, treaty=pack.code, as_of=STORE_DATES, actor="benchmark"))
+    assert full.stored is not None
+    assert full.stored.as_dict() == {
+        "created": 0,
+        "updated": 0,
+        "deleted": 0,
+        "unchanged": full.findings.height,
+    }, full.stored
+    print(
+        f"[{label}] full evaluation of the treaty afterwards, for comparison: {wall:.2f} s, CPU {cpu:.2f} s; "
+        f"writes nothing (the refreshed findings equal the full ones): {full.stored.as_dict()}"
+    )
 
 
 @contextmanager
@@ -511,8 +557,10 @@ def main() -> None:
     parser.add_argument("--store-records", type=int, default=20_000)
     parser.add_argument("--postgres", default=os.environ.get("DETENTE_TEST_POSTGRES_URL"))
     parser.add_argument("--no-store", action="store_true", help="only the engine figures")
+    parser.add_argument("--no-engine", action="store_true", help="only the store figures")
     args = parser.parse_args()
-    engine_phases(args.records, args.seed)
+    if not args.no_engine:
+        engine_phases(args.records, args.seed)
     if args.no_store:
         return
     with tempfile.TemporaryDirectory() as directory:

@@ -118,15 +118,29 @@ def evidence_import(
         str | None, typer.Option("--type", help=f"Evidence type of a CSV file: {', '.join(TYPES)}.")
     ] = None,
     as_of: AsOfOption = None,
+    refresh: Annotated[
+        bool,
+        typer.Option(
+            "--refresh/--no-refresh",
+            help="Bring the treaty's stored findings up to date, evaluating only what the new records touch.",
+        ),
+    ] = True,
     actor: ActorOption = ACTOR,
     database: DatabaseOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Check every row and store them all (one audit entry each), or report every problem and store none."""
+    """Check every row and store them all (one audit entry each), or report every problem and store none;
+    then re-evaluate the stored findings the new records can change."""
     store = open_store(database)
     try:
         report = import_evidence(
-            store, file, get_pack(treaty), evidence_type=evidence_type, as_of=_day(as_of), actor=actor
+            store,
+            file,
+            get_pack(treaty),
+            evidence_type=evidence_type,
+            as_of=_day(as_of),
+            actor=actor,
+            refresh=refresh,
         )
     except EvidenceImportError as error:
         if as_json:
@@ -142,6 +156,12 @@ def evidence_import(
         return
     for kind, n in report.stored.items():
         console.print(f"stored {n} {kind} record(s) for {report.treaty}")
+    done = report.refresh
+    if done is not None and done.dates:
+        console.print(
+            f"re-evaluated {len(done.obligations)} obligation(s) for {', '.join(done.parties) or 'no party'} "
+            f"at {len(done.dates)} stored as-of date(s); findings {done.stored.as_dict()}"
+        )
 
 
 @app.command("evaluate")

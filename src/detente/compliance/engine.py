@@ -30,7 +30,7 @@ from detente.compliance.kinds.window import evaluate_window
 from detente.compliance.packs import ObligationSpec, Pack
 from detente.compliance.rules import WindowRule, reading, reads, touched_by
 
-__all__ = ["EVALUATORS", "STATUSES", "Evaluator", "evaluate_obligation", "evaluate_pack"]
+__all__ = ["EVALUATORS", "STATUSES", "Evaluator", "Touched", "evaluate_obligation", "evaluate_pack"]
 
 STATUSES = ("compliant", "at_risk", "breach", "overdue", "not_in_force", "insufficient_data")
 
@@ -172,7 +172,8 @@ class Evaluator:
             frames[kind] = frame.filter(mask)
         return Evidence(frames, self.evidence.codes)
 
-    def _run(self, only: set[int] | None, obligations: list[ObligationSpec]) -> pl.DataFrame:
+    def run(self, only: set[int] | None, obligations: list[ObligationSpec]) -> pl.DataFrame:
+        """The findings of these obligations on the evidence, for the parties ``only`` (``None``: all)."""
         return evaluate_pack(
             self.pack,
             self.evidence,
@@ -191,6 +192,11 @@ class Evaluator:
     def add(self, evidence_type: str, rows: pl.DataFrame) -> None:
         """Append records of one evidence type (a frame in the :mod:`~detente.compliance.evidence` shape)."""
         self.evidence.append(evidence_type, rows)
+        self.note(evidence_type, rows)
+
+    def note(self, evidence_type: str, rows: pl.DataFrame) -> None:
+        """Note what records of one evidence type, already in :attr:`evidence`, can change (:meth:`add`
+        without the append: for evidence read from a store that already holds the new records)."""
         kinds = set(rows["kind"].unique().to_list())
         self._added.setdefault(evidence_type, set()).update(kinds)
         # a record bears on the findings of the state a rule reads it for: its party, or (``as: counterpart``)
@@ -237,13 +243,23 @@ class Evaluator:
     def evaluate(self) -> pl.DataFrame:
         """All findings, re-evaluating only what the records added since the last call can change."""
         if not self._done:
-            found = self._run(None, list(self.pack.obligations))
+            found = self.run(None, list(self.pack.obligations))
             if found.height:
                 self._parts = {key[0]: part for key, part in found.partition_by("party", as_dict=True).items()}
             self._done, self._dirty, self._added = True, set(), {}
             return self.findings
         if not self._added:
             return self.findings
+        touched = self.take_touched()
+        if touched.per_party:
+            self._swap(touched.evaluate_per_party(self), set(touched.parties), touched.per_party_codes)
+        if touched.grouped:
+            self._swap(touched.evaluate_grouped(self), {None}, touched.grouped_codes)
+        return self.findings
+
+    def take_touched(self) -> Touched:
+        """What the records noted since the last call can change (and forget them): the obligations that
+        read such records, for the parties they touch -- group limits for every party."""
         dirty, added = set(self._dirty), dict(self._added)
         self._dirty, self._added = set(), {}
         affected = [
@@ -253,11 +269,34 @@ class Evaluator:
         ]
         grouped = [s for s in affected if getattr(s.rule, "groups", None)]
         per_party = [s for s in affected if s not in grouped]
-        if per_party:
-            self._swap(self._run(dirty, per_party), set(dirty), [s.code for s in per_party])
-        if grouped:
-            self._swap(self._run(None, grouped), {None}, [s.code for s in grouped])
-        return self.findings
+        return Touched(per_party, dirty, grouped)
+
+
+@dataclass(frozen=True)
+class Touched:
+    """What new records can change: ``per_party`` obligations for ``parties``, and ``grouped`` obligations
+    (group limits: their figure sums several parties) for every party. Outside these, every finding stays
+    as it was."""
+
+    per_party: list[ObligationSpec]
+    parties: set[int]
+    grouped: list[ObligationSpec]
+
+    @property
+    def per_party_codes(self) -> list[str]:
+        return [spec.code for spec in self.per_party]
+
+    @property
+    def grouped_codes(self) -> list[str]:
+        return [spec.code for spec in self.grouped]
+
+    def evaluate_per_party(self, evaluator: Evaluator) -> pl.DataFrame:
+        """The findings of the per-party obligations for the touched parties, on the evaluator's evidence."""
+        return evaluator.run(set(self.parties), self.per_party) if self.per_party else pl.DataFrame()
+
+    def evaluate_grouped(self, evaluator: Evaluator) -> pl.DataFrame:
+        """The findings of the group obligations, for every party."""
+        return evaluator.run(None, self.grouped) if self.grouped else pl.DataFrame()
 
 
 def _parties(rows: pl.DataFrame, columns: Iterable[str] = ("party", "counterpart")) -> set[int]:

@@ -3,19 +3,21 @@
 A stored finding is identified by obligation, party, as-of date and subject (the event judged, or the
 period). :func:`store_findings` compares what the engine found with what is stored for the same
 obligations, parties and dates: new findings are created, changed ones updated, ones the engine no longer
-finds deleted, and unchanged ones left alone -- all in one transaction, one audit entry per write.
+finds deleted, and unchanged ones left alone -- all in one transaction, one audit entry per write, written
+in bulk (a few statements for thousands of findings). :func:`store_scopes` does the same for several sets of
+obligations and parties at once (the incremental refresh after new evidence uses it).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Table, select
+from sqlalchemy import Connection, Table, select
 
 from detente.domain.audit_chain import jsonable
 from detente.services.entities import row_snapshot
@@ -23,7 +25,7 @@ from detente.services.records import Records
 from detente.store.database import Store
 from detente.store.models import Finding
 
-__all__ = ["StoreReport", "finding_values", "store_findings"]
+__all__ = ["Scope", "StoreReport", "finding_values", "store_findings", "store_scopes"]
 
 Key = tuple[int, int | None, str, str | None]
 
@@ -99,46 +101,99 @@ def _same(stored: Mapping[str, Any], values: Mapping[str, Any]) -> bool:
     return all(snapshot.get(k) == v for k, v in jsonable(dict(values)).items())
 
 
-def store_findings(
-    store: Store,
-    findings: pl.DataFrame,
-    obligation_ids: Mapping[str, int],
-    *,
-    parties: Iterable[int] | None = None,
-    actor: str,
-) -> StoreReport:
-    """Store the engine's findings idempotently (see the module docstring)."""
-    wanted: dict[Key, dict[str, Any]] = {}
-    for row in findings.iter_rows(named=True):
-        values = finding_values(row, obligation_ids[row["code"]])
+@dataclass(frozen=True)
+class Scope:
+    """A set of findings to bring up to date: the engine's findings for some obligations (code -> id), at
+    some dates, for some parties (``None``: every party, and findings of no party) -- every stored finding in
+    the scope that the engine no longer finds is deleted."""
+
+    findings: pl.DataFrame
+    obligation_ids: Mapping[str, int]
+    parties: Iterable[int] | None = None
+    dates: Sequence[date] | None = None
+    """The as-of dates evaluated (default: those of the findings; give them, so that a date where the engine
+    now finds nothing loses its stored findings too)."""
+
+
+def _wanted(scope: Scope, wanted: dict[Key, dict[str, Any]]) -> None:
+    parties = None if scope.parties is None else set(scope.parties)
+    for row in scope.findings.iter_rows(named=True):
+        values = finding_values(row, scope.obligation_ids[row["code"]])
         key = _key(values)
+        if parties is not None and values["party_state_id"] not in parties:
+            raise ValueError(
+                f"{row['code']}: a finding for party {row['party_code']}, outside the parties evaluated "
+                "(nothing was stored)"
+            )
         if key in wanted:
             raise ValueError(
                 f"{row['code']}: two findings for party {row['party_code']} as of {row['as_of']} on subject "
                 f"{row['subject']!r}; a finding's subject must tell them apart (nothing was stored)"
             )
         wanted[key] = values
-    dates = sorted(set(findings["as_of"].to_list())) if findings.height else []
+
+
+def _stored(connection: Connection, scope: Scope) -> dict[Key, dict[str, Any]]:
+    """The stored findings in a scope, by key (read in the writing transaction)."""
+    if scope.dates is not None:
+        dates = sorted(set(scope.dates))
+    else:
+        dates = sorted(set(scope.findings["as_of"].to_list())) if scope.findings.height else []
+    ids = sorted(set(scope.obligation_ids.values()))
+    if not dates or not ids:
+        return {}
     table = Finding.__table__
     assert isinstance(table, Table)
-    query = select(table).where(table.c.obligation_id.in_(list(obligation_ids.values())), table.c.as_of.in_(dates))
-    if parties is not None:
-        query = query.where(table.c.party_state_id.in_(list(parties)))
-    with store.engine.connect() as connection:
-        stored = {_key(row): row for row in (dict(r._mapping) for r in connection.execute(query))}
-    created = updated = deleted = unchanged = 0
+    query = select(table).where(table.c.obligation_id.in_(ids), table.c.as_of.in_(dates))
+    if scope.parties is not None:
+        query = query.where(table.c.party_state_id.in_(sorted(set(scope.parties))))
+    return {_key(row): row for row in (dict(r._mapping) for r in connection.execute(query))}
+
+
+def store_findings(
+    store: Store,
+    findings: pl.DataFrame,
+    obligation_ids: Mapping[str, int],
+    *,
+    parties: Iterable[int] | None = None,
+    dates: Sequence[date] | None = None,
+    actor: str,
+) -> StoreReport:
+    """Store the engine's findings idempotently (see the module docstring): the stored findings of these
+    obligations, at ``dates`` (default: the findings' dates), for ``parties`` (default all) become exactly
+    ``findings``."""
+    return store_scopes(store, [Scope(findings, obligation_ids, parties, dates)], actor=actor)
+
+
+def store_scopes(store: Store, scopes: Sequence[Scope], *, actor: str) -> StoreReport:
+    """Bring the stored findings of every scope up to date with the engine's, in one transaction.
+
+    The writes are bulk writes (:meth:`~detente.services.records.Batch.create_many` and its siblings): new
+    findings inserted together, changed ones updated together (they keep their ids), gone ones deleted
+    together, one audit entry each, in a handful of statements however many findings. A finding row carries
+    every value :func:`finding_values` gives it (and any column a caller adds to those values passes through).
+    Scopes must not overlap.
+    """
+    wanted: dict[Key, dict[str, Any]] = {}
+    for scope in scopes:
+        _wanted(scope, wanted)
+    created: list[dict[str, Any]] = []
+    changed: dict[int, dict[str, Any]] = {}
+    unchanged = 0
     with Records(store).batch(actor=actor) as batch:
+        stored: dict[Key, dict[str, Any]] = {}
+        for scope in scopes:
+            stored.update(_stored(batch.connection, scope))
         for key, values in wanted.items():
             current = stored.pop(key, None)
             if current is None:
-                batch.create("finding", values)
-                created += 1
+                created.append(values)
             elif _same(current, values):
                 unchanged += 1
             else:
-                batch.update("finding", int(current["id"]), values)
-                updated += 1
-        for current in stored.values():
-            batch.delete("finding", int(current["id"]))
-            deleted += 1
-    return StoreReport(created, updated, deleted, unchanged)
+                changed[int(current["id"])] = values
+        gone = [int(current["id"]) for current in stored.values()]
+        batch.create_many("finding", created)
+        batch.update_many("finding", changed)
+        batch.delete_many("finding", gone)
+    return StoreReport(len(created), len(changed), len(gone), unchanged)

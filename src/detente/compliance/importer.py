@@ -15,7 +15,9 @@ One file holds one evidence type (``--type``), or -- JSON only -- an object of l
 Every row may carry ``ref``, the user's own key (stored as ``source_key``), which notifications name in
 ``trigger``. Parties are ISO3 codes of states in the store. A count must be a number >= 0; a blank is
 "not given", never 0. Observed facts (declarations, notifications, inspections, approvals) may not be
-dated after the as-of date. All rows of all types are written in one transaction, one audit entry each.
+dated after the as-of date. All rows of all types are written in one transaction (in bulk), one audit entry
+each. The treaty's stored findings are then brought up to date, re-evaluating only the obligations and
+parties the new records touch (:mod:`detente.compliance.refresh`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -33,6 +35,7 @@ from sqlalchemy import select
 
 from detente.compliance.evidence import state_codes
 from detente.compliance.packs import Pack
+from detente.compliance.refresh import Refresh, refresh_findings
 from detente.compliance.registry import ACTOR, agreement_ids, sync_pack
 from detente.services.records import Batch, Records
 from detente.store.database import Store
@@ -97,14 +100,18 @@ class EvidenceImportError(ValueError):
 
 @dataclass
 class ImportReport:
-    """What an import stored, by evidence type."""
+    """What an import stored, by evidence type, and what refreshing the findings did."""
 
     treaty: str
     stored: dict[str, int] = field(default_factory=dict)
     ids: dict[str, list[int]] = field(default_factory=dict)
+    refresh: Refresh | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"treaty": self.treaty, "stored": self.stored, "ids": self.ids}
+        out: dict[str, Any] = {"treaty": self.treaty, "stored": self.stored, "ids": self.ids}
+        if self.refresh is not None:
+            out["findings"] = self.refresh.as_dict()
+        return out
 
 
 def read_rows(path: Path, evidence_type: str | None) -> dict[str, list[dict[str, Any]]]:
@@ -318,8 +325,18 @@ def import_evidence(
     evidence_type: str | None = None,
     as_of: date | None = None,
     actor: str = ACTOR,
+    refresh: bool = True,
+    evaluate_at: Iterable[date] = (),
 ) -> ImportReport:
-    """Check every row of the file and store them all, or raise :class:`EvidenceImportError` and store none."""
+    """Check every row of the file and store them all, or raise :class:`EvidenceImportError` and store none.
+
+    Then, unless ``refresh`` is false, bring the treaty's stored findings up to date
+    (:func:`~detente.compliance.refresh.refresh_findings`): at every as-of date that has stored findings,
+    only the obligations and parties the new records touch are evaluated again; at the dates of
+    ``evaluate_at`` that have none yet, the whole treaty is evaluated. The records and the findings are
+    written in two transactions: should the refresh fail, the evidence stays and a full
+    ``detente compliance evaluate`` puts the findings right.
+    """
     if evidence_type is not None and evidence_type not in TYPES:
         raise EvidenceImportError(
             [RowError(path.name, 0, "type", f"unknown evidence type; use one of {', '.join(TYPES)}")]
@@ -352,20 +369,27 @@ def import_evidence(
     report = ImportReport(pack.code)
     with Records(store).batch(actor=actor) as batch:
         for kind in TYPES:
-            stored = [_write(batch, kind, values, refs) for values in checked.get(kind, [])]
+            stored = _write(batch, kind, checked.get(kind, []), refs)
             if stored:
                 report.stored[kind] = len(stored)
                 report.ids[kind] = stored
+    if refresh:
+        report.refresh = refresh_findings(store, pack, report.ids, dates=evaluate_at, actor=actor)
     return report
 
 
-def _write(batch: Batch, kind: str, values: dict[str, Any], refs: dict[tuple[str, str], int]) -> int:
-    record = {k: v for k, v in values.items() if not k.startswith("_")}
-    trigger = values.get("_trigger")
-    if trigger:
-        trigger_kind, _, key = str(trigger).partition(":")
-        record["trigger_type"], record["trigger_id"] = trigger_kind, refs[(trigger_kind, key)]
-    stored = batch.create(kind, record)
-    if values.get("source_key"):
-        refs[(kind, str(values["source_key"]))] = int(stored["id"])
-    return int(stored["id"])
+def _write(batch: Batch, kind: str, rows: list[dict[str, Any]], refs: dict[tuple[str, str], int]) -> list[int]:
+    """Write the checked rows of one type in bulk; note the ids of those with a ``ref`` for later triggers."""
+    records = []
+    for values in rows:
+        record = {k: v for k, v in values.items() if not k.startswith("_")}
+        trigger = values.get("_trigger")
+        if trigger:
+            trigger_kind, _, key = str(trigger).partition(":")
+            record["trigger_type"], record["trigger_id"] = trigger_kind, refs[(trigger_kind, key)]
+        records.append(record)
+    stored = batch.create_many(kind, records)
+    for values, row in zip(rows, stored, strict=True):
+        if values.get("source_key"):
+            refs[(kind, str(values["source_key"]))] = int(row["id"])
+    return [int(row["id"]) for row in stored]

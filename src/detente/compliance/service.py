@@ -25,7 +25,7 @@ from detente.compliance.packs import Pack, PackError, get_pack, load_packs
 from detente.compliance.registry import ACTOR, agreement_ids, obligations_of, sync_pack
 from detente.store.database import Store
 
-__all__ = ["Evaluation", "evaluate", "evaluate_frames", "pack_evidence", "today"]
+__all__ = ["Evaluation", "as_findings", "evaluate", "evaluate_frames", "pack_evidence", "today"]
 
 
 def today() -> date:
@@ -73,6 +73,16 @@ def _party_id(codes: dict[int, str], party: str | None) -> int | None:
     raise PackError(f"no state with the ISO3 code {party!r} in the store; load countrycode first or check the code")
 
 
+def as_findings(found: pl.DataFrame, *, include_upcoming: bool = False) -> pl.DataFrame:
+    """The engine's frame as findings for users and the store: without the ones still ahead (unless
+    ``include_upcoming``), each finding's evidence as a list of references."""
+    if not found.height:
+        return found
+    if not include_upcoming:
+        found = found.filter(~pl.col("upcoming"))
+    return evidence_lists(found)
+
+
 def evaluate_frames(
     store: Store,
     *,
@@ -105,9 +115,9 @@ def evaluate_frames(
     found = pl.concat(frames, how="vertical_relaxed")
     if party is not None:
         found = found.filter(pl.col("party_code") == party.upper())
-    if not include_upcoming:
-        found = found.filter(~pl.col("upcoming"))
-    return evidence_lists(found).sort("treaty", "code", "as_of", "party_code", "subject", nulls_last=True)
+    return as_findings(found, include_upcoming=include_upcoming).sort(
+        "treaty", "code", "as_of", "party_code", "subject", nulls_last=True
+    )
 
 
 def evaluate(
@@ -138,6 +148,7 @@ def evaluate(
             findings,
             obligation_ids,
             parties=[p for p in party_ids or [] if p is not None] if party else None,
+            dates=dates,
             actor=actor,
         )
     return Evaluation(dates, findings, stored, [p.code for p in packs])

@@ -16,7 +16,9 @@ Every method takes the acting :class:`~detente.services.access.Principal` and do
 * status changes follow :mod:`detente.domain.lifecycles`, an engagement is approved by someone other than its
   proposer, and case steps pass the compliance engine's gates (:mod:`detente.services.gates`);
 * notifications and approvals of the kinds those gates read are linked to the gate pack's agreement when the
-  writer names none, so the engine sees them.
+  writer names none, so the engine sees them; once such evidence is written, the stored findings of its
+  treaty (if any are stored) are brought up to date, re-evaluating only what it can change
+  (:func:`detente.compliance.refresh.refresh_after_writes`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from detente.compliance.refresh import refresh_after_writes
 from detente.domain.lifecycles import CASE, ENGAGEMENT, Lifecycle, LifecycleError
 from detente.domain.markings import Classification, MarkingError, Role, needs_release, normalise_tokens
 from detente.services.access import Principal, Scope, require_role
@@ -270,7 +273,10 @@ class Writer:
             created = work.create(res.model, data)
             if pending is not None:
                 self._request_release(work, principal, res, created["id"], pending)
-            return self._shown(work, res, created, pending)
+            shown = self._shown(work, res, created, pending)
+        # evidence of a treaty with stored findings: re-evaluate what the new record can change
+        refresh_after_writes(self.store, entity_name(res.model), [created], actor=principal.actor)
+        return shown
 
     @staticmethod
     def _shown(work: Batch, res: Resource, record: dict[str, Any], pending: int | None) -> dict[str, Any]:
@@ -445,11 +451,15 @@ class Writer:
             except LifecycleError as error:
                 raise ConflictError(str(error), field="to") from None
             changes: dict[str, Any] = {"status": to}
+            closure = None
             if res.model is Engagement:
                 changes.update(self._engagement_step(principal, current, to))
             else:
-                self._case_step(work, current, to)
-            return work.update(res.model, record_id, changes, expected_version=version, action="transition")
+                closure = self._case_step(work, current, to)
+            moved = work.update(res.model, record_id, changes, expected_version=version, action="transition")
+        if closure is not None:
+            refresh_after_writes(self.store, entity_name(Approval), [closure], actor=principal.actor)
+        return moved
 
     @staticmethod
     def _engagement_step(principal: Principal, engagement: Mapping[str, Any], to: str) -> dict[str, Any]:
@@ -464,7 +474,8 @@ class Writer:
             )
         return {}
 
-    def _case_step(self, work: Batch, case: Mapping[str, Any], to: str) -> None:
+    def _case_step(self, work: Batch, case: Mapping[str, Any], to: str) -> dict[str, Any] | None:
+        """Check the gates of a case's step; closing it records the closure approval (returned)."""
         now = _now()
         if to == "offer":
             self._passes(self.gates.before_offer(work.connection, case, now))
@@ -472,7 +483,8 @@ class Writer:
             for unit_name in self._units(work, case["id"]):
                 self._passes(self.gates.unit_cleared(work.connection, case, unit_name, now))
         if to == CASE.last:
-            work.create(Approval, self.gates.closure(case, now.date()))
+            return work.create(Approval, self.gates.closure(case, now.date()))
+        return None
 
     @staticmethod
     def _passes(decision: GateDecision, about: str = "") -> None:

@@ -4,15 +4,20 @@
 so the write it records and its entry commit or roll back together. It locks the single ``audit_head`` row
 first (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite allows one writer at a time anyway), which keeps the
 chain a line even with many writers.
+
+:func:`append_many` appends the entries of many writes at once, for bulk writes (thousands of findings): the
+head is read and locked once, the chain of hashes is computed in Python, the entries go to the database in one
+``executemany`` and the head moves once -- three round trips however many entries, where :func:`append` takes
+three per entry. The chain it leaves is exactly the one that many :func:`append` calls would have left.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session
@@ -31,7 +36,7 @@ from detente.domain.audit_chain import (
 from detente.store.engine import make_engine
 from detente.store.models.audit import AuditEntry, AuditHead
 
-__all__ = ["ACTIONS", "append", "head", "iter_chain_rows", "verify"]
+__all__ = ["ACTIONS", "Change", "append", "append_many", "head", "iter_chain_rows", "verify"]
 
 ACTIONS = frozenset(
     {"create", "update", "delete", "load", "evaluate", "transition", "release", "login", "logout", "read", "export"}
@@ -107,6 +112,70 @@ def append(
     finally:
         cursor.close()
     return entry
+
+
+class Change(NamedTuple):
+    """One write to record with :func:`append_many`: what was done to which object, before and after."""
+
+    action: str
+    object_type: str
+    object_id: str
+    before: Any
+    after: Any
+
+
+def append_many(connection: Connection | Session, *, actor: str, changes: Sequence[Change]) -> list[ChainEntry]:
+    """Append one entry per change, in order, for writes made in the open transaction of ``connection``.
+
+    Equivalent to calling :func:`append` for each change (same entries, same chain), in three round trips:
+    lock and read the head, insert every entry (``executemany``), move the head. Returns the entries.
+    """
+    if not actor:
+        raise ValueError("every write needs an actor")
+    for change in changes:
+        if change.action not in ACTIONS:
+            raise ValueError(f"audit action {change.action!r} is not one of {sorted(ACTIONS)}")
+    if not changes:
+        return []
+    if isinstance(connection, Session):
+        connection = connection.connection()
+    postgres = connection.dialect.name == "postgresql"
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(_READ_HEAD + (" FOR UPDATE" if postgres else ""))
+        current = cursor.fetchone()
+        if current is None:
+            raise RuntimeError("audit_head is missing its row: the database was not created by `detente init`")
+        seq, prev_hash = current
+        at = _now()
+        entries: list[ChainEntry] = []
+        rows: list[tuple[Any, ...]] = []
+        for change in changes:
+            seq += 1
+            entry = ChainEntry(
+                seq=seq,
+                at=at,
+                actor=actor,
+                action=change.action,
+                object_type=change.object_type,
+                object_id=change.object_id,
+                before=canonical_json(change.before),
+                after=canonical_json(change.after),
+                prev_hash=prev_hash,
+            )
+            digest = entry_hash(entry)
+            entries.append(entry)
+            rows.append((seq, at, actor, *_fields(entry), prev_hash, digest))
+            prev_hash = digest
+        cursor.executemany(_placeholders(connection, _INSERT_ENTRY), rows)
+        cursor.execute(_placeholders(connection, _MOVE_HEAD), (seq, prev_hash))
+    finally:
+        cursor.close()
+    return entries
+
+
+def _fields(entry: ChainEntry) -> tuple[str, str, str, str, str]:
+    return (entry.action, entry.object_type, entry.object_id, entry.before, entry.after)
 
 
 def head(connection: Connection) -> tuple[int, str]:

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import BindParameter
 
-__all__ = ["DriverStatement", "insert_row", "select_row", "update_row"]
+__all__ = ["DriverStatement", "column_defaults", "insert_row", "insert_rows", "select_row", "update_row"]
 
 Processor = Callable[[Any], Any] | None
 Maker = Callable[[], Any]
@@ -66,8 +66,9 @@ class DriverStatement:
         ]
         return converted if self.positional else dict(zip(self.parameters, converted, strict=True))
 
-    def _read(self, row: Sequence[Any], description: Sequence[Any]) -> dict[str, Any]:
+    def _read(self, row: Sequence[Any], description: Sequence[Any] | None) -> dict[str, Any]:
         if self._readers is None:
+            assert description is not None, "the first read needs the cursor's description"
             # Result processors depend on the driver's type code for each column, known after the first fetch.
             self._readers = tuple(
                 column.type.dialect_impl(self.dialect).result_processor(self.dialect, entry[1])
@@ -93,12 +94,37 @@ class DriverStatement:
         finally:
             cursor.close()
 
+    def many(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """Run once per row in one ``executemany`` with ``returning`` (psycopg: pipelined, so the rows go to
+        the server without a round trip each, and the statement is prepared once) and return the output row
+        of each, in order. PostgreSQL only: SQLite's driver returns no rows from ``executemany``."""
+        if not rows:
+            return []
+        cursor = connection.connection.cursor()
+        parameters = [self._bound(values) for values in rows]
+        driver_error: type[Exception] = self.dialect.loaded_dbapi.Error
+        out: list[dict[str, Any]] = []
+        try:
+            cursor.executemany(self.sql, parameters, returning=True)  # type: ignore[call-arg,arg-type]
+            while True:
+                row = cursor.fetchone()
+                assert row is not None, "each statement returns its row"
+                # the description is built anew on every access: read it only while the readers are unknown
+                out.append(self._read(row, cursor.description if self._readers is None else None))
+                if not cursor.nextset():
+                    break
+        except driver_error as error:
+            raise DBAPIError.instance(self.sql, parameters, error, driver_error) from error
+        finally:
+            cursor.close()
+        return out
+
 
 def _same(value: Any) -> Any:
     return value
 
 
-def _defaults(table: Table) -> dict[str, Maker]:
+def column_defaults(table: Table) -> dict[str, Maker]:
     """How to make each column's Python-side default: a plain value, or a fresh one from a callable (``list``).
 
     Defaults computed by SQL expressions or sequences are refused, so a table that needs one cannot silently
@@ -123,7 +149,7 @@ def _defaults(table: Table) -> dict[str, Maker]:
 def _insert(
     table: Table, keys: frozenset[str], dialect: Dialect
 ) -> tuple[DriverStatement, dict[str, Callable[[], Any]]]:
-    defaults = {key: make for key, make in _defaults(table).items() if key not in keys}
+    defaults = {key: make for key, make in column_defaults(table).items() if key not in keys}
     columns = sorted(keys | defaults.keys())
     statement = insert(table).returning(*table.c)
     return DriverStatement.compile(statement, dialect, list(table.c), columns), defaults
@@ -149,6 +175,15 @@ def insert_row(connection: Connection, table: Table, values: Mapping[str, Any]) 
     row = statement.one_or_none(connection, {**{key: make() for key, make in defaults.items()}, **values})
     assert row is not None, "INSERT ... RETURNING returns the row it inserted"
     return row
+
+
+def insert_rows(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """``INSERT ... RETURNING *`` of many rows that name the same columns, in one pipelined ``executemany``
+    (PostgreSQL); the stored rows come back in order."""
+    if not rows:
+        return []
+    statement, defaults = _insert(table, frozenset(rows[0]), connection.dialect)
+    return statement.many(connection, [{**{key: make() for key, make in defaults.items()}, **row} for row in rows])
 
 
 def update_row(

@@ -4,8 +4,9 @@ next, the evidence behind it and the latest findings.
 Findings are read through the marking-filtered reader (``findings`` resource); evidence tables, which the
 catalog does not list, through the same :func:`~detente.services.access.visible` clause. The due calendar
 comes from :func:`detente.compliance.due_items`; an item about an event (``activity:12``) the user may not
-see is left out. Evidence is imported through :func:`detente.compliance.import_evidence` and re-evaluated
-with :func:`detente.compliance.evaluate`, both audited under the user's name.
+see is left out. Evidence is imported through :func:`detente.compliance.import_evidence`, which re-evaluates
+what the new records touch; :func:`detente.compliance.evaluate` evaluates a treaty in full; both audited under
+the user's name.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from detente.compliance.engine import STATUSES
 from detente.compliance.importer import TYPES, ImportReport, import_evidence
 from detente.compliance.packs import Pack, get_pack, load_packs
 from detente.compliance.registry import agreement_ids
-from detente.compliance.service import evaluate
+from detente.compliance.service import evaluate, today
 from detente.domain.markings import Role
 from detente.services.access import Scope, require_role, visible
 from detente.store.models import Activity, Approval, AuditHead, Declaration, Inspection, Notification
@@ -404,7 +405,9 @@ def import_file(
     evidence_type: str | None = None,
     as_of: date | None = None,
 ) -> ImportReport:
-    """Import an uploaded CSV or JSON evidence file for ``treaty``, then re-evaluate the treaty at ``as_of``.
+    """Import an uploaded CSV or JSON evidence file for ``treaty`` and bring its findings up to date: only
+    what the new records touch is evaluated again, and the whole treaty at ``as_of`` (default today) if no
+    findings are stored for that date yet.
 
     Every row is checked first; on any problem :class:`~detente.compliance.importer.EvidenceImportError` lists
     them all (file, row, field) and nothing is stored. Editors and admins only.
@@ -418,7 +421,12 @@ def import_file(
         path = Path(folder) / safe
         path.write_bytes(content)
         report = import_evidence(
-            ctx.store, path, pack, evidence_type=evidence_type or None, as_of=as_of, actor=ctx.principal.actor
+            ctx.store,
+            path,
+            pack,
+            evidence_type=evidence_type or None,
+            as_of=as_of,
+            evaluate_at=[as_of or today()],
+            actor=ctx.principal.actor,
         )
-    evaluate(ctx.store, treaty=pack.code, as_of=as_of, actor=ctx.principal.actor)
     return report
