@@ -15,6 +15,7 @@ import polars as pl
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
+from detente.analysis.armed_conflicts import ConflictRecord, ending_text, intensity_text
 from detente.analysis.common import CitedSource, StateRef, StateResolver
 from detente.analysis.dossiers import CountryDossier, Figure, country_dossier
 from detente.analysis.relations import RELATION_YEARS, relations
@@ -96,6 +97,11 @@ class CountryView:
     voting: Chart
     top_partners: Table
     conflicts: Table
+    armed_conflicts: Table | None
+    """The UCDP/PRIO armed conflicts the state took part in (most recent first); ``None``: unknown (not
+    covered, or UCDP not loaded), which the page says rather than showing an empty table."""
+    armed_conflicts_note: str
+    """What UCDP covers (before 1946: not covered, unknown)."""
     exercises: RecordList
     records: list[RecordList]
     compliance: RecordList
@@ -376,6 +382,8 @@ def _public_country(ctx: PageContext, code: str, year: int, partners_text: str |
         voting=voting,
         top_partners=top,
         conflicts=conflicts,
+        armed_conflicts=armed_conflict_table(ctx, dossier.armed_conflicts),
+        armed_conflicts_note=dossier.armed_conflicts.note,
         exercises=nothing,
         records=[],
         compliance=nothing,
@@ -383,6 +391,31 @@ def _public_country(ctx: PageContext, code: str, year: int, partners_text: str |
         state_id=subject.state_id,
         citations=citations,
     )
+
+
+def armed_conflict_table(ctx: PageContext, record: ConflictRecord) -> Table | None:
+    """The UCDP/PRIO conflicts of a country dossier as a table (``None`` when unknown)."""
+    if record.conflicts is None:
+        return None
+    fmt = ctx.fmt
+    ucdp = source_href("source:ucdp")
+    rows = [
+        [
+            Cell(f"{c.name} ({c.conflict_id})"),
+            Cell(c.type),
+            Cell(c.incompatibility or "unknown"),
+            Cell(", ".join(c.region) or "unknown"),
+            Cell(f"{c.side}, {'secondary' if c.secondary else 'primary'}"),
+            Cell(", ".join(c.opponents) or "unknown"),
+            Cell(f"{c.first_year} to {c.last_year} ({fmt.number(len(c.years))} active)"),
+            Cell(intensity_text(c.max_intensity)),
+            Cell(ending_text(c.episodes)),
+            Cell("ucdp", ucdp),
+        ]
+        for c in record.conflicts
+    ]
+    columns = ["Conflict", "Type", "Incompatibility", "Region", "Side", "Against", "Years", "Intensity"]
+    return Table("Armed conflicts (UCDP/PRIO)", [*columns, "Ended", "Source"], rows)
 
 
 def _with_sources(citations: list[CitedSource]) -> list[CitedSource]:
