@@ -234,6 +234,8 @@ def _parties(store: Store, state_ids: list[int]) -> list[tuple[int, _Party]]:
     merged: dict[tuple[int, int, str, bool], _Party] = {}
     with store.engine.connect() as connection:
         for sid, key, name, location, incompat, side, secondary, actor, start, end in connection.execute(query):
+            if sid is None:  # the query asks for states only; this keeps the type checker informed
+                continue
             conflict_id = int(str(key).rsplit(":", 1)[-1])
             found = merged.setdefault(
                 (int(sid), conflict_id, side, bool(secondary)),

@@ -24,7 +24,7 @@ from detente.services.errors import NotFoundError
 from detente.services.reading import Reader
 from detente.web.charts import Series, line_chart
 from detente.web.context import Page, PageContext, render
-from detente.web.lookups import contributions_by_year, country_href, memo, public_user_rows, source_href, states
+from detente.web.lookups import contributions_by_year, country_href, data_version, memo, source_href, states
 from detente.web.maps import category_map
 from detente.web.views import Cell, Chart, SourceLink, Table
 
@@ -33,9 +33,6 @@ __all__ = ["CountryView", "router"]
 router = APIRouter()
 
 DEFAULT_PARTNERS = ("USA", "RUS", "CHN")
-DOSSIER_SECONDS = 300.0
-"""How long a dossier (public data only) is reused; a source load or a user's public agreement or
-engagement (see :func:`detente.web.lookups.public_user_rows`) makes a new one at once."""
 FIGURE_LABELS = {
     "milex": ("Military expenditure", "thousands of current US$", 0),
     "milper": ("Military personnel", "thousands", 0),
@@ -256,9 +253,10 @@ def build_country(ctx: PageContext, code: str, year: int | None, partners_text: 
     locale) and the user's own records (read now, through the services, with the user's principal)."""
     last = RELATION_YEARS[1]
     shown = min(max(year or last, RELATION_YEARS[0]), last)
-    key = f"country:{code}:{shown}:{partners_text}:{ctx.fmt.tag}:{public_user_rows(ctx.store)}"
+    # keyed on the store's data version: any write (a source load, a user's edit) makes a new one at once
+    key = f"country:{code}:{shown}:{partners_text}:{ctx.fmt.tag}:{data_version(ctx.store)}"
     try:
-        public = memo(ctx.store, key, lambda: _public_country(ctx, code, shown, partners_text), seconds=DOSSIER_SECONDS)
+        public = memo(ctx.store, key, lambda: _public_country(ctx, code, shown, partners_text))
     except LookupError as error:
         raise NotFoundError(f"no country {code!r}: {error}") from None
     exercises, records, compliance = _records(ctx, public.state_id)

@@ -19,8 +19,7 @@ from detente.services.errors import NotFoundError
 from detente.services.reading import Reader
 from detente.web.charts import Series, line_chart
 from detente.web.context import Page, PageContext, render
-from detente.web.lookups import country_href, memo, public_user_rows, source_href
-from detente.web.pages.country import DOSSIER_SECONDS
+from detente.web.lookups import country_href, data_version, memo, source_href
 from detente.web.views import Cell, Chart, SourceLink, Table
 
 __all__ = ["Event", "PairView", "router"]
@@ -203,12 +202,10 @@ def pair(
     if not a.strip() or not b.strip():
         return render(ctx, "pair.html", PairView(a, b, None, None, [], []))
     try:
-        stamp = public_user_rows(ctx.store)
         dossier = memo(
             ctx.store,
-            f"pair:{a.strip()}:{b.strip()}:{stamp}",
+            f"pair:{a.strip()}:{b.strip()}:{data_version(ctx.store)}",
             lambda: pair_dossier(ctx.store, a.strip(), b.strip()),
-            seconds=DOSSIER_SECONDS,
         )
     except (LookupError, ValueError) as error:
         if isinstance(error, LookupError) and not isinstance(error, KeyError):
