@@ -39,7 +39,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import select
 
-from detente.panels.cache import audited_table
+from detente.panels.cache import derived_table
 from detente.store.database import Store
 from detente.store.models import Agreement, AgreementParty, Provision
 
@@ -149,9 +149,18 @@ def _build(store: Store) -> pl.DataFrame:
 def obligations(store: Store) -> pl.DataFrame:
     """Every ATOP defence and offence promise per promisor (``ccode``), partner (``other``) and year, with
     ``unconditional``, ``adversary`` (limited to specific adversaries), ``uncheckable`` (other conditions),
-    ``named`` (the adversaries ATOP names) and ``wartime``; cached until the store's next write. Empty when
-    ATOP is not loaded."""
-    return audited_table(store, "atop-obligations-v1", lambda: _build(store))
+    ``named`` (the adversaries ATOP names) and ``wartime``. Empty when ATOP is not loaded.
+
+    The rows come from what the ATOP mapper wrote, which only an ATOP load changes (rows loaded from a source
+    are read-only to users), so the frame is cached under ATOP's stored member table: a coalition ranking
+    reads it in milliseconds, however often users write elsewhere.
+    """
+    try:
+        return derived_table(
+            store, "atop-obligations-v1", [("atop", "members"), ("atop", "alliances")], lambda: _build(store)
+        )
+    except LookupError:
+        return pl.DataFrame(schema=_SCHEMA)
 
 
 def condition_features(keyed: pl.DataFrame, pacts: pl.DataFrame) -> pl.DataFrame:
