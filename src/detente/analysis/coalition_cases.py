@@ -17,7 +17,10 @@ dyads) enters its features: alliance obligations with the leads and with the tar
 cooperation (DCAD), exercises (MME/JME), arms deliveries both ways (SIPRI TIV), UN voting agreement,
 shared IGOs, contiguity and capital distance to the targets and leads, capabilities (NMC), regime
 similarity (V-Dem polyarchy), an ongoing dispute with the targets (hostility); and, from the disputes
-that *began before* the case, how often the candidate stood beside the leads or against the targets.
+that *began before* the case, how often the candidate stood beside the leads or against the targets; and
+the *conditions* of the candidate's own ATOP defence and offence promises read against the case (a pact with a
+lead naming the target as the adversary, one limited to another adversary, unconditional ...; see
+:mod:`detente.analysis.alliance_conditions`).
 Several leads or targets are summarised by the strongest tie (the most, the nearest). Outside a source's
 years a feature is missing (NaN), and the model treats missing as its own value, never as 0.
 """
