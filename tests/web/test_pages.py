@@ -9,6 +9,7 @@ from collections.abc import Callable
 import httpx
 
 from detente.domain.markings import Role
+from detente.services.records import Records
 from detente.services.writing import MarkingRequest, Writer
 from tests.web.conftest import Browse, Live, Person, check_page, principal_of
 
@@ -193,27 +194,28 @@ def test_a_write_shows_on_the_cached_country_page_at_once(
     browse: Browse, make_person: Callable[..., Person], live: Live
 ) -> None:
     """The public dossier is cached per process, keyed on the store's data version (the audit log's head):
-    ending a party's membership -- a write that changes no count of agreements or parties -- is seen on the
-    next view, not minutes later."""
-    editor = make_person(Role.EDITOR, nationality="FRA")
-    writer = Writer(live.store)
-    principal = principal_of(live.store, editor)
+    ending a party's membership of an unmarked agreement -- an audited write that changes no count of
+    agreements or parties and no agreement's version -- is seen on the next view, not minutes later."""
+    records = Records(live.store)
     title = f"Pact {uuid.uuid4().hex[:10]}"
-    pact = writer.create(principal, "agreements", {"title": title, "kind": "alliance", "valid_from": "2000-01-01"})
+    pact = records.create(
+        "agreement", {"title": title, "kind": "alliance", "valid_from": "2000-01-01"}, actor="page-cache-test"
+    )
     codes = {iso3: sid for sid, iso3 in _states(live)}
     spells = {
-        iso3: writer.create(
-            principal,
-            "agreement-parties",
+        iso3: records.create(
+            "agreement_party",
             {"agreement_id": pact["id"], "state_id": codes[iso3], "role": "party", "valid_from": "2000-01-01"},
+            actor="page-cache-test",
         )
         for iso3 in ("FRA", "DEU")
     }
     page = browse(make_person(Role.VIEWER))
+    alliances = page.locator("section[aria-labelledby=all-h]")
     page.goto("/ui/country/FRA?year=2010")
-    assert title in page.locator("section[aria-labelledby=all-h]").inner_text()
+    assert title in alliances.inner_text()
     page.goto("/ui/country/FRA?year=2010")  # the cached answer, still with the pact
-    assert title in page.locator("section[aria-labelledby=all-h]").inner_text()
-    writer.update(principal, "agreement-parties", spells["FRA"]["id"], {"valid_to": "2005-12-31"})
+    assert title in alliances.inner_text()
+    records.update("agreement_party", spells["FRA"]["id"], {"valid_to": "2005-12-31"}, actor="page-cache-test")
     page.goto("/ui/country/FRA?year=2010")
-    assert title not in page.locator("section[aria-labelledby=all-h]").inner_text()
+    assert title not in alliances.inner_text()
