@@ -29,6 +29,7 @@ JOBS: list[tuple[str, float, Callable[[Store], object]]] = [
     ("country dossier FRA 2005", 0.2, lambda s: country_dossier(s, "FRA", date(2005, 6, 1))),
     ("country dossier USA 2019 (+ New START)", 0.2, lambda s: country_dossier(s, "USA", date(2019, 6, 1))),
     ("pair dossier FRA-IND 2015", 0.2, lambda s: pair_dossier(s, "FRA", "IND", date(2015, 1, 1))),
+    ("pair dossier USA-IRQ 2024 (UCDP conflicts)", 0.2, lambda s: pair_dossier(s, "USA", "IRQ", date(2024, 12, 31))),
     ("network alliances 1990 + metrics", 1.0, lambda s: network(s, "alliances", 1990)),
     ("coalition rank USA vs IRQ 1990-08-02", 1.0, lambda s: rank(s, ["USA"], ["IRQ"], date(1990, 8, 2))),
     (

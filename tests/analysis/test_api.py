@@ -59,8 +59,9 @@ def test_country_dossier_route_gives_the_service_answer(client: TestClient, anal
     assert response.status_code == 200, response.text
     body = response.json()
     expected = country_dossier(analysis_store, "FRA", date(2005, 6, 1)).model_dump(mode="json")
-    for key in ("state", "year", "capabilities", "partners", "citations"):
+    for key in ("state", "year", "capabilities", "partners", "armed_conflicts", "citations"):
         assert body[key] == expected[key], key
+    assert body["armed_conflicts"]["covered"] and body["armed_conflicts"]["conflicts"], "France's UCDP conflicts"
     # France is bound by no treaty pack and the store holds no treaty evidence about it: unknown, said so
     assert body["compliance"]["treaties"] == []
     assert body["compliance"]["note"].startswith("unknown")
@@ -234,5 +235,8 @@ def test_openapi_describes_the_analyses(client: TestClient) -> None:
         content = operation["responses"]["200"]["content"]["application/json"]["schema"]
         assert content["$ref"].endswith(f"/{schema}"), (path, content)
         assert operation["security"], f"{path} needs a bearer token"
+    schemas = document["components"]["schemas"]
+    assert {"conflict_id", "side", "secondary", "years", "episodes"} <= set(schemas["ArmedConflict"]["properties"])
+    assert {"same_side", "direct_years"} <= set(schemas["SharedConflict"]["properties"])
     compliance = document["components"]["schemas"]["ComplianceFinding"]["properties"]
     assert {"evidence", "status", "origin"} <= set(compliance)

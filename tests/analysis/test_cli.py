@@ -20,9 +20,11 @@ def test_dossier_network_and_reliability_commands(analysis_store: Store) -> None
     url = _url(analysis_store)
     done = runner.invoke(app, ["dossier", "FRA", "--as-of", "2005-06-01", "--json", "--database", url])
     assert done.exit_code == 0, done.output
-    assert json.loads(done.stdout)["citations"]
+    answer = json.loads(done.stdout)
+    assert answer["citations"] and answer["armed_conflicts"]["covered"]
     done = runner.invoke(app, ["dossier", "FRA", "IND", "--as-of", "2005-06-01", "--md", "--database", url])
     assert done.exit_code == 0 and "## Sources" in done.stdout
+    assert "## Armed conflicts (UCDP/PRIO ACD)" in done.stdout
     done = runner.invoke(app, ["network", "--kind", "exercises", "--year", "2000", "--json", "--database", url])
     assert done.exit_code == 0 and json.loads(done.stdout)["citations"]
     done = runner.invoke(app, ["network", "--kind", "pko", "--year", "1990", "--database", url])
@@ -43,5 +45,6 @@ def test_coalition_rank_with_requirements(analysis_store: Store) -> None:
     assert {"personnel", "ships"} == set(answer["candidates"][0]["brings"])
     done = runner.invoke(app, [*base, "--require", "personnel=100", "--top", "5"])
     assert done.exit_code == 0 and "meets" in done.stdout
+    assert "Each factor's contribution" in done.stdout and "alliance conditions" in done.stdout
     done = runner.invoke(app, [*base, "--require", "tanks=3"])
     assert done.exit_code == 2 and "aircraft" in done.output  # the message lists the capabilities

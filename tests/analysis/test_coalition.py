@@ -9,12 +9,14 @@ import polars as pl
 import pytest
 from sqlalchemy import select
 
+from detente.analysis.alliance_conditions import CONDITION_FEATURES, condition_features, obligations
 from detente.analysis.capabilities import parse_need
 from detente.analysis.coalition import FEATURES, _predict, backtest, fit, rank, training_frame
 from detente.analysis.coalition_cases import case_participants, cases, features, history
 from detente.analysis.relations import relations
 from detente.store.database import Store
 from detente.store.models import ArmsTransfer
+from tests.panels.conftest import MIRROR
 
 SPLIT = 1990
 
@@ -39,7 +41,8 @@ def test_no_test_period_data_enters_the_fit(analysis_store: Store, frame: pl.Dat
     table = relations(analysis_store)
     participants = case_participants(analysis_store)
     cut = participants.filter(pl.col("start") < SPLIT)
-    early = features(cases(cut, table), table, history(cut))
+    pacts = obligations(analysis_store).filter(pl.col("year") < SPLIT)  # ATOP's promises cut at the split too
+    early = features(cases(cut, table), table, history(cut), pacts=pacts)
     train = frame.filter(pl.col("start") < SPLIT)
     assert early.height == train.height
     assert (early["year"] < SPLIT).all()
@@ -112,3 +115,62 @@ def test_rank_with_required_capabilities(analysis_store: Store) -> None:
     assert all(c.meets_requirements is None for c in early.candidates if c.brings["aircraft"] is None)
     with pytest.raises(ValueError, match="aircraft"):
         parse_need("tanks=3")
+
+
+def _raw_promises(year: int) -> pl.DataFrame:
+    """From ATOP's raw member and alliance files: (promisor, partner) pairs with a defence promise in force in
+    ``year``, whether it is unconditional (``defcon`` 0, no ``olimob``), limited to specific adversaries, and
+    the adversaries the alliance names."""
+    members = pl.read_csv(MIRROR / "atop" / "atop5_1m.csv", infer_schema_length=0).select(
+        pl.col("atopid", "member", "yrent", "yrexit").cast(pl.Int64), "defense", "defcon", "defcoadv", "olimob"
+    )
+    alliances = pl.read_csv(MIRROR / "atop" / "atop5_1a.csv", infer_schema_length=0).select(
+        pl.col("atopid").cast(pl.Int64), pl.col("statthr1", "statthr2").cast(pl.Int64)
+    )
+    live = members.filter((pl.col("yrent") <= year) & ((pl.col("yrexit") == 0) | (pl.col("yrexit") >= year))).join(
+        alliances, on="atopid"
+    )
+    own = live.filter(pl.col("defense") == "1").select(
+        "atopid",
+        pl.col("member").alias("ccode"),
+        ((pl.col("defcon") == "0") & (pl.col("olimob") != "1")).alias("unconditional"),
+        (pl.col("defcoadv") == "1").alias("adversary"),
+        pl.concat_list("statthr1", "statthr2").list.eval(pl.element().filter(pl.element() > 0)).alias("named"),
+    )
+    partners = live.select("atopid", pl.col("member").alias("other")).unique()
+    return own.join(partners, on="atopid").filter(pl.col("ccode") != pl.col("other"))
+
+
+@pytest.mark.parametrize(("year", "target"), [(1818, 220), (1989, 645), (1960, 2)])
+def test_alliance_conditions_follow_the_atop_files(analysis_store: Store, year: int, target: int) -> None:
+    """Each candidate-lead pair's condition features equal what ATOP's raw files say for that year."""
+    raw = _raw_promises(year)
+    pairs = raw.select("ccode", "other").unique().sort("ccode", "other")
+    keyed = pairs.select(
+        pl.int_range(pl.len()).alias("_row"),
+        pl.lit(year, pl.Int64).alias("year"),
+        "ccode",
+        pl.concat_list("other").alias("leads"),
+        pl.lit([target], pl.List(pl.Int64)).alias("targets"),
+    ).filter(pl.col("ccode") != target)
+    found = condition_features(keyed, obligations(analysis_store).filter(pl.col("year") == year))
+    got = keyed.join(found, on="_row")
+    expected = (
+        raw.group_by("ccode", "other")
+        .agg(
+            pl.col("unconditional").any().alias("e_unconditional"),
+            (pl.col("adversary") & pl.col("named").list.contains(target)).any().alias("e_names_target"),
+        )
+        .with_columns(pl.col("other").alias("lead"))
+    )
+    compared = got.with_columns(pl.col("leads").list.first().alias("lead")).join(
+        expected, on=["ccode", "lead"], how="left"
+    )
+    assert compared.height > 0
+    assert (compared["lead_defense_unconditional"] == compared["e_unconditional"].cast(pl.Float64)).all()
+    assert (compared["lead_pact_names_target"] == compared["e_names_target"].cast(pl.Float64)).all()
+    if year == 1818:  # the Quadruple Alliance (ATOP 1035) names France: the UK's promise to Prussia applies
+        uk = compared.filter((pl.col("ccode") == 200) & (pl.col("lead") == 255))
+        assert uk["lead_pact_names_target"].to_list() == [1.0]
+    after = condition_features(keyed.with_columns(pl.lit(2019, pl.Int64).alias("year")), obligations(analysis_store))
+    assert after.select(CONDITION_FEATURES).null_count().row(0) == tuple([after.height] * len(CONDITION_FEATURES))

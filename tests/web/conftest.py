@@ -53,6 +53,7 @@ SOURCES = (
     "ipi_peacekeeping",
     "sipri_tiv",
     "unvotes",
+    "ucdp",
 )
 PASSWORD = "a long enough password"
 CHROMIUM_FLAGS = [

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import httpx
 
 from detente.domain.markings import Role
+from detente.services.records import Records
 from detente.services.writing import MarkingRequest, Writer
 from tests.web.conftest import Browse, Live, Person, check_page, principal_of
 
@@ -33,6 +34,13 @@ def test_open_a_country_from_the_index(browse: Browse, make_person: Callable[...
         assert href is not None
         assert href.startswith("#cite-")
         assert page.locator(href).count() == 1, href
+    # UCDP/PRIO armed conflicts: a table whose rows cite UCDP (France fought in Mali, Afghanistan ...)
+    armed = page.locator("section[aria-labelledby=acd-h]")
+    assert "UCDP/PRIO ACD covers 1946-2024" in armed.locator("p.note").inner_text()
+    rows = armed.locator("tbody tr")
+    assert rows.count() >= 5
+    assert "Mali" in armed.inner_text()
+    assert rows.first.locator("a", has_text="ucdp").count() == 1
     check_page(page, "country", backend_name)
 
 
@@ -48,6 +56,9 @@ def test_open_a_pair_from_a_country(browse: Browse, make_person: Callable[..., P
     assert events.count() > 10
     kinds = set(page.locator("ol.timeline .kind").all_inner_texts())
     assert {"alliance", "dispute", "exercise"} <= kinds, kinds
+    # France and Germany stood on the same side in UCDP's Afghanistan conflict (both secondary parties)
+    armed = page.locator("section[aria-labelledby=acd-h] tbody tr", has_text="Afghanistan")
+    assert armed.count() >= 1 and "same side" in armed.first.inner_text()
     check_page(page, "pair", backend_name)
 
 
@@ -177,3 +188,34 @@ def test_every_page_answers_without_a_browser_too(live: Live) -> None:
         answer = httpx.get(live.base + path, follow_redirects=False)
         assert answer.status_code == 303, path
         assert answer.headers["location"].startswith("/ui/login?next=")
+
+
+def test_a_write_shows_on_the_cached_country_page_at_once(
+    browse: Browse, make_person: Callable[..., Person], live: Live
+) -> None:
+    """The public dossier is cached per process, keyed on the store's data version (the audit log's head):
+    ending a party's membership of an unmarked agreement -- an audited write that changes no count of
+    agreements or parties and no agreement's version -- is seen on the next view, not minutes later."""
+    records = Records(live.store)
+    title = f"Pact {uuid.uuid4().hex[:10]}"
+    pact = records.create(
+        "agreement", {"title": title, "kind": "alliance", "valid_from": "2000-01-01"}, actor="page-cache-test"
+    )
+    codes = {iso3: sid for sid, iso3 in _states(live)}
+    spells = {
+        iso3: records.create(
+            "agreement_party",
+            {"agreement_id": pact["id"], "state_id": codes[iso3], "role": "party", "valid_from": "2000-01-01"},
+            actor="page-cache-test",
+        )
+        for iso3 in ("FRA", "DEU")
+    }
+    page = browse(make_person(Role.VIEWER))
+    alliances = page.locator("section[aria-labelledby=all-h]")
+    page.goto("/ui/country/FRA?year=2010")
+    assert title in alliances.inner_text()
+    page.goto("/ui/country/FRA?year=2010")  # the cached answer, still with the pact
+    assert title in alliances.inner_text()
+    records.update("agreement_party", spells["FRA"]["id"], {"valid_to": "2005-12-31"}, actor="page-cache-test")
+    page.goto("/ui/country/FRA?year=2010")
+    assert title not in alliances.inner_text()

@@ -31,6 +31,7 @@ import numpy as np
 import polars as pl
 from pydantic import BaseModel
 
+from detente.analysis.alliance_conditions import obligations
 from detente.analysis.capabilities import CATEGORIES, CapabilityNeed, holdings, meets
 from detente.analysis.coalition_cases import FACTORS, FEATURES, case_participants, cases, features, history
 from detente.analysis.common import CitedSource, StateRef, StateResolver, cite, cite_sources
@@ -43,7 +44,8 @@ SPLIT = 1990
 """Backtest: fit on cases that began 1816-1989, test on those that began 1990-2014 (chosen before looking)."""
 FEATURE_LAST_YEAR = 2014
 SEED = 0
-MODEL_VERSION = "v2"
+MODEL_VERSION = "v3"
+"""Bumped whenever the features change, so a model pickled by an older version is never read."""
 CASE_SOURCES = ("peacesciencer",)
 
 
@@ -120,7 +122,7 @@ def training_frame(store: Store, table: Relations | None = None) -> pl.DataFrame
     """Every case's candidates with their features and label (see :mod:`detente.analysis.coalition_cases`)."""
     table = table or relations(store)
     participants = case_participants(store)
-    return features(cases(participants, table), table, history(participants))
+    return features(cases(participants, table), table, history(participants), pacts=obligations(store))
 
 
 def fit(frame: pl.DataFrame) -> Fitted:
@@ -333,7 +335,8 @@ def rank(
         _HISTORY.clear()
         _HISTORY[key] = history(case_participants(store))
     past = _HISTORY[key].filter(pl.col("start") <= year)
-    frame = features(candidates, table, past, only_year=year)
+    pacts = obligations(store).filter(pl.col("year") == year)
+    frame = features(candidates, table, past, pacts=pacts, only_year=year)
     fitted, trained = _fitted_before(store, table, when.year)
     x = frame.select(FEATURES).to_numpy().astype(np.float64)
     probability, masked_by_factor = _predict_masked(fitted, x)

@@ -17,7 +17,10 @@ dyads) enters its features: alliance obligations with the leads and with the tar
 cooperation (DCAD), exercises (MME/JME), arms deliveries both ways (SIPRI TIV), UN voting agreement,
 shared IGOs, contiguity and capital distance to the targets and leads, capabilities (NMC), regime
 similarity (V-Dem polyarchy), an ongoing dispute with the targets (hostility); and, from the disputes
-that *began before* the case, how often the candidate stood beside the leads or against the targets.
+that *began before* the case, how often the candidate stood beside the leads or against the targets; and
+the *conditions* of the candidate's own ATOP defence and offence promises read against the case (a pact with a
+lead naming the target as the adversary, one limited to another adversary, unconditional ...; see
+:mod:`detente.analysis.alliance_conditions`).
 Several leads or targets are summarised by the strongest tie (the most, the nearest). Outside a source's
 years a feature is missing (NaN), and the model treats missing as its own value, never as 0.
 """
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from detente.analysis.alliance_conditions import CONDITION_FEATURES, condition_features
 from detente.analysis.relations import Relations
 from detente.panels.cache import read_table
 from detente.store.database import Store
@@ -50,6 +54,7 @@ FACTORS: dict[str, list[str]] = {
     "regime similarity": ["polyarchy", "polyarchy_gap"],
     "past co-participation": ["past_with_lead", "past_with_target"],
     "hostility toward the target": ["target_dispute_ongoing", "past_against_target", "past_against_lead"],
+    "alliance conditions": CONDITION_FEATURES,
 }
 """The factors a ranking explains itself by, and the features behind each."""
 FEATURES = [f for names in FACTORS.values() for f in names]
@@ -161,10 +166,16 @@ _STATE_COLUMNS = ["ccode1", "year", "cinc1", "v2x_polyarchy1"]
 
 
 def features(
-    candidates: pl.DataFrame, relations: Relations, past: pl.DataFrame, *, only_year: int | None = None
+    candidates: pl.DataFrame,
+    relations: Relations,
+    past: pl.DataFrame,
+    *,
+    pacts: pl.DataFrame,
+    only_year: int | None = None,
 ) -> pl.DataFrame:
-    """``candidates`` (from :func:`cases`) with one column per name in :data:`FEATURES`; ``only_year`` reads
-    just that year of the relations table (a ranking needs one year, the backtest all)."""
+    """``candidates`` (from :func:`cases`) with one column per name in :data:`FEATURES`; ``pacts`` are the
+    ATOP obligations with their conditions (:func:`detente.analysis.alliance_conditions.obligations`);
+    ``only_year`` reads just that year of the relations table (a ranking needs one year, the backtest all)."""
     available = set(relations.columns())
     pair_columns = [c for c in _PAIR_COLUMNS if c in available]
     wanted = sorted(set(pair_columns) | {c for c in _STATE_COLUMNS if c in available})
@@ -224,6 +235,7 @@ def features(
     )
     out = out.join(own, on="_row", how="left")
     out = out.join(_past(keyed, past), on="_row", how="left")
+    out = out.join(condition_features(keyed, pacts), on="_row", how="left")
     result = keyed.join(out, on="_row", how="left").sort("_row")
     frame = candidates.with_columns(result.select(FEATURES).get_columns())
     # Rounded, so that sums over several leads or targets (whose order a parallel group-by does not fix)

@@ -26,6 +26,15 @@ from typing import Any
 import polars as pl
 from pydantic import BaseModel
 
+from detente.analysis.armed_conflicts import (
+    ArmedConflict,
+    ConflictRecord,
+    PairConflictRecord,
+    ending_text,
+    intensity_text,
+    pair_conflicts,
+    state_conflicts,
+)
 from detente.analysis.common import CitedSource, StateRef, StateResolver, cite, cite_sources
 from detente.analysis.compliance_status import ComplianceStatus, compliance_status
 from detente.analysis.relations import RELATION_YEARS, relations
@@ -77,7 +86,7 @@ PAIR_COLUMNS = [c for c in COLUMN_SOURCES if c not in ("cinc", "milex", "milper"
 PARTNER_FIGURES = ["exercises", "tiv12", "tiv21", "pko_shared_missions", "unvote_agree", "dyadigos", "dca_count"]
 STATE_FIGURES = {"cinc": "cinc1", "milex": "milex1", "milper": "milper1", "tpop": "tpop1"}
 STATE_FIGURES_DEMOCRACY = {"v2x_polyarchy": "v2x_polyarchy1", "polity2": "polity21"}
-DOMAIN_SOURCES = ("atop", "dcad", "sipri_register", "peacesciencer")
+DOMAIN_SOURCES = ("atop", "dcad", "sipri_register", "peacesciencer", "ucdp")
 
 
 class Figure(BaseModel):
@@ -110,6 +119,8 @@ class CountryDossier(BaseModel):
     year: int
     capabilities: dict[str, Figure]
     partners: list[PartnerTies]
+    armed_conflicts: ConflictRecord
+    """The UCDP/PRIO armed conflicts the state took part in, 1946 to the dossier's year (:mod:`.armed_conflicts`)."""
     user_records: list[UserRecord]
     compliance: ComplianceStatus
     citations: list[CitedSource]
@@ -133,6 +144,8 @@ class PairDossier(BaseModel):
     agreements: list[AgreementTie]
     arms_systems: list[ArmsSystem]
     conflicts: list[ConflictTie]
+    armed_conflicts: PairConflictRecord
+    """The UCDP/PRIO armed conflicts both took part in, on the same or opposite sides (:mod:`.armed_conflicts`)."""
     user_records: list[UserRecord]
     compliance: ComplianceStatus
     citations: list[CitedSource]
@@ -251,6 +264,7 @@ def country_dossier(
         year=year,
         capabilities=capabilities,
         partners=partners,
+        armed_conflicts=state_conflicts(store, subject.state_id, as_of.year),
         user_records=user_records(store, subject.state_id, principal=principal, scope=scope),
         compliance=compliance,
         citations=_citations(store, keys, cite(table.citations)),
@@ -293,6 +307,9 @@ def pair_dossier(
         ],
         arms_systems=[s for s in arms_systems(store, a.state_id, partner_id=b.state_id) if (s.first_year or 0) <= year],
         conflicts=[c for c in conflict_ties(store, a.state_id, partner_id=b.state_id) if (c.first_year or 0) <= year],
+        armed_conflicts=pair_conflicts(
+            store, a.state_id, b.state_id, as_of.year, {s.state_id: _gw_codes(resolver, s.state_id) for s in (a, b)}
+        ),
         user_records=user_records(store, a.state_id, partner_id=b.state_id, principal=principal, scope=scope),
         compliance=compliance,
         citations=_citations(store, keys, cite(table.citations)),
@@ -310,6 +327,12 @@ def _codes(resolver: StateResolver, state_id: int) -> list[int]:
     return sorted({int(c) for c in held})
 
 
+def _gw_codes(resolver: StateResolver, state_id: int) -> set[str]:
+    """Every Gleditsch-Ward code the state ever held (UCDP's files name states by them)."""
+    codes = resolver.book.codes
+    return set(codes.filter((codes["state_id"] == state_id) & (codes["system"] == "gw"))["code"].to_list())
+
+
 def _text(value: float | None, digits: int = 2) -> str:
     if value is None:
         return "unknown"
@@ -323,6 +346,36 @@ def _obligations(tie: AgreementTie) -> str:
     return f"{tie.title} ({tie.kind}, from {tie.valid_from}): promises {one(tie.own_obligations)}; " + (
         f"partner promises {one(tie.partner_obligations)}"
     )
+
+
+def _armed_conflict_lines(dossier: CountryDossier | PairDossier) -> list[str]:
+    """The UCDP/PRIO section of the Markdown dossier."""
+    record = dossier.armed_conflicts
+    lines = ["", "## Armed conflicts (UCDP/PRIO ACD)", "", record.note]
+    if record.conflicts is None:
+        return lines
+    if not record.conflicts:
+        return [*lines, "- none recorded in the covered years [source:ucdp]"]
+    for c in record.conflicts:
+        if isinstance(c, ArmedConflict):
+            role = "secondary party" if c.secondary else "primary party"
+            lines.append(
+                f"- {c.conflict_id} {c.name} ({c.type}, {c.incompatibility or 'incompatibility unknown'}; "
+                f"{', '.join(c.region) or 'region unknown'}): side {c.side}, {role}, "
+                f"{c.first_year}-{c.last_year} ({len(c.years)} active years), "
+                f"intensity at most {intensity_text(c.max_intensity)}, against {', '.join(c.opponents) or 'unknown'}; "
+                f"ended {ending_text(c.episodes)} [source:ucdp]"
+            )
+        else:
+            relation = "same side" if c.same_side else "opposite sides"
+            direct = f", fought each other directly in {', '.join(map(str, c.direct_years))}" if c.direct_years else ""
+            lines.append(
+                f"- {c.conflict_id} {c.name} ({c.type}): {relation} (side {c.first.side}"
+                f"{' secondary' if c.first.secondary else ''} / side {c.second.side}"
+                f"{' secondary' if c.second.secondary else ''}) in {', '.join(map(str, c.years))}{direct}, "
+                f"intensity at most {intensity_text(c.max_intensity)}; ended {ending_text(c.episodes)} [source:ucdp]"
+            )
+    return lines
 
 
 def to_markdown(dossier: CountryDossier | PairDossier) -> str:
@@ -378,6 +431,7 @@ def to_markdown(dossier: CountryDossier | PairDossier) -> str:
         for conflict in dossier.conflicts:
             side = "same side" if conflict.same_side else "opposite sides"
             lines.append(f"- {conflict.kind} {conflict.number} ({conflict.first_year}-{conflict.last_year}): {side}")
+    lines += _armed_conflict_lines(dossier)
     lines += ["", "## Your records"]
     lines += [
         f"- {r.kind} {r.record_id}: {r.title} ({r.valid_from or 'no date'})"

@@ -184,6 +184,14 @@ def coalition_rank(
             "; ".join(f"{name} {value:+.3f}" for name, value in factors),
         )
     console.print(table)
+    # every factor's contribution for the first few: the change in p(join) when that factor is set to the
+    # typical (median) training candidate, so the alliance conditions show beside the plain alliance ties
+    shown = result.candidates[: min(top, 5)]
+    if shown:
+        detail = Table("factor", *(c.state.iso3 or c.state.name for c in shown), title="Each factor's contribution")
+        for factor in shown[0].factors:
+            detail.add_row(factor, *(f"{c.factors[factor]:+.3f}" for c in shown))
+        console.print(detail)
     console.print("sources: " + "; ".join(c.key for c in result.citations))
 
 

@@ -19,6 +19,7 @@ import polars as pl
 from sqlalchemy import func, select
 
 from detente.analysis.relations import relations
+from detente.panels.cache import audit_key
 from detente.store.database import Store
 from detente.store.models import (
     Agreement,
@@ -34,6 +35,7 @@ __all__ = [
     "StateRow",
     "contributions_by_year",
     "country_href",
+    "data_version",
     "memo",
     "public_user_rows",
     "source_href",
@@ -84,6 +86,18 @@ def public_user_rows(store: Store) -> str:
             ).one()
             parts.append(f"{count}:{newest}")
     return "|".join(parts)
+
+
+def data_version(store: Store) -> str:
+    """The version of everything the store's domain tables hold, for keying answers built from them.
+
+    It is the audit log's head (:func:`detente.panels.cache.audit_key`): every write to a domain table -- a
+    source load's mappers, a user's new or edited agreement, party spell, engagement or finding -- appends
+    to the audit log and moves the head, so an answer kept under this key is never shown after a write. (An
+    audited read of a marked record appends too: that costs a rebuild, never a stale answer.) A store with
+    no audit head yet falls back to the stamp of the public user rows.
+    """
+    return audit_key(store) or f"rows:{public_user_rows(store)}"
 
 
 def _cached(store: Store, name: str, build: Callable[[], T], seconds: float | None = None) -> T:

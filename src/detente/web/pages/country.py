@@ -15,6 +15,7 @@ import polars as pl
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
+from detente.analysis.armed_conflicts import ConflictRecord, ending_text, intensity_text
 from detente.analysis.common import CitedSource, StateRef, StateResolver
 from detente.analysis.dossiers import CountryDossier, Figure, country_dossier
 from detente.analysis.relations import RELATION_YEARS, relations
@@ -23,7 +24,7 @@ from detente.services.errors import NotFoundError
 from detente.services.reading import Reader
 from detente.web.charts import Series, line_chart
 from detente.web.context import Page, PageContext, render
-from detente.web.lookups import contributions_by_year, country_href, memo, public_user_rows, source_href, states
+from detente.web.lookups import contributions_by_year, country_href, data_version, memo, source_href, states
 from detente.web.maps import category_map
 from detente.web.views import Cell, Chart, SourceLink, Table
 
@@ -32,9 +33,6 @@ __all__ = ["CountryView", "router"]
 router = APIRouter()
 
 DEFAULT_PARTNERS = ("USA", "RUS", "CHN")
-DOSSIER_SECONDS = 300.0
-"""How long a dossier (public data only) is reused; a source load or a user's public agreement or
-engagement (see :func:`detente.web.lookups.public_user_rows`) makes a new one at once."""
 FIGURE_LABELS = {
     "milex": ("Military expenditure", "thousands of current US$", 0),
     "milper": ("Military personnel", "thousands", 0),
@@ -96,6 +94,11 @@ class CountryView:
     voting: Chart
     top_partners: Table
     conflicts: Table
+    armed_conflicts: Table | None
+    """The UCDP/PRIO armed conflicts the state took part in (most recent first); ``None``: unknown (not
+    covered, or UCDP not loaded), which the page says rather than showing an empty table."""
+    armed_conflicts_note: str
+    """What UCDP covers (before 1946: not covered, unknown)."""
     exercises: RecordList
     records: list[RecordList]
     compliance: RecordList
@@ -250,9 +253,10 @@ def build_country(ctx: PageContext, code: str, year: int | None, partners_text: 
     locale) and the user's own records (read now, through the services, with the user's principal)."""
     last = RELATION_YEARS[1]
     shown = min(max(year or last, RELATION_YEARS[0]), last)
-    key = f"country:{code}:{shown}:{partners_text}:{ctx.fmt.tag}:{public_user_rows(ctx.store)}"
+    # keyed on the store's data version: any write (a source load, a user's edit) makes a new one at once
+    key = f"country:{code}:{shown}:{partners_text}:{ctx.fmt.tag}:{data_version(ctx.store)}"
     try:
-        public = memo(ctx.store, key, lambda: _public_country(ctx, code, shown, partners_text), seconds=DOSSIER_SECONDS)
+        public = memo(ctx.store, key, lambda: _public_country(ctx, code, shown, partners_text))
     except LookupError as error:
         raise NotFoundError(f"no country {code!r}: {error}") from None
     exercises, records, compliance = _records(ctx, public.state_id)
@@ -376,6 +380,8 @@ def _public_country(ctx: PageContext, code: str, year: int, partners_text: str |
         voting=voting,
         top_partners=top,
         conflicts=conflicts,
+        armed_conflicts=armed_conflict_table(ctx, dossier.armed_conflicts),
+        armed_conflicts_note=dossier.armed_conflicts.note,
         exercises=nothing,
         records=[],
         compliance=nothing,
@@ -383,6 +389,31 @@ def _public_country(ctx: PageContext, code: str, year: int, partners_text: str |
         state_id=subject.state_id,
         citations=citations,
     )
+
+
+def armed_conflict_table(ctx: PageContext, record: ConflictRecord) -> Table | None:
+    """The UCDP/PRIO conflicts of a country dossier as a table (``None`` when unknown)."""
+    if record.conflicts is None:
+        return None
+    fmt = ctx.fmt
+    ucdp = source_href("source:ucdp")
+    rows = [
+        [
+            Cell(f"{c.name} ({c.conflict_id})"),
+            Cell(c.type),
+            Cell(c.incompatibility or "unknown"),
+            Cell(", ".join(c.region) or "unknown"),
+            Cell(f"{c.side}, {'secondary' if c.secondary else 'primary'}"),
+            Cell(", ".join(c.opponents) or "unknown"),
+            Cell(f"{c.first_year} to {c.last_year} ({fmt.number(len(c.years))} active)"),
+            Cell(intensity_text(c.max_intensity)),
+            Cell(ending_text(c.episodes)),
+            Cell("ucdp", ucdp),
+        ]
+        for c in record.conflicts
+    ]
+    columns = ["Conflict", "Type", "Incompatibility", "Region", "Side", "Against", "Years", "Intensity"]
+    return Table("Armed conflicts (UCDP/PRIO)", [*columns, "Ended", "Source"], rows)
 
 
 def _with_sources(citations: list[CitedSource]) -> list[CitedSource]:

@@ -13,14 +13,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
+from detente.analysis.armed_conflicts import PairConflictRecord, ending_text, intensity_text
 from detente.analysis.dossiers import PairDossier, pair_dossier
 from detente.services.errors import NotFoundError
 from detente.services.reading import Reader
 from detente.web.charts import Series, line_chart
 from detente.web.context import Page, PageContext, render
-from detente.web.lookups import country_href, memo, public_user_rows, source_href
-from detente.web.pages.country import DOSSIER_SECONDS
-from detente.web.views import Cell, Chart, SourceLink
+from detente.web.lookups import country_href, data_version, memo, source_href
+from detente.web.views import Cell, Chart, SourceLink, Table
 
 __all__ = ["Event", "PairView", "router"]
 
@@ -48,6 +48,9 @@ class PairView:
     events: list[Event]
     charts: list[Chart]
     error: str | None = None
+    armed_conflicts: Table | None = None
+    """The UCDP/PRIO conflicts both took part in (``None``: unknown -- not covered or UCDP not loaded)."""
+    armed_conflicts_note: str = ""
 
 
 def _events(ctx: PageContext, dossier: PairDossier) -> list[Event]:
@@ -90,6 +93,49 @@ def _events(ctx: PageContext, dossier: PairDossier) -> list[Event]:
             events.append(Event(point.year, "exercise", f"{fmt.number(held)} joint exercise(s)", exercises))
     events.extend(_engagements(ctx, dossier))
     return sorted(events, key=lambda e: (e.year, e.kind, e.text))
+
+
+def shared_conflict_table(ctx: PageContext, record: PairConflictRecord, first: str, second: str) -> Table | None:
+    """The UCDP/PRIO conflicts two states shared, as a table (``None`` when unknown)."""
+    if record.conflicts is None:
+        return None
+    ucdp = source_href("source:ucdp")
+
+    def role(side: str, secondary: bool) -> str:
+        return f"{side}{' (secondary)' if secondary else ''}"
+
+    rows = [
+        [
+            Cell(f"{c.name} ({c.conflict_id})"),
+            Cell(c.type),
+            Cell("same side" if c.same_side else "opposite sides"),
+            Cell(role(c.first.side, c.first.secondary)),
+            Cell(role(c.second.side, c.second.secondary)),
+            Cell(_spans(c.years)),
+            Cell(_spans(c.direct_years) or ("-" if c.same_side else "none coded")),
+            Cell(intensity_text(c.max_intensity)),
+            Cell(ending_text(c.episodes)),
+            Cell("ucdp", ucdp),
+        ]
+        for c in record.conflicts
+    ]
+    columns = ["Conflict", "Type", "Relation", f"{first}: side", f"{second}: side", "Years together"]
+    return Table(
+        f"Armed conflicts {first} and {second} both took part in (UCDP/PRIO)",
+        [*columns, "Fought each other (UCDP dyads)", "Intensity", "Ended", "Source"],
+        rows,
+    )
+
+
+def _spans(years: list[int]) -> str:
+    """Years as runs: 2004-2011, 2014-2024."""
+    runs: list[list[int]] = []
+    for year in years:
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)
 
 
 def _engagements(ctx: PageContext, dossier: PairDossier) -> list[Event]:
@@ -156,12 +202,10 @@ def pair(
     if not a.strip() or not b.strip():
         return render(ctx, "pair.html", PairView(a, b, None, None, [], []))
     try:
-        stamp = public_user_rows(ctx.store)
         dossier = memo(
             ctx.store,
-            f"pair:{a.strip()}:{b.strip()}:{stamp}",
+            f"pair:{a.strip()}:{b.strip()}:{data_version(ctx.store)}",
             lambda: pair_dossier(ctx.store, a.strip(), b.strip()),
-            seconds=DOSSIER_SECONDS,
         )
     except (LookupError, ValueError) as error:
         if isinstance(error, LookupError) and not isinstance(error, KeyError):
@@ -175,5 +219,7 @@ def pair(
         Cell(second.name, country_href(second.iso3, second.ccode, second.state_id)),
         _events(ctx, dossier),
         _charts(ctx, dossier),
+        armed_conflicts=shared_conflict_table(ctx, dossier.armed_conflicts, first.name, second.name),
+        armed_conflicts_note=dossier.armed_conflicts.note,
     )
     return render(ctx, "pair.html", view)
