@@ -107,9 +107,7 @@ def create_negotiation(ctx: Context, form: Mapping[str, str], lists: Mapping[str
         "valid_from": day(form, "valid_from", entity, required="give the date the talks began"),
         "outcome": text(form, "outcome", entity),
     }
-    parties = _actors(
-        ctx, lists.get("party_state_id", []), form.get("other_parties"), "party", "party_state_id"
-    )
+    parties = _actors(ctx, lists.get("party_state_id", []), form.get("other_parties"), "party", "party_state_id")
     mediators = _actors(
         ctx, lists.get("mediator_state_id", []), form.get("other_mediators"), "mediator", "mediator_state_id"
     )
@@ -164,9 +162,7 @@ def add_agreement(ctx: Context, negotiation_id: int, form: Mapping[str, str]) ->
         "valid_from": signed,
     }
     shown = record.get("marking") or {}
-    same = MarkingRequest(
-        str(shown.get("classification") or "UNCLASSIFIED"), tuple(shown.get("releasable_to") or ())
-    )
+    same = MarkingRequest(str(shown.get("classification") or "UNCLASSIFIED"), tuple(shown.get("releasable_to") or ()))
     rows = [
         {"code": f"P{n}", "kind": "commitment", "text": line, "valid_from": signed}
         for n, line in enumerate(provisions, start=1)
