@@ -286,6 +286,43 @@ class Writer:
                 created[child.name.replace("-", "_")] = made
             return created
 
+    def add_children(
+        self,
+        principal: Principal,
+        name: str,
+        record_id: int,
+        children: Mapping[str, Sequence[Mapping[str, Any]]],
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Create records of child resources under the existing record ``record_id`` of ``name``, all in one
+        transaction (each checked as :meth:`create` checks a child); returns them by child name (``_`` for ``-``).
+
+        ::
+
+            writer.add_children(me, "reports", 12, {"report-links": [{"object_type": "state", "object_id": 3}]})
+        """
+        res = resource(name)
+        kids = self._children(res, children)
+        for child, rows in kids:
+            self._writable(principal, child)
+            for row in rows:
+                self._check_fields(child, row, updating=False)
+                self._prepare_gates(child, row)
+        with batch(self.store, principal.actor) as work:
+            out: dict[str, list[dict[str, Any]]] = {}
+            for child, rows in kids:
+                assert child.parent is not None
+                out[child.name.replace("-", "_")] = [
+                    self._create_in(
+                        work,
+                        principal,
+                        child,
+                        self.gates.link(child.model, {**row, child.parent.column: record_id}),
+                        None,
+                    )
+                    for row in rows
+                ]
+            return out
+
     @staticmethod
     def _children(
         res: Resource, children: Mapping[str, Sequence[Mapping[str, Any]]]
