@@ -44,8 +44,8 @@ REFUSED = (RecordError, ConflictError, ForbiddenError, ValueError)
 class FormError:
     """Why a posted form was refused: the message, and the form field it belongs to (``None``: the whole form).
 
-    Templates show ``message`` at the top of the form (``role="alert"``) and again beside the field, which
-    gets ``aria-invalid`` and points at the message (see ``field_error`` in ``macros.html``).
+    Templates show ``message`` at the top of the page (``role="alert"``) and again beside the field, which
+    gets ``aria-invalid`` and points at the message (see ``form_alert`` and ``field_error`` in ``macros.html``).
     """
 
     message: str
