@@ -21,7 +21,7 @@ from detente.services.entities import RecordError
 from detente.services.writing import CHOICES, Writer
 from detente.store.models import AssistanceCase
 from detente.web.viewmodels.common import Choice, Context, classification_choices
-from detente.web.viewmodels.fields import amount, choice, day, marking, serials, state, text, whole
+from detente.web.viewmodels.fields import amount, choice, day, marking, may_write, serials, state, text, whole
 
 __all__ = ["LINE_ROWS", "CaseForm", "add_check", "add_line", "case_form", "create_case", "record_delivery"]
 
@@ -68,6 +68,7 @@ def _line(form: Mapping[str, str], prefix: str, entity: str) -> dict[str, Any] |
 
 def create_case(ctx: Context, form: Mapping[str, str]) -> dict[str, Any]:
     """Open a case (status ``request``) with the lines filled in on the form, in one transaction."""
+    may_write(ctx, "cases")
     entity = "cases"
     provider = state(ctx, form.get("provider_state_id"), "provider_state_id", entity, required="choose the provider")
     recipient = state(
@@ -106,6 +107,7 @@ def create_case(ctx: Context, form: Mapping[str, str]) -> dict[str, Any]:
 
 def add_line(ctx: Context, case_id: int, form: Mapping[str, str]) -> dict[str, Any]:
     """Add a line to the case, numbered after its last one."""
+    may_write(ctx, "case-lines")
     record = ctx.reader.get(ctx.principal, "cases", case_id)
     line = _line(form, "", "case-lines")
     if line is None:
@@ -127,6 +129,7 @@ def _case_line(record: Mapping[str, Any], raw: str | None, key: str, entity: str
 def record_delivery(ctx: Context, case_id: int, form: Mapping[str, str]) -> dict[str, Any]:
     """Record a delivery against a line of the case (the writer refuses it unless the case is implementing
     and the recipient unit is vetted)."""
+    may_write(ctx, "deliveries")
     entity = "deliveries"
     record = ctx.reader.get(ctx.principal, "cases", case_id)
     line = _case_line(record, form.get("line_id"), "line_id", entity)
@@ -157,6 +160,7 @@ def record_delivery(ctx: Context, case_id: int, form: Mapping[str, str]) -> dict
 
 def add_check(ctx: Context, case_id: int, form: Mapping[str, str]) -> dict[str, Any]:
     """Record an end-use check of the case: the serial numbers seen and, for a discrepancy, what was wrong."""
+    may_write(ctx, "end-use-checks")
     entity = "end-use-checks"
     record = ctx.reader.get(ctx.principal, "cases", case_id)
     line_id = None

@@ -20,6 +20,7 @@ from detente.domain.markings import Role
 from detente.services.entities import RecordError
 from detente.services.writing import CHOICES, MarkingRequest, Writer
 from detente.web.viewmodels.common import Choice, Context, classification_choices, parse_day, tokens
+from detente.web.viewmodels.fields import may_write
 
 __all__ = [
     "CalendarDay",
@@ -273,6 +274,7 @@ def create(ctx: Context, form: Mapping[str, str], objectives: list[str]) -> dict
     The engagement and its objectives are written in one transaction: an objective the writer refuses leaves
     no engagement behind.
     """
+    may_write(ctx, "engagements")
     values = _values(form, creating=True)
     marking = MarkingRequest(form.get("classification") or "UNCLASSIFIED", tokens(form.get("releasable_to")))
     rows = [{"text": text} for text in (line.strip() for line in objectives) if text]

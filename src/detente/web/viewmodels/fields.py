@@ -16,13 +16,24 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from detente.services.access import require_role
+from detente.services.catalog import resource
 from detente.services.entities import RecordError
 from detente.services.writing import MarkingRequest
 from detente.web.viewmodels.common import Context, tokens
 
-__all__ = ["amount", "choice", "day", "marking", "serials", "state", "text", "whole"]
+__all__ = ["amount", "choice", "day", "marking", "may_write", "serials", "state", "text", "whole"]
 
 _SERIAL_SPLIT = re.compile(r"[\s,;]+")
+
+
+def may_write(ctx: Context, name: str) -> None:
+    """Refuse (:class:`~detente.services.errors.ForbiddenError`, 403) a user whose role may not write the
+    resource ``name``, before any field is read: a viewer's form is refused for the role, not for a typo."""
+    role = resource(name).write_role
+    if role is None:
+        raise RecordError(name, None, "these records come from public sources and are read-only")
+    require_role(ctx.principal, role, f"writing {name}")
 
 
 def text(form: Mapping[str, str], key: str, entity: str, *, required: str | None = None) -> str | None:

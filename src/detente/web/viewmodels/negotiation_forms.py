@@ -22,7 +22,7 @@ from detente.services.entities import RecordError
 from detente.services.writing import CHOICES, MarkingRequest, Writer
 from detente.store.models import Conflict
 from detente.web.viewmodels.common import Choice, Context, classification_choices, every, tokens
-from detente.web.viewmodels.fields import choice, day, marking, state, text, whole
+from detente.web.viewmodels.fields import choice, day, marking, may_write, state, text, whole
 
 __all__ = [
     "NegotiationForm",
@@ -93,6 +93,7 @@ def create_negotiation(ctx: Context, form: Mapping[str, str], lists: Mapping[str
     ``lists`` holds the multiple selects (``party_state_id``, ``mediator_state_id``); ``other_parties`` and
     ``other_mediators`` are names separated by commas (armed groups, organizations, envoys).
     """
+    may_write(ctx, "negotiations")
     entity = "negotiations"
     conflict = (form.get("conflict_id") or "").strip()
     conflict_id = None
@@ -129,6 +130,7 @@ def create_negotiation(ctx: Context, form: Mapping[str, str], lists: Mapping[str
 
 def add_round(ctx: Context, negotiation_id: int, form: Mapping[str, str]) -> dict[str, Any]:
     """Add a round of talks (numbered after the last one unless a number is given)."""
+    may_write(ctx, "negotiation-rounds")
     entity = "negotiation-rounds"
     record = ctx.reader.get(ctx.principal, "negotiations", negotiation_id)
     taken = {int(r["number"]) for r in record.get("negotiation_rounds", [])}
@@ -148,6 +150,7 @@ def add_round(ctx: Context, negotiation_id: int, form: Mapping[str, str]) -> dic
 
 def add_agreement(ctx: Context, negotiation_id: int, form: Mapping[str, str]) -> dict[str, Any]:
     """Record the agreement the negotiation reached, one provision per line, marked as the negotiation is."""
+    may_write(ctx, "agreements")
     entity = "agreements"
     record = ctx.reader.get(ctx.principal, "negotiations", negotiation_id)
     provisions = [line.strip() for line in (form.get("provisions") or "").splitlines() if line.strip()]
@@ -180,6 +183,7 @@ def add_agreement(ctx: Context, negotiation_id: int, form: Mapping[str, str]) ->
 def record_score(ctx: Context, negotiation_id: int, form: Mapping[str, str]) -> dict[str, Any]:
     """Score one provision of the negotiation's agreements for one year; a second score for that year
     replaces the first (one score per provision per year)."""
+    may_write(ctx, "implementation-scores")
     entity = "implementation-scores"
     ours: set[str] = set()
     for agreement in every(ctx.reader, ctx.principal, "agreements", filters={"negotiation_id": negotiation_id}):

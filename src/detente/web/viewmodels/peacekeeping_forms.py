@@ -20,7 +20,7 @@ from detente.domain.markings import Role
 from detente.services.entities import RecordError
 from detente.services.writing import Writer
 from detente.web.viewmodels.common import Choice, Context, classification_choices, every
-from detente.web.viewmodels.fields import choice, day, marking, state, text, whole
+from detente.web.viewmodels.fields import choice, day, marking, may_write, state, text, whole
 
 __all__ = [
     "LEVELS",
@@ -108,6 +108,7 @@ def _degrees(form: Mapping[str, str], key: str, limit: int) -> float | None:
 
 def create_mission(ctx: Context, form: Mapping[str, str]) -> dict[str, Any]:
     """A new mission (public: missions carry no marking)."""
+    may_write(ctx, "missions")
     entity = "missions"
     latitude, longitude = _degrees(form, "hq_latitude", 90), _degrees(form, "hq_longitude", 180)
     if (latitude is None) != (longitude is None):
@@ -139,6 +140,7 @@ def _mission(ctx: Context, form: Mapping[str, str], key: str, entity: str, *, re
 
 def create_requirement(ctx: Context, form: Mapping[str, str]) -> dict[str, Any]:
     """A capability a mission needs: type, size (personnel) and the readiness asked."""
+    may_write(ctx, "requirements")
     entity = "requirements"
     values = {
         "mission_id": _mission(ctx, form, "mission_id", entity, required=True),
@@ -155,6 +157,7 @@ def create_pledge(ctx: Context, form: Mapping[str, str]) -> dict[str, Any]:
 
     A pledge that answers a requirement takes that requirement's mission (and must offer its capability).
     """
+    may_write(ctx, "pledges")
     entity = "pledges"
     requirement_id = None
     mission_id = _mission(ctx, form, "mission_id", entity, required=False)

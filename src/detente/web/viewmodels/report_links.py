@@ -19,6 +19,7 @@ from detente.services.entities import RecordError
 from detente.services.errors import NotFoundError
 from detente.services.writing import Writer
 from detente.web.viewmodels.common import Choice, Context, every
+from detente.web.viewmodels.fields import may_write
 
 __all__ = ["Link", "LinkChoices", "add_link", "link_choices", "links_from", "report_links"]
 
@@ -91,6 +92,7 @@ def links_from(ctx: Context, form: Mapping[str, str], lists: Mapping[str, Sequen
 
 def add_link(ctx: Context, report_id: int, form: Mapping[str, str], lists: Mapping[str, Sequence[str]]) -> list[Any]:
     """Link an existing report to what the form names (all of it in one transaction; none twice)."""
+    may_write(ctx, "report-links")
     record = ctx.reader.get(ctx.principal, "reports", report_id)
     wanted = links_from(ctx, form, lists)
     if not wanted:

@@ -16,6 +16,7 @@ from detente.domain.markings import Role
 from detente.services.entities import RecordError
 from detente.services.writing import CHOICES, MarkingRequest, Writer
 from detente.web.viewmodels.common import Choice, Context, classification_choices, parse_day, tokens
+from detente.web.viewmodels.fields import may_write
 from detente.web.viewmodels.report_links import Link, LinkChoices, link_choices, links_from, report_links
 
 __all__ = ["Note", "ReportDetail", "ReportList", "ReportRow", "add_note", "report_detail", "search", "write"]
@@ -154,6 +155,7 @@ def write(ctx: Context, form: Mapping[str, str], lists: Mapping[str, Sequence[st
     ``link_engagement_id``: see :func:`~detente.web.viewmodels.report_links.links_from`) are linked in the
     same transaction.
     """
+    may_write(ctx, "reports")
     try:
         day = parse_day(form.get("reported_on"), "reported_on")
     except ValueError as error:
