@@ -179,3 +179,27 @@ def test_an_end_use_check_records_serials_seen_and_flags_those_never_delivered(p
     viewer = person(Role.VIEWER, "USA")
     refused(viewer.post(f"/ui/cases/{case_id}/checks", check), 403, words="needs the editor role")
     assert len(cases.case_detail(editor.ctx, case_id).checks) == 1
+
+
+def test_a_request_is_edited_against_the_version_read_and_fixed_once_offered(person: MakeBrowser) -> None:
+    editor = person(Role.EDITOR, "USA")
+    case_id = created_id(editor.post("/ui/cases", _case_form(editor, fresh_tag())), "/ui/cases/")
+    version = cases.case_detail(editor.ctx, case_id).version
+    change = {"title": "Patrol boats", "requested_on": "2025-02-01", "value": "900000", "currency": "EUR"}
+    refused(editor.post(f"/ui/cases/{case_id}/edit", {**change, "version": str(version), "value": "-1"}), 400, "value")
+    assert editor.post(f"/ui/cases/{case_id}/edit", {**change, "version": str(version)}).status_code == 303
+    record = editor.ctx.reader.get(editor.ctx.principal, "cases", case_id)
+    assert (record["title"], str(record["requested_on"])[:10], float(record["value"]), record["currency"]) == (
+        "Patrol boats",
+        "2025-02-01",
+        900000.0,
+        "EUR",
+    )
+    stale = editor.post(f"/ui/cases/{case_id}/edit", {**change, "title": "Other", "version": str(version)})
+    refused(stale, 409, words="was changed by someone else")
+    assert editor.ctx.reader.get(editor.ctx.principal, "cases", case_id)["title"] == "Patrol boats"
+    moved = editor.post(f"/ui/cases/{case_id}/transition", {"to": "offer", "version": str(version + 1)})
+    assert moved.status_code == 303
+    assert "Change the request" not in editor.get(f"/ui/cases/{case_id}").text
+    late = editor.post(f"/ui/cases/{case_id}/edit", {**change, "title": "Late", "version": str(version + 2)})
+    refused(late, 409, words="its terms are fixed once offered")

@@ -146,3 +146,27 @@ def test_a_negotiation_loaded_from_ucdp_takes_no_rounds_from_the_ui(person: Make
     answer = editor.post(f"/ui/negotiations/{sourced['id']}/rounds", {"valid_from": "2020-01-01", "venue": "Oslo"})
     refused(answer, 403, words="loaded from a public source and is read-only")
     assert negotiations.negotiation_detail(editor.ctx, sourced["id"]).rounds == before
+
+
+def test_the_status_and_outcome_are_changed_against_the_version_read(person: MakeBrowser) -> None:
+    editor = person(Role.EDITOR, "NOR")
+    talks = created_id(editor.post("/ui/negotiations", _talks(editor, f"Talks {fresh_tag()}")), "/ui/negotiations/")
+    version = negotiations.negotiation_detail(editor.ctx, talks).version
+    done = {
+        "status": "concluded",
+        "valid_to": "2016-11-24",
+        "outcome": "Final agreement signed.",
+        "version": str(version),
+    }
+    refused(editor.post(f"/ui/negotiations/{talks}/edit", {**done, "valid_to": ""}), 400, "valid_to", "concluded")
+    refused(
+        editor.post(f"/ui/negotiations/{talks}/edit", {**done, "status": "ongoing"}), 400, "valid_to", "no end date"
+    )
+    assert editor.post(f"/ui/negotiations/{talks}/edit", done).status_code == 303
+    record = editor.ctx.reader.get(editor.ctx.principal, "negotiations", talks)
+    assert (record["status"], str(record["valid_to"])[:10], record["outcome"]) == (
+        "concluded",
+        "2016-11-24",
+        "Final agreement signed.",
+    )
+    refused(editor.post(f"/ui/negotiations/{talks}/edit", done), 409, words="was changed by someone else")

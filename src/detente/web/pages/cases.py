@@ -48,7 +48,7 @@ class CasePage:
     error: FormError | None
     values: dict[str, str] = field(default_factory=dict)
     form: str | None = None
-    """Which form of the page was refused (``line``, ``delivery``, ``check``, ``transition``)."""
+    """Which form of the page was refused (``edit``, ``line``, ``delivery``, ``check``, ``transition``)."""
 
 
 def board_page(
@@ -111,6 +111,12 @@ def _move(people: Any, case_id: int, form: dict[str, str]) -> dict[str, Any]:
 async def case_transition(request: Request, ctx: Page, case_id: int) -> Response:
     """Move the case on; a gate that blocks it answers with its reason."""
     return await _act(request, ctx, case_id, "transition", _move)
+
+
+@router.post("/ui/cases/{case_id}/edit", response_class=HTMLResponse)
+async def case_edit(request: Request, ctx: Page, case_id: int) -> Response:
+    """Change a requested case's terms (against the version read)."""
+    return await _act(request, ctx, case_id, "edit", case_forms.edit_case)
 
 
 @router.post("/ui/cases/{case_id}/lines", response_class=HTMLResponse)

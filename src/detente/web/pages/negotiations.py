@@ -58,7 +58,7 @@ class DetailPage:
     error: FormError | None = None
     values: dict[str, str] = field(default_factory=dict)
     form: str | None = None
-    """Which form of the page was refused (``round``, ``agreement``, ``score``)."""
+    """Which form of the page was refused (``edit``, ``round``, ``agreement``, ``score``)."""
     scores: tuple[int, ...] = (0, 1, 2, 3)
 
 
@@ -132,6 +132,12 @@ async def _act(
         view = await service(detail_page, ctx, negotiation_id, form_error(error), form, which)
         return render(ctx, "negotiation.html", view, status=refused_status(error))
     return see_other(f"/ui/negotiations/{negotiation_id}")
+
+
+@router.post("/ui/negotiations/{negotiation_id}/edit", response_class=HTMLResponse)
+async def negotiation_edit(request: Request, ctx: Page, negotiation_id: int) -> Response:
+    """Change the negotiation's status, outcome and end date."""
+    return await _act(request, ctx, negotiation_id, "edit", negotiation_forms.edit_negotiation)
 
 
 @router.post("/ui/negotiations/{negotiation_id}/rounds", response_class=HTMLResponse)

@@ -18,12 +18,22 @@ from sqlalchemy import select
 
 from detente.domain.markings import Role
 from detente.services.entities import RecordError
+from detente.services.errors import ConflictError
 from detente.services.writing import CHOICES, Writer
 from detente.store.models import AssistanceCase
 from detente.web.viewmodels.common import Choice, Context, classification_choices
 from detente.web.viewmodels.fields import amount, choice, day, marking, may_write, serials, state, text, whole
 
-__all__ = ["LINE_ROWS", "CaseForm", "add_check", "add_line", "case_form", "create_case", "record_delivery"]
+__all__ = [
+    "LINE_ROWS",
+    "CaseForm",
+    "add_check",
+    "add_line",
+    "case_form",
+    "create_case",
+    "edit_case",
+    "record_delivery",
+]
 
 PROGRAMMES = tuple(str(p) for p in CHOICES[("cases", "programme")])
 CHECK_KINDS = tuple(str(k) for k in CHOICES[("end-use-checks", "kind")])
@@ -103,6 +113,30 @@ def create_case(ctx: Context, form: Mapping[str, str]) -> dict[str, Any]:
     return Writer(ctx.store).create(
         ctx.principal, "cases", values, marking=marking(form), children={"case-lines": lines}
     )
+
+
+def edit_case(ctx: Context, case_id: int, form: Mapping[str, str]) -> dict[str, Any]:
+    """Change a requested case's title, request date, value and currency, against the version the user read.
+
+    Only while the case is a request: once offered, its terms are those of the offer (the writer's lifecycle
+    moves it on; a change after that is a new line or a new case).
+    """
+    may_write(ctx, "cases")
+    entity = "cases"
+    record = ctx.reader.visible_record(ctx.principal, "cases", case_id)
+    if record["status"] != "request":
+        raise ConflictError(f"case {record['reference']} is {record['status']}: its terms are fixed once offered")
+    currency = (text(form, "currency", entity) or "").upper() or None
+    if currency is not None and not (len(currency) == 3 and currency.isalpha()):
+        raise RecordError(entity, "currency", "write the three-letter ISO 4217 code, e.g. USD")
+    changes = {
+        "title": text(form, "title", entity, required="give the case a title"),
+        "requested_on": day(form, "requested_on", entity, required="give the date the partner asked"),
+        "value": amount(form, "value", entity),
+        "currency": currency,
+    }
+    version = whole(form, "version", entity, low=1, required="reload the page: the version read is missing")
+    return Writer(ctx.store).update(ctx.principal, "cases", case_id, changes, version=version)
 
 
 def add_line(ctx: Context, case_id: int, form: Mapping[str, str]) -> dict[str, Any]:

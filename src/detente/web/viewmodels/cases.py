@@ -104,6 +104,13 @@ class CaseDetail:
     steps: tuple[str, ...] = CASE.steps
     marking: str | None = None
     notes: list[str] = field(default_factory=list)
+    can_edit: bool = False
+    """May the user change the case's terms (an editor, while it is a request)?"""
+    title: str = ""
+    value: str = ""
+    currency: str = ""
+    requested: str = ""
+    """The request date as the edit form's date field wants it (YYYY-MM-DD)."""
     can_add_line: bool = False
     can_deliver: bool = False
     can_check: bool = False
@@ -198,6 +205,11 @@ def case_detail(ctx: Context, case_id: int, on: date | None = None) -> CaseDetai
         checks,
         editor and following is not None and all(g.passed for g in gates),
         marking=f"{marking['classification']} // REL TO {', '.join(marking['releasable_to'])}" if marking else None,
+        can_edit=editor and record["status"] == CASE.first,
+        title=record["title"],
+        value="" if record.get("value") is None else str(record["value"]),
+        currency=record.get("currency") or "",
+        requested=str(record.get("requested_on") or "")[:10],
         can_add_line=editor and is_open,
         can_deliver=editor and record["status"] == "implementing" and bool(lines),
         can_check=editor and is_open and bool(lines),

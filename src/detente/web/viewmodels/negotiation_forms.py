@@ -29,6 +29,7 @@ __all__ = [
     "add_agreement",
     "add_round",
     "create_negotiation",
+    "edit_negotiation",
     "negotiation_form",
     "record_score",
 ]
@@ -126,6 +127,24 @@ def create_negotiation(ctx: Context, form: Mapping[str, str], lists: Mapping[str
         marking=marking(form),
         children={"negotiation-parties": parties + mediators},
     )
+
+
+def edit_negotiation(ctx: Context, negotiation_id: int, form: Mapping[str, str]) -> dict[str, Any]:
+    """Change the negotiation's status, outcome and end date against the version the user read (a negotiation
+    loaded from UCDP is read-only: the writer refuses it)."""
+    may_write(ctx, "negotiations")
+    entity = "negotiations"
+    status = choice(form, "status", entity, STATUSES, required="choose the status")
+    ended = day(form, "valid_to", entity)
+    if status in ("concluded", "failed") and ended is None:
+        raise RecordError(
+            entity, "valid_to", f"give the date the talks {'ended' if status == 'failed' else 'concluded'}"
+        )
+    if status in ("ongoing", "suspended") and ended is not None:
+        raise RecordError(entity, "valid_to", f"talks that are {status} have no end date yet: leave it blank")
+    changes = {"status": status, "outcome": text(form, "outcome", entity), "valid_to": ended}
+    version = whole(form, "version", entity, low=1, required="reload the page: the version read is missing")
+    return Writer(ctx.store).update(ctx.principal, "negotiations", negotiation_id, changes, version=version)
 
 
 def add_round(ctx: Context, negotiation_id: int, form: Mapping[str, str]) -> dict[str, Any]:

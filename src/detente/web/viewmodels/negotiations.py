@@ -64,6 +64,11 @@ class NegotiationDetail:
     can_write: bool = False
     """May the user add rounds, agreements and scores (an editor, and not a negotiation loaded from a source)?"""
     next_round: int = 1
+    version: int = 0
+    """The version read (the edit form sends it back)."""
+    ended: str = ""
+    """The end date as the edit form's date field wants it (YYYY-MM-DD), blank while the talks go on."""
+    statuses: tuple[str, ...] = ("ongoing", "suspended", "concluded", "failed")
 
 
 def _date(value: Any) -> date | None:
@@ -136,4 +141,6 @@ def negotiation_detail(ctx: Context, negotiation_id: int) -> NegotiationDetail:
         provision_choices,
         ctx.principal.at_least(Role.EDITOR) and record.get("source_version_id") is None,
         max((r.number for r in rounds), default=0) + 1,
+        int(record.get("version") or 0),
+        str(record.get("valid_to") or "")[:10],
     )
