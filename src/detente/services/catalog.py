@@ -384,7 +384,8 @@ _LIST: list[Resource] = [
     Resource(
         "missions",
         m.Mission,
-        "Peacekeeping and multinational missions",
+        "Peacekeeping and multinational missions; those loaded from IPI are read-only, user-defined ones writable",
+        write_role=Role.EDITOR,
         filters={
             "code": equals(m.Mission.code, str, "acronym, e.g. MINUSMA"),
             "kind": equals(m.Mission.kind, str, "un_pko, un_spm, multinational"),

@@ -124,7 +124,8 @@ def _coerce_value(name: str, field: str, python_type: type[Any], value: Any) -> 
 def coerce(model: type[Base], values: dict[str, Any], *, partial: bool) -> dict[str, Any]:
     """Check ``values`` against the model's columns and convert ISO text to dates, decimals, ...
 
-    Unknown fields, wrong types and (unless ``partial``) missing required fields raise :class:`RecordError`.
+    Unknown fields, wrong types, text longer than its column and (unless ``partial``) missing required fields
+    raise :class:`RecordError`.
     """
     name = entity_name(model)
     columns = _columns(model)
@@ -136,6 +137,10 @@ def coerce(model: type[Base], values: dict[str, Any], *, partial: bool) -> dict[
         if value is None and not column.nullable:
             raise RecordError(name, field, "is required and cannot be empty")
         out[field] = _coerce_value(name, field, column.type.python_type, value)
+        length = getattr(column.type, "length", None)
+        if isinstance(out[field], str) and length is not None and len(out[field]) > length:
+            # SQLite would store it anyway and PostgreSQL refuse it: the same answer on both, naming the field.
+            raise RecordError(name, field, f"is {len(out[field])} characters long; at most {length} fit")
     if not partial:
         for key, attr in columns.items():
             column = attr.columns[0]

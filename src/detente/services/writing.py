@@ -23,7 +23,7 @@ Every method takes the acting :class:`~detente.services.access.Principal` and do
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -253,30 +253,123 @@ class Writer:
         values: Mapping[str, Any],
         *,
         marking: MarkingRequest | None = None,
+        children: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
     ) -> dict[str, Any]:
-        """Create one record of ``name``; returns it (with ``release_pending`` for a marked record)."""
+        """Create one record of ``name``; returns it (with ``release_pending`` for a marked record).
+
+        ``children`` creates records of its child resources under it in the same transaction, so that a record
+        and its parts land together or not at all (an engagement and its objectives, a case and its lines, a
+        report and its links)::
+
+            writer.create(me, "cases", case, children={"case-lines": [line_1, line_2]})
+
+        Each child's values leave out the parent's key (it is the new record's id); each child is checked as
+        if it were created on its own. The answer lists them under the child's name with ``_`` for ``-``
+        (``case_lines``), as a read of the record embeds them.
+        """
         res = resource(name)
+        kids = self._children(res, children or {})
         self._writable(principal, res)
         self._check_fields(res, values, updating=False)
         self._prepare_gates(res, values)
+        for child, rows in kids:
+            self._writable(principal, child)
+            for row in rows:
+                self._check_fields(child, row, updating=False)
+                self._prepare_gates(child, row)
         data = self.gates.link(res.model, values)
         with batch(self.store, principal.actor) as work:
-            self._parent(work, principal, res, data)
-            if res.name in ("journal", "report-links"):
-                self._linked(work, principal, res, data)
-            data.update(self._defaults(principal, res))
-            pending = None
-            if res.marked:
-                data["marking_id"], pending = self._resolve_marking(work, principal, marking)
-            elif marking is not None:
-                raise RecordError(res.name, "marking", f"{res.name} take the marking of their parent record")
-            created = work.create(res.model, data)
-            if pending is not None:
-                self._request_release(work, principal, res, created["id"], pending)
-            shown = self._shown(work, res, created, pending)
+            created = self._create_in(work, principal, res, data, marking)
+            for child, rows in kids:
+                assert child.parent is not None
+                made = []
+                for row in rows:
+                    child_data = self.gates.link(child.model, {**row, child.parent.column: created["id"]})
+                    made.append(self._create_in(work, principal, child, child_data, None))
+                created[child.name.replace("-", "_")] = made
         # evidence of a treaty with stored findings: re-evaluate what the new record can change
         refresh_after_writes(self.store, entity_name(res.model), [created], actor=principal.actor)
-        return shown
+        return created
+
+    def add_children(
+        self,
+        principal: Principal,
+        name: str,
+        record_id: int,
+        children: Mapping[str, Sequence[Mapping[str, Any]]],
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Create records of child resources under the existing record ``record_id`` of ``name``, all in one
+        transaction (each checked as :meth:`create` checks a child); returns them by child name (``_`` for ``-``).
+
+        ::
+
+            writer.add_children(me, "reports", 12, {"report-links": [{"object_type": "state", "object_id": 3}]})
+        """
+        res = resource(name)
+        kids = self._children(res, children)
+        for child, rows in kids:
+            self._writable(principal, child)
+            for row in rows:
+                self._check_fields(child, row, updating=False)
+                self._prepare_gates(child, row)
+        with batch(self.store, principal.actor) as work:
+            out: dict[str, list[dict[str, Any]]] = {}
+            for child, rows in kids:
+                assert child.parent is not None
+                out[child.name.replace("-", "_")] = [
+                    self._create_in(
+                        work,
+                        principal,
+                        child,
+                        self.gates.link(child.model, {**row, child.parent.column: record_id}),
+                        None,
+                    )
+                    for row in rows
+                ]
+            return out
+
+    @staticmethod
+    def _children(
+        res: Resource, children: Mapping[str, Sequence[Mapping[str, Any]]]
+    ) -> list[tuple[Resource, Sequence[Mapping[str, Any]]]]:
+        """The child resources asked for, each checked to be a direct child of ``res``."""
+        out = []
+        for child_name, rows in children.items():
+            try:
+                child = resource(child_name)
+            except LookupError as error:
+                raise RecordError(res.name, child_name, str(error)) from None
+            if child.parent is None or child.parent.resource != res.name:
+                raise RecordError(res.name, child_name, f"{child_name} are not parts of {res.name}")
+            for row in rows:
+                if child.parent.column in row:
+                    raise RecordError(child.name, child.parent.column, "is the new record's id: leave it out")
+            out.append((child, rows))
+        return out
+
+    def _create_in(
+        self,
+        work: Batch,
+        principal: Principal,
+        res: Resource,
+        values: Mapping[str, Any],
+        marking: MarkingRequest | None,
+    ) -> dict[str, Any]:
+        """Create one record of ``res`` in the open batch ``work`` (the checks of :meth:`create` made)."""
+        data = dict(values)
+        self._parent(work, principal, res, data)
+        if res.name in ("journal", "report-links"):
+            self._linked(work, principal, res, data)
+        data.update(self._defaults(principal, res))
+        pending = None
+        if res.marked:
+            data["marking_id"], pending = self._resolve_marking(work, principal, marking)
+        elif marking is not None:
+            raise RecordError(res.name, "marking", f"{res.name} take the marking of their parent record")
+        created = work.create(res.model, data)
+        if pending is not None:
+            self._request_release(work, principal, res, created["id"], pending)
+        return self._shown(work, res, created, pending)
 
     @staticmethod
     def _shown(work: Batch, res: Resource, record: dict[str, Any], pending: int | None) -> dict[str, Any]:

@@ -6,7 +6,8 @@ The CSRF token has been checked by the web router before a handler runs (see :mo
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from fastapi import Request
@@ -15,16 +16,68 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from detente.services.entities import RecordError
-from detente.services.errors import ConflictError, ForbiddenError
+from detente.services.errors import ConflictError, ForbiddenError, ServiceError
 from detente.web.context import PageContext
 from detente.web.viewmodels.common import Context
 
-__all__ = ["REFUSED", "form_fields", "int_or_none", "refused_status", "see_other", "service", "upload", "viewer"]
+__all__ = [
+    "REFUSED",
+    "FormError",
+    "form_error",
+    "form_fields",
+    "form_lists",
+    "int_or_none",
+    "refused_status",
+    "see_other",
+    "service",
+    "upload",
+    "viewer",
+]
 
 T = TypeVar("T")
 
 REFUSED = (RecordError, ConflictError, ForbiddenError, ValueError)
 """What a form may be refused with: shown on the page with its field and reason, nothing stored."""
+
+
+@dataclass(frozen=True)
+class FormError:
+    """Why a posted form was refused: the message, and the form field it belongs to (``None``: the whole form).
+
+    Templates show ``message`` at the top of the page (``role="alert"``) and again beside the field, which
+    gets ``aria-invalid`` and points at the message (see ``form_alert`` and ``field_error`` in ``macros.html``).
+    """
+
+    message: str
+    field: str | None = None
+
+
+def form_error(error: Exception, fields: Mapping[str, str] | None = None) -> FormError:
+    """The :class:`FormError` for a refused write: the service's field, renamed to the form's own name.
+
+    ``fields`` maps a service field (``provider_state_id``) to the form field that fed it when the two differ.
+    A record error reads "<field>: <what to do>"; a refusal of the whole write keeps the service's message.
+    """
+    field: str | None = getattr(error, "field", None)
+    name = (fields or {}).get(field, field) if field else None
+    if isinstance(error, RecordError):
+        if error.field is None:
+            return FormError(str(error))
+        label = (name or error.field).removesuffix("_id").replace("_", " ").replace("-", " ")
+        return FormError(f"{label}: {error.problem}", name)
+    if isinstance(error, ServiceError):
+        return FormError(error.message, name)
+    return FormError(str(error), name)
+
+
+async def form_lists(request: Request) -> dict[str, list[str]]:
+    """Every text field of the posted form with all of its values (for multiple selects and repeated fields)."""
+    form = await request.form()
+    out: dict[str, list[str]] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, str):
+            out.setdefault(key, []).append(value)
+    return out
 
 
 def viewer(ctx: PageContext) -> Context:

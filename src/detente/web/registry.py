@@ -42,6 +42,7 @@ PAGES: list[PageSpec] = [
     PageSpec("detente.web.pages.reports", "Reports", "/ui/reports"),
     PageSpec("detente.web.pages.negotiations", "Negotiations", "/ui/negotiations"),
     PageSpec("detente.web.pages.peacekeeping", "Peacekeeping", "/ui/peacekeeping"),
+    PageSpec("detente.web.pages.peacekeeping_forms"),
     PageSpec("detente.web.pages.sources", "Sources", "/ui/sources"),
     PageSpec("detente.web.pages.admin", "Admin", "/ui/admin", Role.ADMIN),
 ]

@@ -1,18 +1,33 @@
-"""Security assistance (``/ui/cases``): cases by status as a board, and one case with the gates of its next
-step (which passed, which block it and why), its lines, deliveries and end-use checks.
+"""Security assistance (``/ui/cases``): cases by status as a board with the form that opens a case (partner
+state, programme, marking, first lines), and one case with the gates of its next step (which passed, which
+block it and why), its lines, deliveries and end-use checks, and the forms that add to them.
+
+Every form re-renders its page with the refusal beside the field (and stores nothing) when the input is bad,
+the user's role does not allow it or a gate blocks it; a stored change answers with a 303 to the case.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from detente.services.errors import GateError
 from detente.web.context import Page, PageContext, render
-from detente.web.forms import REFUSED, form_fields, int_or_none, refused_status, see_other, service, viewer
-from detente.web.viewmodels import cases
+from detente.web.forms import (
+    REFUSED,
+    FormError,
+    form_error,
+    form_fields,
+    int_or_none,
+    refused_status,
+    see_other,
+    service,
+    viewer,
+)
+from detente.web.viewmodels import case_forms, cases
 
 __all__ = ["router"]
 
@@ -20,19 +35,55 @@ router = APIRouter()
 
 
 @dataclass(frozen=True)
+class BoardPage:
+    board: cases.CaseBoard
+    form: case_forms.CaseForm
+    values: dict[str, str] = field(default_factory=dict)
+    error: FormError | None = None
+
+
+@dataclass(frozen=True)
 class CasePage:
     detail: cases.CaseDetail
-    error: str | None
+    error: FormError | None
+    values: dict[str, str] = field(default_factory=dict)
+    form: str | None = None
+    """Which form of the page was refused (``edit``, ``line``, ``delivery``, ``check``, ``transition``)."""
+
+
+def board_page(
+    ctx: PageContext, state_id: int | None = None, values: dict[str, str] | None = None, error: FormError | None = None
+) -> BoardPage:
+    people = viewer(ctx)
+    return BoardPage(cases.case_board(people, state_id=state_id), case_forms.case_form(people), values or {}, error)
 
 
 @router.get("/ui/cases", response_class=HTMLResponse)
 def case_board(ctx: Page, state_id: str | None = None) -> HTMLResponse:
-    """Every case the user may see, one column per status."""
-    return render(ctx, "cases.html", cases.case_board(viewer(ctx), state_id=int_or_none(state_id)))
+    """Every case the user may see, one column per status, and (for editors) the form that opens one."""
+    return render(ctx, "cases.html", board_page(ctx, int_or_none(state_id)))
 
 
-def case_page(ctx: PageContext, case_id: int, error: str | None = None) -> CasePage:
-    return CasePage(cases.case_detail(viewer(ctx), case_id), error)
+@router.post("/ui/cases", response_class=HTMLResponse)
+async def case_create(request: Request, ctx: Page) -> Response:
+    """Open a case with its first lines (one transaction)."""
+    form = await form_fields(request)
+    try:
+        created = await service(case_forms.create_case, viewer(ctx), form)
+    except REFUSED as error:
+        view = await service(board_page, ctx, None, form, form_error(error))
+        return render(ctx, "cases.html", view, status=refused_status(error))
+    return see_other(f"/ui/cases/{created['id']}")
+
+
+def case_page(
+    ctx: PageContext,
+    case_id: int,
+    error: FormError | None = None,
+    values: dict[str, str] | None = None,
+    which: str | None = None,
+) -> CasePage:
+    return CasePage(cases.case_detail(viewer(ctx), case_id), error, values or {}, which)
 
 
 @router.get("/ui/cases/{case_id}", response_class=HTMLResponse)
@@ -41,13 +92,46 @@ def case_view(ctx: Page, case_id: int) -> HTMLResponse:
     return render(ctx, "case.html", case_page(ctx, case_id))
 
 
+async def _act(request: Request, ctx: PageContext, case_id: int, which: str, action: Callable[..., Any]) -> Response:
+    """Run one of the case page's forms; a refusal re-renders the page with the message beside its field."""
+    form = await form_fields(request)
+    try:
+        await service(action, viewer(ctx), case_id, form)
+    except REFUSED as error:
+        view = await service(case_page, ctx, case_id, form_error(error), form, which)
+        return render(ctx, "case.html", view, status=refused_status(error))
+    return see_other(f"/ui/cases/{case_id}")
+
+
+def _move(people: Any, case_id: int, form: dict[str, str]) -> dict[str, Any]:
+    return cases.move_case(people, case_id, form.get("to", ""), int_or_none(form.get("version")) or 0)
+
+
 @router.post("/ui/cases/{case_id}/transition", response_class=HTMLResponse)
 async def case_transition(request: Request, ctx: Page, case_id: int) -> Response:
     """Move the case on; a gate that blocks it answers with its reason."""
-    form = await form_fields(request)
-    try:
-        await service(cases.move_case, viewer(ctx), case_id, form.get("to", ""), int_or_none(form.get("version")) or 0)
-    except (GateError, *REFUSED) as error:
-        view = await service(case_page, ctx, case_id, str(error))
-        return render(ctx, "case.html", view, status=refused_status(error))
-    return see_other(f"/ui/cases/{case_id}")
+    return await _act(request, ctx, case_id, "transition", _move)
+
+
+@router.post("/ui/cases/{case_id}/edit", response_class=HTMLResponse)
+async def case_edit(request: Request, ctx: Page, case_id: int) -> Response:
+    """Change a requested case's terms (against the version read)."""
+    return await _act(request, ctx, case_id, "edit", case_forms.edit_case)
+
+
+@router.post("/ui/cases/{case_id}/lines", response_class=HTMLResponse)
+async def case_line(request: Request, ctx: Page, case_id: int) -> Response:
+    """Add a line to the case."""
+    return await _act(request, ctx, case_id, "line", case_forms.add_line)
+
+
+@router.post("/ui/cases/{case_id}/deliveries", response_class=HTMLResponse)
+async def case_delivery(request: Request, ctx: Page, case_id: int) -> Response:
+    """Record a delivery (serial numbers) against a line; the vetting gate of its unit may refuse it."""
+    return await _act(request, ctx, case_id, "delivery", case_forms.record_delivery)
+
+
+@router.post("/ui/cases/{case_id}/checks", response_class=HTMLResponse)
+async def case_check(request: Request, ctx: Page, case_id: int) -> Response:
+    """Record an end-use check (serial numbers seen, discrepancy)."""
+    return await _act(request, ctx, case_id, "check", case_forms.add_check)

@@ -1,18 +1,35 @@
-"""Negotiations (``/ui/negotiations``): the processes, and one negotiation's rounds timeline, issues and the
-implementation of its agreements' provisions as a heat map (0 none to 3 full; blank: not scored).
+"""Negotiations (``/ui/negotiations``): the processes and the form that opens one (conflict, parties,
+mediators), and one negotiation's rounds timeline, issues and the implementation of its agreements'
+provisions as a heat map (0 none to 3 full; blank: not scored), with the forms that add a round, record the
+agreement reached and score a provision for a year.
+
+A refused form re-renders its page with the message beside the field and stores nothing.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
-from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
 
 from detente.web.charts import heat_map
-from detente.web.context import Page, render
-from detente.web.forms import int_or_none, viewer
-from detente.web.viewmodels import negotiations
+from detente.web.context import Page, PageContext, render
+from detente.web.forms import (
+    REFUSED,
+    FormError,
+    form_error,
+    form_fields,
+    form_lists,
+    int_or_none,
+    refused_status,
+    see_other,
+    service,
+    viewer,
+)
+from detente.web.viewmodels import negotiation_forms, negotiations
 from detente.web.views import Chart
 
 __all__ = ["router"]
@@ -26,6 +43,11 @@ STATUSES = ("ongoing", "suspended", "concluded", "failed")
 class ListPage:
     rows: list[negotiations.NegotiationRow]
     status: str | None
+    form: negotiation_forms.NegotiationForm
+    values: dict[str, str] = field(default_factory=dict)
+    chosen: dict[str, list[str]] = field(default_factory=dict)
+    """The values of the multiple selects posted (kept after a refusal)."""
+    error: FormError | None = None
     statuses: tuple[str, ...] = STATUSES
 
 
@@ -33,19 +55,53 @@ class ListPage:
 class DetailPage:
     detail: negotiations.NegotiationDetail
     heat: Chart | None
+    error: FormError | None = None
+    values: dict[str, str] = field(default_factory=dict)
+    form: str | None = None
+    """Which form of the page was refused (``edit``, ``round``, ``agreement``, ``score``)."""
+    scores: tuple[int, ...] = (0, 1, 2, 3)
+
+
+def list_page(
+    ctx: PageContext,
+    status: str | None = None,
+    state_id: int | None = None,
+    values: dict[str, str] | None = None,
+    chosen: dict[str, list[str]] | None = None,
+    error: FormError | None = None,
+) -> ListPage:
+    people = viewer(ctx)
+    wanted = status if status in STATUSES else None
+    rows = negotiations.negotiation_list(people, status=wanted, state_id=state_id)
+    return ListPage(rows, wanted, negotiation_forms.negotiation_form(people), values or {}, chosen or {}, error)
 
 
 @router.get("/ui/negotiations", response_class=HTMLResponse)
 def negotiation_list(ctx: Page, status: str | None = None, state_id: str | None = None) -> HTMLResponse:
-    """The negotiations released to the user."""
-    chosen = status if status in STATUSES else None
-    rows = negotiations.negotiation_list(viewer(ctx), status=chosen, state_id=int_or_none(state_id))
-    return render(ctx, "negotiations.html", ListPage(rows, chosen))
+    """The negotiations released to the user, and (for editors) the form that opens one."""
+    return render(ctx, "negotiations.html", list_page(ctx, status, int_or_none(state_id)))
 
 
-@router.get("/ui/negotiations/{negotiation_id}", response_class=HTMLResponse)
-def negotiation_view(ctx: Page, negotiation_id: int) -> HTMLResponse:
-    """One negotiation: parties, rounds, issues, implementation."""
+@router.post("/ui/negotiations", response_class=HTMLResponse)
+async def negotiation_create(request: Request, ctx: Page) -> Response:
+    """Open a negotiation with its parties and mediators (one transaction)."""
+    form = await form_fields(request)
+    lists = await form_lists(request)
+    try:
+        created = await service(negotiation_forms.create_negotiation, viewer(ctx), form, lists)
+    except REFUSED as error:
+        view = await service(list_page, ctx, None, None, form, lists, form_error(error))
+        return render(ctx, "negotiations.html", view, status=refused_status(error))
+    return see_other(f"/ui/negotiations/{created['id']}")
+
+
+def detail_page(
+    ctx: PageContext,
+    negotiation_id: int,
+    error: FormError | None = None,
+    values: dict[str, str] | None = None,
+    which: str | None = None,
+) -> DetailPage:
     detail = negotiations.negotiation_detail(viewer(ctx), negotiation_id)
     heat = None
     if detail.heat.rows:
@@ -57,4 +113,46 @@ def negotiation_view(ctx: Page, negotiation_id: int) -> HTMLResponse:
             [[None if v is None else float(v) for v in cells] for _, cells in detail.heat.rows],
             ctx.fmt,
         )
-    return render(ctx, "negotiation.html", DetailPage(detail, heat))
+    return DetailPage(detail, heat, error, values or {}, which)
+
+
+@router.get("/ui/negotiations/{negotiation_id}", response_class=HTMLResponse)
+def negotiation_view(ctx: Page, negotiation_id: int) -> HTMLResponse:
+    """One negotiation: parties, rounds, issues, implementation."""
+    return render(ctx, "negotiation.html", detail_page(ctx, negotiation_id))
+
+
+async def _act(
+    request: Request, ctx: PageContext, negotiation_id: int, which: str, action: Callable[..., Any]
+) -> Response:
+    form = await form_fields(request)
+    try:
+        await service(action, viewer(ctx), negotiation_id, form)
+    except REFUSED as error:
+        view = await service(detail_page, ctx, negotiation_id, form_error(error), form, which)
+        return render(ctx, "negotiation.html", view, status=refused_status(error))
+    return see_other(f"/ui/negotiations/{negotiation_id}")
+
+
+@router.post("/ui/negotiations/{negotiation_id}/edit", response_class=HTMLResponse)
+async def negotiation_edit(request: Request, ctx: Page, negotiation_id: int) -> Response:
+    """Change the negotiation's status, outcome and end date."""
+    return await _act(request, ctx, negotiation_id, "edit", negotiation_forms.edit_negotiation)
+
+
+@router.post("/ui/negotiations/{negotiation_id}/rounds", response_class=HTMLResponse)
+async def negotiation_round(request: Request, ctx: Page, negotiation_id: int) -> Response:
+    """Add a round of talks."""
+    return await _act(request, ctx, negotiation_id, "round", negotiation_forms.add_round)
+
+
+@router.post("/ui/negotiations/{negotiation_id}/agreements", response_class=HTMLResponse)
+async def negotiation_agreement(request: Request, ctx: Page, negotiation_id: int) -> Response:
+    """Record the agreement the negotiation reached, with its provisions."""
+    return await _act(request, ctx, negotiation_id, "agreement", negotiation_forms.add_agreement)
+
+
+@router.post("/ui/negotiations/{negotiation_id}/scores", response_class=HTMLResponse)
+async def negotiation_score(request: Request, ctx: Page, negotiation_id: int) -> Response:
+    """Score a provision's implementation for a year (0-3)."""
+    return await _act(request, ctx, negotiation_id, "score", negotiation_forms.record_score)

@@ -1,17 +1,29 @@
-"""Attaché reports (``/ui/reports``): search and filter (region, dates, reliability), write a report, read one
-with its journal notes and add a note.
+"""Attaché reports (``/ui/reports``): search and filter (region, dates, reliability), write a report (and link it
+to the states, organizations and engagements it is about), read one with its journal notes and links, add a
+note or a link.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from detente.web.context import Page, PageContext, render
-from detente.web.forms import REFUSED, form_fields, int_or_none, refused_status, see_other, service, viewer
-from detente.web.viewmodels import reports
+from detente.web.forms import (
+    REFUSED,
+    FormError,
+    form_error,
+    form_fields,
+    form_lists,
+    int_or_none,
+    refused_status,
+    see_other,
+    service,
+    viewer,
+)
+from detente.web.viewmodels import report_links, reports
 
 __all__ = ["router"]
 
@@ -22,18 +34,27 @@ router = APIRouter()
 class ListPage:
     listing: reports.ReportList
     form: dict[str, str]
-    error: str | None
+    error: FormError | None
     older: str | None
+    chosen: dict[str, list[str]] = field(default_factory=dict)
+    """The values of the multiple selects posted (kept after a refusal)."""
 
 
 @dataclass(frozen=True)
 class ReportPage:
     detail: reports.ReportDetail
-    error: str | None
+    error: FormError | None
+    which: str | None = None
+    """Which form was refused (``note`` or ``link``)."""
+    chosen: dict[str, list[str]] = field(default_factory=dict)
 
 
 def list_page(
-    ctx: PageContext, params: dict[str, str], form: dict[str, str] | None = None, error: str | None = None
+    ctx: PageContext,
+    params: dict[str, str],
+    form: dict[str, str] | None = None,
+    error: FormError | None = None,
+    chosen: dict[str, list[str]] | None = None,
 ) -> ListPage:
     offset = max(0, int_or_none(params.get("offset")) or 0)
     listing = reports.search(
@@ -49,7 +70,7 @@ def list_page(
     if offset + listing.limit < listing.total:
         kept = "&".join(f"{k}={v}" for k, v in params.items() if k != "offset" and v)
         older = f"/ui/reports?{kept}&offset={offset + listing.limit}"
-    return ListPage(listing, form or {}, error, older)
+    return ListPage(listing, form or {}, error, older, chosen or {})
 
 
 @router.get("/ui/reports", response_class=HTMLResponse)
@@ -61,18 +82,25 @@ def report_list(request: Request, ctx: Page) -> HTMLResponse:
 
 @router.post("/ui/reports", response_class=HTMLResponse)
 async def report_write(request: Request, ctx: Page) -> Response:
-    """Write a report (analysts and up)."""
+    """Write a report (analysts and up), linked to what it is about."""
     form = await form_fields(request)
+    lists = await form_lists(request)
     try:
-        created = await service(reports.write, viewer(ctx), form)
+        created = await service(reports.write, viewer(ctx), form, lists)
     except REFUSED as error:
-        view = await service(list_page, ctx, {}, form, str(error))
+        view = await service(list_page, ctx, {}, form, form_error(error, report_links.FIELDS), lists)
         return render(ctx, "reports.html", view, status=refused_status(error))
     return see_other(f"/ui/reports/{created['id']}")
 
 
-def report_page(ctx: PageContext, report_id: int, error: str | None = None) -> ReportPage:
-    return ReportPage(reports.report_detail(viewer(ctx), report_id), error)
+def report_page(
+    ctx: PageContext,
+    report_id: int,
+    error: FormError | None = None,
+    which: str | None = None,
+    chosen: dict[str, list[str]] | None = None,
+) -> ReportPage:
+    return ReportPage(reports.report_detail(viewer(ctx), report_id), error, which, chosen or {})
 
 
 @router.get("/ui/reports/{report_id}", response_class=HTMLResponse)
@@ -88,6 +116,19 @@ async def report_note(request: Request, ctx: Page, report_id: int) -> Response:
     try:
         await service(reports.add_note, viewer(ctx), report_id, form)
     except REFUSED as error:
-        view = await service(report_page, ctx, report_id, str(error))
+        view = await service(report_page, ctx, report_id, form_error(error), "note")
+        return render(ctx, "report.html", view, status=refused_status(error))
+    return see_other(f"/ui/reports/{report_id}")
+
+
+@router.post("/ui/reports/{report_id}/links", response_class=HTMLResponse)
+async def report_link(request: Request, ctx: Page, report_id: int) -> Response:
+    """Link the report to more states, organizations or engagements (one transaction)."""
+    form = await form_fields(request)
+    lists = await form_lists(request)
+    try:
+        await service(report_links.add_link, viewer(ctx), report_id, form, lists)
+    except REFUSED as error:
+        view = await service(report_page, ctx, report_id, form_error(error, report_links.FIELDS), "link", lists)
         return render(ctx, "report.html", view, status=refused_status(error))
     return see_other(f"/ui/reports/{report_id}")

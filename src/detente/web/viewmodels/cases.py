@@ -17,9 +17,20 @@ from detente.domain.lifecycles import CASE
 from detente.domain.markings import Role
 from detente.services.gates import GateDecision
 from detente.services.writing import Writer
-from detente.web.viewmodels.common import Context, every
+from detente.web.viewmodels.common import Choice, Context, every
 
-__all__ = ["CaseBoard", "CaseCard", "CaseDetail", "Column", "Gate", "Line", "case_board", "case_detail", "move_case"]
+__all__ = [
+    "CaseBoard",
+    "CaseCard",
+    "CaseDetail",
+    "Check",
+    "Column",
+    "Gate",
+    "Line",
+    "case_board",
+    "case_detail",
+    "move_case",
+]
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,20 @@ class Line:
     unit: str | None
     delivered: int
     serials: list[str]
+    id: int = 0
+
+
+@dataclass(frozen=True)
+class Check:
+    """An end-use check, and the serial numbers it saw that no delivery of the case lists."""
+
+    checked_on: date
+    kind: str
+    result: str
+    line: int | None
+    serials: list[str]
+    unknown_serials: list[str]
+    discrepancies: str | None
 
 
 @dataclass
@@ -74,11 +99,24 @@ class CaseDetail:
     next_status: str | None
     gates: list[Gate]
     lines: list[Line]
-    checks: list[dict[str, Any]]
+    checks: list[Check]
     can_move: bool
     steps: tuple[str, ...] = CASE.steps
     marking: str | None = None
     notes: list[str] = field(default_factory=list)
+    can_edit: bool = False
+    """May the user change the case's terms (an editor, while it is a request)?"""
+    title: str = ""
+    value: str = ""
+    currency: str = ""
+    requested: str = ""
+    """The request date as the edit form's date field wants it (YYYY-MM-DD)."""
+    can_add_line: bool = False
+    can_deliver: bool = False
+    can_check: bool = False
+    line_choices: list[Choice] = field(default_factory=list)
+    check_kinds: tuple[str, ...] = ("routine", "enhanced")
+    check_results: tuple[str, ...] = ("compliant", "discrepancy", "unresolved")
 
 
 def _card(ctx: Context, record: Mapping[str, Any]) -> CaseCard:
@@ -134,12 +172,29 @@ def case_detail(ctx: Context, case_id: int, on: date | None = None) -> CaseDetai
             line.get("recipient_unit"),
             sum(int(d["quantity"]) for d in line.get("deliveries", [])),
             [str(s) for d in line.get("deliveries", []) for s in (d.get("serial_numbers") or [])],
+            line["id"],
         )
         for line in record.get("case_lines", [])
     ]
     following = CASE.next_of(record["status"]) if record["status"] in CASE.steps else None
     gates = case_gates(ctx, record, lines, on or datetime.now(UTC).date())
     marking = record.get("marking")
+    editor = ctx.principal.at_least(Role.EDITOR)
+    is_open = record["status"] != CASE.last
+    delivered = {s for line in lines for s in line.serials}
+    numbers = {line.id: line.number for line in lines}
+    checks = [
+        Check(
+            date.fromisoformat(str(c["checked_on"])[:10]),
+            c["kind"],
+            c["result"],
+            numbers.get(c["line_id"]) if c.get("line_id") else None,
+            [str(s) for s in c.get("serials_checked") or []],
+            [str(s) for s in c.get("serials_checked") or [] if str(s) not in delivered],
+            c.get("discrepancies"),
+        )
+        for c in record.get("end_use_checks", [])
+    ]
     return CaseDetail(
         _card(ctx, record),
         record["status"],
@@ -147,9 +202,18 @@ def case_detail(ctx: Context, case_id: int, on: date | None = None) -> CaseDetai
         following,
         gates,
         lines,
-        list(record.get("end_use_checks", [])),
-        ctx.principal.at_least(Role.EDITOR) and following is not None and all(g.passed for g in gates),
+        checks,
+        editor and following is not None and all(g.passed for g in gates),
         marking=f"{marking['classification']} // REL TO {', '.join(marking['releasable_to'])}" if marking else None,
+        can_edit=editor and record["status"] == CASE.first,
+        title=record["title"],
+        value="" if record.get("value") is None else str(record["value"]),
+        currency=record.get("currency") or "",
+        requested=str(record.get("requested_on") or "")[:10],
+        can_add_line=editor and is_open,
+        can_deliver=editor and record["status"] == "implementing" and bool(lines),
+        can_check=editor and is_open and bool(lines),
+        line_choices=[Choice(str(line.id), f"Line {line.number}: {line.description}") for line in lines],
     )
 
 

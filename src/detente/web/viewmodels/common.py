@@ -60,6 +60,10 @@ class Context:
         found = self._state_table().get(int(state_id))
         return found[0] if found else f"state {state_id}"
 
+    def has_state(self, state_id: int) -> bool:
+        """Does the store know a state with this id?"""
+        return int(state_id) in self._state_table()
+
     def state_iso3(self, state_id: int | None) -> str | None:
         if state_id is None:
             return None

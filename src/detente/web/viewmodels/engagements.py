@@ -20,6 +20,7 @@ from detente.domain.markings import Role
 from detente.services.entities import RecordError
 from detente.services.writing import CHOICES, MarkingRequest, Writer
 from detente.web.viewmodels.common import Choice, Context, classification_choices, parse_day, tokens
+from detente.web.viewmodels.fields import may_write
 
 __all__ = [
     "CalendarDay",
@@ -268,15 +269,18 @@ def _values(form: Mapping[str, str], *, creating: bool) -> dict[str, Any]:
 
 
 def create(ctx: Context, form: Mapping[str, str], objectives: list[str]) -> dict[str, Any]:
-    """Propose a new engagement from the form (marked as asked), with one objective per non-empty line."""
+    """Propose a new engagement from the form (marked as asked), with one objective per non-empty line.
+
+    The engagement and its objectives are written in one transaction: an objective the writer refuses leaves
+    no engagement behind.
+    """
+    may_write(ctx, "engagements")
     values = _values(form, creating=True)
     marking = MarkingRequest(form.get("classification") or "UNCLASSIFIED", tokens(form.get("releasable_to")))
-    writer = Writer(ctx.store)
-    created = writer.create(ctx.principal, "engagements", values, marking=marking)
-    for text in (line.strip() for line in objectives):
-        if text:
-            writer.create(ctx.principal, "engagement-objectives", {"engagement_id": created["id"], "text": text})
-    return created
+    rows = [{"text": text} for text in (line.strip() for line in objectives) if text]
+    return Writer(ctx.store).create(
+        ctx.principal, "engagements", values, marking=marking, children={"engagement-objectives": rows}
+    )
 
 
 def update(ctx: Context, engagement_id: int, form: Mapping[str, str], version: int) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from detente.domain.markings import Role
 from detente.web.viewmodels.common import Choice, Context, every
 
 __all__ = ["HeatMap", "NegotiationDetail", "NegotiationRow", "Round", "negotiation_detail", "negotiation_list"]
@@ -58,6 +59,16 @@ class NegotiationDetail:
     issues: list[tuple[str, list[tuple[str, str]]]]
     agreements: list[Choice]
     heat: HeatMap
+    provisions: list[Choice] = field(default_factory=list)
+    """Every provision of the negotiation's agreements (id, label): what a score can be recorded for."""
+    can_write: bool = False
+    """May the user add rounds, agreements and scores (an editor, and not a negotiation loaded from a source)?"""
+    next_round: int = 1
+    version: int = 0
+    """The version read (the edit form sends it back)."""
+    ended: str = ""
+    """The end date as the edit form's date field wants it (YYYY-MM-DD), blank while the talks go on."""
+    statuses: tuple[str, ...] = ("ongoing", "suspended", "concluded", "failed")
 
 
 def _date(value: Any) -> date | None:
@@ -103,6 +114,7 @@ def negotiation_detail(ctx: Context, negotiation_id: int) -> NegotiationDetail:
         for i in record.get("negotiation_issues", [])
     ]
     agreements: list[Choice] = []
+    provision_choices: list[Choice] = []
     scored: dict[str, dict[int, int]] = {}
     for agreement in every(ctx.reader, ctx.principal, "agreements", filters={"negotiation_id": negotiation_id}):
         agreements.append(Choice(str(agreement["id"]), agreement["title"]))
@@ -110,6 +122,7 @@ def negotiation_detail(ctx: Context, negotiation_id: int) -> NegotiationDetail:
         for provision in provisions:
             label = f"{agreement['title']}: {provision.get('code') or provision['id']} {provision.get('text') or ''}"
             years = scored.setdefault(label.strip(), {})
+            provision_choices.append(Choice(str(provision["id"]), label.strip()))
             for score in every(
                 ctx.reader, ctx.principal, "implementation-scores", filters={"provision_id": provision["id"]}
             ):
@@ -118,5 +131,16 @@ def negotiation_detail(ctx: Context, negotiation_id: int) -> NegotiationDetail:
     span = list(range(all_years[0], all_years[-1] + 1)) if all_years else []
     heat = HeatMap(span, [(label, [years.get(y) for y in span]) for label, years in scored.items()])
     return NegotiationDetail(
-        _row(record, len(parties)), record.get("outcome"), parties, rounds, issues, agreements, heat
+        _row(record, len(parties)),
+        record.get("outcome"),
+        parties,
+        rounds,
+        issues,
+        agreements,
+        heat,
+        provision_choices,
+        ctx.principal.at_least(Role.EDITOR) and record.get("source_version_id") is None,
+        max((r.number for r in rounds), default=0) + 1,
+        int(record.get("version") or 0),
+        str(record.get("valid_to") or "")[:10],
     )

@@ -7,7 +7,7 @@ the ``journal`` resource, kept apart from the change log.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -16,6 +16,8 @@ from detente.domain.markings import Role
 from detente.services.entities import RecordError
 from detente.services.writing import CHOICES, MarkingRequest, Writer
 from detente.web.viewmodels.common import Choice, Context, classification_choices, parse_day, tokens
+from detente.web.viewmodels.fields import may_write
+from detente.web.viewmodels.report_links import Link, LinkChoices, link_choices, links_from, report_links
 
 __all__ = ["Note", "ReportDetail", "ReportList", "ReportRow", "add_note", "report_detail", "search", "write"]
 
@@ -51,6 +53,8 @@ class ReportList:
     classifications: list[Choice] = field(default_factory=list)
     can_write: bool = False
     error: str | None = None
+    links: LinkChoices | None = None
+    """What a new report can be linked to (for those who may write)."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,10 @@ class ReportDetail:
     notes: list[Note]
     can_note: bool
     note_kinds: tuple[str, ...] = NOTE_KINDS
+    links: list[Link] = field(default_factory=list)
+    """What the report is about (those records the reader may see)."""
+    link_choices: LinkChoices | None = None
+    """What the report can still be linked to (for those who may write)."""
 
 
 def _marking(marking: Mapping[str, Any] | None) -> str | None:
@@ -136,11 +144,18 @@ def search(
         classification_choices(ctx.principal),
         ctx.principal.at_least(Role.ANALYST),
         error,
+        link_choices(ctx) if ctx.principal.at_least(Role.ANALYST) else None,
     )
 
 
-def write(ctx: Context, form: Mapping[str, str]) -> dict[str, Any]:
-    """Write a report from the form (graded, marked as asked; a wider release waits for a second editor)."""
+def write(ctx: Context, form: Mapping[str, str], lists: Mapping[str, Sequence[str]] | None = None) -> dict[str, Any]:
+    """Write a report from the form (graded, marked as asked; a wider release waits for a second editor).
+
+    The states, organizations and engagements it is about (``link_state_id``, ``link_organization_id``,
+    ``link_engagement_id``: see :func:`~detente.web.viewmodels.report_links.links_from`) are linked in the
+    same transaction.
+    """
+    may_write(ctx, "reports")
     try:
         day = parse_day(form.get("reported_on"), "reported_on")
     except ValueError as error:
@@ -160,7 +175,8 @@ def write(ctx: Context, form: Mapping[str, str]) -> dict[str, Any]:
         if not values[key]:
             raise RecordError("reports", key, f"write a {key}")
     marking = MarkingRequest(form.get("classification") or "UNCLASSIFIED", tokens(form.get("releasable_to")))
-    return Writer(ctx.store).create(ctx.principal, "reports", values, marking=marking)
+    links = links_from(ctx, form, lists or {})
+    return Writer(ctx.store).create(ctx.principal, "reports", values, marking=marking, children={"report-links": links})
 
 
 def report_detail(ctx: Context, report_id: int) -> ReportDetail:
@@ -183,6 +199,8 @@ def report_detail(ctx: Context, report_id: int) -> ReportDetail:
             for n in notes.items
         ],
         ctx.principal.at_least(Role.ANALYST),
+        links=report_links(ctx, record),
+        link_choices=link_choices(ctx) if ctx.principal.at_least(Role.ANALYST) else None,
     )
 
 
