@@ -4,6 +4,11 @@
 duties not yet discharged whose due date falls within it (notifications owed before an exercise, a data
 update owed after a period, a minimum of inspections still needed), plus the quotas left in the current
 period. :func:`to_ical` writes them as all-day events (RFC 5545) for any calendar program.
+
+What is due is computed for a reader: on the evidence their :class:`~detente.services.access.Scope` lets them
+see (without one, public evidence only; see :mod:`detente.compliance.visibility`). A quota left is counted
+from the inspections the reader may see, and no item names a record hidden from them. A signed-in reader's
+list resting on marked evidence is audited as a read of those records.
 """
 
 from __future__ import annotations
@@ -16,7 +21,10 @@ import polars as pl
 from icalendar import Calendar, Event
 
 from detente.compliance.packs import find_obligation
-from detente.compliance.service import evaluate_frames, today
+from detente.compliance.registry import agreement_ids
+from detente.compliance.service import treaty_packs, evaluate_frames, today
+from detente.compliance.visibility import Viewer, audit_evidence_read, marked_evidence
+from detente.services.access import Scope
 from detente.store.database import Store
 
 __all__ = ["DueItem", "due_items", "to_ical"]
@@ -59,11 +67,13 @@ def due_items(
     party: str | None = None,
     treaty: str | None = None,
     as_of: date | None = None,
+    scope: Viewer = None,
 ) -> list[DueItem]:
-    """Upcoming deadlines (due within ``within_days`` of ``as_of``) and quotas left, soonest first."""
+    """Upcoming deadlines (due within ``within_days`` of ``as_of``) and quotas left, soonest first, as the
+    reader with ``scope`` sees them (``None``: public evidence only)."""
     day = as_of or today()
     found = evaluate_frames(
-        store, treaty=treaty, party=party, dates=[day], horizon_days=within_days, include_upcoming=True
+        store, treaty=treaty, party=party, dates=[day], horizon_days=within_days, include_upcoming=True, viewer=scope
     )
     if found.is_empty():
         return []
@@ -80,6 +90,10 @@ def due_items(
         (pl.col("kind") == "QUOTA") & (pl.col("status") != "not_in_force") & pl.col("due").is_not_null()
     )
     quotas = quotas.filter(pl.col("due") > start)
+    if isinstance(scope, Scope):
+        used = [ref for frame in (pending, quotas) for refs in frame["evidence"].to_list() for ref in refs or []]
+        agreements = [a for pack in treaty_packs(treaty) for a in agreement_ids(store, pack)]
+        audit_evidence_read(store, scope, used, marked_evidence(store, agreements), "compliance due list")
     items = []
     for row in pending.iter_rows(named=True):
         items.append(_item(row, row["due"].date(), row["explanation"], None))

@@ -4,6 +4,10 @@ A stored finding is identified by obligation, party, as-of date and subject (the
 period). :func:`store_findings` compares what the engine found with what is stored for the same
 obligations, parties and dates: new findings are created, changed ones updated, ones the engine no longer
 finds deleted, and unchanged ones left alone -- all in one transaction, one audit entry per write.
+
+Each finding is stored with the most restrictive marking of the evidence it rests on (given by a
+:class:`~detente.compliance.visibility.FindingMarker`); the marking is part of what is compared, so a
+finding whose evidence was marked (or released) since is updated, and an unchanged one is not written.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import polars as pl
 from sqlalchemy import Table, select
 
 from detente.domain.audit_chain import jsonable
+from detente.compliance.visibility import FindingMarker, finding_refs
 from detente.services.entities import row_snapshot
 from detente.services.records import Records
 from detente.store.database import Store
@@ -47,8 +52,8 @@ def _number(value: Any) -> float | None:
     return round(float(value), 6)
 
 
-def finding_values(row: Mapping[str, Any], obligation_id: int) -> dict[str, Any]:
-    """A finding row of the engine's frame as the values of a stored :class:`Finding`."""
+def finding_values(row: Mapping[str, Any], obligation_id: int, marking_id: int | None = None) -> dict[str, Any]:
+    """A finding row of the engine's frame as the values of a stored :class:`Finding` (with its marking)."""
     due = row.get("due")
     figures: dict[str, float | str | None] = {
         str(row["measure_name"]): _number(row["measured"]),
@@ -72,6 +77,7 @@ def finding_values(row: Mapping[str, Any], obligation_id: int) -> dict[str, Any]
         "period_to": row["period_to"],
         "subject": row["subject"],
         "figures": figures,
+        "marking_id": marking_id,
     }
 
 
@@ -106,11 +112,19 @@ def store_findings(
     *,
     parties: Iterable[int] | None = None,
     actor: str,
+    marker: FindingMarker | None = None,
 ) -> StoreReport:
-    """Store the engine's findings idempotently (see the module docstring)."""
+    """Store the engine's findings idempotently (see the module docstring); without a ``marker``, every
+    finding is stored unmarked (for findings known to rest on public evidence alone)."""
     wanted: dict[Key, dict[str, Any]] = {}
-    for row in findings.iter_rows(named=True):
-        values = finding_values(row, obligation_ids[row["code"]])
+    rows = list(findings.iter_rows(named=True))
+    markings = (
+        marker.marking_ids([finding_refs(r["evidence"], r["subject"]) for r in rows], actor=actor)
+        if marker is not None
+        else [None] * len(rows)
+    )
+    for row, marking_id in zip(rows, markings, strict=True):
+        values = finding_values(row, obligation_ids[row["code"]], marking_id)
         key = _key(values)
         if key in wanted:
             raise ValueError(
