@@ -44,9 +44,7 @@ AsOfOption = Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (def
 ActorOption = Annotated[str, typer.Option("--actor", help="Who is writing (recorded in the audit log).")]
 UserOption = Annotated[
     str | None,
-    typer.Option(
-        "--user", help="Show what this user may see (their markings); default: public evidence only."
-    ),
+    typer.Option("--user", help="Show what this user may see (their markings); default: public evidence only."),
 ]
 
 

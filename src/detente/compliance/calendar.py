@@ -22,7 +22,7 @@ from icalendar import Calendar, Event
 
 from detente.compliance.packs import find_obligation
 from detente.compliance.registry import agreement_ids
-from detente.compliance.service import treaty_packs, evaluate_frames, today
+from detente.compliance.service import evaluate_frames, today, treaty_packs
 from detente.compliance.visibility import Viewer, audit_evidence_read, marked_evidence
 from detente.services.access import Scope
 from detente.store.database import Store

@@ -21,8 +21,8 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Table, select
 
-from detente.domain.audit_chain import jsonable
 from detente.compliance.visibility import FindingMarker, finding_refs
+from detente.domain.audit_chain import jsonable
 from detente.services.entities import row_snapshot
 from detente.services.records import Records
 from detente.store.database import Store

@@ -86,9 +86,7 @@ def marked_evidence(store: Store, agreement_ids: Iterable[int]) -> dict[str, int
         return out
     with store.engine.connect() as connection:
         for name, model in EVIDENCE_MODELS.items():
-            query = select(model.id, model.marking_id).where(
-                model.agreement_id.in_(ids), model.marking_id.is_not(None)
-            )
+            query = select(model.id, model.marking_id).where(model.agreement_id.in_(ids), model.marking_id.is_not(None))
             out.update({f"{name}:{record}": int(marking) for record, marking in connection.execute(query)})
     return out
 
@@ -190,7 +188,9 @@ def _create(work: Batch, marking: RecordMarking) -> int:
     return int(created["id"])
 
 
-def audit_evidence_read(store: Store, viewer: Viewer, refs: Iterable[str], marked: Mapping[str, int], what: str) -> None:
+def audit_evidence_read(
+    store: Store, viewer: Viewer, refs: Iterable[str], marked: Mapping[str, int], what: str
+) -> None:
     """One audit entry naming the marked evidence records a signed-in reader's compliance view rests on
     (the due list, a report, a dossier), as reads of marked records are audited everywhere else.
 

@@ -410,7 +410,9 @@ def principal_named(store: Store, username: str) -> Principal:
             .where(User.username == username)
         ).first()
     if row is None or not row.active:
-        raise NotFoundError(f"there is no active user named {username!r}; check the name (an admin lists users at /ui/admin)")
+        raise NotFoundError(
+            f"there is no active user named {username!r}; check the name (an admin lists users at /ui/admin)"
+        )
     return Principal(
         user_id=row.id,
         username=row.username,

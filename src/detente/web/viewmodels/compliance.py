@@ -3,8 +3,9 @@ next, the evidence behind it and the latest findings.
 
 Findings are read through the marking-filtered reader (``findings`` resource); evidence tables, which the
 catalog does not list, through the same :func:`~detente.services.access.visible` clause. The due calendar
-comes from :func:`detente.compliance.due_items`; an item about an event (``activity:12``) the user may not
-see is left out. Evidence is imported through :func:`detente.compliance.import_evidence` and re-evaluated
+(and its iCalendar feed, and the home page's deadlines) comes from :func:`detente.compliance.due_items`
+evaluated on the evidence the user may see (:func:`due_for`), so no item rests on or names a record hidden
+from them. Evidence is imported through :func:`detente.compliance.import_evidence` and re-evaluated
 with :func:`detente.compliance.evaluate`, both audited under the user's name.
 """
 
@@ -26,7 +27,8 @@ from detente.compliance.packs import Pack, get_pack, load_packs
 from detente.compliance.registry import agreement_ids
 from detente.compliance.service import evaluate
 from detente.domain.markings import Role
-from detente.services.access import Scope, require_role, visible
+from detente.services.access import Principal, Scope, require_role, visible
+from detente.store.database import Store
 from detente.store.models import Activity, Approval, AuditHead, Declaration, Inspection, Notification
 from detente.web.viewmodels.common import Choice, Context, every
 
@@ -42,6 +44,7 @@ __all__ = [
     "PartyRow",
     "board",
     "calendar_ics",
+    "due_for",
     "evaluate_treaty",
     "import_file",
 ]
@@ -322,57 +325,42 @@ def _evidence_entry(ctx: Context, name: str, row: dict[str, Any]) -> EvidenceEnt
     )
 
 
-def _visible_subjects(ctx: Context, items: list[DueItem]) -> set[str]:
-    """The ``type:id`` subjects among ``items`` that the user may see."""
-    wanted: dict[str, set[int]] = defaultdict(set)
-    for item in items:
-        kind, _, ident = (item.subject or "").partition(":")
-        if kind in _EVIDENCE_MODELS and ident.isdigit():
-            wanted[kind].add(int(ident))
-    seen: set[str] = set()
-    with ctx.store.engine.connect() as connection:
-        scope = Scope.of(connection, ctx.principal)
-        for kind, wanted_ids in wanted.items():
-            model = _EVIDENCE_MODELS[kind]
-            rows = connection.execute(select(model.id).where(model.id.in_(wanted_ids), visible(model, scope)))
-            seen.update(f"{kind}:{i}" for (i,) in rows)
-    return seen
-
-
-_DUE_CACHE: dict[tuple[str, str, date, int, int], list[DueItem]] = {}
+_DUE_CACHE: dict[tuple[str, str | None, date, int, int, frozenset[int]], list[DueItem]] = {}
 _DUE_CACHE_SIZE = 64
 
 
-def _audit_head(ctx: Context) -> int:
-    with ctx.store.engine.connect() as connection:
+def _audit_head(store: Store) -> int:
+    with store.engine.connect() as connection:
         return int(connection.execute(select(AuditHead.seq).where(AuditHead.id == 1)).scalar() or 0)
 
 
-def _due_items(ctx: Context, pack: Pack, day: date, within_days: int) -> list[DueItem]:
-    """The engine's due items, kept while the store is unchanged.
+def due_for(
+    store: Store, principal: Principal, day: date, within_days: int, treaty: str | None = None
+) -> list[DueItem]:
+    """What is due within ``within_days`` of ``day`` (under one treaty, or all) as ``principal`` sees it:
+    :func:`~detente.compliance.due_items` on the evidence their markings let them see.
 
-    Every write appends an audit entry, so the audit head's sequence number names the store's state: a
-    cached answer is reused only for the same treaty, date, horizon and head (the engine is deterministic).
+    Kept while the store is unchanged: every write appends an audit entry, so the audit head's sequence
+    number names the store's state, and an answer is reused only for the same treaty, date, horizon, head
+    and visible markings (the engine is deterministic). An answer whose computing wrote to the audit log
+    (the audited read of marked evidence) is not kept, so that every such read is audited.
     """
-    key = (ctx.store.url, pack.code, day, within_days, _audit_head(ctx))
+    with store.engine.connect() as connection:
+        scope = Scope.of(connection, principal)
+    head = _audit_head(store)
+    key = (store.url, treaty, day, within_days, head, scope.marking_ids)
     found = _DUE_CACHE.get(key)
     if found is None:
-        found = due_items(ctx.store, within_days=within_days, treaty=pack.code, as_of=day)
-        if len(_DUE_CACHE) >= _DUE_CACHE_SIZE:
-            _DUE_CACHE.pop(next(iter(_DUE_CACHE)))
-        _DUE_CACHE[key] = found
+        found = due_items(store, within_days=within_days, treaty=treaty, as_of=day, scope=scope)
+        if _audit_head(store) == head:
+            if len(_DUE_CACHE) >= _DUE_CACHE_SIZE:
+                _DUE_CACHE.pop(next(iter(_DUE_CACHE)))
+            _DUE_CACHE[key] = found
     return found
 
 
 def _shown_items(ctx: Context, pack: Pack, day: date, within_days: int) -> list[DueItem]:
-    items = _due_items(ctx, pack, day, within_days)
-    seen = _visible_subjects(ctx, items)
-
-    def shown(item: DueItem) -> bool:
-        kind, _, ident = (item.subject or "").partition(":")
-        return not (kind in _EVIDENCE_MODELS and ident.isdigit()) or item.subject in seen
-
-    return [item for item in items if shown(item)]
+    return due_for(ctx.store, ctx.principal, day, within_days, pack.code)
 
 
 def due(ctx: Context, pack: Pack, day: date, within_days: int) -> list[DueEntry]:
