@@ -93,5 +93,5 @@ def test_revoked_by_needs_a_requires_gate() -> None:
         "mode": "blocks",
         "revoked_by": {"evidence": "approval", "kind": "case_reopening"},
     }
-    with pytest.raises(ValidationError, match="revoked_by .* needs mode: requires"):
+    with pytest.raises(ValidationError, match=r"revoked_by .* needs mode: requires"):
         parse_rule("GATE", parameters)
