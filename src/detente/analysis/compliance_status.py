@@ -143,9 +143,10 @@ def _stored(
     f = Finding
     hidden_query = (
         select(StoredObligation.parameters)
+        .select_from(f)
         .join(StoredObligation, StoredObligation.id == f.obligation_id)
         .where(f.party_state_id.in_(sorted(parties)), f.as_of <= as_of, ~record_filter(f, scope))
-        .distinct()
+        .group_by(f.obligation_id, StoredObligation.id)
     )
     query = (
         select(f.party_state_id, f.subject, f.status, f.as_of, f.measured, f.limit_value, f.margin, f.evidence)
