@@ -158,6 +158,26 @@ def test_case_offer_waits_for_the_36b_period(
     assert _ok(client.post(f"/cases/{not_us['id']}/transition", json={"to": "offer"}, headers=editor.headers))
 
 
+def test_a_later_vetting_denial_revokes_the_clearance(
+    client: TestClient, editors: tuple[Person, Person], state_ids: dict[str, int]
+) -> None:
+    """AECA-VETTING's ``revoked_by``: cleared, then denied, blocks the case again; a new clearance reopens it."""
+    editor, _ = editors
+    case = _case(client, editor, state_ids["FRA"], state_ids["EGY"], None)
+    unit = f"{fresh_tag()} battalion"
+    line = {"case_id": case["id"], "line_number": 1, "description": "radios", "quantity": 2, "recipient_unit": unit}
+    _ok(client.post("/case-lines", json=line, headers=editor.headers), 201)
+    path = f"/cases/{case['id']}/transition"
+    for step in ("offer", "accepted"):
+        _ok(client.post(path, json={"to": step}, headers=editor.headers))
+    cleared = _vet(client, editor, state_ids["FRA"], unit, "cleared", 20)
+    denied = _vet(client, editor, state_ids["FRA"], unit, "denied", 5)
+    body = _refused(client.post(path, json={"to": "implementing"}, headers=editor.headers), 409, "revoked")
+    assert f"approval:{cleared['id']}" in body["message"] and f"approval:{denied['id']}" in body["message"]
+    _vet(client, editor, state_ids["FRA"], unit, "cleared", 1)
+    assert _ok(client.post(path, json={"to": "implementing"}, headers=editor.headers))["status"] == "implementing"
+
+
 def test_case_vetting_delivery_and_closure(
     client: TestClient, editors: tuple[Person, Person], state_ids: dict[str, int]
 ) -> None:
