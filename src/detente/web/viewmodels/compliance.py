@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Table, select
 
-from detente.compliance.calendar import DueItem, due_items, to_ical
+from detente.compliance.calendar import DueItem, DueList, due_list, to_ical
 from detente.compliance.engine import STATUSES
 from detente.compliance.importer import TYPES, ImportReport, import_evidence
 from detente.compliance.packs import Pack, get_pack, load_packs
@@ -29,7 +29,7 @@ from detente.compliance.service import evaluate
 from detente.domain.markings import Role
 from detente.services.access import Principal, Scope, require_role, visible
 from detente.store.database import Store
-from detente.store.models import Activity, Approval, AuditHead, Declaration, Inspection, Notification
+from detente.store.models import Activity, Approval, AuditEntry, Declaration, Inspection, Notification
 from detente.web.viewmodels.common import Choice, Context, every
 
 __all__ = [
@@ -325,38 +325,51 @@ def _evidence_entry(ctx: Context, name: str, row: dict[str, Any]) -> EvidenceEnt
     )
 
 
-_DUE_CACHE: dict[tuple[str, str | None, date, int, int, frozenset[int]], list[DueItem]] = {}
+_DUE_CACHE: dict[tuple[str, str, date, int, int, frozenset[int]], DueList] = {}
 _DUE_CACHE_SIZE = 64
+_READS = ("read", "export")
 
 
-def _audit_head(store: Store) -> int:
+def _data_state(store: Store) -> int:
+    """The sequence number of the store's newest *write* (every write appends an audit entry; audited reads
+    and exports append entries too, but change no data, so they are skipped)."""
     with store.engine.connect() as connection:
-        return int(connection.execute(select(AuditHead.seq).where(AuditHead.id == 1)).scalar() or 0)
+        seq = connection.execute(
+            select(AuditEntry.seq).where(AuditEntry.action.not_in(_READS)).order_by(AuditEntry.seq.desc()).limit(1)
+        ).scalar()
+    return int(seq or 0)
 
 
 def due_for(
     store: Store, principal: Principal, day: date, within_days: int, treaty: str | None = None
 ) -> list[DueItem]:
-    """What is due within ``within_days`` of ``day`` (under one treaty, or all) as ``principal`` sees it:
-    :func:`~detente.compliance.due_items` on the evidence their markings let them see.
+    """What is due within ``within_days`` of ``day`` (under one treaty, or every treaty the store tracks) as
+    ``principal`` sees it: :func:`~detente.compliance.due_items` on the evidence their markings let them see.
 
-    Kept while the store is unchanged: every write appends an audit entry, so the audit head's sequence
-    number names the store's state, and an answer is reused only for the same treaty, date, horizon, head
-    and visible markings (the engine is deterministic). An answer whose computing wrote to the audit log
-    (the audited read of marked evidence) is not kept, so that every such read is audited.
+    Every treaty the store tracks: those with an agreement in the store (loaded, or made when evidence was
+    imported or the treaty evaluated); a treaty the store knows nothing about has no evidence to judge.
+
+    Each treaty's list is kept while the store's data are unchanged (the engine is deterministic): it is
+    reused only for the same treaty, date, horizon, newest write and visible markings. The read of marked
+    evidence behind a list is audited every time it is shown, kept or not.
     """
     with store.engine.connect() as connection:
         scope = Scope.of(connection, principal)
-    head = _audit_head(store)
-    key = (store.url, treaty, day, within_days, head, scope.marking_ids)
-    found = _DUE_CACHE.get(key)
-    if found is None:
-        found = due_items(store, within_days=within_days, treaty=treaty, as_of=day, scope=scope)
-        if _audit_head(store) == head:
+    codes = [treaty] if treaty else [code for code, pack in load_packs().items() if agreement_ids(store, pack)]
+    state = _data_state(store)
+    items: list[DueItem] = []
+    for code in codes:
+        key = (store.url, code, day, within_days, state, scope.marking_ids)
+        found = _DUE_CACHE.get(key)
+        if found is None:
+            found = due_list(store, within_days=within_days, treaty=code, as_of=day, scope=scope)
             if len(_DUE_CACHE) >= _DUE_CACHE_SIZE:
                 _DUE_CACHE.pop(next(iter(_DUE_CACHE)))
             _DUE_CACHE[key] = found
-    return found
+        found.audit(store, scope)
+        items += found.items
+    items.sort(key=lambda i: (i.due, i.treaty, i.code, i.party or "", i.subject or ""))
+    return items
 
 
 def _shown_items(ctx: Context, pack: Pack, day: date, within_days: int) -> list[DueItem]:
