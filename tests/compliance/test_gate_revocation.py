@@ -15,6 +15,7 @@ from sqlalchemy import select
 from detente.compliance.gates import check_gate
 from detente.compliance.rules import parse_rule
 from detente.compliance.service import evaluate_frames
+from detente.compliance.visibility import HIDDEN_RECORD, redact
 from detente.store.database import Store
 from detente.store.models import Approval
 from tests.compliance.conftest import Importer
@@ -95,3 +96,10 @@ def test_revoked_by_needs_a_requires_gate() -> None:
     }
     with pytest.raises(ValidationError, match=r"revoked_by .* needs mode: requires"):
         parse_rule("GATE", parameters)
+
+
+def test_redact_takes_out_only_the_hidden_references() -> None:
+    text = "the vetting (approval:1) of 2024-05-10 was revoked by approval:12; see notification:1"
+    shown, refs = redact(text, ["approval:1", "approval:12", "notification:1"], {"approval:1"})
+    assert shown == f"the vetting ({HIDDEN_RECORD}) of 2024-05-10 was revoked by approval:12; see notification:1"
+    assert refs == ["approval:12", "notification:1"]

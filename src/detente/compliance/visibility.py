@@ -24,11 +24,13 @@ Who is reading is one of three things (:data:`Viewer`):
 
 from __future__ import annotations
 
+import re
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Connection, select
 
 from detente.domain.markings import Classification, MarkingError, RecordMarking, most_restrictive
 from detente.services.access import Scope, visible
@@ -38,6 +40,7 @@ from detente.store.models import Activity, Approval, Declaration, Inspection, Ma
 
 __all__ = [
     "ALL_EVIDENCE",
+    "HIDDEN_RECORD",
     "EVIDENCE_MODELS",
     "AllEvidence",
     "FindingMarker",
@@ -45,8 +48,13 @@ __all__ = [
     "audit_evidence_read",
     "evidence_clause",
     "finding_refs",
+    "hidden_refs",
     "marked_evidence",
+    "redact",
 ]
+
+HIDDEN_RECORD = "a record you may not see"
+"""What a message says in place of the reference of an evidence record hidden from its reader."""
 
 EVIDENCE_MODELS: Final[dict[str, Any]] = {
     "declaration": Declaration,
@@ -200,3 +208,29 @@ def audit_evidence_read(
     shown = sorted({ref for ref in refs if ref in marked})
     if shown:
         audit_only(store, viewer.principal.actor, "read", "evidence", what, {"view": what, "evidence": shown})
+
+
+def hidden_refs(connection: Connection, refs: Iterable[str], scope: Scope) -> set[str]:
+    """The evidence references among ``refs`` (``approval:12`` ...) whose records ``scope`` may not see."""
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for ref in refs:
+        kind, _, ident = ref.partition(":")
+        if kind in EVIDENCE_MODELS and ident.isdigit():
+            wanted[kind].add(int(ident))
+    hidden: set[str] = set()
+    for kind, ids in wanted.items():
+        model = EVIDENCE_MODELS[kind]
+        rows = connection.execute(select(model.id).where(model.id.in_(sorted(ids)), ~visible(model, scope)))
+        hidden.update(f"{kind}:{i}" for i in rows.scalars())
+    return hidden
+
+
+def redact(text: str, refs: Sequence[str], hidden: set[str]) -> tuple[str, list[str]]:
+    """A verdict's message and evidence list with the hidden references taken out.
+
+    A decision such as a gate's must rest on every record (a secret vetting denial still blocks a delivery),
+    but the person told about it learns only that a record they may not see decided it, not which one.
+    """
+    for ref in sorted(hidden, key=len, reverse=True):
+        text = re.sub(rf"(?<![\w:]){re.escape(ref)}(?!\d)", HIDDEN_RECORD, text)
+    return text, [ref for ref in refs if ref not in hidden]
