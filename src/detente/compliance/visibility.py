@@ -40,8 +40,8 @@ from detente.store.models import Activity, Approval, Declaration, Inspection, Ma
 
 __all__ = [
     "ALL_EVIDENCE",
-    "HIDDEN_RECORD",
     "EVIDENCE_MODELS",
+    "HIDDEN_RECORD",
     "AllEvidence",
     "FindingMarker",
     "Viewer",
