@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -156,6 +157,52 @@ def test_case_offer_waits_for_the_36b_period(
 
     not_us = _case(client, editor, fra, egy, None)
     assert _ok(client.post(f"/cases/{not_us['id']}/transition", json={"to": "offer"}, headers=editor.headers))
+
+
+def test_a_later_vetting_denial_revokes_the_clearance(
+    client: TestClient, editors: tuple[Person, Person], state_ids: dict[str, int]
+) -> None:
+    """AECA-VETTING's ``revoked_by``: cleared, then denied, blocks the case again; a new clearance reopens it."""
+    editor, _ = editors
+    case = _case(client, editor, state_ids["FRA"], state_ids["EGY"], None)
+    unit = f"{fresh_tag()} battalion"
+    line = {"case_id": case["id"], "line_number": 1, "description": "radios", "quantity": 2, "recipient_unit": unit}
+    _ok(client.post("/case-lines", json=line, headers=editor.headers), 201)
+    path = f"/cases/{case['id']}/transition"
+    for step in ("offer", "accepted"):
+        _ok(client.post(path, json={"to": step}, headers=editor.headers))
+    cleared = _vet(client, editor, state_ids["FRA"], unit, "cleared", 20)
+    denied = _vet(client, editor, state_ids["FRA"], unit, "denied", 5)
+    body = _refused(client.post(path, json={"to": "implementing"}, headers=editor.headers), 409, "revoked")
+    assert f"approval:{cleared['id']}" in body["message"] and f"approval:{denied['id']}" in body["message"]
+    _vet(client, editor, state_ids["FRA"], unit, "cleared", 1)
+    assert _ok(client.post(path, json={"to": "implementing"}, headers=editor.headers))["status"] == "implementing"
+
+
+def test_a_marked_denial_blocks_without_being_named(
+    client: TestClient, editors: tuple[Person, Person], make_person: MakePerson, state_ids: dict[str, int]
+) -> None:
+    """A TOP SECRET vetting denial blocks a SECRET editor's step (the gate rests on every record), and the
+    refusal tells them a record they may not see decided it -- not which one; a TOP SECRET editor is told."""
+    editor, _ = editors
+    senior = make_person(Role.EDITOR, "USA", "TOP SECRET")
+    case = _case(client, editor, state_ids["FRA"], state_ids["EGY"], None)
+    unit = f"{fresh_tag()} battalion"
+    line = {"case_id": case["id"], "line_number": 1, "description": "radios", "quantity": 2, "recipient_unit": unit}
+    _ok(client.post("/case-lines", json=line, headers=editor.headers), 201)
+    path = f"/cases/{case['id']}/transition"
+    for step in ("offer", "accepted"):
+        _ok(client.post(path, json={"to": step}, headers=editor.headers))
+    cleared = _vet(client, editor, state_ids["FRA"], unit, "cleared", 20)
+    decided = (datetime.now(UTC) - timedelta(days=5)).date().isoformat()
+    body = {"kind": "vetting", "party_state_id": state_ids["FRA"], "subject": unit, "decided_on": decided,
+            "result": "denied", "marking": {"classification": "TOP SECRET"}}  # fmt: skip
+    denied = _ok(client.post("/approvals", json=body, headers=senior.headers), 201)
+    refused = _refused(client.post(path, json={"to": "implementing"}, headers=editor.headers), 409, "revoked")
+    assert f"approval:{denied['id']}" not in json.dumps(refused) and "a record you may not see" in refused["message"]
+    assert f"approval:{cleared['id']}" in refused["message"]
+    told = _refused(client.post(path, json={"to": "implementing"}, headers=senior.headers), 409, "revoked")
+    assert f"approval:{denied['id']}" in told["message"]
 
 
 def test_case_vetting_delivery_and_closure(

@@ -9,6 +9,8 @@ import json
 import re
 import uuid
 from collections.abc import Callable
+from datetime import date
+from pathlib import Path
 
 from detente.domain.markings import Role
 from detente.services import accounts
@@ -261,3 +263,46 @@ def test_refused_forms_answer_with_their_reason_and_store_nothing(browse: Browse
         "/ui/engagements/999999999/transition", form={"csrf_token": token, "to": "approved", "version": "1"}
     )
     assert missing.status == 404
+
+
+def test_a_finding_on_marked_evidence_leaves_no_trace_on_the_board(
+    browse: Browse, make_person: MakePerson, live: Live, tmp_path: Path
+) -> None:
+    """An exercise marked SECRET releasable to France, judged by the engine: its finding is marked too, so the
+    board shows it (and the exercise) to a cleared French viewer and neither to an uncleared one."""
+    from sqlalchemy import select
+
+    from detente.compliance.importer import import_evidence
+    from detente.compliance.packs import get_pack
+    from detente.compliance.service import evaluate
+    from detente.services.records import Records
+    from detente.store.models import Activity, Marking
+
+    tag = _tag()
+    rows = [{"ref": tag, "kind": "exercise", "party": "POL", "title": tag, "start": "2012-05-10", "end": "2012-05-12",
+             "troops": 13500}]  # fmt: skip
+    path = tmp_path / "secret.json"
+    path.write_text(json.dumps({"activities": rows}), encoding="utf-8")
+    pack = get_pack("vienna-document-2011")
+    import_evidence(live.store, path, pack, evidence_type=None, actor="tests")
+    records = Records(live.store)
+    secret = records.create(Marking, {"classification": "SECRET", "releasable_to": ["FRA"]}, actor="tests")
+    with live.store.engine.connect() as connection:
+        activity = connection.scalar(select(Activity.id).where(Activity.title == tag))
+    assert activity is not None
+    records.update(Activity, activity, {"marking_id": secret["id"]}, actor="tests")
+    evaluate(live.store, treaty=pack.code, as_of=date(2012, 6, 1))
+
+    def board(person: Person) -> str:
+        page = browse(person)
+        page.goto("/ui/compliance?treaty=vienna-document-2011&as_of=2012-06-01")
+        return page.content()
+
+    cleared = board(make_person(Role.VIEWER, clearance="SECRET", nationality="FRA"))
+    assert f"activity:{activity}" in cleared and tag in cleared
+    for person in (
+        make_person(Role.VIEWER, clearance="UNCLASSIFIED", nationality="FRA"),
+        make_person(Role.VIEWER, clearance="TOP SECRET", nationality="DEU"),
+    ):
+        shown = board(person)
+        assert f"activity:{activity}" not in shown and tag not in shown

@@ -6,18 +6,23 @@ Vienna Document, CWC, CTBT, IAEA, UN PCRS), when the store holds evidence of tha
 is the party or the counterpart. For each treaty binding the state, the dossier shows
 
 1. the **stored** findings (``detente compliance evaluate`` wrote them through the audited services): for
-   each obligation and subject, the latest one dated on or before the dossier's date; or, for a state with
-   none stored for that treaty,
+   each obligation and subject, the latest one dated on or before the dossier's date -- provided the reader
+   may see every evidence record of the treaty and every stored finding about the state(s); or, for a state
+   with none stored for that treaty, or a reader to whom some of the treaty's evidence is hidden,
 2. the findings of an **evaluation** at the dossier's date by the compliance engine, on the evidence the
-   reader may see (nothing is stored by reading a dossier).
+   reader may see (nothing is stored by reading a dossier). A reader without clearance for a secret
+   inspection thus gets what the rest of the evidence supports (for example ``insufficient_data``), never a
+   "compliant" resting on the inspection nor its id.
 
 Each finding keeps its status, figures, the evidence it rests on (``declaration:12`` ...), its explanation
 and whether its values were verified against the authentic text. Unknown stays unknown: a treaty that binds
 the state but has no evidence about it gets the engine's ``insufficient_data``, and a state no pack binds has
 no treaties listed and a note that says its compliance is unknown -- never "compliant".
 
-Markings: findings and evidence are a user's records. With a :class:`~detente.services.access.Scope` only
-the ones it may see are used; without one (command line, Python API), only unmarked ones.
+Markings: findings and evidence are a user's records (a stored finding carries the most restrictive marking
+of its evidence). With a :class:`~detente.services.access.Scope` only the ones it may see are used, and one
+audit entry names the marked findings and evidence shown; without one (command line, Python API), only
+unmarked ones.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from sqlalchemy import Table, select
 
 from detente.analysis.common import StateRef
 from detente.analysis.user_records import record_filter
+from detente.compliance.visibility import audit_evidence_read, marked_evidence
 from detente.services.access import Scope
 from detente.store.database import Store
 from detente.store.models import Activity, Agreement, Approval, Declaration, Finding, Inspection, Notification
@@ -119,33 +125,45 @@ def _in_evidence(store: Store, state_ids: Iterable[int], scope: Scope | None) ->
     return found
 
 
-def _hidden(store: Store, agreement_ids: list[int], scope: Scope | None) -> set[str]:
-    """References (``declaration:12``) of the evidence of these agreements the reader may not see."""
-    hidden: set[str] = set()
+def _hides(store: Store, agreement_ids: list[int], scope: Scope | None) -> bool:
+    """Is any evidence record of these agreements hidden from the reader?"""
     with store.engine.connect() as connection:
-        for name, (model, _columns) in _EVIDENCE.items():
+        for model, _columns in _EVIDENCE.values():
             query = select(model.id).where(model.agreement_id.in_(agreement_ids), ~record_filter(model, scope))
-            hidden.update(f"{name}:{i}" for i in connection.execute(query).scalars())
-    return hidden
+            if connection.execute(query.limit(1)).first() is not None:
+                return True
+    return False
 
 
-def _stored(store: Store, parties: dict[int, str], as_of: date, scope: Scope | None) -> dict[str, list[Any]]:
-    """Pack code -> the latest stored findings (per obligation, party and subject) on or before ``as_of``."""
+def _stored(
+    store: Store, parties: dict[int, str], as_of: date, scope: Scope | None
+) -> tuple[dict[str, list[tuple[int | None, ComplianceFinding]]], set[str]]:
+    """Pack code -> the latest stored findings the reader may see (per obligation, party and subject) on or
+    before ``as_of``, each with its marking id; and the packs with stored findings hidden from the reader."""
     f = Finding
+    hidden_query = (
+        select(StoredObligation.parameters)
+        .select_from(f)
+        .join(StoredObligation, StoredObligation.id == f.obligation_id)
+        .where(f.party_state_id.in_(sorted(parties)), f.as_of <= as_of, ~record_filter(f, scope))
+        .group_by(f.obligation_id, StoredObligation.id)
+    )
     query = (
         select(f.party_state_id, f.subject, f.status, f.as_of, f.measured, f.limit_value, f.margin, f.evidence)
         .add_columns(f.explanation, f.verified, StoredObligation.code, StoredObligation.title)
-        .add_columns(StoredObligation.kind, StoredObligation.parameters)
+        .add_columns(StoredObligation.kind, StoredObligation.parameters, f.marking_id)
         .join(StoredObligation, StoredObligation.id == f.obligation_id)
         .where(f.party_state_id.in_(sorted(parties)), f.as_of <= as_of, record_filter(f, scope))
         .order_by(f.as_of, f.id)
     )
-    latest: dict[tuple[str, int, str | None], tuple[str, ComplianceFinding]] = {}
+    latest: dict[tuple[str, int, str | None], tuple[str, int | None, ComplianceFinding]] = {}
     with store.engine.connect() as connection:
+        hidden = {str((params or {}).get("pack") or "") for (params,) in connection.execute(hidden_query)}
         for row in connection.execute(query):
             pack = str((row.parameters or {}).get("pack") or "")
             latest[(row.code, int(row.party_state_id), row.subject)] = (
                 pack,
+                row.marking_id,
                 ComplianceFinding(
                     party=parties[int(row.party_state_id)],
                     obligation=row.code,
@@ -162,10 +180,10 @@ def _stored(store: Store, parties: dict[int, str], as_of: date, scope: Scope | N
                     origin="stored",
                 ),
             )
-    out: dict[str, list[Any]] = {}
-    for pack, finding in latest.values():
-        out.setdefault(pack, []).append(finding)
-    return out
+    out: dict[str, list[tuple[int | None, ComplianceFinding]]] = {}
+    for pack, marking_id, finding in latest.values():
+        out.setdefault(pack, []).append((marking_id, finding))
+    return out, hidden
 
 
 _EVALUATED: dict[tuple[Any, ...], list[ComplianceFinding]] = {}
@@ -198,15 +216,11 @@ def _evaluate(store: Store, pack: Any, agreements: list[int], parties: dict[int,
               scope: Scope | None) -> list[ComplianceFinding]:  # fmt: skip
     """The evaluation itself (see :func:`_evaluated`)."""
     from detente.compliance.engine import evaluate_pack
-    from detente.compliance.evidence import Evidence, load_evidence
+    from detente.compliance.evidence import load_evidence
     from detente.compliance.kinds.common import evidence_lists
     from detente.compliance.registry import obligations_of
 
-    evidence = load_evidence(store, agreements)
-    hidden = _hidden(store, agreements, scope)
-    if hidden:
-        frames = {name: frame.filter(~pl.col("ref").is_in(sorted(hidden))) for name, frame in evidence.frames.items()}
-        evidence = Evidence(frames, evidence.codes)
+    evidence = load_evidence(store, agreements, viewer=scope)
     found = evaluate_pack(pack, evidence, [as_of], obligations=obligations_of(store, pack), only_parties=set(parties))
     if not found.height:
         return []
@@ -251,7 +265,9 @@ def compliance_status(
     packs = load_packs()
     agreements = _pack_agreements(store, {c: [*p.agreement_keys, p.agreement_key] for c, p in packs.items()})
     with_evidence = _in_evidence(store, parties, scope)
-    stored = _stored(store, {k: v for k, v in parties.items() if v}, as_of, scope)
+    stored, hidden_findings = _stored(store, {k: v for k, v in parties.items() if v}, as_of, scope)
+    evidence_shown: set[str] = set()
+    shown_agreements: set[int] = set()
     treaties: list[TreatyStatus] = []
     for code, pack in packs.items():
         named = set(pack.parties) if pack.parties != "evidence" else set()
@@ -266,10 +282,16 @@ def compliance_status(
         }
         if len(bound) < len(parties):
             continue  # a pair dossier lists the treaties binding both
-        findings = [f for f in stored.get(code, []) if f.party in bound]
-        unstored = {i: iso3 for i, iso3 in parties.items() if not any(f.party == iso3 for f in findings)}
-        if unstored:
-            findings += _evaluated(store, pack, agreements[code], unstored, as_of, scope)
+        if code in hidden_findings or _hides(store, agreements[code], scope):
+            # stored findings rest on evidence this reader may not see: evaluate on what they may see
+            findings = _evaluated(store, pack, agreements[code], parties, as_of, scope)
+        else:
+            findings = [f for _marking, f in stored.get(code, []) if f.party in bound]
+            unstored = {i: iso3 for i, iso3 in parties.items() if not any(f.party == iso3 for f in findings)}
+            if unstored:
+                findings += _evaluated(store, pack, agreements[code], unstored, as_of, scope)
+        evidence_shown.update(ref for f in findings for ref in f.evidence)
+        shown_agreements.update(agreements[code])
         findings.sort(key=lambda f: (SEVERITY.index(f.status) if f.status in SEVERITY else 99, f.obligation, f.party))
         treaties.append(
             TreatyStatus(
@@ -280,6 +302,10 @@ def compliance_status(
                 status=_worst(findings),
                 findings=findings,
             )
+        )
+    if scope is not None and evidence_shown:
+        audit_evidence_read(
+            store, scope, evidence_shown, marked_evidence(store, shown_agreements), "dossier compliance status"
         )
     names = " and ".join(parties.values())
     note = (

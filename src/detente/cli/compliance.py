@@ -4,6 +4,9 @@ detente compliance evaluate --treaty new-start --party RUS --as-of 2023-03-01
 detente compliance evidence import exercises.csv --treaty vienna-document-2011 --type activity
 detente compliance due --within 30d --party USA --ical due.ics
 detente compliance report --treaty new-start --party RUS --as-of 2023-03-01 --format html --out rus.html
+
+``due`` and ``report`` show what a reader may see: with ``--user NAME``, the evidence that user's clearance
+and affiliations let them see (the read is audited under their name); without it, public evidence only.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from detente.compliance.packs import PackError, get_pack, load_packs
 from detente.compliance.registry import ACTOR
 from detente.compliance.report import FORMATS, build_report, render
 from detente.compliance.service import evaluate
+from detente.services.access import Scope
+from detente.store.database import Store
 
 app = typer.Typer(help="Treaty compliance: packs, evidence, findings, deadlines, reports.", no_args_is_help=True)
 evidence_app = typer.Typer(
@@ -37,6 +42,26 @@ TreatyOption = Annotated[str | None, typer.Option("--treaty", help="A pack code,
 PartyOption = Annotated[str | None, typer.Option("--party", help="ISO3 code of one party, e.g. RUS.")]
 AsOfOption = Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD (default: today, UTC).")]
 ActorOption = Annotated[str, typer.Option("--actor", help="Who is writing (recorded in the audit log).")]
+UserOption = Annotated[
+    str | None,
+    typer.Option("--user", help="Show what this user may see (their markings); default: public evidence only."),
+]
+
+
+def _scope(store: Store, user: str | None) -> Scope | None:
+    """The reading scope of ``--user`` (``None`` without it: public evidence only)."""
+    if user is None:
+        return None
+    from detente.services.accounts import principal_named  # argon2: only for --user
+    from detente.services.errors import NotFoundError
+
+    try:
+        principal = principal_named(store, user)
+    except NotFoundError as error:
+        store.close()
+        raise _fail(error) from None
+    with store.engine.connect() as connection:
+        return Scope.of(connection, principal)
 
 
 def _day(text: str | None) -> date | None:
@@ -223,13 +248,17 @@ def due(
     treaty: TreatyOption = None,
     as_of: AsOfOption = None,
     ical: Annotated[Path | None, typer.Option("--ical", help="Also write the items to this .ics file.")] = None,
+    user: UserOption = None,
     database: DatabaseOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Upcoming deadlines and the quotas left, soonest first; optionally as an iCalendar file."""
     store = open_store(database)
+    scope = _scope(store, user)
     try:
-        items = due_items(store, within_days=_within(within), party=party, treaty=treaty, as_of=_day(as_of))
+        items = due_items(
+            store, within_days=_within(within), party=party, treaty=treaty, as_of=_day(as_of), scope=scope
+        )
     except PackError as error:
         raise _fail(error) from None
     finally:
@@ -252,6 +281,7 @@ def report(
     as_of: AsOfOption = None,
     fmt: Annotated[str, typer.Option("--format", help=f"One of {', '.join(FORMATS)}.")] = "md",
     out: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of the screen.")] = None,
+    user: UserOption = None,
     database: DatabaseOption = None,
 ) -> None:
     """Status per obligation, timeline of margins, evidence and citations, as Markdown, HTML or JSON."""
@@ -259,8 +289,9 @@ def report(
         errors.print(f"[red]error:[/red] --format must be one of {', '.join(FORMATS)}, not {fmt!r}")
         raise typer.Exit(2)
     store = open_store(database)
+    scope = _scope(store, user)
     try:
-        text = render(build_report(store, treaty=treaty, party=party, as_of=_day(as_of)), fmt)
+        text = render(build_report(store, treaty=treaty, party=party, as_of=_day(as_of), scope=scope), fmt)
     except PackError as error:
         raise _fail(error) from None
     finally:

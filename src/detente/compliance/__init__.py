@@ -13,14 +13,16 @@ The Python API (the CLI ``detente compliance ...`` calls the same functions)::
                                evidence_type="activity")
     result = compliance.evaluate(store, treaty="new-start", party="RUS", as_of=date(2023, 3, 1))
     result.findings, result.counts()                          # every finding; stored (audited) as well
-    compliance.due_items(store, within_days=30)               # what is due next, quotas left
+    compliance.due_items(store, within_days=30, scope=scope)  # what is due next, as this reader sees it
     compliance.render(compliance.build_report(store, treaty="new-start"), "html")
     compliance.check_gates(store, action="assistance_offer", party="USA", subject="CASE-1", ...)
 
 Layout: ``packs`` (YAML packs and their models), ``rules`` (parameters of the seven rule kinds),
 ``evidence`` (evidence as Polars frames), ``kinds/`` (one evaluator per kind), ``engine`` (bulk evaluation,
 incremental :class:`Evaluator`), ``registry`` / ``findings`` (the store, through the audited services),
-``importer``, ``calendar``, ``report``, ``gates``, ``service``.
+``importer``, ``calendar``, ``report``, ``gates``, ``service``, and ``visibility`` (markings: a stored finding
+carries the most restrictive marking of its evidence; a reader's due list, report and dossier status are
+evaluated on the evidence that reader may see).
 """
 
 from __future__ import annotations

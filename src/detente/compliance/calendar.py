@@ -4,6 +4,11 @@
 duties not yet discharged whose due date falls within it (notifications owed before an exercise, a data
 update owed after a period, a minimum of inspections still needed), plus the quotas left in the current
 period. :func:`to_ical` writes them as all-day events (RFC 5545) for any calendar program.
+
+What is due is computed for a reader: on the evidence their :class:`~detente.services.access.Scope` lets them
+see (without one, public evidence only; see :mod:`detente.compliance.visibility`). A quota left is counted
+from the inspections the reader may see, and no item names a record hidden from them. A signed-in reader's
+list resting on marked evidence is audited as a read of those records.
 """
 
 from __future__ import annotations
@@ -16,10 +21,13 @@ import polars as pl
 from icalendar import Calendar, Event
 
 from detente.compliance.packs import find_obligation
-from detente.compliance.service import evaluate_frames, today
+from detente.compliance.registry import agreement_ids
+from detente.compliance.service import evaluate_frames, today, treaty_packs
+from detente.compliance.visibility import Viewer, audit_evidence_read, marked_evidence
+from detente.services.access import Scope
 from detente.store.database import Store
 
-__all__ = ["DueItem", "due_items", "to_ical"]
+__all__ = ["DueItem", "DueList", "due_items", "due_list", "to_ical"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,18 @@ class DueItem:
         }
 
 
+@dataclass(frozen=True)
+class DueList:
+    """What is due for one reader, and the *marked* evidence records it rests on (whose read is audited)."""
+
+    items: list[DueItem]
+    marked: list[str]
+
+    def audit(self, store: Store, scope: Viewer) -> None:
+        """Record the read of the marked evidence behind these items (nothing if there is none)."""
+        audit_evidence_read(store, scope, self.marked, dict.fromkeys(self.marked, 0), "compliance due list")
+
+
 def due_items(
     store: Store,
     *,
@@ -59,14 +79,33 @@ def due_items(
     party: str | None = None,
     treaty: str | None = None,
     as_of: date | None = None,
+    scope: Viewer = None,
 ) -> list[DueItem]:
-    """Upcoming deadlines (due within ``within_days`` of ``as_of``) and quotas left, soonest first."""
+    """Upcoming deadlines (due within ``within_days`` of ``as_of``) and quotas left, soonest first, as the
+    reader with ``scope`` sees them (``None``: public evidence only); a signed-in reader's read of marked
+    evidence behind them is audited."""
+    found = due_list(store, within_days=within_days, party=party, treaty=treaty, as_of=as_of, scope=scope)
+    found.audit(store, scope)
+    return found.items
+
+
+def due_list(
+    store: Store,
+    *,
+    within_days: int = 30,
+    party: str | None = None,
+    treaty: str | None = None,
+    as_of: date | None = None,
+    scope: Viewer = None,
+) -> DueList:
+    """:func:`due_items` without the audit entry, and the marked evidence the items rest on: for callers that
+    keep the list and audit each time they show it (the web pages)."""
     day = as_of or today()
     found = evaluate_frames(
-        store, treaty=treaty, party=party, dates=[day], horizon_days=within_days, include_upcoming=True
+        store, treaty=treaty, party=party, dates=[day], horizon_days=within_days, include_upcoming=True, viewer=scope
     )
     if found.is_empty():
-        return []
+        return DueList([], [])
     end = datetime.combine(day + timedelta(days=within_days + 1), datetime.min.time(), tzinfo=UTC)
     start = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
     pending = found.filter(
@@ -80,6 +119,12 @@ def due_items(
         (pl.col("kind") == "QUOTA") & (pl.col("status") != "not_in_force") & pl.col("due").is_not_null()
     )
     quotas = quotas.filter(pl.col("due") > start)
+    marked: list[str] = []
+    if isinstance(scope, Scope):
+        used = {ref for frame in (pending, quotas) for refs in frame["evidence"].to_list() for ref in refs or []}
+        if used:
+            agreements = [a for pack in treaty_packs(treaty) for a in agreement_ids(store, pack)]
+            marked = sorted(used & set(marked_evidence(store, agreements)))
     items = []
     for row in pending.iter_rows(named=True):
         items.append(_item(row, row["due"].date(), row["explanation"], None))
@@ -89,7 +134,8 @@ def due_items(
             items.append(_item(row, row["period_to"], what, row["margin"]))
         elif row["status"] == "at_risk":
             items.append(_item(row, row["period_to"], row["explanation"], row["margin"]))
-    return sorted(items, key=lambda i: (i.due, i.treaty, i.code, i.party or "", i.subject or ""))
+    items.sort(key=lambda i: (i.due, i.treaty, i.code, i.party or "", i.subject or ""))
+    return DueList(items, marked)
 
 
 def _item(row: dict[str, object], due: date, what: object, left: object) -> DueItem:

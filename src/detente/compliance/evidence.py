@@ -23,6 +23,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Table, select
 
+from detente.compliance.visibility import ALL_EVIDENCE, Viewer, evidence_clause
 from detente.store.database import Store
 from detente.store.models import Activity, Approval, Declaration, Inspection, Notification, State
 
@@ -118,9 +119,14 @@ def state_codes(store: Store) -> dict[int, str]:
     return {int(state): str(code) for state, code in rows}
 
 
-def load_evidence(store: Store, agreement_ids: Iterable[int], codes: Mapping[int, str] | None = None) -> Evidence:
+def load_evidence(
+    store: Store, agreement_ids: Iterable[int], codes: Mapping[int, str] | None = None, viewer: Viewer = ALL_EVIDENCE
+) -> Evidence:
     """Read every evidence record of the given agreements from the store into frames: one query per
-    evidence type, the columns turned into the frame's shape by Polars expressions, not row by row."""
+    evidence type, the columns turned into the frame's shape by Polars expressions, not row by row.
+
+    With a ``viewer`` other than :data:`~detente.compliance.visibility.ALL_EVIDENCE`, only the records that
+    viewer may see are read (see :mod:`detente.compliance.visibility`)."""
     ids = sorted(set(agreement_ids))
     codes = dict(codes) if codes is not None else state_codes(store)
     frames: dict[str, pl.DataFrame] = {}
@@ -130,6 +136,9 @@ def load_evidence(store: Store, agreement_ids: Iterable[int], codes: Mapping[int
             assert isinstance(table, Table)
             wanted = [table.c[column] for column in shape.columns]
             query = select(*wanted).where(table.c.agreement_id.in_(ids)).order_by(table.c.id)
+            clause = evidence_clause(shape.model, viewer)
+            if clause is not None:
+                query = query.where(clause)
             frames[name] = shape.frame(connection.execute(query).all(), codes)
     return Evidence(frames, codes)
 

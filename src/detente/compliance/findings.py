@@ -6,6 +6,10 @@ obligations, parties and dates: new findings are created, changed ones updated, 
 finds deleted, and unchanged ones left alone -- all in one transaction, one audit entry per write, written
 in bulk (a few statements for thousands of findings). :func:`store_scopes` does the same for several sets of
 obligations and parties at once (the incremental refresh after new evidence uses it).
+
+Each finding is stored with the most restrictive marking of the evidence it rests on (given by a
+:class:`~detente.compliance.visibility.FindingMarker`); the marking is part of what is compared, so a
+finding whose evidence was marked (or released) since is updated, and an unchanged one is not written.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, Table, select
 
+from detente.compliance.visibility import FindingMarker, finding_refs
 from detente.domain.audit_chain import jsonable
 from detente.services.entities import row_snapshot
 from detente.services.records import Records
@@ -49,8 +54,8 @@ def _number(value: Any) -> float | None:
     return round(float(value), 6)
 
 
-def finding_values(row: Mapping[str, Any], obligation_id: int) -> dict[str, Any]:
-    """A finding row of the engine's frame as the values of a stored :class:`Finding`."""
+def finding_values(row: Mapping[str, Any], obligation_id: int, marking_id: int | None = None) -> dict[str, Any]:
+    """A finding row of the engine's frame as the values of a stored :class:`Finding` (with its marking)."""
     due = row.get("due")
     figures: dict[str, float | str | None] = {
         str(row["measure_name"]): _number(row["measured"]),
@@ -74,6 +79,7 @@ def finding_values(row: Mapping[str, Any], obligation_id: int) -> dict[str, Any]
         "period_to": row["period_to"],
         "subject": row["subject"],
         "figures": figures,
+        "marking_id": marking_id,
     }
 
 
@@ -115,10 +121,16 @@ class Scope:
     now finds nothing loses its stored findings too)."""
 
 
-def _wanted(scope: Scope, wanted: dict[Key, dict[str, Any]]) -> None:
+def _wanted(scope: Scope, wanted: dict[Key, dict[str, Any]], marker: FindingMarker | None, actor: str) -> None:
     parties = None if scope.parties is None else set(scope.parties)
-    for row in scope.findings.iter_rows(named=True):
-        values = finding_values(row, scope.obligation_ids[row["code"]])
+    rows = list(scope.findings.iter_rows(named=True))
+    markings = (
+        marker.marking_ids([finding_refs(r["evidence"], r["subject"]) for r in rows], actor=actor)
+        if marker is not None
+        else [None] * len(rows)
+    )
+    for row, marking_id in zip(rows, markings, strict=True):
+        values = finding_values(row, scope.obligation_ids[row["code"]], marking_id)
         key = _key(values)
         if parties is not None and values["party_state_id"] not in parties:
             raise ValueError(
@@ -158,14 +170,18 @@ def store_findings(
     parties: Iterable[int] | None = None,
     dates: Sequence[date] | None = None,
     actor: str,
+    marker: FindingMarker | None = None,
 ) -> StoreReport:
     """Store the engine's findings idempotently (see the module docstring): the stored findings of these
     obligations, at ``dates`` (default: the findings' dates), for ``parties`` (default all) become exactly
-    ``findings``."""
-    return store_scopes(store, [Scope(findings, obligation_ids, parties, dates)], actor=actor)
+    ``findings``. Without a ``marker``, every finding is stored unmarked (for findings known to rest on
+    public evidence alone)."""
+    return store_scopes(store, [Scope(findings, obligation_ids, parties, dates)], actor=actor, marker=marker)
 
 
-def store_scopes(store: Store, scopes: Sequence[Scope], *, actor: str) -> StoreReport:
+def store_scopes(
+    store: Store, scopes: Sequence[Scope], *, actor: str, marker: FindingMarker | None = None
+) -> StoreReport:
     """Bring the stored findings of every scope up to date with the engine's, in one transaction.
 
     The writes are bulk writes (:meth:`~detente.services.records.Batch.create_many` and its siblings): new
@@ -176,7 +192,7 @@ def store_scopes(store: Store, scopes: Sequence[Scope], *, actor: str) -> StoreR
     """
     wanted: dict[Key, dict[str, Any]] = {}
     for scope in scopes:
-        _wanted(scope, wanted)
+        _wanted(scope, wanted, marker, actor)
     created: list[dict[str, Any]] = []
     changed: dict[int, dict[str, Any]] = {}
     unchanged = 0

@@ -128,7 +128,7 @@ def _decide(
     if chosen.is_empty():
         return GateDecision(spec.code, False, True, "the gate does not apply to this action", None, [], spec.verified)
     judged = judge_actions(chosen, rule, context).row(0, named=True)
-    refs = [judged["condition_ref"]] if judged.get("condition_ref") else []
+    refs = [judged[k] for k in ("condition_ref", "revoked_condition_ref", "revoked_ref") if judged.get(k)]
     return GateDecision(
         spec.code, True, bool(judged["allowed"]), str(judged["reason"]), judged["opens"], refs, spec.verified
     )

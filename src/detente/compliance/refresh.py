@@ -35,6 +35,7 @@ from detente.compliance.findings import Scope, StoreReport, store_scopes
 from detente.compliance.packs import Pack, load_packs
 from detente.compliance.registry import ACTOR, agreement_ids, obligations_of, sync_pack
 from detente.compliance.service import as_findings, pack_evidence
+from detente.compliance.visibility import FindingMarker
 from detente.store.database import Store
 from detente.store.models import Finding, Obligation
 
@@ -139,7 +140,10 @@ def refresh_findings(
     if new:
         found = evaluate_pack(pack, evidence, new, obligations=specs)
         scopes.append(Scope(as_findings(found), obligation_ids, None, new))
-    report = store_scopes(store, scopes, actor=actor) if scopes else StoreReport(0, 0, 0, 0)
+    report = StoreReport(0, 0, 0, 0)
+    if scopes:  # each finding marked as restrictively as the evidence it rests on, as a full evaluation does
+        marker = FindingMarker.of(store, agreement_ids(store, pack))
+        report = store_scopes(store, scopes, actor=actor, marker=marker)
     return Refresh(
         pack.code,
         known if codes_done else [],

@@ -4,6 +4,11 @@ from anywhere) or JSON.
 
 The timeline evaluates the obligations at every date the treaty's declarations were made up to the as-of
 date (for New START: each data exchange), so that a reader sees how each margin moved.
+
+A report is written for a reader: everything in it is evaluated on the evidence their
+:class:`~detente.services.access.Scope` lets them see (without one, public evidence only; see
+:mod:`detente.compliance.visibility`), so it never cites a record hidden from them. A signed-in reader's
+report resting on marked evidence is audited as a read of those records.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from detente.compliance.evidence import state_codes
 from detente.compliance.packs import get_pack
 from detente.compliance.registry import agreement_ids, obligations_of
 from detente.compliance.service import evaluate_frames, pack_evidence, today
+from detente.compliance.visibility import Viewer, audit_evidence_read, marked_evidence
 from detente.store.database import Store
 from detente.store.models import Declaration, Source, SourceVersion
 
@@ -64,18 +70,21 @@ def _plain(frame: pl.DataFrame, columns: list[str]) -> list[dict[str, Any]]:
     return out
 
 
-def build_report(store: Store, *, treaty: str, party: str | None = None, as_of: date | None = None) -> Report:
-    """Evaluate the treaty at the as-of date and along its timeline (nothing is stored)."""
+def build_report(
+    store: Store, *, treaty: str, party: str | None = None, as_of: date | None = None, scope: Viewer = None
+) -> Report:
+    """Evaluate the treaty at the as-of date and along its timeline (nothing is stored), on the evidence the
+    reader with ``scope`` may see (``None``: public evidence only)."""
     pack = get_pack(treaty)
     day = as_of or today()
-    found = evaluate_frames(store, treaty=treaty, party=party, dates=[day])
+    found = evaluate_frames(store, treaty=treaty, party=party, dates=[day], viewer=scope)
     codes = state_codes(store)
-    evidence = pack_evidence(store, pack, codes)
+    evidence = pack_evidence(store, pack, codes, scope)
     declared = evidence.frame("declaration")
     if party:
         declared = declared.filter(pl.col("party_code") == party.upper())
     dates = sorted({d for d in declared["time"].dt.date().to_list() if d <= day} | {day})
-    timeline = evaluate_frames(store, treaty=treaty, party=party, dates=dates)
+    timeline = evaluate_frames(store, treaty=treaty, party=party, dates=dates, viewer=scope)
     titles = {spec.code: spec.title for spec in obligations_of(store, pack)}
     status_rows: list[dict[str, Any]] = []
     counts: dict[str, int] = {}
@@ -106,6 +115,9 @@ def build_report(store: Store, *, treaty: str, party: str | None = None, as_of: 
         timeline = timeline.filter(pl.col("kind").is_in(TIMELINE_KINDS)).sort("code", "party_code", "as_of")
         timeline_rows = _plain(timeline, ["as_of", "code", "party_code", "status", "measured", "limit", "margin"])
     used = sorted({ref for refs in (found["evidence"].to_list() if found.height else []) for ref in refs or []})
+    agreements = agreement_ids(store, pack)
+    rested = used + [r for refs in (timeline["evidence"].to_list() if timeline.height else []) for r in refs or []]
+    audit_evidence_read(store, scope, rested, marked_evidence(store, agreements), f"compliance report {pack.code}")
     return Report(
         treaty={"code": pack.code, "title": pack.title, "short_name": pack.short_name, "citation": pack.citation},
         party=party.upper() if party else None,
@@ -114,7 +126,7 @@ def build_report(store: Store, *, treaty: str, party: str | None = None, as_of: 
         counts=counts,
         timeline=timeline_rows,
         evidence=_evidence_details(store, used),
-        citations=_citations(store, pack.code, agreement_ids(store, pack)),
+        citations=_citations(store, pack.code, agreements),
     )
 
 

@@ -178,13 +178,28 @@ class WindowRule(_Strict):
 
 class GateRule(_Strict):
     """GATE: a selected action is allowed only once a condition holds (``requires``) or while it does not
-    (``blocks``); ``wait`` is the time that must pass after the condition (a notification period)."""
+    (``blocks``); ``wait`` is the time that must pass after the condition (a notification period).
+
+    ``revoked_by`` (``requires`` only) selects the records that take the condition back, matched to the
+    action the same way as ``condition`` (by party, and by subject for ``match: subject``): of the condition
+    and revoking records on or before the action, the later wins (on the same day, the one recorded later).
+    So with ``condition: {evidence: approval, kind: vetting, result: cleared, match: subject}`` and
+    ``revoked_by: {evidence: approval, kind: vetting, result: denied}``, a unit cleared and later denied is
+    shut out again until a new clearance; the finding names the clearance and the denial.
+    """
 
     action: Select
     condition: Duty
     mode: Literal["requires", "blocks"] = "requires"
     wait: Duration | None = None
+    revoked_by: Select | None = None
     measure: str
+
+    @model_validator(mode="after")
+    def _revocable(self) -> GateRule:
+        if self.revoked_by is not None and self.mode != "requires":
+            raise ValueError("revoked_by takes back a condition a gate requires; it needs mode: requires")
+        return self
 
 
 class ReconcileRule(_Strict):
@@ -245,7 +260,7 @@ def reads(rule: Rule) -> list[Select]:
     if isinstance(rule, ReconcileRule):
         return [DECLARATIONS, rule.observed]
     if isinstance(rule, GateRule):
-        return [rule.action, rule.condition]
+        return [rule.action, rule.condition, *([rule.revoked_by] if rule.revoked_by is not None else [])]
     if isinstance(rule, WindowRule):
         grants = [Select(evidence="approval", kind=rule.extension_kind)] if rule.extension_kind else []
         return [rule.select, *grants]

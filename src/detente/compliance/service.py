@@ -5,7 +5,10 @@
     result.findings            # a Polars frame, one row per finding
     result.counts()            # findings per status
 
-``evaluate`` stores its findings through the audited services (idempotently) unless ``save=False``.
+``evaluate`` stores its findings through the audited services (idempotently) unless ``save=False``; each
+stored finding carries the most restrictive marking of the evidence it rests on. The engine's own
+evaluation reads every evidence record; a reader's view (``evaluate_frames(..., viewer=scope)``, the due
+list, the report) reads only the records that reader may see (see :mod:`detente.compliance.visibility`).
 """
 
 from __future__ import annotations
@@ -23,9 +26,10 @@ from detente.compliance.findings import StoreReport, store_findings
 from detente.compliance.kinds.common import evidence_lists
 from detente.compliance.packs import Pack, PackError, get_pack, load_packs
 from detente.compliance.registry import ACTOR, agreement_ids, obligations_of, sync_pack
+from detente.compliance.visibility import ALL_EVIDENCE, FindingMarker, Viewer
 from detente.store.database import Store
 
-__all__ = ["Evaluation", "as_findings", "evaluate", "evaluate_frames", "pack_evidence", "today"]
+__all__ = ["Evaluation", "as_findings", "evaluate", "evaluate_frames", "pack_evidence", "today", "treaty_packs"]
 
 
 def today() -> date:
@@ -55,13 +59,16 @@ class Evaluation:
         return out
 
 
-def _packs(treaty: str | None) -> list[Pack]:
+def treaty_packs(treaty: str | None) -> list[Pack]:
+    """The pack of one treaty, or every pack."""
     return [get_pack(treaty)] if treaty else list(load_packs().values())
 
 
-def pack_evidence(store: Store, pack: Pack, codes: dict[int, str] | None = None) -> Evidence:
-    """The evidence frames of one pack, read from the store."""
-    return load_evidence(store, agreement_ids(store, pack), codes)
+def pack_evidence(
+    store: Store, pack: Pack, codes: dict[int, str] | None = None, viewer: Viewer = ALL_EVIDENCE
+) -> Evidence:
+    """The evidence frames of one pack (the records ``viewer`` may see), read from the store."""
+    return load_evidence(store, agreement_ids(store, pack), codes, viewer)
 
 
 def _party_id(codes: dict[int, str], party: str | None) -> int | None:
@@ -92,13 +99,15 @@ def evaluate_frames(
     at_risk_pct: float = 5.0,
     horizon_days: int = 30,
     include_upcoming: bool = False,
+    viewer: Viewer = ALL_EVIDENCE,
 ) -> pl.DataFrame:
-    """Every finding of the treaty (or all packs) at the dates, for one party or all, without storing it."""
+    """Every finding of the treaty (or all packs) at the dates, for one party or all, without storing it,
+    on the evidence ``viewer`` may see (default: all of it, the engine's own view)."""
     codes = state_codes(store)
     party_id = _party_id(codes, party)
     frames = []
-    for pack in _packs(treaty):
-        evidence = pack_evidence(store, pack, codes)
+    for pack in treaty_packs(treaty):
+        evidence = pack_evidence(store, pack, codes, viewer)
         found = evaluate_pack(
             pack,
             evidence,
@@ -130,10 +139,11 @@ def evaluate(
     actor: str = ACTOR,
     at_risk_pct: float = 5.0,
 ) -> Evaluation:
-    """Evaluate every obligation (of one treaty, for one party) at the as-of date(s), default today, and
-    store the findings through the audited services unless ``save=False``."""
+    """Evaluate every obligation (of one treaty, for one party) at the as-of date(s), default today, on
+    every evidence record, and store the findings through the audited services unless ``save=False``, each
+    marked as restrictively as the evidence it rests on."""
     dates = [today()] if as_of is None else ([as_of] if isinstance(as_of, date) else list(as_of))
-    packs = _packs(treaty)
+    packs = treaty_packs(treaty)
     obligation_ids: dict[str, int] = {}
     if save:
         for pack in packs:
@@ -143,6 +153,7 @@ def evaluate(
     if save:
         codes = state_codes(store)
         party_ids = [_party_id(codes, party)] if party else None
+        marker = FindingMarker.of(store, [a for pack in packs for a in agreement_ids(store, pack)])
         stored = store_findings(
             store,
             findings,
@@ -150,5 +161,6 @@ def evaluate(
             parties=[p for p in party_ids or [] if p is not None] if party else None,
             dates=dates,
             actor=actor,
+            marker=marker,
         )
     return Evaluation(dates, findings, stored, [p.code for p in packs])

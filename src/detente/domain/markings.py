@@ -26,8 +26,10 @@ __all__ = [
     "TOKEN_PATTERN",
     "Classification",
     "MarkingError",
+    "RecordMarking",
     "Role",
     "can_see",
+    "most_restrictive",
     "needs_release",
     "normalise_tokens",
 ]
@@ -127,3 +129,54 @@ def needs_release(home: str, releasable_to: Iterable[str]) -> bool:
     record is releasable to ``home`` alone.
     """
     return any(token != home for token in releasable_to)
+
+
+CAVEAT_LENGTH = 100
+"""The longest caveat a marking row holds (``markings.caveat``)."""
+
+
+@dataclass(frozen=True)
+class RecordMarking:
+    """A marking as values: classification, the partners it is releasable to (normalised), an optional caveat."""
+
+    classification: Classification
+    releasable_to: tuple[str, ...]
+    caveat: str | None = None
+
+    @classmethod
+    def of(cls, classification: str, releasable_to: Iterable[str], caveat: str | None = None) -> RecordMarking:
+        """A marking read from a row (``"SECRET"``, ``["FRA", "GBR"]``), checked and normalised."""
+        return cls(Classification.parse(classification), normalise_tokens(releasable_to), caveat or None)
+
+
+def most_restrictive(markings: Iterable[RecordMarking | None]) -> RecordMarking | None:
+    """The marking of something derived from records with these markings: no reader may see it who could not
+    see every one of them.
+
+    * the classification is the highest of them;
+    * the releasability is the *intersection* of theirs (a partner must be named by every one); an empty
+      intersection gives a marking releasable to nobody, which is correct: no single partner may see all
+      the records it rests on;
+    * the caveats are all kept (distinct, sorted, joined by ``"; "``; cut at :data:`CAVEAT_LENGTH`);
+    * an unmarked record (``None``, public data) adds no restriction, and if every record is unmarked the
+      result is ``None`` (public).
+
+    >>> secret = RecordMarking(Classification.SECRET, ("FRA", "GBR"))
+    >>> restricted = RecordMarking(Classification.RESTRICTED, ("GBR", "USA"))
+    >>> most_restrictive([secret, None, restricted])
+    RecordMarking(classification=<Classification.SECRET: 3>, releasable_to=('GBR',), caveat=None)
+    >>> most_restrictive([None, None]) is None
+    True
+    """
+    marked = [m for m in markings if m is not None]
+    if not marked:
+        return None
+    level = max(m.classification for m in marked)
+    partners = set(marked[0].releasable_to)
+    for m in marked[1:]:
+        partners &= set(m.releasable_to)
+    caveats = sorted({m.caveat for m in marked if m.caveat})
+    caveat = "; ".join(caveats) or None
+    if caveat is not None and len(caveat) > CAVEAT_LENGTH:
+        caveat = caveat[: CAVEAT_LENGTH - 3] + "..."
+    return RecordMarking(level, tuple(sorted(partners)), caveat)

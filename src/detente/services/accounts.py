@@ -48,6 +48,7 @@ __all__ = [
     "list_tokens",
     "list_users",
     "login",
+    "principal_named",
     "revoke_token",
     "update_user",
 ]
@@ -393,6 +394,33 @@ def _verify(store: Store, digest: str) -> tuple[Principal, datetime]:
         affiliations=frozenset(row.affiliations or ()),
     )
     return principal, row.expires_at
+
+
+def principal_named(store: Store, username: str) -> Principal:
+    """The principal of an active user, by name, for a command run on the machine that holds the store
+    (``detente compliance due --user NAME``): whoever can open the database can read every row already, so
+    this authenticates nothing; it makes the command *show* only what that user may see.
+
+    :class:`NotFoundError` for an unknown or deactivated user."""
+    with store.engine.connect() as connection:
+        row = connection.execute(
+            select(User.id, User.username, User.active, User.clearance, User.nationality, User.affiliations)
+            .add_columns(RoleRow.name)
+            .join(RoleRow, RoleRow.id == User.role_id)
+            .where(User.username == username)
+        ).first()
+    if row is None or not row.active:
+        raise NotFoundError(
+            f"there is no active user named {username!r}; check the name (an admin lists users at /ui/admin)"
+        )
+    return Principal(
+        user_id=row.id,
+        username=row.username,
+        role=Role(row.name),
+        clearance=Classification.parse(row.clearance),
+        nationality=row.nationality,
+        affiliations=frozenset(row.affiliations or ()),
+    )
 
 
 def issue_token(store: Store, principal: Principal, *, name: str, days: int) -> IssuedToken:

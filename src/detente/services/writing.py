@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from detente.compliance.refresh import refresh_after_writes
+from detente.compliance.visibility import hidden_refs, redact
 from detente.domain.lifecycles import CASE, ENGAGEMENT, Lifecycle, LifecycleError
 from detente.domain.markings import Classification, MarkingError, Role, needs_release, normalise_tokens
 from detente.services.access import Principal, Scope, require_role
@@ -144,7 +145,7 @@ class Writer:
             raise NotFoundError(f"there is no {res.name} record with id {record_id} that you may see")
         return work.read(res.model, record_id, lock=True)
 
-    def _guard(self, work: Batch, res: Resource, record: Mapping[str, Any]) -> None:
+    def _guard(self, work: Batch, principal: Principal, res: Resource, record: Mapping[str, Any]) -> None:
         """Refuse changes under a closed case or to records loaded from a source, all the way up."""
         if res.sourced and record.get("source_version_id") is not None:
             raise ForbiddenError(
@@ -153,12 +154,15 @@ class Writer:
             )
         if res.model is AssistanceCase:
             self._passes(
-                self.gates.case_open(work.connection, record, _now()), f"case {record['reference']} cannot change: "
+                work,
+                principal,
+                self.gates.case_open(work.connection, record, _now()),
+                f"case {record['reference']} cannot change: ",
             )
         if res.parent is not None:
             parent = resource(res.parent.resource)
             parent_record = work.read(parent.model, record[res.parent.column])
-            self._guard(work, parent, parent_record)
+            self._guard(work, principal, parent, parent_record)
 
     def _parent(self, work: Batch, principal: Principal, res: Resource, values: Mapping[str, Any]) -> None:
         if res.parent is None:
@@ -173,7 +177,7 @@ class Writer:
             raise RecordError(
                 res.name, res.parent.column, f"there is no {parent.name} record with id {parent_id}"
             ) from None
-        self._guard(work, parent, record)
+        self._guard(work, principal, parent, record)
 
     def _linked(self, work: Batch, principal: Principal, res: Resource, values: Mapping[str, Any]) -> None:
         """A journal note or report link must point at a record the writer may see."""
@@ -413,7 +417,7 @@ class Writer:
         self._prepare_gates(res, changes)
         with batch(self.store, principal.actor) as work:
             current = self._visible(work, principal, res, record_id)
-            self._guard(work, res, current)
+            self._guard(work, principal, res, current)
             if res.name in ("journal", "report-links"):
                 self._linked(work, principal, res, {**current, **data})
             pending = None
@@ -455,7 +459,7 @@ class Writer:
                     f"(it is at version {current['version']}): read it again before deleting it",
                     field="version",
                 )
-            self._guard(work, res, current)
+            self._guard(work, principal, res, current)
             self._deletable(work, res, current)
             requests = table_of(ReleaseRequest)
             pending = work.connection.execute(
@@ -538,7 +542,7 @@ class Writer:
         self._prepare_gates(res, {})
         with batch(self.store, principal.actor) as work:
             current = self._visible(work, principal, res, record_id)
-            self._guard(work, res, current)
+            self._guard(work, principal, res, current)
             try:
                 lifecycle.check(current["status"], to)
             except LifecycleError as error:
@@ -548,7 +552,7 @@ class Writer:
             if res.model is Engagement:
                 changes.update(self._engagement_step(principal, current, to))
             else:
-                closure = self._case_step(work, current, to)
+                closure = self._case_step(work, principal, current, to)
             moved = work.update(res.model, record_id, changes, expected_version=version, action="transition")
         if closure is not None:
             refresh_after_writes(self.store, entity_name(Approval), [closure], actor=principal.actor)
@@ -567,22 +571,28 @@ class Writer:
             )
         return {}
 
-    def _case_step(self, work: Batch, case: Mapping[str, Any], to: str) -> dict[str, Any] | None:
+    def _case_step(self, work: Batch, principal: Principal, case: Mapping[str, Any], to: str) -> dict[str, Any] | None:
         """Check the gates of a case's step; closing it records the closure approval (returned)."""
         now = _now()
         if to == "offer":
-            self._passes(self.gates.before_offer(work.connection, case, now))
+            self._passes(work, principal, self.gates.before_offer(work.connection, case, now))
         if to == "implementing":
             for unit_name in self._units(work, case["id"]):
-                self._passes(self.gates.unit_cleared(work.connection, case, unit_name, now))
+                self._passes(work, principal, self.gates.unit_cleared(work.connection, case, unit_name, now))
         if to == CASE.last:
             return work.create(Approval, self.gates.closure(case, now.date()))
         return None
 
     @staticmethod
-    def _passes(decision: GateDecision, about: str = "") -> None:
+    def _passes(work: Batch, principal: Principal, decision: GateDecision, about: str = "") -> None:
+        """Refuse a step its gate blocks, naming only the evidence the principal may see (the verdict itself
+        rests on every record: a secret vetting denial still blocks)."""
         if not decision.allowed:
-            raise GateError(about + decision.reason, gate=decision.gate, evidence=decision.evidence)
+            scope = Scope.of(work.connection, principal)
+            reason, evidence = redact(
+                decision.reason, decision.evidence, hidden_refs(work.connection, decision.evidence, scope)
+            )
+            raise GateError(about + reason, gate=decision.gate, evidence=evidence)
 
     @staticmethod
     def _units(work: Batch, case_id: int) -> list[str]:
@@ -611,7 +621,9 @@ class Writer:
             if line["recipient_unit"]:
                 on = values.get("delivered_on")
                 day = date.fromisoformat(on) if isinstance(on, str) else on if isinstance(on, date) else _now().date()
-                self._passes(self.gates.unit_cleared(work.connection, case, line["recipient_unit"], day))
+                self._passes(
+                    work, principal, self.gates.unit_cleared(work.connection, case, line["recipient_unit"], day)
+                )
         return self.create(principal, "deliveries", values)
 
     def assess(
@@ -713,7 +725,7 @@ class Writer:
                 raise ConflictError(f"release request {request_id} was already {request.status}")
             if request.requested_by_id == principal.user_id:
                 raise ConflictError("you asked for this release: another editor must decide it (four-eyes rule)")
-            self._guard(work, res, record)
+            self._guard(work, principal, res, record)
             work.update(
                 ReleaseRequest,
                 request_id,

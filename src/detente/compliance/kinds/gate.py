@@ -1,6 +1,7 @@
 """GATE: an action (an assistance offer, training for a unit, a case amendment) is allowed only once a
 condition holds (``requires``: a notification period ended, a vetting cleared) or while it does not
-(``blocks``: a case in final closure).
+(``blocks``: a case in final closure). A ``requires`` gate may be taken back (``revoked_by``: a vetting
+``denied`` after one ``cleared``): the later record wins, and the finding names both.
 
 The same function judges recorded actions in bulk for the engine and a single proposed action for a service
 (see :func:`detente.compliance.gates.check_gate`).
@@ -37,8 +38,11 @@ def judge_actions(actions: pl.DataFrame, rule: GateRule, context: Context) -> pl
         conditions = conditions.with_columns(pl.col("held_from").alias("opens"))
     keyed = actions.with_row_index("action_no")
     candidates = keyed.select("action_no", *keys, "time").join(conditions, on=keys, how="inner")
+    revoked = _no_revocation(keyed)
     if rule.mode == "requires":
         candidates = candidates.filter(pl.col("held_from") <= pl.col("time"))
+        if rule.revoked_by is not None:
+            candidates, revoked = _revocations(keyed, candidates, rule, context, keys)
         first = (
             candidates.sort("opens", "condition_id")
             .group_by("action_no")
@@ -55,8 +59,10 @@ def judge_actions(actions: pl.DataFrame, rule: GateRule, context: Context) -> pl
         )
         judged = keyed.join(first, on="action_no", how="left")
         allowed = pl.col("condition_ref").is_null()
+    judged = judged.join(revoked, on="action_no", how="left")
     day = text_time(pl.col("time"), "%Y-%m-%d")
     condition_kind = "/".join(rule.condition.kind or [rule.condition.evidence])
+    revoke_kind = "/".join(rule.revoked_by.kind or [rule.revoked_by.evidence]) if rule.revoked_by else ""
     if rule.mode == "requires":
         reason = (
             pl.when(allowed)
@@ -77,6 +83,19 @@ def judge_actions(actions: pl.DataFrame, rule: GateRule, context: Context) -> pl
                     pl.lit(condition_kind),
                     pl.col("condition_ref"),
                     text_time(pl.col("opens"), "%Y-%m-%d"),
+                )
+            )
+            .when(pl.col("revoked_condition_ref").is_not_null())
+            .then(
+                pl.format(
+                    "it came on {}, after the {} ({}) of {} revoked the {} ({}) of {}",
+                    day,
+                    pl.lit(revoke_kind),
+                    pl.col("revoked_ref"),
+                    text_time(pl.col("revoked_at"), "%Y-%m-%d"),
+                    pl.lit(condition_kind),
+                    pl.col("revoked_condition_ref"),
+                    text_time(pl.col("revoked_condition_at"), "%Y-%m-%d"),
                 )
             )
             .otherwise(pl.format("no {} for {} is on record before {}", pl.lit(condition_kind), pl.col("subject"), day))
@@ -100,6 +119,72 @@ def judge_actions(actions: pl.DataFrame, rule: GateRule, context: Context) -> pl
     return judged.with_columns(allowed.alias("allowed"), reason.alias("reason"), pl.col("opens").cast(UTC_TIME))
 
 
+_REVOKED = {
+    "action_no": pl.UInt32(),
+    "revoked_ref": pl.String(),
+    "revoked_at": UTC_TIME,
+    "revoked_condition_ref": pl.String(),
+    "revoked_condition_at": UTC_TIME,
+}
+"""The columns :func:`judge_actions` adds about a revocation (null when none took the gate back)."""
+
+
+def _no_revocation(keyed: pl.DataFrame) -> pl.DataFrame:
+    return pl.DataFrame(schema=_REVOKED).cast({"action_no": keyed.schema["action_no"]})
+
+
+def _revocations(
+    keyed: pl.DataFrame, candidates: pl.DataFrame, rule: GateRule, context: Context, keys: list[str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The condition records still standing at each action (those later than the last revocation before it),
+    and for each action whose gate a revocation shut: the revoking record and the condition it took back.
+
+    "Later" compares the records' times, then (the same day) their ids: of two decisions recorded for one
+    day, the one recorded last stands.
+    """
+    assert rule.revoked_by is not None
+    revokes = (
+        select(context, rule.revoked_by)
+        .filter(pl.col("time").is_not_null())
+        .select(
+            *keys,
+            pl.col("time").alias("revoked_at"),
+            pl.col("ref").alias("revoked_ref"),
+            pl.col("id").alias("revoked_id"),
+        )
+    )
+    last = (
+        keyed.select("action_no", *keys, "time")
+        .join(revokes, on=keys, how="inner")
+        .filter(pl.col("revoked_at") <= pl.col("time"))
+        .sort("revoked_at", "revoked_id")
+        .group_by("action_no")
+        .agg(pl.col("revoked_at").last(), pl.col("revoked_ref").last(), pl.col("revoked_id").last())
+    )
+    joined = candidates.join(last, on="action_no", how="left")
+    later = (
+        pl.col("revoked_at").is_null()
+        | (pl.col("held_from") > pl.col("revoked_at"))
+        | ((pl.col("held_from") == pl.col("revoked_at")) & (pl.col("condition_id") > pl.col("revoked_id")))
+    )
+    standing = joined.filter(later).drop("revoked_at", "revoked_ref", "revoked_id")
+    taken_back = (
+        joined.filter(~later)
+        .sort("held_from", "condition_id")
+        .group_by("action_no")
+        .agg(
+            pl.col("revoked_ref").last(),
+            pl.col("revoked_at").last(),
+            pl.col("condition_ref").last().alias("revoked_condition_ref"),
+            pl.col("held_from").last().alias("revoked_condition_at"),
+        )
+    )
+    shut = taken_back.join(standing.select("action_no").unique(), on="action_no", how="anti")
+    return standing, shut.select(list(_REVOKED)).cast(
+        {name: dtype for name, dtype in _REVOKED.items() if name != "action_no"}
+    )
+
+
 def evaluate_gate(spec: ObligationSpec, rule: GateRule, context: Context) -> pl.LazyFrame:
     """Findings of a GATE obligation: one per recorded action and as-of date."""
     actions = select(context, rule.action).filter(pl.col("party").is_not_null() & pl.col("time").is_not_null())
@@ -114,7 +199,12 @@ def evaluate_gate(spec: ObligationSpec, rule: GateRule, context: Context) -> pl.
         margin.alias("margin"),
         pl.col("ref").alias("subject"),
         pl.col("opens").alias("due"),
-        refs(pl.col("ref"), pl.when(known_condition).then(pl.col("condition_ref"))).alias("evidence"),
+        refs(
+            pl.col("ref"),
+            pl.when(known_condition).then(pl.col("condition_ref")),
+            pl.col("revoked_condition_ref"),
+            pl.col("revoked_ref"),
+        ).alias("evidence"),
         pl.format(
             "{}: {} {} for {} {}: {}.",
             pl.col("party_code"),

@@ -2,7 +2,9 @@
 next 30 days, my drafts awaiting approval, and how fresh each source is.
 
 Everything about records goes through the services with the user's principal: a change to a record the user
-may not see is not listed, and is not counted.
+may not see is not listed, and is not counted. Findings are read through the marking-filtered reader (a stored
+finding carries the marking of its evidence); the treaty deadlines are the compliance engine's due list on
+the evidence the user may see (:func:`detente.web.viewmodels.compliance.due_for`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from detente.services.reading import Reader
 from detente.services.writing import Writer
 from detente.store.models import ApiToken, AuditEntry, Source, SourceVersion
 from detente.web.context import Page, PageContext, render
+from detente.web.viewmodels.compliance import due_for
 from detente.web.views import Cell, Table
 
 __all__ = ["TRACKED", "HomeView", "router"]
@@ -115,6 +118,7 @@ def _findings(ctx: PageContext) -> tuple[Table, int]:
 
 
 def _deadlines(ctx: PageContext, today: date) -> Table:
+    """Engagements starting and treaty obligations due (deadlines, quotas ending) in the next 30 days."""
     reader = Reader(ctx.store)
     horizon = today + timedelta(days=30)
     rows: list[tuple[str, list[Cell]]] = []
@@ -129,13 +133,10 @@ def _deadlines(ctx: PageContext, today: date) -> Table:
         rows.append(
             (str(r["valid_from"]), [Cell(ctx.fmt.date(r["valid_from"])), Cell("engagement starts"), Cell(r["title"])])
         )
-    at_risk = reader.list(ctx.principal, "findings", filters={"status": "at_risk"}, sort="-as_of", limit=100)
-    for r in at_risk.items:
-        due = r.get("period_to")
-        if due and today.isoformat() <= str(due) <= horizon.isoformat():
-            rows.append(
-                (str(due), [Cell(ctx.fmt.date(due)), Cell("obligation due"), Cell(str(r["explanation"])[:160])])
-            )
+    for item in due_for(ctx.store, ctx.principal, today, 30):
+        who = f"{item.party}: " if item.party else ""
+        detail = f"{who}{item.title} [{item.code}] -- {item.what}"
+        rows.append((item.due.isoformat(), [Cell(ctx.fmt.date(item.due)), Cell("obligation due"), Cell(detail[:200])]))
     rows.sort(key=lambda item: item[0])
     return Table("Deadlines in the next 30 days", ["Due", "What", "Detail"], [cells for _, cells in rows])
 

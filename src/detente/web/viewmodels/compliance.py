@@ -3,8 +3,9 @@ next, the evidence behind it and the latest findings.
 
 Findings are read through the marking-filtered reader (``findings`` resource); evidence tables, which the
 catalog does not list, through the same :func:`~detente.services.access.visible` clause. The due calendar
-comes from :func:`detente.compliance.due_items`; an item about an event (``activity:12``) the user may not
-see is left out. Evidence is imported through :func:`detente.compliance.import_evidence`, which re-evaluates
+(and its iCalendar feed, and the home page's deadlines) comes from :func:`detente.compliance.due_items`
+evaluated on the evidence the user may see (:func:`due_for`), so no item rests on or names a record hidden
+from them. Evidence is imported through :func:`detente.compliance.import_evidence`, which re-evaluates
 what the new records touch; :func:`detente.compliance.evaluate` evaluates a treaty in full; both audited under
 the user's name.
 """
@@ -20,15 +21,16 @@ from typing import Any
 
 from sqlalchemy import Table, select
 
-from detente.compliance.calendar import DueItem, due_items, to_ical
+from detente.compliance.calendar import DueItem, DueList, due_list, to_ical
 from detente.compliance.engine import STATUSES
 from detente.compliance.importer import TYPES, ImportReport, import_evidence
 from detente.compliance.packs import Pack, get_pack, load_packs
 from detente.compliance.registry import agreement_ids
 from detente.compliance.service import evaluate, today
 from detente.domain.markings import Role
-from detente.services.access import Scope, require_role, visible
-from detente.store.models import Activity, Approval, AuditHead, Declaration, Inspection, Notification
+from detente.services.access import Principal, Scope, require_role, visible
+from detente.store.database import Store
+from detente.store.models import Activity, Approval, AuditEntry, Declaration, Inspection, Notification
 from detente.web.viewmodels.common import Choice, Context, every
 
 __all__ = [
@@ -43,6 +45,7 @@ __all__ = [
     "PartyRow",
     "board",
     "calendar_ics",
+    "due_for",
     "evaluate_treaty",
     "import_file",
 ]
@@ -323,57 +326,55 @@ def _evidence_entry(ctx: Context, name: str, row: dict[str, Any]) -> EvidenceEnt
     )
 
 
-def _visible_subjects(ctx: Context, items: list[DueItem]) -> set[str]:
-    """The ``type:id`` subjects among ``items`` that the user may see."""
-    wanted: dict[str, set[int]] = defaultdict(set)
-    for item in items:
-        kind, _, ident = (item.subject or "").partition(":")
-        if kind in _EVIDENCE_MODELS and ident.isdigit():
-            wanted[kind].add(int(ident))
-    seen: set[str] = set()
-    with ctx.store.engine.connect() as connection:
-        scope = Scope.of(connection, ctx.principal)
-        for kind, wanted_ids in wanted.items():
-            model = _EVIDENCE_MODELS[kind]
-            rows = connection.execute(select(model.id).where(model.id.in_(wanted_ids), visible(model, scope)))
-            seen.update(f"{kind}:{i}" for (i,) in rows)
-    return seen
-
-
-_DUE_CACHE: dict[tuple[str, str, date, int, int], list[DueItem]] = {}
+_DUE_CACHE: dict[tuple[str, str, date, int, int, frozenset[int]], DueList] = {}
 _DUE_CACHE_SIZE = 64
+_READS = ("read", "export")
 
 
-def _audit_head(ctx: Context) -> int:
-    with ctx.store.engine.connect() as connection:
-        return int(connection.execute(select(AuditHead.seq).where(AuditHead.id == 1)).scalar() or 0)
+def _data_state(store: Store) -> int:
+    """The sequence number of the store's newest *write* (every write appends an audit entry; audited reads
+    and exports append entries too, but change no data, so they are skipped)."""
+    with store.engine.connect() as connection:
+        seq = connection.execute(
+            select(AuditEntry.seq).where(AuditEntry.action.not_in(_READS)).order_by(AuditEntry.seq.desc()).limit(1)
+        ).scalar()
+    return int(seq or 0)
 
 
-def _due_items(ctx: Context, pack: Pack, day: date, within_days: int) -> list[DueItem]:
-    """The engine's due items, kept while the store is unchanged.
+def due_for(
+    store: Store, principal: Principal, day: date, within_days: int, treaty: str | None = None
+) -> list[DueItem]:
+    """What is due within ``within_days`` of ``day`` (under one treaty, or every treaty the store tracks) as
+    ``principal`` sees it: :func:`~detente.compliance.due_items` on the evidence their markings let them see.
 
-    Every write appends an audit entry, so the audit head's sequence number names the store's state: a
-    cached answer is reused only for the same treaty, date, horizon and head (the engine is deterministic).
+    Every treaty the store tracks: those with an agreement in the store (loaded, or made when evidence was
+    imported or the treaty evaluated); a treaty the store knows nothing about has no evidence to judge.
+
+    Each treaty's list is kept while the store's data are unchanged (the engine is deterministic): it is
+    reused only for the same treaty, date, horizon, newest write and visible markings. The read of marked
+    evidence behind a list is audited every time it is shown, kept or not.
     """
-    key = (ctx.store.url, pack.code, day, within_days, _audit_head(ctx))
-    found = _DUE_CACHE.get(key)
-    if found is None:
-        found = due_items(ctx.store, within_days=within_days, treaty=pack.code, as_of=day)
-        if len(_DUE_CACHE) >= _DUE_CACHE_SIZE:
-            _DUE_CACHE.pop(next(iter(_DUE_CACHE)))
-        _DUE_CACHE[key] = found
-    return found
+    with store.engine.connect() as connection:
+        scope = Scope.of(connection, principal)
+    codes = [treaty] if treaty else [code for code, pack in load_packs().items() if agreement_ids(store, pack)]
+    state = _data_state(store)
+    items: list[DueItem] = []
+    for code in codes:
+        key = (store.url, code, day, within_days, state, scope.marking_ids)
+        found = _DUE_CACHE.get(key)
+        if found is None:
+            found = due_list(store, within_days=within_days, treaty=code, as_of=day, scope=scope)
+            if len(_DUE_CACHE) >= _DUE_CACHE_SIZE:
+                _DUE_CACHE.pop(next(iter(_DUE_CACHE)))
+            _DUE_CACHE[key] = found
+        found.audit(store, scope)
+        items += found.items
+    items.sort(key=lambda i: (i.due, i.treaty, i.code, i.party or "", i.subject or ""))
+    return items
 
 
 def _shown_items(ctx: Context, pack: Pack, day: date, within_days: int) -> list[DueItem]:
-    items = _due_items(ctx, pack, day, within_days)
-    seen = _visible_subjects(ctx, items)
-
-    def shown(item: DueItem) -> bool:
-        kind, _, ident = (item.subject or "").partition(":")
-        return not (kind in _EVIDENCE_MODELS and ident.isdigit()) or item.subject in seen
-
-    return [item for item in items if shown(item)]
+    return due_for(ctx.store, ctx.principal, day, within_days, pack.code)
 
 
 def due(ctx: Context, pack: Pack, day: date, within_days: int) -> list[DueEntry]:
