@@ -23,10 +23,10 @@ from detente.compliance.service import evaluate
 from detente.domain.markings import Role
 from detente.services import accounts, audit_trail
 from detente.services.records import Records
-from detente.services.writing import Writer
+from detente.services.writing import MarkingRequest, Writer
 from detente.sources.load import LOAD_ORDER, load_source
 from detente.store.database import Store
-from detente.store.models import AuditEntry, Declaration, Finding, Obligation
+from detente.store.models import AuditEntry, Declaration, Finding, Marking, Obligation
 from tests.compliance.conftest import write_file
 from tests.conftest import BACKENDS, _empty_database
 
@@ -209,3 +209,36 @@ def test_a_notification_written_through_the_services_refreshes_the_findings(worl
     assert full.stored is not None
     assert full.stored.as_dict() == {"created": 0, "updated": 0, "deleted": 0, "unchanged": full.findings.height}
     assert audit_trail.verify(world).ok
+
+
+def test_a_marked_record_written_through_the_services_marks_the_refreshed_finding(world: Store, tmp_path: Path) -> None:
+    """The refresh after a single write stores findings as a full evaluation would, marking included: an offer's
+    36(b) gate, cleared by a SECRET notification, becomes a SECRET finding; a full evaluation then writes nothing."""
+    pack, day = get_pack("aeca-36b"), date(2024, 5, 1)
+    offer = {"ref": "offer-2", "kind": "assistance_offer", "party": "USA", "counterpart": "SAU",
+             "subject": "SA-D-YYY", "start": "2024-04-20", "mde_usd": 30_000_000}  # fmt: skip
+    import_evidence(world, write_file(tmp_path / "offer.json", {"activities": [offer]}), pack, as_of=day,
+                    evaluate_at=[day], actor="t")  # fmt: skip
+    accounts.create_user(
+        world, actor="t", username="desk", password=PASSWORD, role=Role.EDITOR, nationality="USA", clearance="SECRET"
+    )
+    editor = accounts.authenticate(world, accounts.login(world, "desk", PASSWORD, client="tests").secret)
+    usa = next(s["id"] for s in Records(world).list("state", limit=100) if s["iso3"] == "USA")
+    notice = {"kind": "congressional_notification_36b", "sender_state_id": usa, "sent_at": "2024-03-01T15:00:00Z",
+              "reference": "SA-D-YYY"}  # fmt: skip
+    Writer(world).create(editor, "notifications", notice, marking=MarkingRequest(classification="SECRET"))
+
+    def gate() -> list[tuple[str, str | None]]:
+        with world.engine.connect() as connection:
+            rows = connection.execute(
+                select(Finding.status, Marking.classification)
+                .join(Obligation, Obligation.id == Finding.obligation_id)
+                .outerjoin(Marking, Marking.id == Finding.marking_id)
+                .where(Obligation.code == "AECA-36B-GENERAL", Finding.as_of == day)
+            )
+            return [(str(status), classification) for status, classification in rows]
+
+    assert gate() == [("compliant", "SECRET")], "the refreshed finding rests on the SECRET notification"
+    full = evaluate(world, treaty="aeca-36b", as_of=day, actor="t")
+    assert full.stored is not None
+    assert full.stored.as_dict() == {"created": 0, "updated": 0, "deleted": 0, "unchanged": full.findings.height}
