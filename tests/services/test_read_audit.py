@@ -42,7 +42,13 @@ def _reports(store: Store, principal: Principal, count: int) -> list[int]:
             writer.create(
                 principal,
                 "reports",
-                {"reported_on": "2024-03", "title": f"R{n}", "body": "Convoy", "reliability": "B", "credibility": 2},
+                {
+                    "reported_on": "2024-03-01",
+                    "title": f"Report {n}",
+                    "body": "A convoy.",
+                    "reliability": "B",
+                    "credibility": 2,
+                },
             )["id"]
         )
         for n in range(count)
