@@ -12,7 +12,9 @@ each for a bounded time:
   parties and provisions; full-text search the reports;
 * write mix: create an engagement; update it (with its version).
 
-It prints throughput, p50 and p99 latency and errors per mix and concurrency. The anchors are issue 6's
+It prints throughput, p50 and p99 latency, errors and the server's CPU time per request (its process and
+workers, from /proc: unlike latency, independent of whatever else the machine runs) per mix and concurrency,
+with the load average beside each line. The anchors are issue 6's
 targets on this 2-core machine: reads p99 <= 50 ms at 32 clients; writes p99 <= 100 ms at 8 clients on
 PostgreSQL; zero errors.
 """
@@ -67,6 +69,37 @@ class Tally:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
     first_error: str = ""
+
+
+def _server_cpu_seconds(pid: int) -> float | None:
+    """CPU seconds (user + system) used so far by the server process and its worker processes (Linux /proc).
+
+    CPU per request does not depend on what else the machine runs, unlike latency: the figure to compare
+    between runs on a shared machine. ``None`` where /proc is not there.
+    """
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0.0
+    try:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # the process ended meanwhile
+            # after the command name: state, ppid, ..., utime (12th) and stime (13th)
+            if int(entry.name) == pid or int(fields[1]) == pid:
+                total += (int(fields[11]) + int(fields[12])) / tick
+    except OSError:
+        return None
+    return total
+
+
+def _load() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
 
 
 def _free_port() -> int:
@@ -199,25 +232,33 @@ async def _level(
     token: str,
     clients: int,
     seconds: float,
-) -> tuple[Tally, float]:
+    server_pid: int | None = None,
+) -> tuple[Tally, float, float | None]:
+    """Run ``clients`` closed-loop clients for ``seconds`` after a second of warm-up: what they saw, how long
+    it took and (given the server's pid) the server's CPU seconds over the measured part."""
     warm = Tally()
     await asyncio.gather(
         *(_client_loop(mix, base, token, time.perf_counter() + 1.0, warm, 1000 + i) for i in range(clients))
     )
     tally = Tally()
+    cpu_before = _server_cpu_seconds(server_pid) if server_pid else None
     started = time.perf_counter()
     until = started + seconds
     await asyncio.gather(*(_client_loop(mix, base, token, until, tally, i) for i in range(clients)))
-    return tally, time.perf_counter() - started
+    elapsed = time.perf_counter() - started
+    cpu_after = _server_cpu_seconds(server_pid) if server_pid else None
+    cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
+    return tally, elapsed, cpu
 
 
-def _report(label: str, mix_name: str, clients: int, tally: Tally, elapsed: float) -> float:
+def _report(label: str, mix_name: str, clients: int, tally: Tally, elapsed: float, cpu: float | None) -> float:
     ordered = sorted(tally.latencies)
     p50 = statistics.median(ordered) * 1000
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
+    per_request = f"  server CPU {cpu * 1000 / len(ordered):5.2f} ms/req" if cpu is not None else ""
     print(
         f"[{label}] {mix_name:5s} {clients:2d} clients: {len(ordered) / elapsed:7.1f} req/s  "
-        f"p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  errors {tally.errors}"
+        f"p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  errors {tally.errors}{per_request}  load {_load()}"
         + (f"  (first: {tally.first_error})" if tally.errors else "")
     )
     return p99
@@ -249,8 +290,8 @@ def bench(url: str, mirror: Path, label: str, seconds: float, workers: int = 1) 
             # Warm every worker (imports, schemas, pools) before measuring: steady state, not start-up.
             asyncio.run(_level(mix, base, fixture.token, 4 * workers, 2.0))
             for clients in LEVELS:
-                tally, elapsed = asyncio.run(_level(mix, base, fixture.token, clients, seconds))
-                p99 = _report(label, mix_name, clients, tally, elapsed)
+                tally, elapsed, cpu = asyncio.run(_level(mix, base, fixture.token, clients, seconds, server.pid))
+                p99 = _report(label, mix_name, clients, tally, elapsed, cpu)
                 if mix_name == "read" and clients == 32:
                     print(f"[{label}]   reads p99 at 32 clients: x{p99 / READ_P99_ANCHOR_MS:.2f} of the 50 ms anchor")
                 if mix_name == "write" and clients == 8:
