@@ -18,7 +18,7 @@ from detente.services import audit_trail
 from detente.services.entities import ENTITIES, RecordError
 from detente.services.errors import NotFoundError
 from detente.services.records import Batch, Records
-from detente.store.audit_log import Change, append_many
+from detente.store.audit_log import Pending, append_many
 from detente.store.base import Marked
 from detente.store.database import Store
 from detente.store.models import AuditEntry
@@ -119,10 +119,10 @@ def test_a_bad_row_in_a_bulk_write_stores_nothing(store: Store) -> None:
 def test_append_many_checks_its_input(store: Store) -> None:
     with store.engine.begin() as connection:
         with pytest.raises(ValueError, match="audit action 'steal'"):
-            append_many(connection, actor="a", changes=[Change("steal", "state", "1", None, None)])
+            append_many(connection, [Pending("a", "steal", "state", "1", None, None)])
         with pytest.raises(ValueError, match="needs an actor"):
-            append_many(connection, actor="", changes=[Change("create", "state", "1", None, {})])
-        assert append_many(connection, actor="a", changes=[]) == []
+            append_many(connection, [Pending("", "create", "state", "1", None, {})])
+        assert append_many(connection, []) == []
 
 
 def test_many_bulk_rows_chain_like_single_appends(store: Store) -> None:

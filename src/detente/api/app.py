@@ -9,6 +9,8 @@ Every data route needs a bearer token (``POST /auth/login``); request bodies are
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -22,6 +24,7 @@ from detente.api.limits import BodyLimit
 from detente.api.practice import router as practice_router
 from detente.api.resources import resource_router
 from detente.api.schemas import all_schemas
+from detente.services.read_audit import close_store
 from detente.store.database import Store
 from detente.web.mount import install_web
 
@@ -44,13 +47,21 @@ markings let you see.
 
 
 def create_app(store: Store) -> FastAPI:
-    """The API over ``store``."""
+    """The API over ``store``. On shutdown the app appends the read-audit entries still queued
+    (:func:`detente.services.read_audit.close_store`)."""
     all_schemas()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        close_store(store)
+
     app: FastAPI = FastAPIOffline(
         title="detente",
         version=__version__,
         description=DESCRIPTION,
         openapi_url="/openapi.json",
+        lifespan=lifespan,
     )
     app.state.store = store
     install_error_handlers(app)

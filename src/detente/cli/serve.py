@@ -29,8 +29,9 @@ def serve(
     import uvicorn
 
     from detente.api.app import create_app
-    from detente.api.transport import NoDelayH11Protocol
+    from detente.api.transport import http_protocol
 
+    protocol = http_protocol()
     store = open_store(database)
     with store.engine.connect() as connection:
         users = int(connection.scalar(select(func.count()).select_from(User)) or 0)
@@ -43,9 +44,7 @@ def serve(
             "(or POST /auth/login for the API)"
         )
     if workers == 1:
-        uvicorn.run(
-            create_app(store), host=host, port=port, http=NoDelayH11Protocol, log_level="warning", access_log=False
-        )
+        uvicorn.run(create_app(store), host=host, port=port, http=protocol, log_level="warning", access_log=False)
         return
     # Several workers: each process builds its own app from the URL (DETENTE_DATABASE_URL).
     os.environ["DETENTE_DATABASE_URL"] = store.engine.url.render_as_string(hide_password=False)
@@ -56,7 +55,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
-        http=NoDelayH11Protocol,
+        http=protocol,
         log_level="warning",
         access_log=False,
     )

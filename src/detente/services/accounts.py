@@ -49,6 +49,7 @@ __all__ = [
     "list_users",
     "login",
     "principal_named",
+    "recently_verified",
     "revoke_token",
     "update_user",
 ]
@@ -339,6 +340,19 @@ def forget_verified_tokens() -> None:
         _VERIFIED.clear()
 
 
+def recently_verified(store: Store, secret: str) -> Principal | None:
+    """The principal of ``secret`` if this process verified it within ``DETENTE_TOKEN_CACHE_SECONDS`` and it
+    has not expired since; else ``None`` (then :func:`authenticate` asks the database). Never touches the
+    database, so the API calls it on its event loop before handing a request to a worker thread."""
+    if not secret.startswith(TOKEN_PREFIX):
+        raise AuthenticationError("not a detente token; sign in at /auth/login or make an API token")
+    ttl = _token_cache_seconds()
+    cached = _VERIFIED.get((str(store.url), _digest(secret))) if ttl else None
+    if cached is not None and time.monotonic() - cached[0] < ttl and cached[1] > _now():
+        return cached[2]
+    return None
+
+
 def authenticate(store: Store, secret: str) -> Principal:
     """The principal a session or API token belongs to; :class:`AuthenticationError` if it is not valid now.
 
@@ -347,13 +361,11 @@ def authenticate(store: Store, secret: str) -> Principal:
     effect at once; one made by another process (another uvicorn worker) within that many seconds. An
     expiry is always checked against the clock.
     """
-    if not secret.startswith(TOKEN_PREFIX):
-        raise AuthenticationError("not a detente token; sign in at /auth/login or make an API token")
+    cached = recently_verified(store, secret)
+    if cached is not None:
+        return cached
     key = (str(store.url), _digest(secret))
     ttl = _token_cache_seconds()
-    cached = _VERIFIED.get(key) if ttl else None
-    if cached is not None and time.monotonic() - cached[0] < ttl and cached[1] > _now():
-        return cached[2]
     principal, expires_at = _verify(store, key[1])
     if ttl:
         with _VERIFIED_LOCK:

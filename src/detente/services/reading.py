@@ -4,7 +4,8 @@ Each entry point builds its query from the :mod:`~detente.services.catalog` decl
 :func:`access_clause`, which calls :func:`detente.services.access.visible` for a marked resource and follows
 the parent chain for a child one. A record the reader may not see is simply absent: ``get`` raises
 :class:`NotFoundError`, exactly as for an id that does not exist. Reads and exports that return marked
-records append one audit entry naming them.
+records append one audit entry naming them, through the process's group-committing queue
+(:mod:`detente.services.read_audit`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from detente.services.access import Principal, Scope, require_role, visible
 from detente.services.catalog import Resource, resource
 from detente.services.entities import RecordError, entity_name, row_snapshot
 from detente.services.errors import NotFoundError
-from detente.services.records import audit_only, table_of
+from detente.services.read_audit import read_audit
+from detente.services.records import table_of
 from detente.services.search import search_clause
 from detente.store.database import Store
 
@@ -115,13 +117,8 @@ class Reader:
         """One audit entry naming the marked records a read or an export returned (none if all are public)."""
         marked = [row["id"] for row in rows if row.get("marking_id") is not None]
         if marked:
-            audit_only(
-                self.store,
-                principal.actor,
-                action,
-                entity_name(res.model),
-                object_id,
-                {"resource": res.name, "ids": marked},
+            read_audit(self.store).record(
+                principal.actor, action, entity_name(res.model), object_id, {"resource": res.name, "ids": marked}
             )
 
     # -- entry points ---------------------------------------------------------------------------------------

@@ -40,7 +40,7 @@ from sqlalchemy.exc import IntegrityError
 from detente.domain.dates import DateRangeError, Interval, PartialDate
 from detente.services.entities import ENTITIES, RecordError, coerce, entity, entity_name, row_snapshot
 from detente.services.errors import ConflictError, NotFoundError
-from detente.store.audit_log import Change, append, append_many
+from detente.store.audit_log import Pending, append, append_many
 from detente.store.base import Base, Marked, Temporal
 from detente.store.database import Store
 from detente.store.driver_statements import column_defaults as _defaults
@@ -342,7 +342,7 @@ class Batch:
             statement = insert(table).returning(*table.c, sort_by_parameter_order=True)
             rows_stored = [dict(row._mapping) for row in self.connection.execute(statement, filled)]
         stored = [row_snapshot(row) for row in rows_stored]
-        self.audit_many([Change("create", name, str(after["id"]), None, after) for after in stored])
+        self.audit_many([Pending(self.actor, "create", name, str(after["id"]), None, after) for after in stored])
         return stored
 
     def update_many(
@@ -389,7 +389,7 @@ class Batch:
         out = [row_snapshot(afters[record_id]) for record_id in data]
         self.audit_many(
             [
-                Change(action, name, str(record_id), row_snapshot(befores[record_id]), after)
+                Pending(self.actor, action, name, str(record_id), row_snapshot(befores[record_id]), after)
                 for record_id, after in zip(data, out, strict=True)
             ]
         )
@@ -412,13 +412,16 @@ class Batch:
             self.connection.execute(delete(table).where(table.c.id.in_(chunk)))
         out = [row_snapshot(befores[record_id]) for record_id in ids]
         self.audit_many(
-            [Change("delete", name, str(record_id), before, None) for record_id, before in zip(ids, out, strict=True)]
+            [
+                Pending(self.actor, "delete", name, str(record_id), before, None)
+                for record_id, before in zip(ids, out, strict=True)
+            ]
         )
         return out
 
-    def audit_many(self, changes: Sequence[Change]) -> None:
+    def audit_many(self, changes: Sequence[Pending]) -> None:
         """Append one audit entry per change in this transaction, all at once."""
-        append_many(self.connection, actor=self.actor, changes=changes)
+        append_many(self.connection, changes)
 
     def audit(self, action: str, object_type: str, object_id: Any, before: Any, after: Any) -> None:
         """Append one audit entry in this transaction."""

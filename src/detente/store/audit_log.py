@@ -16,8 +16,9 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session
@@ -36,7 +37,7 @@ from detente.domain.audit_chain import (
 from detente.store.engine import make_engine
 from detente.store.models.audit import AuditEntry, AuditHead
 
-__all__ = ["ACTIONS", "Change", "append", "append_many", "head", "iter_chain_rows", "verify"]
+__all__ = ["ACTIONS", "Pending", "append", "append_many", "head", "iter_chain_rows", "verify"]
 
 ACTIONS = frozenset(
     {"create", "update", "delete", "load", "evaluate", "transition", "release", "login", "logout", "read", "export"}
@@ -114,31 +115,33 @@ def append(
     return entry
 
 
-class Change(NamedTuple):
-    """One write to record with :func:`append_many`: what was done to which object, before and after."""
+@dataclass(frozen=True)
+class Pending:
+    """One entry waiting to be appended by :func:`append_many`, stamped with the time it happened (``at``)."""
 
+    actor: str
     action: str
     object_type: str
     object_id: str
     before: Any
     after: Any
+    at: str = field(default_factory=_now)
 
 
-def append_many(connection: Connection | Session, *, actor: str, changes: Sequence[Change]) -> list[ChainEntry]:
-    """Append one entry per change, in order, for writes made in the open transaction of ``connection``.
+def append_many(connection: Connection, entries: Sequence[Pending]) -> list[ChainEntry]:
+    """Append several entries in the open transaction of ``connection``, in order, and return them.
 
-    Equivalent to calling :func:`append` for each change (same entries, same chain), in three round trips:
-    lock and read the head, insert every entry (``executemany``), move the head. Returns the entries.
+    The same chain as that many :func:`append` calls, in three statements whatever their number: the head is
+    read (and locked) once, the entries go in with one ``executemany`` and the head moves once. Each entry
+    keeps the time it was made (``at``), which may be a little before the append.
     """
-    if not actor:
-        raise ValueError("every write needs an actor")
-    for change in changes:
-        if change.action not in ACTIONS:
-            raise ValueError(f"audit action {change.action!r} is not one of {sorted(ACTIONS)}")
-    if not changes:
+    if not entries:
         return []
-    if isinstance(connection, Session):
-        connection = connection.connection()
+    for pending in entries:
+        if pending.action not in ACTIONS:
+            raise ValueError(f"audit action {pending.action!r} is not one of {sorted(ACTIONS)}")
+        if not pending.actor:
+            raise ValueError("every write needs an actor")
     postgres = connection.dialect.name == "postgresql"
     cursor = connection.connection.cursor()
     try:
@@ -147,35 +150,32 @@ def append_many(connection: Connection | Session, *, actor: str, changes: Sequen
         if current is None:
             raise RuntimeError("audit_head is missing its row: the database was not created by `detente init`")
         seq, prev_hash = current
-        at = _now()
-        entries: list[ChainEntry] = []
+        made: list[ChainEntry] = []
         rows: list[tuple[Any, ...]] = []
-        for change in changes:
+        for pending in entries:
             seq += 1
             entry = ChainEntry(
                 seq=seq,
-                at=at,
-                actor=actor,
-                action=change.action,
-                object_type=change.object_type,
-                object_id=change.object_id,
-                before=canonical_json(change.before),
-                after=canonical_json(change.after),
+                at=pending.at,
+                actor=pending.actor,
+                action=pending.action,
+                object_type=pending.object_type,
+                object_id=pending.object_id,
+                before=canonical_json(pending.before),
+                after=canonical_json(pending.after),
                 prev_hash=prev_hash,
             )
-            digest = entry_hash(entry)
-            entries.append(entry)
-            rows.append((seq, at, actor, *_fields(entry), prev_hash, digest))
-            prev_hash = digest
+            prev_hash = entry_hash(entry)
+            made.append(entry)
+            e = entry
+            rows.append(
+                (seq, e.at, e.actor, e.action, e.object_type, e.object_id, e.before, e.after, e.prev_hash, prev_hash)
+            )
         cursor.executemany(_placeholders(connection, _INSERT_ENTRY), rows)
         cursor.execute(_placeholders(connection, _MOVE_HEAD), (seq, prev_hash))
     finally:
         cursor.close()
-    return entries
-
-
-def _fields(entry: ChainEntry) -> tuple[str, str, str, str, str]:
-    return (entry.action, entry.object_type, entry.object_id, entry.before, entry.after)
+    return made
 
 
 def head(connection: Connection) -> tuple[int, str]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from importlib.resources import files
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from detente.services.entities import RecordError
 from detente.services.errors import ForbiddenError, NotFoundError, ServiceError
@@ -16,7 +18,7 @@ from detente.web.context import SignInRequiredError, render
 from detente.web.registry import page_routers
 from detente.web.session import enforce_csrf
 
-__all__ = ["SECURITY_HEADERS", "STATIC_DIR", "install_web", "web_router"]
+__all__ = ["SECURITY_HEADERS", "STATIC_DIR", "UiHeaders", "install_web", "web_router"]
 
 STATIC_DIR = Path(str(files("detente.web") / "static"))
 
@@ -77,12 +79,35 @@ def install_web(app: FastAPI) -> None:
     app.add_exception_handler(ServiceError, service_error)
     app.add_exception_handler(RecordError, service_error)
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        response = await call_next(request)
-        if request.url.path.startswith("/ui"):
-            for name, value in SECURITY_HEADERS.items():
-                response.headers.setdefault(name, value)
-            if not request.url.path.startswith("/ui/static"):
-                response.headers.setdefault("Cache-Control", "no-store")
-        return response
+    app.add_middleware(UiHeaders)
+
+
+class UiHeaders:
+    """ASGI middleware adding :data:`SECURITY_HEADERS` (and ``Cache-Control: no-store`` on pages) to answers
+    under ``/ui``; every other request passes straight through.
+
+    A plain ASGI class rather than ``@app.middleware("http")``: Starlette's ``BaseHTTPMiddleware`` streams
+    every answer of the whole app (the API's too) through an extra task and memory channel, which cost about
+    a sixth of the server's CPU per API request.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not path.startswith("/ui"):
+            await self.app(scope, receive, send)
+            return
+        no_store = not path.startswith("/ui/static")
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+                if no_store:
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
