@@ -51,6 +51,7 @@ SOURCES = (
     "atop",
     "dcad",
     "ipi_peacekeeping",
+    "ipi_peacekeeping_gender",  # the pko network and force generation's history need it (about 3 s to load)
     "sipri_tiv",
     "unvotes",
     "ucdp",

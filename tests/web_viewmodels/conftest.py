@@ -1,9 +1,9 @@
 """Fixtures for the view-model tests of the web pages 6-11: one real store per backend and people to act as.
 
 The store holds the country crosswalk, the MME/JME exercises (real engagements), the New START declarations
-and IPI peacekeeping (real missions and contributions), loaded from the mirror once per backend. Tests share
-it, so each writes its own records (tagged with a fresh word) and asserts only on those, or on real data
-that no test changes.
+and IPI peacekeeping (real missions and contributions, with the gender tables that complete its history),
+loaded from the mirror once per backend. Tests share it, so each writes its own records (tagged with a fresh
+word) and asserts only on those, or on real data that no test changes.
 """
 
 from __future__ import annotations
@@ -23,7 +23,15 @@ from detente.web.viewmodels.common import Context
 from tests.conftest import BACKENDS, _empty_database
 
 MIRROR = (Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets").resolve()
-SOURCES = ("countrycode", "isard", "peacesciencer", "exercises", "new_start", "ipi_peacekeeping")
+SOURCES = (
+    "countrycode",
+    "isard",
+    "peacesciencer",
+    "exercises",
+    "new_start",
+    "ipi_peacekeeping",
+    "ipi_peacekeeping_gender",  # with ipi_peacekeeping, the contribution history force generation asks from
+)
 PASSWORD = "a long enough password"
 
 

@@ -17,6 +17,7 @@ leads for the force planner to ask, not commitments, so they never count as cove
 A requirement file (YAML or JSON)::
 
     mission: MINUSMA            # optional, a label
+    mission_id: 12              # optional, the store's mission: pledges made for another mission are left out
     location: MLI               # optional, the host state (ISO3, COW or name)
     date: 2013-07-01
     requirements:
@@ -35,7 +36,7 @@ from typing import Any
 import polars as pl
 import yaml
 from pydantic import BaseModel, ValidationError, field_validator
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from detente.analysis.common import CitedSource, StateRef, StateResolver, cite
 from detente.analysis.user_records import reader_scope, record_filter
@@ -94,6 +95,9 @@ class Requirement(BaseModel):
     """A mission's requirement: a label, the host state, the date and its lines."""
 
     mission: str | None = None
+    mission_id: int | None = None
+    """The store's mission (``missions.id``), if the requirement is one of its own: a pledge made for another
+    mission then does not serve it (pledges made for no mission in particular serve any)."""
     location: str | None = None
     date: date
     requirements: list[Line]
@@ -165,13 +169,18 @@ def read_requirement(path: Path) -> Requirement:
         ) from None
 
 
-def _pledges(store: Store, when: date, scope: Scope | None) -> list[tuple[int, int, str, int, str]]:
-    """Pledges the reader may see, made by ``when``: (id, state id, capability, size, readiness)."""
+def _pledges(
+    store: Store, when: date, scope: Scope | None, mission_id: int | None = None
+) -> list[tuple[int, int, str, int, str]]:
+    """Pledges the reader may see, made by ``when`` (for ``mission_id`` or for no mission in particular, when
+    given): (id, state id, capability, size, readiness)."""
     query = (
         select(Pledge.id, Pledge.state_id, Pledge.capability_type, Pledge.size, Pledge.readiness_level)
         .where(Pledge.status == "pledged", record_filter(Pledge, scope), Pledge.pledged_on <= when)
         .order_by(Pledge.id)
     )
+    if mission_id is not None:
+        query = query.where(or_(Pledge.mission_id.is_(None), Pledge.mission_id == mission_id))
     with store.engine.connect() as connection:
         return [(int(a), int(b), str(c), int(d), str(e).upper()) for a, b, c, d, e in connection.execute(query)]
 
@@ -202,7 +211,7 @@ def generate(
     resolver = StateResolver.open(store)
     when = requirement.date
     host = resolver.resolve(requirement.location, when.year) if requirement.location else None
-    pledges = _pledges(store, when, reader_scope(store, principal))
+    pledges = _pledges(store, when, reader_scope(store, principal), requirement.mission_id)
     refs = resolver.refs({p[1] for p in pledges}, when.year)
     history, years, citations = _history(store, when.year)
     history_refs = resolver.by_code(years[1]) if years else {}

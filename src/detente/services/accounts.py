@@ -6,6 +6,12 @@ slow hash; passwords, which people choose, get argon2). Both expire and both can
 password nor a secret ever reaches a log, an error message or the audit trail (``password_hash`` and
 ``token_hash`` are hidden there, see :data:`~detente.services.entities.SECRET_FIELDS`).
 
+A **calendar feed token** (from :func:`issue_feed_token`) is the same kind of row with the narrowest scope:
+``kind = "calendar"``. It exists because calendar programs subscribe to an address and cannot sign in, so
+the secret travels in the address itself. It is good for reading that user's compliance calendar and for
+nothing else: :func:`authenticate` (sessions, the API) refuses it, and only :func:`authenticate_feed`
+accepts it. It expires (at most :data:`MAX_FEED_DAYS` days) and the user revokes it like any token.
+
 Failed logins are counted per user name and per client address in a sliding window, in the store (so the
 limit holds across processes and uvicorn workers); past the limit a login is refused with
 :class:`RateLimitedError` until the window moves on, even with the right password.
@@ -42,8 +48,10 @@ __all__ = [
     "IssuedToken",
     "LoginLimiter",
     "authenticate",
+    "authenticate_feed",
     "create_user",
     "hash_password",
+    "issue_feed_token",
     "issue_token",
     "list_tokens",
     "list_users",
@@ -57,7 +65,12 @@ __all__ = [
 MIN_PASSWORD_LENGTH = 12
 SESSION_HOURS = 12
 MAX_TOKEN_DAYS = 366
+MAX_FEED_DAYS = 366
 TOKEN_PREFIX = "dt_"
+FEED_KIND = "calendar"
+"""The ``kind`` of a calendar feed token: it reads one user's compliance calendar and nothing else."""
+SIGN_IN_KINDS = frozenset({"session", "api"})
+"""The kinds :func:`authenticate` accepts (a feed token is not among them)."""
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a password anyone has")
@@ -329,8 +342,9 @@ def _token_cache_seconds() -> float:
         raise ValueError(f"DETENTE_TOKEN_CACHE_SECONDS={raw!r} is not a number of seconds; set it to e.g. 5") from None
 
 
-_VERIFIED: dict[tuple[str, str], tuple[float, datetime, Principal]] = {}
-"""(store URL, token digest) -> (when it was verified, when it expires, its principal): verified tokens, briefly."""
+_VERIFIED: dict[tuple[str, str], tuple[float, datetime, Principal, str]] = {}
+"""(store URL, token digest) -> (when it was verified, when it expires, its principal, its kind): verified
+tokens, briefly."""
 _VERIFIED_LOCK = threading.Lock()
 
 
@@ -341,14 +355,15 @@ def forget_verified_tokens() -> None:
 
 
 def recently_verified(store: Store, secret: str) -> Principal | None:
-    """The principal of ``secret`` if this process verified it within ``DETENTE_TOKEN_CACHE_SECONDS`` and it
-    has not expired since; else ``None`` (then :func:`authenticate` asks the database). Never touches the
-    database, so the API calls it on its event loop before handing a request to a worker thread."""
+    """The principal of ``secret`` if this process verified it within ``DETENTE_TOKEN_CACHE_SECONDS``, it has
+    not expired since and it is a session or API token (never a calendar feed token); else ``None`` (then
+    :func:`authenticate` asks the database, and refuses a feed token). Never touches the database, so the API
+    calls it on its event loop before handing a request to a worker thread."""
     if not secret.startswith(TOKEN_PREFIX):
         raise AuthenticationError("not a detente token; sign in at /auth/login or make an API token")
     ttl = _token_cache_seconds()
     cached = _VERIFIED.get((str(store.url), _digest(secret))) if ttl else None
-    if cached is not None and time.monotonic() - cached[0] < ttl and cached[1] > _now():
+    if cached is not None and time.monotonic() - cached[0] < ttl and cached[1] > _now() and cached[3] in SIGN_IN_KINDS:
         return cached[2]
     return None
 
@@ -359,23 +374,46 @@ def authenticate(store: Store, secret: str) -> Principal:
     A verified token is remembered for ``DETENTE_TOKEN_CACHE_SECONDS`` (default 5; 0 turns it off) so that a
     client's every request does not cost a database round trip. A revocation or logout in this process takes
     effect at once; one made by another process (another uvicorn worker) within that many seconds. An
-    expiry is always checked against the clock.
+    expiry is always checked against the clock. A calendar feed token is refused here (it only reads a
+    calendar, through :func:`authenticate_feed`).
     """
-    cached = recently_verified(store, secret)
-    if cached is not None:
-        return cached
+    if not secret.startswith(TOKEN_PREFIX):
+        raise AuthenticationError("not a detente token; sign in at /auth/login or make an API token")
+    principal, kind = _checked(store, secret)
+    if kind not in SIGN_IN_KINDS:
+        raise AuthenticationError("this token only reads a calendar feed; sign in at /auth/login or make an API token")
+    return principal
+
+
+def authenticate_feed(store: Store, secret: str) -> Principal:
+    """The principal a calendar feed token belongs to; :class:`AuthenticationError` for anything else (a
+    session or API token, an unknown, revoked or expired token, a disabled user). Cached like
+    :func:`authenticate`."""
+    if not secret.startswith(TOKEN_PREFIX):
+        raise AuthenticationError("not a calendar feed token")
+    principal, kind = _checked(store, secret)
+    if kind != FEED_KIND:
+        raise AuthenticationError("not a calendar feed token")
+    return principal
+
+
+def _checked(store: Store, secret: str) -> tuple[Principal, str]:
+    """The token's principal and kind, from the brief cache or the store (see :func:`authenticate`)."""
     key = (str(store.url), _digest(secret))
     ttl = _token_cache_seconds()
-    principal, expires_at = _verify(store, key[1])
+    cached = _VERIFIED.get(key) if ttl else None
+    if cached is not None and time.monotonic() - cached[0] < ttl and cached[1] > _now():
+        return cached[2], cached[3]
+    principal, expires_at, kind = _verify(store, key[1])
     if ttl:
         with _VERIFIED_LOCK:
             if len(_VERIFIED) > 10_000:
                 _VERIFIED.clear()
-            _VERIFIED[key] = (time.monotonic(), expires_at, principal)
-    return principal
+            _VERIFIED[key] = (time.monotonic(), expires_at, principal, kind)
+    return principal, kind
 
 
-def _verify(store: Store, digest: str) -> tuple[Principal, datetime]:
+def _verify(store: Store, digest: str) -> tuple[Principal, datetime, str]:
     with store.engine.connect() as connection:
         row = connection.execute(
             select(
@@ -388,6 +426,7 @@ def _verify(store: Store, digest: str) -> tuple[Principal, datetime]:
                 RoleRow.name,
                 ApiToken.expires_at,
                 ApiToken.revoked_at,
+                ApiToken.kind,
             )
             .join(ApiToken, ApiToken.user_id == User.id)
             .join(RoleRow, RoleRow.id == User.role_id)
@@ -405,7 +444,7 @@ def _verify(store: Store, digest: str) -> tuple[Principal, datetime]:
         nationality=row.nationality,
         affiliations=frozenset(row.affiliations or ()),
     )
-    return principal, row.expires_at
+    return principal, row.expires_at, str(row.kind)
 
 
 def principal_named(store: Store, username: str) -> Principal:
@@ -443,6 +482,19 @@ def issue_token(store: Store, principal: Principal, *, name: str, days: int) -> 
     with batch(store, principal.actor) as work:
         token_id, secret = _issue(work, principal.user_id, "api", name, lifetime, "create")
     return IssuedToken(token_id, secret, "api", _now() + lifetime, {"id": principal.user_id})
+
+
+def issue_feed_token(
+    store: Store, principal: Principal, *, name: str = "compliance calendar", days: int = 180
+) -> IssuedToken:
+    """A calendar feed token for the principal, valid ``days`` days (1 .. 366): the secret to put in the
+    subscribe address (shown once; only its SHA-256 is kept). It reads that user's calendar and nothing else."""
+    if not 1 <= days <= MAX_FEED_DAYS:
+        raise RecordError("api_token", "days", f"must be between 1 and {MAX_FEED_DAYS}")
+    lifetime = timedelta(days=days)
+    with batch(store, principal.actor) as work:
+        token_id, secret = _issue(work, principal.user_id, FEED_KIND, name[:100], lifetime, "create")
+    return IssuedToken(token_id, secret, FEED_KIND, _now() + lifetime, {"id": principal.user_id})
 
 
 def list_tokens(store: Store, principal: Principal) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
@@ -33,6 +34,7 @@ __all__ = [
     "decode_topology",
     "iso3_of_numeric",
     "project",
+    "shape_bounds",
     "world_shapes",
 ]
 
@@ -72,6 +74,25 @@ class Shape:
     name: str
     iso3: str | None
     path: str
+
+
+def shape_bounds(shape: Shape) -> tuple[float, float, float, float]:
+    """The projected bounding box of a country, ``(left, top, right, bottom)`` in map pixels.
+
+    Read from the path data, so it is the box of what is drawn: a country crossing the antimeridian (Russia,
+    Fiji) is drawn on both sides and its box spans the map.
+    """
+    xs: list[float] = []
+    ys: list[float] = []
+    for x, y in _POINT.findall(shape.path):
+        xs.append(float(x))
+        ys.append(float(y))
+    if not xs:
+        raise ValueError(f"{shape.name} has no points")
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+_POINT = re.compile(r"(-?[\d.]+),(-?[\d.]+)")
 
 
 def iso3_of_numeric(code: str | None) -> str | None:

@@ -3,6 +3,12 @@
 Built on :func:`detente.web.geo.world_shapes`. Numbers are cut into five quantile classes of
 :data:`~detente.web.charts.SEQUENTIAL`; a country with no known value is light grey and says ``unknown``
 (never the lightest class, which would read as "low"). Every map comes with its table view.
+
+Maps may carry :class:`Marker` pins (a mission's headquarters, say), projected with the very projection of
+the countries (:func:`marker_position`), so a pin lands where its country is drawn. Each pin is a dark dot
+with a white ring (visible on every fill), names itself in a ``<title>`` (read by screen readers and shown on
+hover) and, when it has an address, is a link: reachable with the Tab key, opened with Enter, outlined when
+focused. A ``chosen`` pin is drawn larger and white, on top of the others.
 """
 
 from __future__ import annotations
@@ -18,10 +24,11 @@ from detente.web.formatting import UNKNOWN, Formatter
 from detente.web.geo import HEIGHT, WIDTH, project, world_shapes
 from detente.web.views import Cell, Chart, SourceLink, Table
 
-__all__ = ["Marker", "category_map", "quantile_breaks", "value_map"]
+__all__ = ["Marker", "category_map", "marker_position", "quantile_breaks", "value_map"]
 
 _NO_DATA = "#f2f2f2"
 _BORDER = "#6b6b6b"
+_PIN = "#1a1a1a"
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,24 @@ class Marker:
     latitude: float
     label: str
     href: str | None = None
+    chosen: bool = False
+
+
+def marker_position(marker: Marker) -> tuple[float, float]:
+    """Where ``marker`` is drawn, in map pixels (the countries' projection)."""
+    return project(marker.longitude, marker.latitude)
+
+
+def _marker_svg(marker: Marker) -> str:
+    mx, my = marker_position(marker)
+    radius, fill, ring = (6.5, "#ffffff", _PIN) if marker.chosen else (4.0, _PIN, "#ffffff")
+    dot = (
+        f'<circle class="map-pin" cx="{mx:.1f}" cy="{my:.1f}" r="{radius}" fill="{fill}" stroke="{ring}" '
+        f'stroke-width="1.5"><title>{escape(marker.label)}</title></circle>'
+    )
+    if marker.href:
+        return f'<a href="{escape(marker.href)}" aria-label="{escape(marker.label)}">{dot}</a>'
+    return dot
 
 
 def quantile_breaks(values: Sequence[float], classes: int = 5) -> list[float]:
@@ -69,16 +94,11 @@ def _map_svg(
         else:
             parts.append(body)
     parts.append("</g>")
-    for marker in markers:
-        mx, my = project(marker.longitude, marker.latitude)
-        dot = (
-            f'<circle cx="{mx:.1f}" cy="{my:.1f}" r="4" fill="#b3470c" stroke="#ffffff" stroke-width="1">'
-            f"<title>{escape(marker.label)}</title></circle>"
-        )
-        if marker.href:
-            parts.append(f'<a href="{escape(marker.href)}" aria-label="{escape(marker.label)}">{dot}</a>')
-        else:
-            parts.append(dot)
+    if markers:
+        parts.append('<g class="map-pins">')
+        parts.extend(_marker_svg(m) for m in sorted(markers, key=lambda m: m.chosen))
+        parts.append("</g>")
+        legend = [*legend, (_PIN, "headquarters (pin)")]
     x = 8.0
     y = HEIGHT + 8
     for colour, label in legend:

@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from detente.services.entities import RecordError
 from detente.services.errors import ForbiddenError, NotFoundError, ServiceError
 from detente.web.context import SignInRequiredError, render
+from detente.web.redaction import install_log_redaction
 from detente.web.registry import page_routers
 from detente.web.session import enforce_csrf
 
@@ -47,7 +48,11 @@ def _error_page(request: Request, status: int, title: str, message: str) -> HTML
 
 
 def install_web(app: FastAPI) -> None:
-    """Serve the UI from ``app``: pages under ``/ui``, assets under ``/ui/static``, ``/`` sends to ``/ui/``."""
+    """Serve the UI from ``app``: pages under ``/ui``, assets under ``/ui/static``, ``/`` sends to ``/ui/``.
+
+    It also makes the access log blank the token of calendar feed addresses (:mod:`detente.web.redaction`).
+    """
+    install_log_redaction()
     app.mount("/ui/static", StaticFiles(directory=STATIC_DIR), name="ui-static")
     app.include_router(web_router())
 

@@ -1,10 +1,15 @@
 """The compliance board (``/ui/compliance``): per treaty a parties x obligations grid of statuses, the margin
-timeline, the due calendar with its iCalendar subscribe link, evidence and findings, and the evidence import.
+timeline, the due calendar with its iCalendar download and subscribe addresses, evidence and findings, and the
+evidence import.
+
+The subscribe address (``/ui/compliance/calendar/<token>.ics``) is read by calendar programs without a
+session: its token is a calendar feed token the user makes and revokes here
+(:mod:`detente.web.viewmodels.calendar_feeds`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import cast
 
@@ -13,10 +18,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from detente.compliance.importer import EvidenceImportError
 from detente.compliance.packs import PackError, load_packs
+from detente.services.errors import NotFoundError
 from detente.web.charts import Series, category_heat_map, line_chart
 from detente.web.context import Page, PageContext, render
 from detente.web.forms import REFUSED, form_fields, refused_status, see_other, service, upload, viewer
-from detente.web.viewmodels import compliance
+from detente.web.viewmodels import calendar_feeds, compliance
 from detente.web.viewmodels.common import parse_day
 from detente.web.views import Cell, Chart, Table
 
@@ -46,6 +52,10 @@ class BoardPage:
     ical: str
     errors: list[str]
     message: str | None
+    feeds: list[calendar_feeds.Feed] = field(default_factory=list)
+    new_feed: str | None = None
+    """The subscribe address just made (shown once: its token is not kept)."""
+    feed_days: int = calendar_feeds.FEED_DAYS
 
 
 def _year_fraction(day: date) -> float:
@@ -125,7 +135,8 @@ def board_page(
         ],
     )
     ical = f"/ui/compliance/calendar.ics?treaty={board.treaty}"
-    return BoardPage(board, grid, _margins(ctx, board), due, evidence, findings, ical, errors, message)
+    feeds = calendar_feeds.feeds(viewer(ctx))
+    return BoardPage(board, grid, _margins(ctx, board), due, evidence, findings, ical, errors, message, feeds)
 
 
 def _known(treaty: str) -> str | None:
@@ -182,6 +193,44 @@ def calendar_file(ctx: Page, treaty: str) -> Response:
         media_type="text/calendar; charset=utf-8",
         headers={"Content-Disposition": f'inline; filename="detente-{treaty}.ics"'},
     )
+
+
+@router.get("/ui/compliance/calendar/{secret}.ics", include_in_schema=False)
+def calendar_feed(request: Request, secret: str, treaty: str = "") -> Response:
+    """The subscribe address: the treaty's due items as the feed token's owner may see them, no session
+    needed. A token that is not a live feed token, or an unknown treaty, answers 404 (plain text)."""
+    store = request.app.state.store
+    try:
+        if _known(treaty) is None:
+            raise NotFoundError("no such calendar feed")
+        body = calendar_feeds.feed_calendar(store, secret, treaty)
+    except NotFoundError:
+        return Response("no such calendar feed\n", status_code=404, media_type="text/plain; charset=utf-8")
+    return Response(
+        body,
+        media_type="text/calendar; charset=utf-8",
+        headers={"Content-Disposition": f'inline; filename="detente-{treaty}.ics"', "Referrer-Policy": "no-referrer"},
+    )
+
+
+@router.post("/ui/compliance/feeds", response_class=HTMLResponse)
+async def create_feed(request: Request, ctx: Page) -> Response:
+    """Make a subscribe address and show it once (it cannot be shown again: only its hash is kept)."""
+    fields = await form_fields(request)
+    treaty = _known(fields.get("treaty", "")) or ""
+    issued = await service(calendar_feeds.create_feed, viewer(ctx))
+    view = board_page(ctx, treaty or None, None, [], "Subscribe address made: copy it now, it is shown only once.")
+    address = str(request.base_url).rstrip("/") + calendar_feeds.feed_path(issued.secret, view.board.treaty)
+    return render(ctx, "compliance.html", replace(view, new_feed=address))
+
+
+@router.post("/ui/compliance/feeds/{token_id}/revoke", response_class=HTMLResponse)
+async def revoke_feed(request: Request, ctx: Page, token_id: int) -> Response:
+    """Revoke one of the user's subscribe addresses (calendar programs then get 404)."""
+    fields = await form_fields(request)
+    await service(calendar_feeds.revoke_feed, viewer(ctx), token_id)
+    treaty = _known(fields.get("treaty", ""))
+    return see_other("/ui/compliance" + (f"?treaty={treaty}" if treaty else "") + "#due-h")
 
 
 @router.post("/ui/compliance/evaluate", response_class=HTMLResponse)

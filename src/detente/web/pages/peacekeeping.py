@@ -1,17 +1,21 @@
-"""Peacekeeping (``/ui/peacekeeping``): missions on a map (host states), uniformed personnel contributed over
-time, and force generation (each open requirement against the pledges by readiness level).
+"""Peacekeeping (``/ui/peacekeeping``): missions on a map (host states shaded, a pin at each headquarters),
+uniformed personnel contributed over time, and force generation (``detente forcegen``'s allocation of the
+pledges to each mission's open requirements, with what stays uncovered and whom history suggests asking).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
+from detente.analysis.forcegen import LineResult
 from detente.web.charts import Series, line_chart
-from detente.web.context import Page, render
+from detente.web.context import Page, PageContext, render
+from detente.web.formatting import Formatter
 from detente.web.forms import int_or_none, viewer
+from detente.web.lookups import source_href
 from detente.web.maps import category_map
 from detente.web.viewmodels import peacekeeping
 from detente.web.views import Cell, Chart, SourceLink, Table
@@ -21,7 +25,16 @@ __all__ = ["router"]
 router = APIRouter()
 
 IPI = SourceLink("IPI Peacekeeping Database", "/ui/sources#source-ipi_peacekeeping")
+UNKNOWN_PLACE = "location unknown"
 HOST_COLOURS = {"hosts the chosen mission": "#b3470c", "hosts a mission": "#1c6aaf"}
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A work the force generation rests on: the text to cite and, for a loaded source, its sources entry."""
+
+    text: str
+    href: str | None
 
 
 @dataclass(frozen=True)
@@ -31,6 +44,81 @@ class PeacekeepingPage:
     missions: Table
     contributions: Chart
     force: Table
+    force_sources: list[Citation]
+
+
+def _pins_table(ctx: PageContext, page: peacekeeping.Peacekeeping) -> Table:
+    """The map's table view: every mission's headquarters, or "location unknown" (never left out)."""
+    rows = []
+    for p in page.missions:
+        located = p.latitude is not None and p.longitude is not None
+        rows.append(
+            [
+                Cell(p.code, f"/ui/peacekeeping?mission={p.id}"),
+                Cell(p.name),
+                Cell(p.host),
+                Cell(ctx.fmt.number(p.latitude, 4) if located else UNKNOWN_PLACE),
+                Cell(ctx.fmt.number(p.longitude, 4) if located else UNKNOWN_PLACE),
+            ]
+        )
+    return Table("Mission headquarters (the pins)", ["Mission", "Name", "Host", "Latitude", "Longitude"], rows)
+
+
+def _allocations(line: LineResult, fmt: Formatter) -> str:
+    return (
+        "; ".join(
+            f"{a.state.name} {fmt.number(a.allocated)} of {fmt.number(a.pledge_size)} "
+            f"({a.readiness}, pledge {a.pledge_id})"
+            for a in line.allocations
+        )
+        or "none"
+    )
+
+
+def _history(line: LineResult, fmt: Formatter) -> str:
+    if not line.history or line.history_years is None:
+        return "no contribution history"
+    first, last = line.history_years
+    names = ", ".join(f"{h.state.name} ({fmt.number(h.personnel)})" for h in line.history[:5])
+    return f"{names} (mean personnel deployed {first}-{last})"
+
+
+def _force_table(ctx: PageContext, page: peacekeeping.Peacekeeping) -> tuple[Table, list[Citation]]:
+    """One row per requirement line: what pledges cover, what stays uncovered, whom to ask; and the sources."""
+    rows: list[list[Cell]] = []
+    sources: dict[str, Citation] = {}
+    for force in page.force:
+        for line in force.result.lines:
+            rows.append(
+                [
+                    Cell(force.mission, f"/ui/peacekeeping?mission={force.mission_id}"),
+                    Cell(line.line.capability),
+                    Cell(ctx.fmt.number(line.line.size)),
+                    Cell(line.line.readiness),
+                    Cell(_allocations(line, ctx.fmt)),
+                    Cell(ctx.fmt.number(line.covered)),
+                    Cell(ctx.fmt.number(line.uncovered)),
+                    Cell(_history(line, ctx.fmt)),
+                ]
+            )
+        for citation in force.result.citations:
+            href = source_href(citation.key) if citation.key.startswith("source:") else None
+            sources.setdefault(citation.key, Citation(citation.text, href))
+    table = Table(
+        "Force generation: pledges proposed for each open requirement",
+        [
+            "Mission",
+            "Capability",
+            "Size",
+            "Readiness asked",
+            "Proposed from pledges",
+            "Covered",
+            "Uncovered",
+            "To ask (history)",
+        ],
+        rows,
+    )
+    return table, list(sources.values())
 
 
 @router.get("/ui/peacekeeping", response_class=HTMLResponse)
@@ -53,13 +141,16 @@ def peacekeeping_view(ctx: Page, mission: str | None = None) -> HTMLResponse:
             first.setdefault(pin.host_iso3, pin.id)
     mission_map = category_map(
         "missions-map",
-        "Host states of the missions" + (f" ({page.mission.code} highlighted)" if page.mission else ""),
+        "Missions: host states and a pin at each headquarters"
+        + (f" ({page.mission.code} highlighted)" if page.mission else ""),
         hosts,
         HOST_COLOURS,
         names,
         href=lambda iso3: f"/ui/peacekeeping?mission={first[iso3]}" if iso3 in first else None,
         sources=[IPI],
+        markers=peacekeeping.mission_markers(page),
     )
+    mission_map = replace(mission_map, table=_pins_table(ctx, page))
     missions = Table(
         "Missions",
         ["Mission", "Name", "Host", "From", "To"],
@@ -83,20 +174,7 @@ def peacekeeping_view(ctx: Page, mission: str | None = None) -> HTMLResponse:
         unit="personnel",
         sources=[IPI],
     )
-    force = Table(
-        "Force generation: requirements against pledges",
-        ["Mission", "Capability", "Size", "Readiness asked", *page.levels, "Meeting readiness", "Uncovered"],
-        [
-            [
-                Cell(f.mission),
-                Cell(f.capability),
-                Cell(ctx.fmt.number(f.size)),
-                Cell(f.readiness_required),
-                *(Cell(ctx.fmt.number(f.pledged[level])) for level in page.levels),
-                Cell(ctx.fmt.number(f.meeting)),
-                Cell(ctx.fmt.number(f.uncovered)),
-            ]
-            for f in page.force
-        ],
+    force, force_sources = _force_table(ctx, page)
+    return render(
+        ctx, "peacekeeping.html", PeacekeepingPage(page, mission_map, missions, contributions, force, force_sources)
     )
-    return render(ctx, "peacekeeping.html", PeacekeepingPage(page, mission_map, missions, contributions, force))

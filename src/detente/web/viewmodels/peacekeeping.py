@@ -1,36 +1,48 @@
-"""Peacekeeping: missions on a map, uniformed personnel contributed over time, and force generation
-(each requirement against the pledges the user may see, by readiness level).
+"""Peacekeeping: missions on a map (a pin at each headquarters), uniformed personnel contributed over time, and
+force generation (each mission's open requirements allocated from the pledges the user may see).
 
 Missions and contributions are public (IPI); requirements and pledges are the user's own marked records,
 read through the marking-filtered reader. Contributions come as monthly snapshots: a year's figure is the
 mean of its monthly totals (not their sum), and a month with no reported total is left out, never read as 0.
-Force generation here is the board's arithmetic (what is pledged at or above the readiness asked);
-``detente forcegen`` (:mod:`detente.analysis.forcegen`) allocates pledges to lines one by one.
+
+Pins: IPI gives each mission's headquarters (latitude and longitude, which the loader puts right where the
+source swapped them); :func:`mission_markers` turns each into a :class:`~detente.web.maps.Marker` drawn with
+the countries' projection. A mission without coordinates gets no pin and is listed as "location unknown"
+(:attr:`Peacekeeping.unplaced`), never dropped.
+
+Force generation is :func:`detente.analysis.forcegen.generate`, the very service behind ``detente
+forcegen``: each mission's open requirements the user may see become one requirement (dated today, located
+in the host state, tied to the mission so pledges made for another mission do not serve it), and the answer
+says which pledges to take (most ready first, each pledge used once and at most its size), what stays
+uncovered, and whom contribution history suggests asking. Each mission's proposal is made on its own.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 
-from detente.analysis.forcegen import READINESS
+from detente.analysis.forcegen import READINESS, ForceGeneration, Line, Requirement, generate
 from detente.services.access import Scope
 from detente.services.catalog import resource
 from detente.services.reading import access_clause
 from detente.store.models import Contribution
+from detente.web.maps import Marker
 from detente.web.viewmodels.common import Context, every
 
 __all__ = [
-    "ForceLine",
+    "MissionForce",
     "MissionPin",
     "Peacekeeping",
     "YearPoint",
     "contributions_by_year",
     "force_generation",
+    "mission_markers",
+    "mission_requirement",
     "peacekeeping",
 ]
 
@@ -60,17 +72,14 @@ class YearPoint:
 
 
 @dataclass(frozen=True)
-class ForceLine:
-    """One requirement and what the visible pledges offer for it, by readiness level."""
+class MissionForce:
+    """One mission's force generation: its open requirements (ids in line order) and the analysis's answer."""
 
-    requirement_id: int
+    mission_id: int
     mission: str
-    capability: str
-    size: int
-    readiness_required: str
-    pledged: dict[str, int]
-    meeting: int
-    uncovered: int
+    requirement_ids: list[int]
+    requirement: Requirement
+    result: ForceGeneration
 
 
 @dataclass
@@ -78,9 +87,9 @@ class Peacekeeping:
     missions: list[MissionPin]
     mission: MissionPin | None
     contributions: list[YearPoint]
-    force: list[ForceLine]
+    force: list[MissionForce]
     levels: tuple[str, ...] = LEVELS
-    unplaced: list[str] = field(default_factory=list)
+    unplaced: list[MissionPin] = field(default_factory=list)
 
 
 def _date(value: Any) -> date | None:
@@ -108,38 +117,65 @@ def contributions_by_year(ctx: Context, mission_id: int | None = None) -> list[Y
     return [YearPoint(year, round(sum(v) / len(v), 1), len(v)) for year, v in sorted(months.items())]
 
 
-def force_generation(ctx: Context, mission_id: int | None = None) -> list[ForceLine]:
-    """Every open requirement the user may see against the pledges they may see of the same capability."""
-    missions = {m["id"]: m["code"] for m in every(ctx.reader, ctx.principal, "missions")}
-    pledged: dict[tuple[str, int | None], dict[str, int]] = defaultdict(lambda: dict.fromkeys(LEVELS, 0))
-    for pledge in every(ctx.reader, ctx.principal, "pledges"):
-        if pledge["status"] != "pledged":
-            continue
-        level = str(pledge["readiness_level"]).upper()
-        if level in READINESS:
-            pledged[(pledge["capability_type"], pledge.get("mission_id"))][level] += int(pledge["size"])
-    lines = []
-    filters = {"mission_id": mission_id, "status": "open"}
-    for req in every(ctx.reader, ctx.principal, "requirements", filters=filters):
-        wanted = str(req.get("readiness_required") or "L1").upper()
-        by_level = dict.fromkeys(LEVELS, 0)
-        for key in ((req["capability_type"], req["mission_id"]), (req["capability_type"], None)):
-            for level, size in pledged.get(key, {}).items():
-                by_level[level] += size
-        meeting = sum(size for level, size in by_level.items() if READINESS[level] >= READINESS.get(wanted, 1))
-        lines.append(
-            ForceLine(
-                req["id"],
-                missions.get(req["mission_id"], f"mission {req['mission_id']}"),
-                req["capability_type"],
-                int(req["size"]),
-                wanted,
-                by_level,
-                meeting,
-                max(0, int(req["size"]) - meeting),
-            )
+def mission_requirement(ctx: Context, mission_id: int, day: date | None = None) -> tuple[list[int], Requirement] | None:
+    """The mission's open requirements the user may see, as one analysis requirement dated ``day`` (default
+    today); ``None`` when there are none. The ids come in the order of the requirement's lines."""
+    mission = ctx.reader.get(ctx.principal, "missions", mission_id, embed=False)
+    rows = sorted(
+        every(ctx.reader, ctx.principal, "requirements", filters={"mission_id": mission_id, "status": "open"}),
+        key=lambda row: int(row["id"]),
+    )
+    if not rows:
+        return None
+    lines = [
+        Line(capability=row["capability_type"], size=int(row["size"]), readiness=row.get("readiness_required") or "L1")
+        for row in rows
+    ]
+    requirement = Requirement(
+        mission=mission["code"],
+        mission_id=mission_id,
+        location=ctx.state_iso3(mission.get("host_state_id")),
+        date=day or datetime.now(UTC).date(),
+        requirements=lines,
+    )
+    return [int(row["id"]) for row in rows], requirement
+
+
+def force_generation(ctx: Context, mission_id: int | None = None, day: date | None = None) -> list[MissionForce]:
+    """Force generation for the mission (or every mission with open requirements the user may see), through
+    :func:`detente.analysis.forcegen.generate` with the user's principal, so only their pledges count."""
+    if mission_id is None:
+        wanted = sorted(
+            {int(r["mission_id"]) for r in every(ctx.reader, ctx.principal, "requirements", filters={"status": "open"})}
         )
-    return lines
+    else:
+        wanted = [mission_id]
+    out = []
+    for mission in wanted:
+        found = mission_requirement(ctx, mission, day)
+        if found is None:
+            continue
+        ids, requirement = found
+        result = generate(ctx.store, requirement, principal=ctx.principal)
+        out.append(MissionForce(mission, requirement.mission or f"mission {mission}", ids, requirement, result))
+    return out
+
+
+def mission_markers(page: Peacekeeping) -> list[Marker]:
+    """A pin at each located mission's headquarters, linking to the mission (the chosen one marked)."""
+    chosen = page.mission.id if page.mission else None
+    return [
+        Marker(
+            pin.longitude,
+            pin.latitude,
+            f"{pin.code} ({pin.name}): headquarters"
+            + (f" in {pin.host}" if pin.host != "—" else ", host state not recorded"),
+            f"/ui/peacekeeping?mission={pin.id}",
+            chosen=pin.id == chosen,
+        )
+        for pin in page.missions
+        if pin.latitude is not None and pin.longitude is not None
+    ]
 
 
 def peacekeeping(ctx: Context, mission_id: int | None = None) -> Peacekeeping:
@@ -164,5 +200,5 @@ def peacekeeping(ctx: Context, mission_id: int | None = None) -> Peacekeeping:
         chosen,
         contributions_by_year(ctx, chosen.id if chosen else None),
         force_generation(ctx, chosen.id if chosen else None),
-        unplaced=[p.code for p in pins if p.latitude is None or p.longitude is None],
+        unplaced=[p for p in pins if p.latitude is None or p.longitude is None],
     )
