@@ -8,6 +8,7 @@ from detente.domain.markings import Role
 from detente.services.errors import GateError, NotFoundError
 from detente.services.writing import Writer
 from detente.web.viewmodels import cases, negotiations, peacekeeping, reports
+from detente.web.viewmodels.common import every
 from tests.web_viewmodels.conftest import MakeContext, fresh_tag
 
 
@@ -140,9 +141,9 @@ def test_peacekeeping_missions_and_contributions(person: MakeContext) -> None:
     assert unifil.latitude is not None and unifil.longitude is not None
     years = peacekeeping.contributions_by_year(planner, unifil.id)
     assert years and all(1 <= point.months <= 12 and point.personnel > 0 for point in years)
-    listed = planner.reader.list(planner.principal, "contributions", filters={"mission_id": unifil.id}, limit=500)
+    listed = every(planner.reader, planner.principal, "contributions", filters={"mission_id": unifil.id})
     by_month: dict[str, int] = {}
-    for row in listed.items:
+    for row in listed:
         if row["total"] is not None:
             by_month[row["valid_from"]] = by_month.get(row["valid_from"], 0) + row["total"]
     first = min(by_month)
