@@ -52,6 +52,7 @@ SOURCES = (
     "dcad",
     "ipi_peacekeeping",
     "ipi_peacekeeping_gender",  # the pko network and force generation's history need it (about 3 s to load)
+    "geo_pko",  # a mission's deployment sites on the peacekeeping page (about 11 s)
     "sipri_tiv",
     "unvotes",
     "ucdp",

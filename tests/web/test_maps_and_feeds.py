@@ -61,6 +61,13 @@ def test_peacekeeping_pins_and_force_generation(
     page.wait_for_url(re.compile(rf".*mission={unifil['id']}$"))
     assert page.locator("h1").inner_text() == "Peacekeeping: UNIFIL"
     assert page.locator("#missions-map svg circle[r='6.5']").count() == 1  # the chosen mission's pin
+    # Its deployment sites (Geo-PKO) on a map zoomed to them, for a year chosen in the form.
+    assert page.locator("#sites-map svg .map-pin").count() > 20
+    page.select_option("#sites-year", "2000")
+    page.get_by_role("button", name="Show sites").click()
+    page.wait_for_url(re.compile(r".*year=2000"))
+    assert "deployment sites in 2000" in page.locator("#sites-map figcaption").inner_text()
+    assert page.locator("#sites-map table tbody tr").count() == page.locator("#sites-map svg .map-pin").count()
     # Force generation: France's L3 pledge of 600 proposed for the 850 asked, 250 left uncovered.
     row = page.locator("#force-h ~ .table-wrap tbody tr", has_text=capability)
     cells = [c.strip() for c in row.locator("th, td").all_inner_texts()]

@@ -31,6 +31,7 @@ SOURCES = (
     "new_start",
     "ipi_peacekeeping",
     "ipi_peacekeeping_gender",  # with ipi_peacekeeping, the contribution history force generation asks from
+    "geo_pko",  # the deployment sites of a mission (about 11 s to load)
 )
 PASSWORD = "a long enough password"
 

@@ -9,8 +9,9 @@ from detente.analysis.forcegen import Line, Requirement, generate
 from detente.domain.markings import Role
 from detente.services.writing import MarkingRequest, Writer
 from detente.web.geo import shape_bounds, world_shapes
-from detente.web.maps import category_map, marker_position
+from detente.web.maps import category_map, marker_position, site_map
 from detente.web.viewmodels import peacekeeping
+from detente.web.views import Table
 from tests.web_viewmodels.conftest import MakeContext, fresh_tag
 
 
@@ -127,3 +128,25 @@ def test_force_generation_is_the_analysis_allocation_for_the_mission(person: Mak
     assert next(f for f in everything if f.mission_id == unifil.id).result == force.result
     assert all(needs[0] not in f.requirement_ids for f in peacekeeping.force_generation(other))
     assert peacekeeping.force_generation(planner, missions["UNMC"].id) == []  # no open requirement: nothing
+
+
+def test_a_missions_deployment_sites_from_geo_pko(person: MakeContext) -> None:
+    viewer = person(Role.VIEWER, "FRA")
+    latest = peacekeeping.deployments(viewer, "UNIFIL")
+    assert latest.loaded and latest.years[0] == 1994 and latest.year == latest.years[-1] >= 2020
+    assert len(latest.sites) > 20
+    assert [site.location for site in latest.sites if site.headquarters] == ["Naqoura"]  # UNIFIL's HQ
+    lebanon = next(shape_bounds(s) for s in world_shapes() if s.iso3 == "LBN")
+    markers = peacekeeping.site_markers(latest)
+    left, top, right, bottom = lebanon
+    near = [m for m in markers if _inside(marker_position(m), (left - 1, top - 1, right + 1, bottom + 1))]
+    assert len(near) == len(markers)  # every site within a pixel of Lebanon's outline box on the world map
+    chosen = [m for m in markers if m.chosen]
+    assert len(chosen) == 1 and chosen[0].label.startswith(f"Naqoura (UNIFIL {latest.year}), mission headquarters")
+    svg = str(site_map("s", "Sites", markers, Table("Sites", ["Location"])).svg)
+    assert svg.count('class="map-pin"') == len(markers) and 'viewBox="0 0 ' not in svg  # zoomed in
+    older = peacekeeping.deployments(viewer, "UNIFIL", 2000)
+    assert older.year == 2000 and older.sites and older.sites != latest.sites
+    before = peacekeeping.deployments(viewer, "UNIFIL", 1980)  # before Geo-PKO: no sites, but the years it has
+    assert before.sites == [] and before.years == latest.years
+    assert peacekeeping.deployments(viewer, "NO-SUCH-MISSION").years == []

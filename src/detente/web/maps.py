@@ -24,7 +24,7 @@ from detente.web.formatting import UNKNOWN, Formatter
 from detente.web.geo import HEIGHT, WIDTH, project, world_shapes
 from detente.web.views import Cell, Chart, SourceLink, Table
 
-__all__ = ["Marker", "category_map", "marker_position", "quantile_breaks", "value_map"]
+__all__ = ["Marker", "category_map", "marker_position", "quantile_breaks", "site_map", "value_map"]
 
 _NO_DATA = "#f2f2f2"
 _BORDER = "#6b6b6b"
@@ -47,12 +47,13 @@ def marker_position(marker: Marker) -> tuple[float, float]:
     return project(marker.longitude, marker.latitude)
 
 
-def _marker_svg(marker: Marker) -> str:
+def _marker_svg(marker: Marker, scale: float = 1.0) -> str:
     mx, my = marker_position(marker)
     radius, fill, ring = (6.5, "#ffffff", _PIN) if marker.chosen else (4.0, _PIN, "#ffffff")
     dot = (
-        f'<circle class="map-pin" cx="{mx:.1f}" cy="{my:.1f}" r="{radius}" fill="{fill}" stroke="{ring}" '
-        f'stroke-width="1.5"><title>{escape(marker.label)}</title></circle>'
+        f'<circle class="map-pin" cx="{mx:.3f}" cy="{my:.3f}" r="{radius * scale:.3g}" fill="{fill}" '
+        f'stroke="{ring}" stroke-width="1.5" vector-effect="non-scaling-stroke">'
+        f"<title>{escape(marker.label)}</title></circle>"
     )
     if marker.href:
         return f'<a href="{escape(marker.href)}" aria-label="{escape(marker.label)}">{dot}</a>'
@@ -173,3 +174,47 @@ def category_map(
         for iso3, category in sorted(categories.items(), key=lambda item: names.get(item[0], item[0]))
     ]
     return Chart(chart_id, title, svg, Table(title, ["Country", "Category"], rows), "", list(sources))
+
+
+def site_map(
+    chart_id: str,
+    title: str,
+    markers: Sequence[Marker],
+    table: Table,
+    *,
+    shaded: frozenset[str] = frozenset(),
+    sources: Sequence[SourceLink] = (),
+) -> Chart:
+    """A map zoomed to ``markers`` (a mission's deployment sites, say), countries in ``shaded`` (ISO3) tinted.
+
+    The view is the markers' projected bounding box with a margin, widened or heightened so that it is
+    neither a sliver nor a tower; borders and pin rings keep their on-screen width at any zoom, and the pins
+    their on-screen size. ``table`` is the map's table view (the same sites, as rows).
+    """
+    if not markers:
+        raise ValueError("a site map needs at least one marker")
+    xs, ys = zip(*(marker_position(m) for m in markers), strict=True)
+    width = max(max(xs) - min(xs), 8.0) * 1.3
+    height = max(max(ys) - min(ys), 8.0) * 1.3
+    width, height = max(width, height * 1.25), max(height, width / 2.0)
+    left = (max(xs) + min(xs) - width) / 2
+    top = (max(ys) + min(ys) - height) / 2
+    scale = width / WIDTH * 1.6
+    title_id = f"{chart_id}-title"
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{left:.3f} {top:.3f} {width:.3f} {height:.3f}" '
+        f'role="group" aria-labelledby="{title_id}" class="map-graphic site-map">'
+        f'<title id="{title_id}">{escape(title)}</title>'
+        f'<rect x="{left:.3f}" y="{top:.3f}" width="{width:.3f}" height="{height:.3f}" fill="#dceaf5"/>'
+        f'<g stroke="{_BORDER}" stroke-width="0.8">'
+    ]
+    for shape in world_shapes():
+        fill = "#c9dcef" if shape.iso3 in shaded else "#f2f2f2"
+        parts.append(
+            f'<path d="{shape.path}" fill="{fill}" vector-effect="non-scaling-stroke">'
+            f"<title>{escape(shape.name)}</title></path>"
+        )
+    parts.append('</g><g class="map-pins">')
+    parts.extend(_marker_svg(m, scale) for m in sorted(markers, key=lambda m: m.chosen))
+    parts.append("</g></svg>")
+    return Chart(chart_id, title, Markup("".join(parts)), table, "", list(sources))

@@ -16,7 +16,7 @@ from detente.web.context import Page, PageContext, render
 from detente.web.formatting import Formatter
 from detente.web.forms import int_or_none, viewer
 from detente.web.lookups import source_href
-from detente.web.maps import category_map
+from detente.web.maps import category_map, site_map
 from detente.web.viewmodels import peacekeeping
 from detente.web.views import Cell, Chart, SourceLink, Table
 
@@ -25,6 +25,7 @@ __all__ = ["router"]
 router = APIRouter()
 
 IPI = SourceLink("IPI Peacekeeping Database", "/ui/sources#source-ipi_peacekeeping")
+GEO_PKO = SourceLink("Geo-PKO", "/ui/sources#source-geo_pko")
 UNKNOWN_PLACE = "location unknown"
 HOST_COLOURS = {"hosts the chosen mission": "#b3470c", "hosts a mission": "#1c6aaf"}
 
@@ -45,6 +46,8 @@ class PeacekeepingPage:
     contributions: Chart
     force: Table
     force_sources: list[Citation]
+    sites: peacekeeping.Deployments | None = None
+    sites_map: Chart | None = None
 
 
 def _pins_table(ctx: PageContext, page: peacekeeping.Peacekeeping) -> Table:
@@ -62,6 +65,34 @@ def _pins_table(ctx: PageContext, page: peacekeeping.Peacekeeping) -> Table:
             ]
         )
     return Table("Mission headquarters (the pins)", ["Mission", "Name", "Host", "Latitude", "Longitude"], rows)
+
+
+def _sites_map(ctx: PageContext, page: peacekeeping.Peacekeeping, found: peacekeeping.Deployments) -> Chart | None:
+    """The chosen mission's deployment sites in the year, on a map zoomed to them (with their table)."""
+    if not found.sites or page.mission is None:
+        return None
+    table = Table(
+        f"{found.mission} deployment sites in {found.year}",
+        ["Location", "Latitude", "Longitude", "Troops (estimate)", "Headquarters code (3: the mission's)"],
+        [
+            [
+                Cell(site.location),
+                Cell(ctx.fmt.number(site.latitude, 4)),
+                Cell(ctx.fmt.number(site.longitude, 4)),
+                Cell(ctx.fmt.number(site.troops)),
+                Cell(str(site.hq)),
+            ]
+            for site in found.sites
+        ],
+    )
+    return site_map(
+        "sites-map",
+        f"{found.mission}: deployment sites in {found.year} (Geo-PKO; the mission's headquarters drawn larger)",
+        peacekeeping.site_markers(found),
+        table,
+        shaded=frozenset({page.mission.host_iso3} if page.mission.host_iso3 else ()),
+        sources=[GEO_PKO],
+    )
 
 
 def _allocations(line: LineResult, fmt: Formatter) -> str:
@@ -122,10 +153,12 @@ def _force_table(ctx: PageContext, page: peacekeeping.Peacekeeping) -> tuple[Tab
 
 
 @router.get("/ui/peacekeeping", response_class=HTMLResponse)
-def peacekeeping_view(ctx: Page, mission: str | None = None) -> HTMLResponse:
-    """Missions, contributions over time and force generation (for one mission or all)."""
+def peacekeeping_view(ctx: Page, mission: str | None = None, year: str | None = None) -> HTMLResponse:
+    """Missions, contributions over time and force generation (for one mission or all); for one mission, its
+    deployment sites in ``year`` (default the latest Geo-PKO maps)."""
     people = viewer(ctx)
     page = peacekeeping.peacekeeping(people, int_or_none(mission))
+    sites = peacekeeping.deployments(people, page.mission.code, int_or_none(year)) if page.mission else None
     hosts: dict[str, str] = {}
     names: dict[str, str] = {}
     for pin in page.missions:
@@ -176,5 +209,16 @@ def peacekeeping_view(ctx: Page, mission: str | None = None) -> HTMLResponse:
     )
     force, force_sources = _force_table(ctx, page)
     return render(
-        ctx, "peacekeeping.html", PeacekeepingPage(page, mission_map, missions, contributions, force, force_sources)
+        ctx,
+        "peacekeeping.html",
+        PeacekeepingPage(
+            page,
+            mission_map,
+            missions,
+            contributions,
+            force,
+            force_sources,
+            sites,
+            _sites_map(ctx, page, sites) if sites else None,
+        ),
     )

@@ -8,7 +8,8 @@ mean of its monthly totals (not their sum), and a month with no reported total i
 Pins: IPI gives each mission's headquarters (latitude and longitude, which the loader puts right where the
 source swapped them); :func:`mission_markers` turns each into a :class:`~detente.web.maps.Marker` drawn with
 the countries' projection. A mission without coordinates gets no pin and is listed as "location unknown"
-(:attr:`Peacekeeping.unplaced`), never dropped.
+(:attr:`Peacekeeping.unplaced`), never dropped. For a chosen mission, :func:`deployments` gives its sites in a
+year from Geo-PKO (public, when that source is loaded), drawn on a map zoomed to them.
 
 Force generation is :func:`detente.analysis.forcegen.generate`, the very service behind ``detente
 forcegen``: each mission's open requirements the user may see become one requirement (dated today, located
@@ -24,9 +25,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+import polars as pl
 from sqlalchemy import func, select
 
 from detente.analysis.forcegen import READINESS, ForceGeneration, Line, Requirement, generate
+from detente.panels.cache import read_table
 from detente.services.access import Scope
 from detente.services.catalog import resource
 from detente.services.reading import access_clause
@@ -35,18 +38,24 @@ from detente.web.maps import Marker
 from detente.web.viewmodels.common import Context, every
 
 __all__ = [
+    "Deployments",
     "MissionForce",
     "MissionPin",
     "Peacekeeping",
+    "Site",
     "YearPoint",
     "contributions_by_year",
+    "deployments",
     "force_generation",
     "mission_markers",
     "mission_requirement",
     "peacekeeping",
+    "site_markers",
 ]
 
 LEVELS = tuple(READINESS)
+MISSION_HQ = 3
+"""Geo-PKO's ``hq`` code of the place the mission's headquarters is."""
 
 
 @dataclass(frozen=True)
@@ -175,6 +184,79 @@ def mission_markers(page: Peacekeeping) -> list[Marker]:
         )
         for pin in page.missions
         if pin.latitude is not None and pin.longitude is not None
+    ]
+
+
+@dataclass(frozen=True)
+class Site:
+    """A place a mission deployed to in a year (Geo-PKO): its name, where, and the troops there if estimated."""
+
+    location: str
+    latitude: float
+    longitude: float
+    troops: int | None
+    """Geo-PKO's estimate from the unit symbols on UN maps (``None``: none given), not an official strength."""
+    hq: int
+    """Geo-PKO's headquarters code: 0 none, 3 the mission's headquarters (UNIFIL's is Naqoura), 1 and 2 lesser
+    headquarters."""
+
+    @property
+    def headquarters(self) -> bool:
+        """Whether the mission's headquarters is here (Geo-PKO's code 3)."""
+        return self.hq == MISSION_HQ
+
+
+@dataclass(frozen=True)
+class Deployments:
+    """A mission's deployment sites in one year, and the years Geo-PKO covers for it."""
+
+    mission: str
+    year: int | None
+    years: list[int]
+    sites: list[Site]
+    loaded: bool
+    """Whether the Geo-PKO source is loaded at all (if not, no mission has sites)."""
+
+
+def deployments(ctx: Context, code: str, year: int | None = None) -> Deployments:
+    """Where the mission ``code`` was deployed in ``year`` (default: the latest year Geo-PKO maps it), from the
+    Geo-PKO v2.3 mission x year x location table. Geo-PKO is public data (no marking); a year it does not
+    cover gives no sites and says which years it does."""
+    try:
+        frame = read_table(ctx.store, "geo_pko", "front_map")
+    except LookupError:
+        return Deployments(code, year, [], [], loaded=False)
+    mine = frame.filter(
+        (pl.col("mission") == code) & pl.col("latitude").is_not_null() & pl.col("longitude").is_not_null()
+    )
+    years = sorted({int(y) for y in mine.get_column("year").to_list()})
+    chosen = year if year is not None else (years[-1] if years else None)
+    rows = mine.filter(pl.col("year") == chosen).sort("location").iter_rows(named=True) if chosen else iter(())
+    sites = [
+        Site(
+            str(row["location"]),
+            float(row["latitude"]),
+            float(row["longitude"]),
+            int(row["ave_no_troops"]) if row.get("ave_no_troops") is not None else None,
+            int(row.get("hq") or 0),
+        )
+        for row in rows
+    ]
+    return Deployments(code, chosen, years, sites, loaded=True)
+
+
+def site_markers(found: Deployments) -> list[Marker]:
+    """A pin per deployment site (the headquarters marked), each named with its place, year and troops."""
+    return [
+        Marker(
+            site.longitude,
+            site.latitude,
+            f"{site.location} ({found.mission} {found.year})"
+            + (", mission headquarters" if site.headquarters else "")
+            + (f", about {site.troops:,} troops" if site.troops else ""),
+            chosen=site.headquarters,
+        )
+        for site in found.sites
     ]
 
 
