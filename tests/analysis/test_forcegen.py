@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from detente.analysis.forcegen import Line, Requirement, RequirementError, generate, read_requirement
+from detente.analysis.forcegen import Line, Requirement, RequirementError, generate, generate_each, read_requirement
 from detente.services.records import Records
 from detente.store.database import Store
-from detente.store.models import State
+from detente.store.models import Mission, State
 
 
 def _state(store: Store, iso3: str) -> int:
@@ -75,3 +75,38 @@ def test_requirement_file_errors_name_the_field(tmp_path: Path) -> None:
         read_requirement(path)
     path.write_text("date: 2013-07-01\nrequirements:\n  - capability: infantry\n    size: 800\n")
     assert read_requirement(path).requirements == [Line(capability="infantry", size=800, readiness="L1")]
+
+
+def test_a_requirement_of_a_mission_leaves_out_pledges_made_for_another(analysis_store: Store) -> None:
+    records = Records(analysis_store)
+    capability = "test_signals_company_fg2"  # a type no other test pledges
+    with analysis_store.engine.connect() as connection:
+        missions = dict(connection.execute(select(Mission.code, Mission.id)).all())
+    made = {}
+    for label, mission in (("any", None), ("unifil", missions["UNIFIL"]), ("unmiss", missions["UNMISS"])):
+        made[label] = records.create(
+            "pledge",
+            {
+                "state_id": _state(analysis_store, "NPL"),
+                "mission_id": mission,
+                "capability_type": capability,
+                "size": 100,
+                "readiness_level": "L2",
+                "pledged_on": "2013-01-15",
+            },
+            actor="test@example.org",
+        )["id"]
+    lines = [{"capability": capability, "size": 1000}]
+    for_unifil = Requirement.model_validate(
+        {"mission_id": missions["UNIFIL"], "location": "LBN", "date": "2013-07-01", "requirements": lines}
+    )
+    anywhere = Requirement.model_validate({"date": "2013-07-01", "requirements": lines})
+    answer = generate(analysis_store, for_unifil)
+    assert {a.pledge_id for a in answer.lines[0].allocations} == {made["any"], made["unifil"]}
+    assert answer.uncovered == 800
+    assert {a.pledge_id for a in generate(analysis_store, anywhere).lines[0].allocations} == set(made.values())
+    # generate_each answers as generate does for each, each on its own.
+    assert generate_each(analysis_store, [for_unifil, anywhere]) == [
+        generate(analysis_store, for_unifil),
+        generate(analysis_store, anywhere),
+    ]

@@ -29,6 +29,7 @@ A requirement file (YAML or JSON)::
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,7 @@ __all__ = [
     "Requirement",
     "RequirementError",
     "generate",
+    "generate_each",
     "read_requirement",
 ]
 
@@ -208,12 +210,44 @@ def generate(
 ) -> ForceGeneration:
     """Allocate pledges to each line of ``requirement`` and list candidates from history (module docstring);
     only the pledges ``principal`` may see (unmarked ones without a principal)."""
+    return generate_each(store, [requirement], history_size=history_size, principal=principal)[0]
+
+
+def generate_each(
+    store: Store,
+    requirements: Sequence[Requirement],
+    *,
+    history_size: int = 10,
+    principal: Principal | None = None,
+) -> list[ForceGeneration]:
+    """:func:`generate` for each requirement on its own (one answer each, in order; a pledge may be proposed
+    for several of them, as running ``generate`` on each would), reading the states, the reader's markings
+    and the contribution history once rather than once per requirement (the history once per year asked)."""
     resolver = StateResolver.open(store)
+    scope = reader_scope(store, principal)
+    histories: dict[int, tuple[pl.DataFrame, tuple[int, int] | None, list[CitedSource]]] = {}
+    answers = []
+    for requirement in requirements:
+        year = requirement.date.year
+        if year not in histories:
+            histories[year] = _history(store, year)
+        answers.append(_generate_one(store, resolver, scope, requirement, histories[year], history_size))
+    return answers
+
+
+def _generate_one(
+    store: Store,
+    resolver: StateResolver,
+    scope: Scope | None,
+    requirement: Requirement,
+    found: tuple[pl.DataFrame, tuple[int, int] | None, list[CitedSource]],
+    history_size: int,
+) -> ForceGeneration:
     when = requirement.date
     host = resolver.resolve(requirement.location, when.year) if requirement.location else None
-    pledges = _pledges(store, when, reader_scope(store, principal), requirement.mission_id)
+    pledges = _pledges(store, when, scope, requirement.mission_id)
     refs = resolver.refs({p[1] for p in pledges}, when.year)
-    history, years, citations = _history(store, when.year)
+    history, years, citations = found
     history_refs = resolver.by_code(years[1]) if years else {}
     used: set[int] = set()
     results: list[LineResult] = []

@@ -29,6 +29,7 @@ __all__ = ["Marker", "category_map", "marker_position", "quantile_breaks", "site
 _NO_DATA = "#f2f2f2"
 _BORDER = "#6b6b6b"
 _PIN = "#1a1a1a"
+_SITE_ASPECT = 1.6
 
 
 @dataclass(frozen=True)
@@ -187,19 +188,20 @@ def site_map(
 ) -> Chart:
     """A map zoomed to ``markers`` (a mission's deployment sites, say), countries in ``shaded`` (ISO3) tinted.
 
-    The view is the markers' projected bounding box with a margin, widened or heightened so that it is
-    neither a sliver nor a tower; borders and pin rings keep their on-screen width at any zoom, and the pins
-    their on-screen size. ``table`` is the map's table view (the same sites, as rows).
+    The view is the markers' projected bounding box with a margin (at least 2 map pixels across, about
+    200 km), widened or heightened to a 1.6:1 frame; borders and pin rings keep their on-screen width at any
+    zoom, and the pins their on-screen size. ``table`` is the map's table view (the same sites, as rows).
     """
     if not markers:
         raise ValueError("a site map needs at least one marker")
     xs, ys = zip(*(marker_position(m) for m in markers), strict=True)
-    width = max(max(xs) - min(xs), 8.0) * 1.3
-    height = max(max(ys) - min(ys), 8.0) * 1.3
-    width, height = max(width, height * 1.25), max(height, width / 2.0)
+    width = max(max(xs) - min(xs), 2.0) * 1.4
+    height = max(max(ys) - min(ys), 2.0) * 1.4
+    width = max(width, height * _SITE_ASPECT)
+    height = width / _SITE_ASPECT
     left = (max(xs) + min(xs) - width) / 2
     top = (max(ys) + min(ys) - height) / 2
-    scale = width / WIDTH * 1.6
+    scale = width / WIDTH * 1.5
     title_id = f"{chart_id}-title"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{left:.3f} {top:.3f} {width:.3f} {height:.3f}" '

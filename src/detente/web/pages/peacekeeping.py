@@ -87,7 +87,8 @@ def _sites_map(ctx: PageContext, page: peacekeeping.Peacekeeping, found: peaceke
     )
     return site_map(
         "sites-map",
-        f"{found.mission}: deployment sites in {found.year} (Geo-PKO; the mission's headquarters drawn larger)",
+        f"{found.mission}: deployment sites in {found.year} "
+        "(Geo-PKO; the mission's headquarters drawn larger; borders coarse, at 1:110m)",
         peacekeeping.site_markers(found),
         table,
         shaded=frozenset({page.mission.host_iso3} if page.mission.host_iso3 else ()),

@@ -11,11 +11,12 @@ the countries' projection. A mission without coordinates gets no pin and is list
 (:attr:`Peacekeeping.unplaced`), never dropped. For a chosen mission, :func:`deployments` gives its sites in a
 year from Geo-PKO (public, when that source is loaded), drawn on a map zoomed to them.
 
-Force generation is :func:`detente.analysis.forcegen.generate`, the very service behind ``detente
-forcegen``: each mission's open requirements the user may see become one requirement (dated today, located
-in the host state, tied to the mission so pledges made for another mission do not serve it), and the answer
-says which pledges to take (most ready first, each pledge used once and at most its size), what stays
-uncovered, and whom contribution history suggests asking. Each mission's proposal is made on its own.
+Force generation is :func:`detente.analysis.forcegen.generate` (through ``generate_each``, which reads the
+shared inputs once), the very service behind ``detente forcegen``: each mission's open requirements the user
+may see become one requirement (dated today, located in the host state, tied to the mission so pledges made
+for another mission do not serve it), and the answer says which pledges to take (most ready first, each
+pledge used once and at most its size), what stays uncovered, and whom contribution history suggests asking.
+Each mission's proposal is made on its own.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from typing import Any
 import polars as pl
 from sqlalchemy import func, select
 
-from detente.analysis.forcegen import READINESS, ForceGeneration, Line, Requirement, generate
+from detente.analysis.forcegen import READINESS, ForceGeneration, Line, Requirement, generate_each
 from detente.panels.cache import read_table
 from detente.services.access import Scope
 from detente.services.catalog import resource
@@ -48,7 +49,6 @@ __all__ = [
     "deployments",
     "force_generation",
     "mission_markers",
-    "mission_requirement",
     "peacekeeping",
     "site_markers",
 ]
@@ -126,48 +126,47 @@ def contributions_by_year(ctx: Context, mission_id: int | None = None) -> list[Y
     return [YearPoint(year, round(sum(v) / len(v), 1), len(v)) for year, v in sorted(months.items())]
 
 
-def mission_requirement(ctx: Context, mission_id: int, day: date | None = None) -> tuple[list[int], Requirement] | None:
-    """The mission's open requirements the user may see, as one analysis requirement dated ``day`` (default
-    today); ``None`` when there are none. The ids come in the order of the requirement's lines."""
-    mission = ctx.reader.get(ctx.principal, "missions", mission_id, embed=False)
-    rows = sorted(
-        every(ctx.reader, ctx.principal, "requirements", filters={"mission_id": mission_id, "status": "open"}),
-        key=lambda row: int(row["id"]),
-    )
-    if not rows:
-        return None
+def _requirement(ctx: Context, mission: dict[str, Any], rows: list[dict[str, Any]], day: date) -> Requirement:
+    """The mission's open requirement rows as one analysis requirement (lines in the rows' order)."""
     lines = [
         Line(capability=row["capability_type"], size=int(row["size"]), readiness=row.get("readiness_required") or "L1")
         for row in rows
     ]
-    requirement = Requirement(
+    return Requirement(
         mission=mission["code"],
-        mission_id=mission_id,
+        mission_id=int(mission["id"]),
         location=ctx.state_iso3(mission.get("host_state_id")),
-        date=day or datetime.now(UTC).date(),
+        date=day,
         requirements=lines,
     )
-    return [int(row["id"]) for row in rows], requirement
 
 
 def force_generation(ctx: Context, mission_id: int | None = None, day: date | None = None) -> list[MissionForce]:
-    """Force generation for the mission (or every mission with open requirements the user may see), through
-    :func:`detente.analysis.forcegen.generate` with the user's principal, so only their pledges count."""
-    if mission_id is None:
-        wanted = sorted(
-            {int(r["mission_id"]) for r in every(ctx.reader, ctx.principal, "requirements", filters={"status": "open"})}
-        )
-    else:
-        wanted = [mission_id]
-    out = []
-    for mission in wanted:
-        found = mission_requirement(ctx, mission, day)
-        if found is None:
-            continue
-        ids, requirement = found
-        result = generate(ctx.store, requirement, principal=ctx.principal)
-        out.append(MissionForce(mission, requirement.mission or f"mission {mission}", ids, requirement, result))
-    return out
+    """Force generation for the mission (or every mission with open requirements the user may see), dated
+    ``day`` (default today): one :func:`detente.analysis.forcegen.generate` answer per mission, all computed
+    by :func:`~detente.analysis.forcegen.generate_each` with the user's principal (so only their pledges
+    count). The requirements are read in one marking-filtered (and audited) read."""
+    filters: dict[str, Any] = {"status": "open"}
+    if mission_id is not None:
+        filters["mission_id"] = mission_id
+    by_mission: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in every(ctx.reader, ctx.principal, "requirements", filters=filters):
+        by_mission[int(row["mission_id"])].append(row)
+    if not by_mission:
+        return []
+    missions = {int(m["id"]): m for m in every(ctx.reader, ctx.principal, "missions")}
+    when = day or datetime.now(UTC).date()
+    wanted = [
+        (mid, sorted(rows, key=lambda row: int(row["id"])))
+        for mid, rows in sorted(by_mission.items())
+        if mid in missions
+    ]
+    requirements = [_requirement(ctx, missions[mid], rows, when) for mid, rows in wanted]
+    answers = generate_each(ctx.store, requirements, principal=ctx.principal)
+    return [
+        MissionForce(mid, str(missions[mid]["code"]), [int(row["id"]) for row in rows], requirement, answer)
+        for (mid, rows), requirement, answer in zip(wanted, requirements, answers, strict=True)
+    ]
 
 
 def mission_markers(page: Peacekeeping) -> list[Marker]:
