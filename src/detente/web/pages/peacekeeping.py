@@ -97,6 +97,7 @@ def _sites_map(ctx: PageContext, page: peacekeeping.Peacekeeping, found: peaceke
 
 
 def _allocations(line: LineResult, fmt: Formatter) -> str:
+    """The pledges proposed for a line: state, how much of the pledge, its readiness and id."""
     return (
         "; ".join(
             f"{a.state.name} {fmt.number(a.allocated)} of {fmt.number(a.pledge_size)} "
@@ -108,6 +109,7 @@ def _allocations(line: LineResult, fmt: Formatter) -> str:
 
 
 def _history(line: LineResult, fmt: Formatter) -> str:
+    """The first five leads from contribution history, with the years their figures average."""
     if not line.history or line.history_years is None:
         return "no contribution history"
     first, last = line.history_years
