@@ -89,10 +89,11 @@ def test_a_mission_requirement_and_pledge_show_in_force_generation(person: MakeB
         "2026-01-10",
     )
     page = editor.get(f"/ui/peacekeeping?mission={mission_id}").text
-    # Mission, capability, size, readiness asked, L1, L2, L3, RDL, meeting readiness, uncovered
+    # Mission, capability, size, readiness asked, pledges proposed (detente forcegen's allocation), covered, uncovered
     row = (
-        f'<th scope="row">{code.upper()}</th><td>infantry_battalion</td><td>850</td><td>L2</td>'
-        "<td>0</td><td>0</td><td>600</td><td>0</td><td>600</td><td>250</td>"
+        f'<th scope="row"><a href="/ui/peacekeeping?mission={mission_id}">{code.upper()}</a></th>'
+        "<td>infantry_battalion</td><td>850</td><td>L2</td>"
+        f"<td>Rwanda 600 of 600 (L3, pledge {made['id']})</td><td>600</td><td>250</td>"
     )
     assert row in page
 
