@@ -43,7 +43,9 @@ def test_a_feed_token_reads_the_calendar_and_nothing_else(person: MakeContext) -
     with owner.store.engine.connect() as connection:
         stored = connection.execute(select(ApiToken.token_hash).where(ApiToken.id == issued.id)).scalar_one()
     assert stored == hashlib.sha256(issued.secret.encode()).hexdigest() and issued.secret not in stored
-    # The narrow scope: not a session, not an API token; and a session is not a feed token.
+    # The narrow scope: not a session, not an API token (not even from the API's cache of verified tokens,
+    # where reading the feed just put it); and a session is not a feed token.
+    assert accounts.recently_verified(owner.store, issued.secret) is None
     with pytest.raises(AuthenticationError, match="calendar feed"):
         accounts.authenticate(owner.store, issued.secret)
     session = accounts.login(owner.store, owner.principal.username, PASSWORD, client="tests")
