@@ -19,8 +19,10 @@ import pytest
 from sqlalchemy import select
 
 from detente.panels.cache import audit_key, derived_table
-from detente.services.records import Records
+from detente.services import audit_trail
+from detente.services.records import Records, audit_only
 from detente.store import catalog
+from detente.store.audit_log import Pending, append_many
 from detente.store.database import SchemaOutOfDateError, Store
 from detente.store.engine import sqlite_file
 from detente.store.models import AuditHead, DatasetTable, Source, SourceVersion
@@ -43,7 +45,7 @@ def test_catalog_reads_say_what_the_models_say(loaded: Store) -> None:
             .join(Source, Source.id == SourceVersion.source_id)
             .where(Source.name == "countrycode")
         ).all()
-        head = session.execute(select(AuditHead.seq, AuditHead.hash)).one()
+        head = session.execute(select(AuditHead.data_seq, AuditHead.data_hash)).one()
     assert rows, "countrycode stored no table"
     for table, version, source in rows:
         entry = catalog.table_entry(loaded, "countrycode", table.name)
@@ -51,7 +53,7 @@ def test_catalog_reads_say_what_the_models_say(loaded: Store) -> None:
             table.db_table, version.id, version.version, catalog.as_utc(version.loaded_at), table.rows
         )
         assert catalog.source_citation_text(loaded, "countrycode") == source.citation
-    assert catalog.audit_head(loaded) == (head.seq, head.hash)
+    assert catalog.audit_head(loaded) == (head.data_seq, head.data_hash)
     assert catalog.table_entry(loaded, "countrycode", "no_such_table") is None
     assert catalog.source_citation_text(loaded, "no_such_source") is None
 
@@ -64,6 +66,33 @@ def test_catalog_reads_see_every_later_write(loaded: Store) -> None:
     assert before is not None and after is not None
     assert after[0] == before[0] + 1
     assert audit_key(loaded) == f"audit:{after[0]}:{after[1]}:schema:{SCHEMA_HEAD}"
+
+
+def test_an_audited_read_moves_the_head_but_not_the_data_head(loaded: Store) -> None:
+    """Reads and exports of marked records are audited, but change no row: caches keyed on the data head
+    (:func:`audit_key`) must survive them, and must not survive a write, single or in bulk."""
+
+    def heads() -> tuple[tuple[int, int], str | None]:
+        with loaded.engine.connect() as connection:
+            seq, data_seq = connection.execute(select(AuditHead.seq, AuditHead.data_seq)).one()
+        return (int(seq), int(data_seq)), audit_key(loaded)
+
+    (seq, data_seq), key = heads()
+    audit_only(loaded, "reader", "read", "report", 1, {"marking": "SECRET"})
+    audit_only(loaded, "reader", "export", "report", 1, {"rows": 1})
+    (seq_after, data_after), key_after = heads()
+    assert seq_after == seq + 2, "both looks are in the chain"
+    assert (data_after, key_after) == (data_seq, key), "no data changed: the caches stay valid"
+    with loaded.engine.begin() as connection:  # a bulk append mixing a write and a read
+        entries = [Pending("t", "create", "state", "x", None, {}), Pending("t", "read", "state", "x", None, {})]
+        made = append_many(connection, entries)
+    (seq_bulk, data_bulk), key_bulk = heads()
+    assert seq_bulk == seq_after + 2 and data_bulk == made[0].seq == seq_after + 1
+    assert key_bulk != key
+    Records(loaded).create("state", {"name": "Headland", "ccode": 997}, actor="test")
+    (seq_write, data_write), key_write = heads()
+    assert data_write == seq_write == seq_bulk + 1 and key_write not in (key, key_bulk)
+    assert audit_trail.verify(loaded).ok
 
 
 _OPEN_AND_READ = """

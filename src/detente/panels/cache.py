@@ -203,10 +203,11 @@ def derived_table(
 
 
 def audit_key(store: Store) -> str | None:
-    """A fingerprint of everything the store's domain tables hold: the audit log's head and the schema.
+    """A fingerprint of everything the store's domain tables hold: the audit log's data head and the schema.
 
     Every write to a domain table (a load's mappers, a user's edit) appends to the audit log and moves
-    its head (sequence number and hash); a migration that rewrites rows moves the schema version. So a
+    its data head (sequence number and hash of the newest entry that changed data; an audited read moves
+    the head but not the data head); a migration that rewrites rows moves the schema version. So a
     result computed from domain rows and kept under this key is never read after either changed. ``None``
     for a store with no audit head yet (nothing to key on: read directly).
     """

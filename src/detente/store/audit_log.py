@@ -57,6 +57,18 @@ _INSERT_ENTRY = (
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _MOVE_HEAD = "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1"
+_MOVE_BOTH_HEADS = "UPDATE audit_head SET seq = ?, hash = ?, data_seq = ?, data_hash = ? WHERE id = 1"
+READ_ONLY_ACTIONS = frozenset({"read", "export"})
+"""Actions that record a look at data, not a change: they move the head, not the data head
+(:class:`~detente.store.models.audit.AuditHead`)."""
+
+
+def _move_head(connection: Connection, cursor: Any, seq: int, digest: str, data: tuple[int, str] | None) -> None:
+    """Move the head to (seq, digest), and the data head to ``data`` when the entries changed data."""
+    if data is None:
+        cursor.execute(_placeholders(connection, _MOVE_HEAD), (seq, digest))
+    else:
+        cursor.execute(_placeholders(connection, _MOVE_BOTH_HEADS), (seq, digest, *data))
 
 
 def _placeholders(connection: Connection, sql: str) -> str:
@@ -109,7 +121,7 @@ def append(
             _placeholders(connection, _INSERT_ENTRY),
             (entry.seq, entry.at, actor, action, object_type, object_id, entry.before, entry.after, prev_hash, digest),
         )
-        cursor.execute(_placeholders(connection, _MOVE_HEAD), (entry.seq, digest))
+        _move_head(connection, cursor, entry.seq, digest, None if action in READ_ONLY_ACTIONS else (entry.seq, digest))
     finally:
         cursor.close()
     return entry
@@ -152,6 +164,7 @@ def append_many(connection: Connection, entries: Sequence[Pending]) -> list[Chai
         seq, prev_hash = current
         made: list[ChainEntry] = []
         rows: list[tuple[Any, ...]] = []
+        data: tuple[int, str] | None = None
         for pending in entries:
             seq += 1
             entry = ChainEntry(
@@ -166,13 +179,15 @@ def append_many(connection: Connection, entries: Sequence[Pending]) -> list[Chai
                 prev_hash=prev_hash,
             )
             prev_hash = entry_hash(entry)
+            if pending.action not in READ_ONLY_ACTIONS:
+                data = (seq, prev_hash)
             made.append(entry)
             e = entry
             rows.append(
                 (seq, e.at, e.actor, e.action, e.object_type, e.object_id, e.before, e.after, e.prev_hash, prev_hash)
             )
         cursor.executemany(_placeholders(connection, _INSERT_ENTRY), rows)
-        cursor.execute(_placeholders(connection, _MOVE_HEAD), (seq, prev_hash))
+        _move_head(connection, cursor, seq, prev_hash, data)
     finally:
         cursor.close()
     return made

@@ -64,8 +64,9 @@ def table_entry(store: Store, source: str, table: str) -> TableEntry | None:
 
 
 def audit_head(store: Store) -> tuple[int, str] | None:
-    """The audit log's head: the sequence number and hash of its newest entry (``None``: no head row)."""
-    found = store.read("SELECT seq, hash FROM audit_head WHERE id = 1")
+    """The audit log's data head: the sequence number and hash of its newest entry that changed data (not a
+    read or an export); ``None``: no head row."""
+    found = store.read("SELECT data_seq, data_hash FROM audit_head WHERE id = 1")
     return (int(found[0][0]), str(found[0][1])) if found else None
 
 

@@ -31,10 +31,17 @@ class AuditEntry(Base):
 
 
 class AuditHead(Base):
-    """The newest entry's sequence number and hash (a single row with id 1)."""
+    """The newest entry's sequence number and hash (a single row with id 1), and those of the newest entry
+    that recorded a change of data (``data_seq``, ``data_hash``: every action but ``read`` and ``export``).
+
+    Caches of what the domain tables hold key on the data head: a reader's audited look at a marked record
+    moves the head but changes no row, so it must not throw those caches away.
+    """
 
     __tablename__ = "audit_head"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int]
     hash: Mapped[str] = mapped_column(String(64))
+    data_seq: Mapped[int] = mapped_column(server_default="0")
+    data_hash: Mapped[str] = mapped_column(String(64), server_default="")
