@@ -118,7 +118,7 @@ def test_value_map_greys_unknown_countries() -> None:
     assert 'aria-label="Germany: unknown"' in svg
     assert 'aria-label="France: 10"' in svg
     x, y = project(2.35, 48.86)
-    assert f'<a href="/x/hq" aria-label="Paris HQ"><circle cx="{x:.1f}" cy="{y:.1f}"' in svg
+    assert f'<a href="/x/hq" aria-label="Paris HQ"><circle class="map-pin" cx="{x:.3f}" cy="{y:.3f}"' in svg
     assert [[c.text for c in row] for row in chart.table.rows] == [["France", "10"], ["Germany", "unknown"]]
 
 
