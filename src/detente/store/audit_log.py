@@ -1,14 +1,14 @@
 """Appending to and reading the audit log.
 
-:func:`append` is the only code path that writes ``audit_entries``. It runs inside the caller's transaction,
-so the write it records and its entry commit or roll back together. It locks the single ``audit_head`` row
-first (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite allows one writer at a time anyway), which keeps the
-chain a line even with many writers.
+:func:`append_many` is the only code path that writes ``audit_entries``. It runs inside the caller's
+transaction, so the writes it records and their entries commit or roll back together. It locks the single
+``audit_head`` row first (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite allows one writer at a time anyway),
+which keeps the chain a line even with many writers. The head is read and locked once, the chain of hashes is
+computed in Python, the entries go to the database in one ``executemany`` and the head moves once: three round
+trips however many entries, which is what bulk writes (thousands of findings) need.
 
-:func:`append_many` appends the entries of many writes at once, for bulk writes (thousands of findings): the
-head is read and locked once, the chain of hashes is computed in Python, the entries go to the database in one
-``executemany`` and the head moves once -- three round trips however many entries, where :func:`append` takes
-three per entry. The chain it leaves is exactly the one that many :func:`append` calls would have left.
+:func:`append` records one write: it is :func:`append_many` of one entry, so a chain grown one entry at a time
+is exactly the chain grown in bulk.
 """
 
 from __future__ import annotations
@@ -76,57 +76,6 @@ def _placeholders(connection: Connection, sql: str) -> str:
     return sql.replace("?", "%s") if connection.dialect.paramstyle in ("format", "pyformat") else sql
 
 
-def append(
-    connection: Connection | Session,
-    *,
-    actor: str,
-    action: str,
-    object_type: str,
-    object_id: str,
-    before: Any,
-    after: Any,
-) -> ChainEntry:
-    """Append one entry for a write made in the open transaction of ``connection`` and return it.
-
-    The head row is read ``FOR UPDATE`` on PostgreSQL, so concurrent writers queue up behind each other and
-    the chain stays a single line; SQLite admits one writer at a time by itself.
-    """
-    if action not in ACTIONS:
-        raise ValueError(f"audit action {action!r} is not one of {sorted(ACTIONS)}")
-    if not actor:
-        raise ValueError("every write needs an actor")
-    if isinstance(connection, Session):
-        connection = connection.connection()
-    postgres = connection.dialect.name == "postgresql"
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(_READ_HEAD + (" FOR UPDATE" if postgres else ""))
-        current = cursor.fetchone()
-        if current is None:
-            raise RuntimeError("audit_head is missing its row: the database was not created by `detente init`")
-        seq, prev_hash = current
-        entry = ChainEntry(
-            seq=seq + 1,
-            at=_now(),
-            actor=actor,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            before=canonical_json(before),
-            after=canonical_json(after),
-            prev_hash=prev_hash,
-        )
-        digest = entry_hash(entry)
-        cursor.execute(
-            _placeholders(connection, _INSERT_ENTRY),
-            (entry.seq, entry.at, actor, action, object_type, object_id, entry.before, entry.after, prev_hash, digest),
-        )
-        _move_head(connection, cursor, entry.seq, digest, None if action in READ_ONLY_ACTIONS else (entry.seq, digest))
-    finally:
-        cursor.close()
-    return entry
-
-
 @dataclass(frozen=True)
 class Pending:
     """One entry waiting to be appended by :func:`append_many`, stamped with the time it happened (``at``)."""
@@ -140,12 +89,14 @@ class Pending:
     at: str = field(default_factory=_now)
 
 
-def append_many(connection: Connection, entries: Sequence[Pending]) -> list[ChainEntry]:
+def append_many(connection: Connection | Session, entries: Sequence[Pending]) -> list[ChainEntry]:
     """Append several entries in the open transaction of ``connection``, in order, and return them.
 
-    The same chain as that many :func:`append` calls, in three statements whatever their number: the head is
-    read (and locked) once, the entries go in with one ``executemany`` and the head moves once. Each entry
-    keeps the time it was made (``at``), which may be a little before the append.
+    This is the one place the chain grows: each entry's ``prev_hash`` is the hash of the one before it (the
+    head's for the first), and its own hash covers all its fields and that link. It takes three statements
+    whatever the number of entries: the head is read (and locked) once, the entries go in with one
+    ``executemany`` and the head moves once. Each entry keeps the time it was made (``at``), which may be a
+    little before the append. Nothing is written unless every entry names a known action and an actor.
     """
     if not entries:
         return []
@@ -154,6 +105,8 @@ def append_many(connection: Connection, entries: Sequence[Pending]) -> list[Chai
             raise ValueError(f"audit action {pending.action!r} is not one of {sorted(ACTIONS)}")
         if not pending.actor:
             raise ValueError("every write needs an actor")
+    if isinstance(connection, Session):
+        connection = connection.connection()
     postgres = connection.dialect.name == "postgresql"
     cursor = connection.connection.cursor()
     try:
@@ -186,11 +139,35 @@ def append_many(connection: Connection, entries: Sequence[Pending]) -> list[Chai
             rows.append(
                 (seq, e.at, e.actor, e.action, e.object_type, e.object_id, e.before, e.after, e.prev_hash, prev_hash)
             )
-        cursor.executemany(_placeholders(connection, _INSERT_ENTRY), rows)
+        insert = _placeholders(connection, _INSERT_ENTRY)
+        if len(rows) == 1:  # psycopg's executemany costs more CPU than execute for a single row
+            cursor.execute(insert, rows[0])
+        else:
+            cursor.executemany(insert, rows)
         _move_head(connection, cursor, seq, prev_hash, data)
     finally:
         cursor.close()
     return made
+
+
+def append(
+    connection: Connection | Session,
+    *,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    before: Any,
+    after: Any,
+) -> ChainEntry:
+    """Append one entry for a write made in the open transaction of ``connection`` and return it.
+
+    This is :func:`append_many` of a single :class:`Pending` entry, so one code path computes every hash of
+    the chain. The head row is read ``FOR UPDATE`` on PostgreSQL, so concurrent writers queue up behind each
+    other and the chain stays a single line; SQLite admits one writer at a time by itself.
+    """
+    (entry,) = append_many(connection, [Pending(actor, action, object_type, object_id, before, after)])
+    return entry
 
 
 def head(connection: Connection) -> tuple[int, str]:
