@@ -33,14 +33,16 @@ or pair took part in none, missing before 1946 and after 2024.
 
 from __future__ import annotations
 
+from functools import partial
+
 import polars as pl
 
 from detente.panels.cache import read_table
 from detente.panels.citations import source_citation
 from detente.panels.codebook import CodeBook, code_book
-from detente.panels.pairs import PAIR_ORDER, STATE_ORDER, attach_symmetric, fill_covered, pair_counts
+from detente.panels.pairs import fill_covered, pair_counts
 from detente.panels.panel import Panel
-from detente.panels.sides import attach_per_state
+from detente.panels.unit_tables import attach_unit_table
 from detente.store.database import Store
 
 __all__ = ["UCDP_DYAD_COLUMNS", "UCDP_STATE_COLUMNS", "UCDP_YEARS", "add_ucdp_conflict", "conflict_parties"]
@@ -113,13 +115,8 @@ def add_ucdp_conflict(panel: Panel) -> Panel:
     store = panel.require("add_ucdp_conflict")
     book = code_book(store)
     inputs = [("ucdp", "conflict_years")]
-    order = STATE_ORDER if panel.unit == "state_year" else PAIR_ORDER
     name = f"ucdp-{panel.unit}-{panel.system}-v1"
-    table = book.cached(store, name, inputs, lambda: _table(store, book, panel), order=order)
-    if panel.unit == "state_year":
-        frame = attach_per_state(panel, table, "code", UCDP_STATE_COLUMNS, "add_ucdp_conflict")
-        frame = fill_covered(frame, UCDP_STATE_COLUMNS, UCDP_YEARS)
-    else:
-        frame = attach_symmetric(panel, table, UCDP_DYAD_COLUMNS, "add_ucdp_conflict")
-        frame = fill_covered(frame, UCDP_DYAD_COLUMNS, UCDP_YEARS)
-    return panel.with_frame(frame, source_citation(store, "ucdp"))
+    columns = UCDP_STATE_COLUMNS if panel.unit == "state_year" else UCDP_DYAD_COLUMNS
+    build = partial(_table, store, book, panel)
+    frame = attach_unit_table(panel, store, book, name, build, columns, "add_ucdp_conflict", inputs=inputs)
+    return panel.with_frame(fill_covered(frame, columns, UCDP_YEARS), source_citation(store, "ucdp"))

@@ -19,16 +19,17 @@ years are lower bounds.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from detente.panels.citations import source_citation
 from detente.panels.codebook import CodeBook, code_book
-from detente.panels.pairs import PAIR_ORDER, STATE_ORDER, attach_symmetric, fill_covered, pair_counts
+from detente.panels.pairs import fill_covered, pair_counts
 from detente.panels.panel import Panel
-from detente.panels.sides import attach_per_state
 from detente.panels.stored import read_source_rows
+from detente.panels.unit_tables import attach_unit_table
 from detente.store.database import Store
 
 if TYPE_CHECKING:
@@ -89,12 +90,7 @@ def add_defense_cooperation(panel: Panel) -> Panel:
     store = panel.require("add_defense_cooperation")
     book = code_book(store)
     name = f"dca-{panel.unit}-{panel.system}-v1"
-    order = STATE_ORDER if panel.unit == "state_year" else PAIR_ORDER
-    table = book.cached(store, name, [], lambda: _table(store, book, panel), domain_rows=True, order=order)
-    if panel.unit == "state_year":
-        frame = attach_per_state(panel, table, "code", ["dca_count"], "add_defense_cooperation")
-        frame = fill_covered(frame, ["dca_count"], DCA_YEARS)
-    else:
-        frame = attach_symmetric(panel, table, ["dca_any", "dca_count"], "add_defense_cooperation")
-        frame = fill_covered(frame, ["dca_any", "dca_count"], DCA_YEARS)
-    return panel.with_frame(frame, source_citation(store, "dcad"))
+    columns = ["dca_count"] if panel.unit == "state_year" else ["dca_any", "dca_count"]
+    build = partial(_table, store, book, panel)
+    frame = attach_unit_table(panel, store, book, name, build, columns, "add_defense_cooperation", domain_rows=True)
+    return panel.with_frame(fill_covered(frame, columns, DCA_YEARS), source_citation(store, "dcad"))

@@ -25,16 +25,17 @@ there a pair or state without one gets 0; outside them the count is missing.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
 from detente.panels.citations import source_citation
 from detente.panels.codebook import CodeBook, code_book
-from detente.panels.pairs import PAIR_ORDER, STATE_ORDER, attach_symmetric, fill_covered, pair_counts
+from detente.panels.pairs import fill_covered, pair_counts
 from detente.panels.panel import Panel
-from detente.panels.sides import attach_per_state
 from detente.panels.stored import read_source_rows
+from detente.panels.unit_tables import attach_unit_table
 from detente.store.database import Store
 
 if TYPE_CHECKING:
@@ -121,12 +122,10 @@ def add_joint_exercises(panel: Panel) -> Panel:
     store = panel.require("add_joint_exercises")
     book = code_book(store)
     name = f"exercises-{panel.unit}-{panel.system}-v1"
-    order = STATE_ORDER if panel.unit == "state_year" else PAIR_ORDER
-    table = book.cached(store, name, [], lambda: _table(store, book, panel), domain_rows=True, order=order)
-    if panel.unit == "state_year":
-        frame = attach_per_state(panel, table, "code", EXERCISE_COLUMNS, "add_joint_exercises")
-    else:
-        frame = attach_symmetric(panel, table, EXERCISE_COLUMNS, "add_joint_exercises")
+    build = partial(_table, store, book, panel)
+    frame = attach_unit_table(
+        panel, store, book, name, build, EXERCISE_COLUMNS, "add_joint_exercises", domain_rows=True
+    )
     for name, years in EXERCISE_YEARS.items():
         frame = fill_covered(frame, [name], years)
     return panel.with_frame(frame, source_citation(store, "exercises"))
