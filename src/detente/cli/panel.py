@@ -12,13 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from detente.cli.common import DatabaseOption, JsonOption, errors, open_store, print_json
 from detente.panels.panel import Panel, PanelUnitError, System
 from detente.panels.systems import LAST_YEAR, Years, create_dyad_years, create_state_years
+
+if TYPE_CHECKING:
+    from detente.store.database import Store
 
 app = typer.Typer(help="Peace-science panels: state-years and dyad-years with enrichers.", no_args_is_help=True)
 
@@ -87,6 +90,18 @@ def _system(text: str) -> System:
     return "cow" if text == "cow" else "gw"
 
 
+def _run_on_store(
+    database: str | None, build: Callable[[Store], Panel], adds: list[str], out: Path, cite: bool, as_json: bool
+) -> None:
+    """Open the store ``database`` names, :func:`_run` a panel ``build`` makes from it, and close the store
+    however that ends: what every panel command does once its options are read."""
+    store = open_store(database)
+    try:
+        _run(lambda: build(store), adds, out, cite, as_json)
+    finally:
+        store.close()
+
+
 def _run(build: Callable[[], Panel], adds: list[str], out: Path, cite: bool, as_json: bool) -> None:
     try:
         panel = build()
@@ -116,11 +131,7 @@ def state_years(
 ) -> None:
     """Every state in the system each year, with the enrichers of --add."""
     chosen, window, adds = _system(system), parse_years(years), parse_adds(add)
-    store = open_store(database)
-    try:
-        _run(lambda: create_state_years(store, chosen, window), adds, out, cite, as_json)
-    finally:
-        store.close()
+    _run_on_store(database, lambda store: create_state_years(store, chosen, window), adds, out, cite, as_json)
 
 
 @app.command("dyad-years")
@@ -136,11 +147,7 @@ def dyad_years(
 ) -> None:
     """Every pair of states in the system each year (non-directed unless --directed), with --add."""
     chosen, window, adds = _system(system), parse_years(years), parse_adds(add)
-    store = open_store(database)
-    try:
-        _run(lambda: create_dyad_years(store, chosen, directed, window), adds, out, cite, as_json)
-    finally:
-        store.close()
+    _run_on_store(database, lambda store: create_dyad_years(store, chosen, directed, window), adds, out, cite, as_json)
 
 
 if __name__ == "__main__":  # python -m detente.cli.panel, until the sub-app is registered in detente.cli.main
