@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import TypedDict, Unpack
 
 import polars as pl
 from icalendar import Calendar, Event
@@ -27,7 +28,7 @@ from detente.compliance.visibility import Viewer, audit_evidence_read, marked_ev
 from detente.services.access import Scope
 from detente.store.database import Store
 
-__all__ = ["DueItem", "DueList", "due_items", "due_list", "to_ical"]
+__all__ = ["DueItem", "DueList", "DueQuery", "due_items", "due_list", "to_ical"]
 
 
 @dataclass(frozen=True)
@@ -72,20 +73,27 @@ class DueList:
         audit_evidence_read(store, scope, self.marked, dict.fromkeys(self.marked, 0), "compliance due list")
 
 
-def due_items(
-    store: Store,
-    *,
-    within_days: int = 30,
-    party: str | None = None,
-    treaty: str | None = None,
-    as_of: date | None = None,
-    scope: Viewer = None,
-) -> list[DueItem]:
+class DueQuery(TypedDict, total=False):
+    """The keywords of :func:`due_list`, as a type, so that :func:`due_items` can pass them on unchanged.
+
+    ``due_items(store, **query)`` forwards ``query`` to :func:`due_list`, whose signature alone holds the
+    defaults (and rejects an unknown keyword at run time); this type lets mypy check the keywords given to
+    :func:`due_items` without writing that signature a second time.
+    """
+
+    within_days: int
+    party: str | None
+    treaty: str | None
+    as_of: date | None
+    scope: Viewer
+
+
+def due_items(store: Store, **query: Unpack[DueQuery]) -> list[DueItem]:
     """Upcoming deadlines (due within ``within_days`` of ``as_of``) and quotas left, soonest first, as the
     reader with ``scope`` sees them (``None``: public evidence only); a signed-in reader's read of marked
     evidence behind them is audited."""
-    found = due_list(store, within_days=within_days, party=party, treaty=treaty, as_of=as_of, scope=scope)
-    found.audit(store, scope)
+    found = due_list(store, **query)
+    found.audit(store, query.get("scope"))
     return found.items
 
 
