@@ -25,6 +25,7 @@ __all__ = [
     "FINDING_COLUMNS",
     "Context",
     "by_case",
+    "ceiling_margin_status",
     "day_end",
     "evidence_lists",
     "finish",
@@ -232,6 +233,24 @@ def evidence_lists(frame: pl.DataFrame) -> pl.DataFrame:
         return frame
     return frame.with_columns(
         pl.col("evidence").str.split(" ").list.eval(pl.element().filter(pl.element().str.len_chars() > 0))
+    )
+
+
+def ceiling_margin_status(margin: pl.Expr, limit: pl.Expr, at_risk_pct: float) -> pl.Expr:
+    """The status of a figure kept under a ceiling, judged from ``margin`` (``limit`` minus the figure).
+
+    ``breach`` once the figure passes the ceiling (the margin is negative), ``at_risk`` while what is left
+    is at most ``at_risk_pct`` percent of the limit, ``compliant`` otherwise. A LIMIT (declared holdings),
+    a QUOTA's maximum (events per period) and a WINDOW (how long something may last) are all ceilings and
+    are judged alike. A null margin is not tested here (it ends ``compliant``): a kind whose figure may be
+    unknown says so before it asks (see :func:`~detente.compliance.kinds.limit.ceiling_status`).
+    """
+    return (
+        pl.when(margin < 0)
+        .then(pl.lit("breach"))
+        .when(margin <= limit * (at_risk_pct / 100.0))
+        .then(pl.lit("at_risk"))
+        .otherwise(pl.lit("compliant"))
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from detente.compliance.kinds.common import Context, finish, num, refs, select
+from detente.compliance.kinds.common import Context, ceiling_margin_status, finish, num, refs, select
 from detente.compliance.packs import ObligationSpec
 from detente.compliance.rules import DECLARATIONS, LimitRule
 
@@ -32,15 +32,10 @@ def counted(frame: pl.DataFrame, rule: LimitRule) -> pl.Expr:
 
 def ceiling_status(measured: pl.Expr, limit: pl.Expr, pct: float) -> pl.Expr:
     """compliant, at_risk (margin within ``pct`` % of the limit), breach; insufficient_data when unknown."""
-    margin = limit - measured
     return (
         pl.when(measured.is_null())
         .then(pl.lit("insufficient_data"))
-        .when(margin < 0)
-        .then(pl.lit("breach"))
-        .when(margin <= limit * (pct / 100.0))
-        .then(pl.lit("at_risk"))
-        .otherwise(pl.lit("compliant"))
+        .otherwise(ceiling_margin_status(limit - measured, limit, pct))
     )
 
 

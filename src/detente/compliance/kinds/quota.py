@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from detente.compliance.kinds.common import Context, finish, grid, num, select
+from detente.compliance.kinds.common import Context, ceiling_margin_status, finish, grid, num, select
 from detente.compliance.packs import ObligationSpec
 from detente.compliance.rules import QuotaRule, Recurrence
 
@@ -68,13 +68,7 @@ def evaluate_quota(spec: ObligationSpec, rule: QuotaRule, context: Context) -> p
     if rule.max is not None:
         limit = pl.lit(float(rule.max))
         margin = limit - used
-        status = (
-            pl.when(margin < 0)
-            .then(pl.lit("breach"))
-            .when(margin <= limit * (context.at_risk_pct / 100.0))
-            .then(pl.lit("at_risk"))
-            .otherwise(pl.lit("compliant"))
-        )
+        status = ceiling_margin_status(margin, limit, context.at_risk_pct)
         explanation = (
             pl.when(margin < 0)
             .then(

@@ -9,7 +9,17 @@ from __future__ import annotations
 
 import polars as pl
 
-from detente.compliance.kinds.common import Context, finish, num, refs, select, shift, unit_of, units_between
+from detente.compliance.kinds.common import (
+    Context,
+    ceiling_margin_status,
+    finish,
+    num,
+    refs,
+    select,
+    shift,
+    unit_of,
+    units_between,
+)
 from detente.compliance.kinds.deadline import _relevant_events
 from detente.compliance.packs import ObligationSpec
 from detente.compliance.rules import Select, WindowRule
@@ -41,13 +51,7 @@ def evaluate_window(spec: ObligationSpec, rule: WindowRule, context: Context) ->
     measured = units_between(until, pl.col("time"), unit)
     limit = units_between(cap_end, pl.col("time"), unit)
     margin = limit - measured
-    status = (
-        pl.when(margin < 0)
-        .then(pl.lit("breach"))
-        .when(margin <= limit * (context.at_risk_pct / 100.0))
-        .then(pl.lit("at_risk"))
-        .otherwise(pl.lit("compliant"))
-    )
+    status = ceiling_margin_status(margin, limit, context.at_risk_pct)
     state = pl.when(finished).then(pl.lit("lasted")).otherwise(pl.lit("has lasted so far"))
     explanation = pl.format(
         "{}: {} {} {} {} {}, {} the {} {} allowed{}.",
