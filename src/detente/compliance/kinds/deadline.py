@@ -125,62 +125,71 @@ def evaluate_threshold(spec: ObligationSpec, rule: ThresholdRule, context: Conte
     figures_text = ", ".join(f"{name} {sign} {value:g}" for name, value in rule.any_at_least.items())
     below = events.filter(~pl.col("crossed")) if rule.mode != "floor" else events.filter(pl.col("crossed"))
     judged = events.filter(pl.col("crossed")) if rule.mode != "floor" else events.filter(~pl.col("crossed"))
-    relevant = _relevant_events(below, context)
     quiet_text = {
         "duty": "below every threshold ({}); no duty arises",
         "cap": "within the cap (a breach if {})",
         "floor": "enough: the threshold ({}) is met",
     }[rule.mode]
-    quiet = relevant.lazy().with_columns(
-        pl.lit("compliant").alias("status"),
-        pl.col("figure").alias("measured"),
-        pl.lit(first_value).alias("limit"),
-        (pl.lit(first_value) - pl.col("figure")).alias("margin"),
-        pl.lit(first).alias("measure_name"),
-        pl.lit("threshold").alias("limit_name"),
-        pl.format(
-            "{}: {} {} ({} {}) is " + quiet_text.format(figures_text) + ".",
-            pl.col("party_code"),
-            pl.col("kind"),
-            pl.col("ref"),
-            num(pl.col("figure")),
-            pl.lit(first),
-        ).alias("explanation"),
-        pl.col("ref").alias("evidence"),
-        pl.col("ref").alias("subject"),
+    quiet = _threshold_findings(
+        below, context, "compliant", first, first_value, "is " + quiet_text.format(figures_text) + "."
     )
     if rule.mode == "duty":
         assert rule.duty is not None
         triggers = _event_triggers(context, judged, rule.trigger_time)
         duty = evaluate_duty(triggers, rule.duty, rule.within, rule.before, "overdue", rule.measure, context)
         return pl.concat([finish(quiet, context), duty], how="vertical_relaxed")
-    crossing = (
-        _relevant_events(judged, context)
+    crossing = _threshold_findings(
+        judged,
+        context,
+        "breach",
+        first,
+        first_value,
+        ("reaches" if rule.mode == "cap" else "falls short of") + " the threshold ({}) for {}.",
+        pl.lit(figures_text),
+        pl.lit(rule.measure),
+    )
+    return pl.concat([finish(quiet, context), finish(crossing, context)], how="vertical_relaxed")
+
+
+def _threshold_findings(
+    events: pl.DataFrame,
+    context: Context,
+    status: str,
+    measure: str,
+    threshold: float,
+    verdict: str,
+    *verdict_values: pl.Expr,
+) -> pl.LazyFrame:
+    """Findings of ``status`` for THRESHOLD events, one per event and as-of date it stays relevant.
+
+    Both sides of a threshold -- the events below it and those that cross it -- are reported the same way:
+    the event's first figure (``measure``) against the first ``threshold`` value, the event as evidence and
+    subject, and a sentence naming party, event kind, reference and figure, followed by ``verdict`` (a
+    format string whose ``{}`` are filled from ``verdict_values``). Only the status and the verdict differ.
+    """
+    return (
+        _relevant_events(events, context)
         .lazy()
         .with_columns(
-            pl.lit("breach").alias("status"),
+            pl.lit(status).alias("status"),
             pl.col("figure").alias("measured"),
-            pl.lit(first_value).alias("limit"),
-            (pl.lit(first_value) - pl.col("figure")).alias("margin"),
-            pl.lit(first).alias("measure_name"),
+            pl.lit(threshold).alias("limit"),
+            (pl.lit(threshold) - pl.col("figure")).alias("margin"),
+            pl.lit(measure).alias("measure_name"),
             pl.lit("threshold").alias("limit_name"),
             pl.format(
-                "{}: {} {} ({} {}) "
-                + ("reaches" if rule.mode == "cap" else "falls short of")
-                + " the threshold ({}) for {}.",
+                "{}: {} {} ({} {}) " + verdict,
                 pl.col("party_code"),
                 pl.col("kind"),
                 pl.col("ref"),
                 num(pl.col("figure")),
-                pl.lit(first),
-                pl.lit(figures_text),
-                pl.lit(rule.measure),
+                pl.lit(measure),
+                *verdict_values,
             ).alias("explanation"),
             pl.col("ref").alias("evidence"),
             pl.col("ref").alias("subject"),
         )
     )
-    return pl.concat([finish(quiet, context), finish(crossing, context)], how="vertical_relaxed")
 
 
 def _relevant_events(events: pl.DataFrame, context: Context) -> pl.DataFrame:
