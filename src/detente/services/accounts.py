@@ -413,17 +413,41 @@ def _checked(store: Store, secret: str) -> tuple[Principal, str]:
     return principal, kind
 
 
+_PRINCIPAL_COLUMNS = (
+    User.id,
+    User.username,
+    User.active,
+    User.clearance,
+    User.nationality,
+    User.affiliations,
+    RoleRow.name,
+)
+"""What a principal is made of: the user's row and the name of their role (join ``roles`` to select them)."""
+
+
+def _principal(row: Any) -> Principal:
+    """The principal a row of :data:`_PRINCIPAL_COLUMNS` describes.
+
+    A token and a user name lead to the same person in the same way: the role's name becomes a
+    :class:`~detente.domain.markings.Role`, the stored clearance a
+    :class:`~detente.domain.markings.Classification`, and the affiliations (null when there are none) a
+    frozen set. Whether the user is active is the caller's to check before.
+    """
+    return Principal(
+        user_id=row.id,
+        username=row.username,
+        role=Role(row.name),
+        clearance=Classification.parse(row.clearance),
+        nationality=row.nationality,
+        affiliations=frozenset(row.affiliations or ()),
+    )
+
+
 def _verify(store: Store, digest: str) -> tuple[Principal, datetime, str]:
     with store.engine.connect() as connection:
         row = connection.execute(
             select(
-                User.id,
-                User.username,
-                User.active,
-                User.clearance,
-                User.nationality,
-                User.affiliations,
-                RoleRow.name,
+                *_PRINCIPAL_COLUMNS,
                 ApiToken.expires_at,
                 ApiToken.revoked_at,
                 ApiToken.kind,
@@ -436,15 +460,7 @@ def _verify(store: Store, digest: str) -> tuple[Principal, datetime, str]:
         raise AuthenticationError("this token is unknown or was revoked; sign in again")
     if row.expires_at <= _now():
         raise AuthenticationError("this token has expired; sign in again")
-    principal = Principal(
-        user_id=row.id,
-        username=row.username,
-        role=Role(row.name),
-        clearance=Classification.parse(row.clearance),
-        nationality=row.nationality,
-        affiliations=frozenset(row.affiliations or ()),
-    )
-    return principal, row.expires_at, str(row.kind)
+    return _principal(row), row.expires_at, str(row.kind)
 
 
 def principal_named(store: Store, username: str) -> Principal:
@@ -455,23 +471,13 @@ def principal_named(store: Store, username: str) -> Principal:
     :class:`NotFoundError` for an unknown or deactivated user."""
     with store.engine.connect() as connection:
         row = connection.execute(
-            select(User.id, User.username, User.active, User.clearance, User.nationality, User.affiliations)
-            .add_columns(RoleRow.name)
-            .join(RoleRow, RoleRow.id == User.role_id)
-            .where(User.username == username)
+            select(*_PRINCIPAL_COLUMNS).join(RoleRow, RoleRow.id == User.role_id).where(User.username == username)
         ).first()
     if row is None or not row.active:
         raise NotFoundError(
             f"there is no active user named {username!r}; check the name (an admin lists users at /ui/admin)"
         )
-    return Principal(
-        user_id=row.id,
-        username=row.username,
-        role=Role(row.name),
-        clearance=Classification.parse(row.clearance),
-        nationality=row.nationality,
-        affiliations=frozenset(row.affiliations or ()),
-    )
+    return _principal(row)
 
 
 def issue_token(store: Store, principal: Principal, *, name: str, days: int) -> IssuedToken:
