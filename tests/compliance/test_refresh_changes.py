@@ -36,6 +36,8 @@ from detente.services.records import Records
 from detente.services.writing import MarkingRequest, Writer
 from detente.store.database import Store
 from detente.store.models import Declaration, Finding, Inspection, Marking, Obligation, State
+from detente.web.viewmodels.common import Context
+from detente.web.viewmodels.compliance import Cell, board
 from tests.compliance.conftest import DATES, write_file
 
 PASSWORD = "a long enough password"
@@ -105,6 +107,14 @@ def _only(refreshes: list[Refresh]) -> Refresh:
     return refresh
 
 
+def _warheads_cell(ctx: Context) -> Cell:
+    """The United States' NST-LIMIT-WARHEADS cell of the compliance board as of 1 July 2022, as ``ctx`` sees it."""
+    shown = board(ctx, "new-start", JULY)
+    column = [head.code for head in shown.obligations].index("NST-LIMIT-WARHEADS")
+    (cell,) = [row.cells[column] for row in shown.rows if "United States" in row.party]
+    return cell
+
+
 def _write(store: Store, kind: str, record_id: int, changes: Mapping[str, Any] | None) -> Refresh:
     """Change (``changes``) or delete (``None``) one evidence record in an audited batch, reading it as it
     was in the same transaction, then refresh the findings it bore on."""
@@ -146,6 +156,11 @@ def test_changing_and_deleting_declarations_and_inspections_refreshes_like_a_ful
     assert _finding(store, "NST-LIMIT-LAUNCHERS", "USA")[3] == "SECRET"
     assert _finding(store, "NST-LIMIT-WARHEADS", "USA", date(2023, 3, 1))[3] is None, "rests on a later one"
     _full_evaluation_writes_nothing(store)
+    # so the compliance board shows the breach to a reader cleared for the declaration, and not to another
+    cleared = _warheads_cell(Context(store, _user(store, "board-usa", "USA", "SECRET")))
+    assert cleared.status == "breach" and "1600" in cleared.explanation
+    uncleared = _warheads_cell(Context(store, _user(store, "board-fra", "FRA", "SECRET")))
+    assert uncleared.status != "breach" and "1600" not in uncleared.explanation
 
     # moved to Russia (and to 1 June): the United States' findings fall back on its earlier declaration,
     # Russia's rest on the moved one, the latest it has -- SECRET, in breach
@@ -183,11 +198,15 @@ def test_changing_and_deleting_declarations_and_inspections_refreshes_like_a_ful
     assert audit_trail.verify(store).ok
 
 
-def _editor(store: Store, name: str) -> Principal:
+def _user(store: Store, name: str, nationality: str, clearance: str, role: Role = Role.ANALYST) -> Principal:
     accounts.create_user(
-        store, actor="t", username=name, password=PASSWORD, role=Role.EDITOR, nationality="USA", clearance="SECRET"
+        store, actor="t", username=name, password=PASSWORD, role=role, nationality=nationality, clearance=clearance
     )
     return accounts.authenticate(store, accounts.login(store, name, PASSWORD, client="tests").secret)
+
+
+def _editor(store: Store, name: str) -> Principal:
+    return _user(store, name, "USA", "SECRET", Role.EDITOR)
 
 
 def _data_change(store: Store, tmp_path: Path, ref: str) -> int:
