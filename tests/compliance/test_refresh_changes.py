@@ -3,8 +3,8 @@
 On a store with the real New START declarations, evaluated and stored at several as-of dates, evidence is
 changed and deleted: a declaration's warhead figure raised above the 1,550 limit, its marking made SECRET,
 the declaration moved to the other party and then deleted, an inspection deleted; a change notification
-written by a user, made late, marked, moved to the other party and deleted -- through the services and
-through the REST API. After each step the verdict that should change has changed, the refresh evaluated
+written by a user, made late, sent by the other party, marked SECRET, released more widely (approved by a
+second editor) and deleted -- through the services, and made late and deleted through the REST API. After each step the verdict that should change has changed, the refresh evaluated
 only the obligations and parties the record touched (before and after the change), and a full evaluation
 at the same dates writes nothing: the stored findings are exactly the full ones, markings included.
 
@@ -74,6 +74,18 @@ def _finding(store: Store, code: str, party: str, as_of: date = JULY, subject: s
     with store.engine.connect() as connection:
         status, measured, evidence, classification = connection.execute(query).one()
     return str(status), measured, list(evidence or []), classification
+
+
+def _releasable(store: Store, subject: str) -> list[str]:
+    """Whom Russia's NST-CHANGE-NOTICE finding on ``subject`` as of 1 July 2022 is releasable to."""
+    query = (
+        select(Marking.releasable_to)
+        .join(Finding, Finding.marking_id == Marking.id)
+        .join(Obligation, Obligation.id == Finding.obligation_id)
+        .where(Obligation.code == "NST-CHANGE-NOTICE", Finding.as_of == JULY, Finding.subject == subject)
+    )
+    with store.engine.connect() as connection:
+        return sorted(connection.execute(query).scalar_one())
 
 
 def _all_findings(store: Store) -> dict[tuple[int, int | None, date, str | None], tuple[Any, ...]]:
@@ -276,6 +288,21 @@ def test_a_notification_changed_and_deleted_through_the_services_refreshes_its_f
     assert _only(writer.refreshed).parties == ["RUS"]
     assert _finding(store, "NST-CHANGE-NOTICE", "RUS", subject=subject) == (*late[:3], "SECRET")
     _full_evaluation_writes_nothing(store)
+
+    # released to the United Kingdom as well, approved by a second editor (four-eyes): until then the finding
+    # stays releasable to the United States alone, afterwards to both
+    wider = MarkingRequest("SECRET", ("USA", "GBR"))
+    notice = writer.update(editor, "notifications", notice["id"], {}, version=notice["version"], marking=wider)
+    assert notice["release_pending"] and _releasable(store, subject) == ["USA"]
+    (request,) = [
+        r for r in writer.releases(editor) if r["object_type"] == "notification" and r["object_id"] == notice["id"]
+    ]
+    second = Writer(store)
+    released = second.decide_release(_editor(store, "desk-second"), request["id"], approve=True)
+    assert _only(second.refreshed).parties == ["RUS"]
+    assert _releasable(store, subject) == ["GBR", "USA"]
+    _full_evaluation_writes_nothing(store)
+    notice = {**notice, "version": released["version"]}
 
     # deleted: the change has no notification again
     writer.delete(editor, "notifications", notice["id"], version=notice["version"])
