@@ -4,9 +4,10 @@ On a store with the real New START declarations, evaluated and stored at several
 changed and deleted: a declaration's warhead figure raised above the 1,550 limit, its marking made SECRET,
 the declaration moved to the other party and then deleted, an inspection deleted; a change notification
 written by a user, made late, sent by the other party, marked SECRET, released more widely (approved by a
-second editor) and deleted -- through the services, and made late and deleted through the REST API. After each step the verdict that should change has changed, the refresh evaluated
-only the obligations and parties the record touched (before and after the change), and a full evaluation
-at the same dates writes nothing: the stored findings are exactly the full ones, markings included.
+second editor) and deleted -- through the services, and made late and deleted through the REST API. After
+each step the verdict that should change has changed, the refresh evaluated only the obligations and
+parties the record touched (before and after the change), and a full evaluation at the same dates writes
+nothing: the stored findings are exactly the full ones, markings included.
 
 Declarations and inspections are not writable through the services (they come from sources and imports),
 so their changes are written in an audited batch the way a loader would, reading the record as it was with
