@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -17,8 +17,11 @@ import pytest
 
 from detente.compliance.importer import ImportReport, import_evidence
 from detente.compliance.packs import get_pack
+from detente.compliance.service import evaluate
 from detente.services.records import Records
+from detente.sources.load import LOAD_ORDER, load_source
 from detente.store.database import Store
+from tests.conftest import BACKENDS, _empty_database
 
 STATES = {
     "USA": "United States of America",
@@ -32,6 +35,10 @@ STATES = {
 }
 
 Importer = Callable[..., ImportReport]
+
+MIRROR = (Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets").resolve()
+DATES = [date(2018, 3, 1), date(2021, 1, 1), date(2022, 7, 1), date(2023, 3, 1)]
+"""The as-of dates the New START findings are stored at (:func:`new_start`)."""
 
 
 @pytest.fixture
@@ -67,3 +74,23 @@ def put(world: Store, tmp_path: Path) -> Importer:
         return import_evidence(world, path, get_pack(treaty), evidence_type=evidence_type, as_of=as_of, actor="test")
 
     return importer
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def new_start(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    """A store with the crosswalk and the real New START declarations, evaluated and stored at DATES.
+
+    Shared by the tests of this module (loading the sources takes a while); each leaves the stored findings
+    equal to a full evaluation, as it found them."""
+    if not MIRROR.is_dir():
+        pytest.skip(f"no dataset mirror at {MIRROR}")
+    with _empty_database(str(request.param), tmp_path_factory.mktemp("refresh")) as url:
+        store = Store.open(url, create=True)
+        try:
+            for name in (*LOAD_ORDER, "new_start"):
+                load_source(store, name, mirror=MIRROR)
+            first = evaluate(store, treaty="new-start", as_of=DATES, actor="test")
+            assert first.stored is not None and first.stored.created == first.findings.height > 0
+            yield store
+        finally:
+            store.close()

@@ -21,13 +21,22 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Table, select
+from sqlalchemy import Connection, Table, select
 
 from detente.compliance.visibility import ALL_EVIDENCE, Viewer, evidence_clause
 from detente.store.database import Store
 from detente.store.models import Activity, Approval, Declaration, Inspection, Notification, State
 
-__all__ = ["BASE_SCHEMA", "EVIDENCE_TYPES", "Evidence", "empty_frame", "frame_from_rows", "load_evidence", "midnight"]
+__all__ = [
+    "BASE_SCHEMA",
+    "EVIDENCE_TYPES",
+    "Evidence",
+    "empty_frame",
+    "evidence_rows",
+    "frame_from_rows",
+    "load_evidence",
+    "midnight",
+]
 
 EVIDENCE_TYPES = ("declaration", "notification", "inspection", "activity", "approval")
 
@@ -112,11 +121,13 @@ class Evidence:
         self.frames[evidence_type] = pl.concat([current, rows], how="diagonal_relaxed")
 
 
-def state_codes(store: Store) -> dict[int, str]:
-    """State id -> ISO3 code, for every state that has one."""
+def state_codes(store: Store | Connection) -> dict[int, str]:
+    """State id -> ISO3 code, for every state that has one (read on a connection given, or a new one)."""
+    if isinstance(store, Connection):
+        rows = store.execute(select(State.id, State.iso3).where(State.iso3.is_not(None))).all()
+        return {int(state): str(code) for state, code in rows}
     with store.engine.connect() as connection:
-        rows = connection.execute(select(State.id, State.iso3).where(State.iso3.is_not(None))).all()
-    return {int(state): str(code) for state, code in rows}
+        return state_codes(connection)
 
 
 def load_evidence(
@@ -141,6 +152,21 @@ def load_evidence(
                 query = query.where(clause)
             frames[name] = shape.frame(connection.execute(query).all(), codes)
     return Evidence(frames, codes)
+
+
+def evidence_rows(
+    connection: Connection, evidence_type: str, ids: Iterable[int], codes: Mapping[int, str]
+) -> pl.DataFrame:
+    """Some records of one evidence type as a frame in the shape :func:`load_evidence` gives, read on an
+    open ``connection`` -- inside the transaction about to change or delete them, so that the frame shows
+    them exactly as they were (what :mod:`~detente.compliance.refresh` needs to know whose findings they
+    held up). Records that do not exist are left out."""
+    shape = _SHAPES[evidence_type]
+    table = shape.model.__table__
+    assert isinstance(table, Table)
+    wanted = [table.c[column] for column in shape.columns]
+    query = select(*wanted).where(table.c.id.in_(sorted(set(ids)))).order_by(table.c.id)
+    return shape.frame(connection.execute(query).all(), codes)
 
 
 def _moment(column: str) -> pl.Expr:

@@ -1,13 +1,19 @@
-"""Bringing stored findings up to date after new evidence, re-evaluating only what the new records can change.
+"""Bringing stored findings up to date after evidence changed, re-evaluating only what the change can alter.
 
-After evidence is imported (or written one record at a time), the findings stored for its treaty may be
-out of date. Evaluating the whole treaty again would put them right, at the cost of every obligation for
-every party. :func:`refresh_findings` does what the incremental :class:`~detente.compliance.engine.Evaluator`
-does in memory, against the store:
+After evidence is imported, or written, changed or deleted one record at a time, the findings stored for
+its treaty may be out of date. Evaluating the whole treaty again would put them right, at the cost of every
+obligation for every party. :func:`refresh_findings` does what the incremental
+:class:`~detente.compliance.engine.Evaluator` does in memory, against the store:
 
 * it reads the treaty's evidence (the new records included) and notes the new records, which tells it the
   obligations that read records of their types and kinds, and the parties those records touch (their party
   and counterpart, and those of the records they are tied to);
+* it notes as well the records as they were *before* a change or a deletion (``removed``, read with
+  :func:`prior_evidence` in the transaction that changes them): a finding may rest on a figure that was
+  changed, on a party a record no longer names, or on a record that no longer exists, so the obligations
+  and parties the old version touched are evaluated again too -- a declaration moved from one party to
+  another changes the findings of both. A record whose marking changed is noted the same way, so the
+  findings resting on it take their new marking;
 * at every as-of date the store already holds findings of the treaty for, it evaluates those obligations
   for those parties alone (group limits, whose figure sums several parties, for every party) and upserts
   their findings -- new ones created, changed ones updated, ones no longer found deleted, the rest left;
@@ -27,10 +33,10 @@ from datetime import date
 from typing import Any
 
 import polars as pl
-from sqlalchemy import Table, select
+from sqlalchemy import Connection, Table, select
 
 from detente.compliance.engine import Evaluator, evaluate_pack
-from detente.compliance.evidence import state_codes
+from detente.compliance.evidence import evidence_rows, state_codes
 from detente.compliance.findings import Scope, StoreReport, store_scopes
 from detente.compliance.packs import Pack, load_packs
 from detente.compliance.registry import ACTOR, agreement_ids, obligations_of, sync_pack
@@ -39,7 +45,7 @@ from detente.compliance.visibility import FindingMarker
 from detente.store.database import Store
 from detente.store.models import Finding, Obligation
 
-__all__ = ["EVIDENCE_TYPES", "Refresh", "refresh_after_writes", "refresh_findings", "stored_dates"]
+__all__ = ["EVIDENCE_TYPES", "Refresh", "prior_evidence", "refresh_after_writes", "refresh_findings", "stored_dates"]
 
 EVIDENCE_TYPES = ("approval", "declaration", "activity", "inspection", "notification")
 """The evidence types (entity names of the evidence records)."""
@@ -83,25 +89,38 @@ def stored_dates(store: Store, obligation_ids: Iterable[int]) -> list[date]:
         return sorted(found.scalars())
 
 
+def prior_evidence(connection: Connection, evidence_type: str, ids: Iterable[int]) -> pl.DataFrame | None:
+    """Records about to be changed or deleted, as evidence rows (``None`` for a type that is not evidence):
+    call it in the transaction that changes them, before the change, and hand the frame to
+    :func:`refresh_after_writes` (``before``) or :func:`refresh_findings` (``removed``) afterwards."""
+    if evidence_type not in EVIDENCE_TYPES:
+        return None
+    return evidence_rows(connection, evidence_type, ids, state_codes(connection))
+
+
 def refresh_findings(
     store: Store,
     pack: Pack,
     added: Mapping[str, Sequence[int]],
     *,
+    removed: Mapping[str, pl.DataFrame] | None = None,
     dates: Iterable[date] = (),
     actor: str = ACTOR,
 ) -> Refresh:
     """Bring the stored findings of ``pack`` up to date after the records ``added`` (evidence type -> ids
-    of records already stored), evaluating only what they can change (see the module docstring); also
-    evaluate the whole treaty at those of ``dates`` that have no stored findings yet."""
-    unknown = sorted(set(added) - set(EVIDENCE_TYPES))
+    of records already stored, new or changed) and the records ``removed`` (evidence type -> the rows of
+    records as they were before they were changed or deleted, from :func:`prior_evidence`), evaluating
+    only what they can change (see the module docstring); also evaluate the whole treaty at those of
+    ``dates`` that have no stored findings yet."""
+    removed = {kind: rows for kind, rows in (removed or {}).items() if rows.height}
+    unknown = sorted((set(added) | set(removed)) - set(EVIDENCE_TYPES))
     if unknown:
         raise ValueError(f"not evidence types: {', '.join(unknown)}")
     obligation_ids = sync_pack(store, pack, actor=actor).obligation_ids
     specs = obligations_of(store, pack)
     known = stored_dates(store, obligation_ids.values())
     new = sorted(set(dates) - set(known))
-    incremental = bool(known) and any(added.values())
+    incremental = bool(known) and (any(added.values()) or bool(removed))
     if not incremental and not new:
         return Refresh(pack.code, [], [], [], [], StoreReport(0, 0, 0, 0))
     codes = state_codes(store)
@@ -115,6 +134,8 @@ def refresh_findings(
             rows = evidence.frame(evidence_type).filter(pl.col("id").is_in(list(ids)))
             if rows.height:
                 evaluator.note(evidence_type, rows)
+        for evidence_type, rows in removed.items():
+            evaluator.note(evidence_type, rows)
         touched = evaluator.take_touched()
         if touched.per_party and touched.parties:
             scopes.append(
@@ -167,21 +188,34 @@ def _has_findings(store: Store, agreements: Sequence[int]) -> bool:
 
 
 def refresh_after_writes(
-    store: Store, evidence_type: str, records: Iterable[Mapping[str, Any]], *, actor: str
+    store: Store,
+    evidence_type: str,
+    records: Iterable[Mapping[str, Any]],
+    *,
+    actor: str,
+    before: pl.DataFrame | None = None,
 ) -> list[Refresh]:
     """After evidence records were written through the services (one at a time, not by an import): refresh
-    the findings of every treaty pack whose agreement a record belongs to, when the store holds findings of
-    that pack (none stored: nothing to bring up to date). Records of other kinds are ignored."""
+    the findings of every treaty pack whose agreement a record belongs to -- now (``records``: created or
+    changed, as they are now) or before (``before``: the records as they were before a change or deletion,
+    from :func:`prior_evidence`) -- when the store holds findings of that pack (none stored: nothing to
+    bring up to date). Records of other kinds are ignored."""
     if evidence_type not in EVIDENCE_TYPES:
         return []
     by_agreement: dict[int, list[int]] = {}
     for record in records:
         if record.get("agreement_id") is not None:
             by_agreement.setdefault(int(record["agreement_id"]), []).append(int(record["id"]))
+    earlier: dict[int, pl.DataFrame] = {}
+    if before is not None and before.height:
+        linked = before.filter(pl.col("agreement").is_not_null())
+        earlier = {int(key[0]): rows for key, rows in linked.partition_by("agreement", as_dict=True).items()}
     out = []
-    for pack in load_packs().values() if by_agreement else ():
+    for pack in load_packs().values() if by_agreement or earlier else ():
         agreements = agreement_ids(store, pack)
         ids = [i for agreement in agreements for i in by_agreement.get(agreement, [])]
-        if ids and _has_findings(store, agreements):
-            out.append(refresh_findings(store, pack, {evidence_type: ids}, actor=actor))
+        gone = [earlier[agreement] for agreement in agreements if agreement in earlier]
+        if (ids or gone) and _has_findings(store, agreements):
+            removed = {evidence_type: pl.concat(gone, how="diagonal_relaxed")} if gone else {}
+            out.append(refresh_findings(store, pack, {evidence_type: ids}, removed=removed, actor=actor))
     return out

@@ -16,9 +16,10 @@ Every method takes the acting :class:`~detente.services.access.Principal` and do
 * status changes follow :mod:`detente.domain.lifecycles`, an engagement is approved by someone other than its
   proposer, and case steps pass the compliance engine's gates (:mod:`detente.services.gates`);
 * notifications and approvals of the kinds those gates read are linked to the gate pack's agreement when the
-  writer names none, so the engine sees them; once such evidence is written, the stored findings of its
-  treaty (if any are stored) are brought up to date, re-evaluating only what it can change
-  (:func:`detente.compliance.refresh.refresh_after_writes`).
+  writer names none, so the engine sees them; once evidence is created, changed (its marking included, and
+  a released marking taking effect) or deleted, the stored findings of its treaty (if any are stored) are
+  brought up to date, re-evaluating only what the record -- as it is now and as it was before -- can change
+  (:func:`detente.compliance.refresh.refresh_after_writes`; :attr:`Writer.refreshed` tells what it did).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from detente.compliance.refresh import refresh_after_writes
+from detente.compliance.refresh import Refresh, prior_evidence, refresh_after_writes
 from detente.compliance.visibility import hidden_refs, redact
 from detente.domain.lifecycles import CASE, ENGAGEMENT, Lifecycle, LifecycleError
 from detente.domain.markings import Classification, MarkingError, Role, needs_release, normalise_tokens
@@ -108,6 +109,8 @@ class Writer:
         self.store = store
         self.reader = Reader(store)
         self.gates = ComplianceGates(store)
+        self.refreshed: list[Refresh] = []
+        """What bringing stored findings up to date did after this writer's last write of evidence."""
 
     # -- checks ---------------------------------------------------------------------------------------------
 
@@ -292,7 +295,7 @@ class Writer:
                     made.append(self._create_in(work, principal, child, child_data, None))
                 created[child.name.replace("-", "_")] = made
         # evidence of a treaty with stored findings: re-evaluate what the new record can change
-        refresh_after_writes(self.store, entity_name(res.model), [created], actor=principal.actor)
+        self.refreshed = refresh_after_writes(self.store, entity_name(res.model), [created], actor=principal.actor)
         return created
 
     def add_children(
@@ -418,6 +421,7 @@ class Writer:
         with batch(self.store, principal.actor) as work:
             current = self._visible(work, principal, res, record_id)
             self._guard(work, principal, res, current)
+            before = prior_evidence(work.connection, entity_name(res.model), [record_id])
             if res.name in ("journal", "report-links"):
                 self._linked(work, principal, res, {**current, **data})
             pending = None
@@ -433,7 +437,12 @@ class Writer:
             after = work.update(res.model, record_id, data, expected_version=version)
             if pending is not None:
                 self._request_release(work, principal, res, record_id, pending)
-            return self._shown(work, res, after, pending)
+            shown = self._shown(work, res, after, pending)
+        # the findings resting on the record as it was, and those it bears on now
+        self.refreshed = refresh_after_writes(
+            self.store, entity_name(res.model), [after], actor=principal.actor, before=before
+        )
+        return shown
 
     # -- delete ----------------------------------------------------------------------------------------------
 
@@ -461,6 +470,7 @@ class Writer:
                 )
             self._guard(work, principal, res, current)
             self._deletable(work, res, current)
+            before = prior_evidence(work.connection, entity_name(res.model), [record_id])
             requests = table_of(ReleaseRequest)
             pending = work.connection.execute(
                 select(requests.c.id).where(
@@ -476,7 +486,12 @@ class Writer:
                     {"status": "withdrawn", "decided_at": _now(), "note": "the record was deleted"},
                     action="update",
                 )
-            return work.delete(res.model, record_id, expected_version=version)
+            gone = work.delete(res.model, record_id, expected_version=version)
+        # findings that rested on the record are evaluated again without it
+        self.refreshed = refresh_after_writes(
+            self.store, entity_name(res.model), [], actor=principal.actor, before=before
+        )
+        return gone
 
     @staticmethod
     def _deletable(work: Batch, res: Resource, record: Mapping[str, Any]) -> None:
@@ -555,7 +570,7 @@ class Writer:
                 closure = self._case_step(work, principal, current, to)
             moved = work.update(res.model, record_id, changes, expected_version=version, action="transition")
         if closure is not None:
-            refresh_after_writes(self.store, entity_name(Approval), [closure], actor=principal.actor)
+            self.refreshed = refresh_after_writes(self.store, entity_name(Approval), [closure], actor=principal.actor)
         return moved
 
     @staticmethod
@@ -736,6 +751,12 @@ class Writer:
                     "note": note,
                 },
             )
-            if approve:
-                return work.update(res.model, request.object_id, {"marking_id": request.marking_id}, action="release")
-            return record
+            if not approve:
+                return record
+            before = prior_evidence(work.connection, entity_name(res.model), [request.object_id])
+            released = work.update(res.model, request.object_id, {"marking_id": request.marking_id}, action="release")
+        # findings resting on released evidence take its new marking
+        self.refreshed = refresh_after_writes(
+            self.store, entity_name(res.model), [released], actor=principal.actor, before=before
+        )
+        return released
