@@ -1,9 +1,10 @@
 """Helpers the practitioners' pages share: read a posted form, run service calls off the event loop, and
 turn a refused write into a message for the page rather than a server error.
 
-Every page that posts a form answers it with :func:`submit`: the write runs in the thread pool; a refusal
-re-renders the page (with the message beside its field and the values typed) with the status of the refusal,
-and a stored change answers with a 303 to the page that shows it (post/redirect/get).
+The pages answer their forms with :func:`submit`: the write runs in the thread pool; a refusal re-renders the
+page (with the message beside its field and the values typed) with the status of the refusal, and a stored
+change answers with a 303 to the page that shows it (post/redirect/get). (The compliance evidence upload, whose
+refusal lists every bad row of a file, and the sign-in and admin forms answer in their own way.)
 
 The CSRF token has been checked by the web router before a handler runs (see :mod:`detente.web.session`).
 """
@@ -157,7 +158,7 @@ async def submit(
 
     ::
 
-        return await submit(ctx, lambda posted: cases.add_line(viewer(ctx), case_id, posted.fields),
+        return await submit(ctx, lambda posted: case_forms.add_line(viewer(ctx), case_id, posted.fields),
                             template="case.html", done=f"/ui/cases/{case_id}",
                             refused=lambda posted, error: case_page(ctx, case_id, error, posted.fields, "line"))
     """
