@@ -1,6 +1,11 @@
 """Helpers the practitioners' pages share: read a posted form, run service calls off the event loop, and
 turn a refused write into a message for the page rather than a server error.
 
+The pages answer their forms with :func:`submit`: the write runs in the thread pool; a refusal re-renders the
+page (with the message beside its field and the values typed) with the status of the refusal, and a stored
+change answers with a 303 to the page that shows it (post/redirect/get). (The compliance evidence upload, whose
+refusal lists every bad row of a file, and the sign-in and admin forms answer in their own way.)
+
 The CSRF token has been checked by the web router before a handler runs (see :mod:`detente.web.session`).
 """
 
@@ -11,18 +16,19 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from fastapi import Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from detente.services.entities import RecordError
 from detente.services.errors import ConflictError, ForbiddenError, ServiceError
-from detente.web.context import PageContext
+from detente.web.context import PageContext, render
 from detente.web.viewmodels.common import Context
 
 __all__ = [
     "REFUSED",
     "FormError",
+    "Posted",
     "form_error",
     "form_fields",
     "form_lists",
@@ -30,6 +36,7 @@ __all__ = [
     "refused_status",
     "see_other",
     "service",
+    "submit",
     "upload",
     "viewer",
 ]
@@ -55,14 +62,17 @@ class FormError:
 def form_error(error: Exception, fields: Mapping[str, str] | None = None) -> FormError:
     """The :class:`FormError` for a refused write: the service's field, renamed to the form's own name.
 
-    ``fields`` maps a service field (``provider_state_id``) to the form field that fed it when the two differ.
-    A record error reads "<field>: <what to do>"; a refusal of the whole write keeps the service's message.
+    ``fields`` maps a service field (``provider_state_id``) to the form field that fed it when the two differ;
+    the key ``""`` names the form field a refusal of the whole form is shown beside (on a form that is one
+    button, such as a lifecycle step, the button). A record error reads "<field>: <what to do>"; a refusal of
+    the whole write keeps the service's message.
     """
-    field: str | None = getattr(error, "field", None)
-    name = (fields or {}).get(field, field) if field else None
+    mapping = fields or {}
+    blamed: str | None = getattr(error, "field", None) or None
+    name = mapping.get(blamed, blamed) if blamed else mapping.get("")
     if isinstance(error, RecordError):
         if error.field is None:
-            return FormError(str(error))
+            return FormError(str(error), name)
         label = (name or error.field).removesuffix("_id").replace("_", " ").replace("-", " ")
         return FormError(f"{label}: {error.problem}", name)
     if isinstance(error, ServiceError):
@@ -120,6 +130,45 @@ def refused_status(error: Exception) -> int:
 def see_other(path: str) -> RedirectResponse:
     """Post/redirect/get: answer a successful form with a 303 to the page that shows the result."""
     return RedirectResponse(path, status_code=303)
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A posted form: each text field (its last value) and every value of each (for multiple selects)."""
+
+    fields: dict[str, str]
+    lists: dict[str, list[str]]
+
+
+async def submit(
+    ctx: PageContext,
+    write: Callable[[Posted], T],
+    *,
+    template: str,
+    refused: Callable[[Posted, FormError], Any],
+    done: str | Callable[[T], str],
+    fields: Mapping[str, str] | None = None,
+) -> Response:
+    """Answer a posted form: run ``write`` with it in the thread pool, then redirect or show the refusal.
+
+    * stored: a 303 to ``done`` (an address, or a function of what ``write`` returned, e.g. the new id);
+    * refused (:data:`REFUSED`): ``template`` rendered with the view ``refused`` builds from the posted form
+      and the :class:`FormError` (``fields`` renames service fields as in :func:`form_error`), with the
+      refusal's status (:func:`refused_status`); nothing was stored.
+
+    ::
+
+        return await submit(ctx, lambda posted: case_forms.add_line(viewer(ctx), case_id, posted.fields),
+                            template="case.html", done=f"/ui/cases/{case_id}",
+                            refused=lambda posted, error: case_page(ctx, case_id, error, posted.fields, "line"))
+    """
+    posted = Posted(await form_fields(ctx.request), await form_lists(ctx.request))
+    try:
+        result = await service(write, posted)
+    except REFUSED as error:
+        view = await service(refused, posted, form_error(error, fields))
+        return render(ctx, template, view, status=refused_status(error))
+    return see_other(done if isinstance(done, str) else done(result))
 
 
 def int_or_none(value: str | None) -> int | None:

@@ -12,21 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
 from detente.web.context import Page, PageContext, render
-from detente.web.forms import (
-    REFUSED,
-    FormError,
-    form_error,
-    form_fields,
-    int_or_none,
-    refused_status,
-    see_other,
-    service,
-    viewer,
-)
+from detente.web.forms import FormError, int_or_none, submit, viewer
 from detente.web.viewmodels import case_forms, cases
 
 __all__ = ["router"]
@@ -65,15 +55,15 @@ def case_board(ctx: Page, state_id: str | None = None) -> HTMLResponse:
 
 
 @router.post("/ui/cases", response_class=HTMLResponse)
-async def case_create(request: Request, ctx: Page) -> Response:
+async def case_create(ctx: Page) -> Response:
     """Open a case with its first lines (one transaction)."""
-    form = await form_fields(request)
-    try:
-        created = await service(case_forms.create_case, viewer(ctx), form)
-    except REFUSED as error:
-        view = await service(board_page, ctx, None, form, form_error(error))
-        return render(ctx, "cases.html", view, status=refused_status(error))
-    return see_other(f"/ui/cases/{created['id']}")
+    return await submit(
+        ctx,
+        lambda posted: case_forms.create_case(viewer(ctx), posted.fields),
+        template="cases.html",
+        refused=lambda posted, error: board_page(ctx, None, posted.fields, error),
+        done=lambda created: f"/ui/cases/{created['id']}",
+    )
 
 
 def case_page(
@@ -92,15 +82,15 @@ def case_view(ctx: Page, case_id: int) -> HTMLResponse:
     return render(ctx, "case.html", case_page(ctx, case_id))
 
 
-async def _act(request: Request, ctx: PageContext, case_id: int, which: str, action: Callable[..., Any]) -> Response:
+async def _act(ctx: PageContext, case_id: int, which: str, action: Callable[..., Any]) -> Response:
     """Run one of the case page's forms; a refusal re-renders the page with the message beside its field."""
-    form = await form_fields(request)
-    try:
-        await service(action, viewer(ctx), case_id, form)
-    except REFUSED as error:
-        view = await service(case_page, ctx, case_id, form_error(error), form, which)
-        return render(ctx, "case.html", view, status=refused_status(error))
-    return see_other(f"/ui/cases/{case_id}")
+    return await submit(
+        ctx,
+        lambda posted: action(viewer(ctx), case_id, posted.fields),
+        template="case.html",
+        refused=lambda posted, error: case_page(ctx, case_id, error, posted.fields, which),
+        done=f"/ui/cases/{case_id}",
+    )
 
 
 def _move(people: Any, case_id: int, form: dict[str, str]) -> dict[str, Any]:
@@ -108,30 +98,30 @@ def _move(people: Any, case_id: int, form: dict[str, str]) -> dict[str, Any]:
 
 
 @router.post("/ui/cases/{case_id}/transition", response_class=HTMLResponse)
-async def case_transition(request: Request, ctx: Page, case_id: int) -> Response:
+async def case_transition(ctx: Page, case_id: int) -> Response:
     """Move the case on; a gate that blocks it answers with its reason."""
-    return await _act(request, ctx, case_id, "transition", _move)
+    return await _act(ctx, case_id, "transition", _move)
 
 
 @router.post("/ui/cases/{case_id}/edit", response_class=HTMLResponse)
-async def case_edit(request: Request, ctx: Page, case_id: int) -> Response:
+async def case_edit(ctx: Page, case_id: int) -> Response:
     """Change a requested case's terms (against the version read)."""
-    return await _act(request, ctx, case_id, "edit", case_forms.edit_case)
+    return await _act(ctx, case_id, "edit", case_forms.edit_case)
 
 
 @router.post("/ui/cases/{case_id}/lines", response_class=HTMLResponse)
-async def case_line(request: Request, ctx: Page, case_id: int) -> Response:
+async def case_line(ctx: Page, case_id: int) -> Response:
     """Add a line to the case."""
-    return await _act(request, ctx, case_id, "line", case_forms.add_line)
+    return await _act(ctx, case_id, "line", case_forms.add_line)
 
 
 @router.post("/ui/cases/{case_id}/deliveries", response_class=HTMLResponse)
-async def case_delivery(request: Request, ctx: Page, case_id: int) -> Response:
+async def case_delivery(ctx: Page, case_id: int) -> Response:
     """Record a delivery (serial numbers) against a line; the vetting gate of its unit may refuse it."""
-    return await _act(request, ctx, case_id, "delivery", case_forms.record_delivery)
+    return await _act(ctx, case_id, "delivery", case_forms.record_delivery)
 
 
 @router.post("/ui/cases/{case_id}/checks", response_class=HTMLResponse)
-async def case_check(request: Request, ctx: Page, case_id: int) -> Response:
+async def case_check(ctx: Page, case_id: int) -> Response:
     """Record an end-use check (serial numbers seen, discrepancy)."""
-    return await _act(request, ctx, case_id, "check", case_forms.add_check)
+    return await _act(ctx, case_id, "check", case_forms.add_check)

@@ -21,7 +21,7 @@ from detente.compliance.packs import PackError, load_packs
 from detente.services.errors import NotFoundError
 from detente.web.charts import Series, category_heat_map, line_chart
 from detente.web.context import Page, PageContext, render
-from detente.web.forms import REFUSED, form_fields, refused_status, see_other, service, upload, viewer
+from detente.web.forms import REFUSED, Posted, form_fields, refused_status, see_other, service, submit, upload, viewer
 from detente.web.viewmodels import calendar_feeds, compliance
 from detente.web.viewmodels.common import parse_day
 from detente.web.views import Cell, Chart, Table
@@ -234,19 +234,26 @@ async def revoke_feed(request: Request, ctx: Page, token_id: int) -> Response:
 
 
 @router.post("/ui/compliance/evaluate", response_class=HTMLResponse)
-async def evaluate_now(request: Request, ctx: Page) -> Response:
+async def evaluate_now(ctx: Page) -> Response:
     """Evaluate the treaty at the date given and store the findings (analysts and up)."""
-    form = await form_fields(request)
-    treaty = form.get("treaty", "")
-    try:
-        day = parse_day(form.get("as_of"), "as_of")
-        counts = await service(compliance.evaluate_treaty, viewer(ctx), treaty, day)
-    except REFUSED as error:
-        view = await service(board_page, ctx, _known(treaty), None, [str(error)], None)
-        return render(ctx, "compliance.html", view, status=refused_status(error))
-    found = sum(counts.values())
-    when = f"&as_of={day.isoformat()}" if day else ""
-    return see_other(f"/ui/compliance?treaty={treaty}{when}&evaluated={found}")
+
+    def run(posted: Posted) -> str:
+        """The board's address with the number of findings stored (the evaluation's refusal: raised)."""
+        treaty = posted.fields.get("treaty", "")
+        day = parse_day(posted.fields.get("as_of"), "as_of")
+        counts = compliance.evaluate_treaty(viewer(ctx), treaty, day)
+        when = f"&as_of={day.isoformat()}" if day else ""
+        return f"/ui/compliance?treaty={treaty}{when}&evaluated={sum(counts.values())}"
+
+    return await submit(
+        ctx,
+        run,
+        template="compliance.html",
+        refused=lambda posted, error: board_page(
+            ctx, _known(posted.fields.get("treaty", "")), None, [error.message], None
+        ),
+        done=lambda address: address,
+    )
 
 
 @router.post("/ui/compliance/evidence", response_class=HTMLResponse)

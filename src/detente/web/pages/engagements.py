@@ -1,10 +1,16 @@
 """Engagements (``/ui/engagements``): a month calendar and a filtered list, a form to propose one, and one
 engagement's page with its lifecycle step (approval by a second editor), edit form and assessment.
+
+A refused form re-renders its page with the message at the top and beside the field it concerns (the values
+typed kept) and stores nothing. A refusal of a whole form (a lifecycle step out of turn, a version someone
+else changed, an engagement loaded from a source) is shown beside the form's button: ``to`` for the
+lifecycle step, ``version`` for the edit, ``assessment`` for the assessment.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,7 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from detente.web.context import Page, PageContext, render
-from detente.web.forms import REFUSED, form_fields, int_or_none, refused_status, see_other, service, viewer
+from detente.web.forms import FormError, int_or_none, submit, viewer
 from detente.web.viewmodels import engagements
 from detente.web.viewmodels.common import Choice
 
@@ -26,8 +32,9 @@ class ListPage:
     listing: engagements.EngagementList
     month: engagements.CalendarMonth
     month_value: str
-    error: str | None
+    error: FormError | None
     form: dict[str, str]
+    """The values posted to the form that proposes an engagement (kept after a refusal)."""
     newer: str | None
     older: str | None
 
@@ -36,7 +43,18 @@ class ListPage:
 class DetailPage:
     detail: engagements.EngagementDetail
     states: list[Choice]
-    error: str | None
+    error: FormError | None = None
+    values: dict[str, str] = field(default_factory=dict)
+    form: str | None = None
+    """Which form of the page was refused (``transition``, ``assess``, ``edit``)."""
+
+
+WHOLE_FORM = {
+    "transition": {"": "to", "version": "to", "status": "to"},
+    "edit": {"": "version"},
+    "assess": {"": "assessment", "version": "assessment", "status": "assessment", "scores": "assessment"},
+}
+"""Per form of the engagement page: where a refusal that is not about one input is shown (its button)."""
 
 
 def _month(value: str | None) -> tuple[int, int]:
@@ -54,7 +72,7 @@ def _query(**values: Any) -> str:
 
 
 def list_page(
-    ctx: PageContext, params: dict[str, str], error: str | None = None, form: dict[str, str] | None = None
+    ctx: PageContext, params: dict[str, str], error: FormError | None = None, form: dict[str, str] | None = None
 ) -> ListPage:
     state_id = int_or_none(params.get("state_id"))
     offset = max(0, int_or_none(params.get("offset")) or 0)
@@ -77,20 +95,27 @@ def engagement_list(request: Request, ctx: Page) -> HTMLResponse:
 
 
 @router.post("/ui/engagements", response_class=HTMLResponse)
-async def engagement_create(request: Request, ctx: Page) -> Response:
+async def engagement_create(ctx: Page) -> Response:
     """Propose an engagement (editors); objectives one per line."""
-    form = await form_fields(request)
-    objectives = form.get("objectives", "").splitlines()
-    try:
-        created = await service(engagements.create, viewer(ctx), form, objectives)
-    except REFUSED as error:
-        view = await service(list_page, ctx, {}, str(error), form)
-        return render(ctx, "engagements.html", view, status=refused_status(error))
-    return see_other(f"/ui/engagements/{created['id']}")
+    return await submit(
+        ctx,
+        lambda posted: engagements.create(viewer(ctx), posted.fields, posted.fields.get("objectives", "").splitlines()),
+        template="engagements.html",
+        refused=lambda posted, error: list_page(ctx, {}, error, posted.fields),
+        done=lambda created: f"/ui/engagements/{created['id']}",
+        fields={"text": "objectives"},
+    )
 
 
-def detail_page(ctx: PageContext, engagement_id: int, error: str | None = None) -> DetailPage:
-    return DetailPage(engagements.detail(viewer(ctx), engagement_id), viewer(ctx).state_choices(), error)
+def detail_page(
+    ctx: PageContext,
+    engagement_id: int,
+    error: FormError | None = None,
+    values: dict[str, str] | None = None,
+    which: str | None = None,
+) -> DetailPage:
+    people = viewer(ctx)
+    return DetailPage(engagements.detail(people, engagement_id), people.state_choices(), error, values or {}, which)
 
 
 @router.get("/ui/engagements/{engagement_id}", response_class=HTMLResponse)
@@ -99,35 +124,37 @@ def engagement_detail(ctx: Page, engagement_id: int) -> HTMLResponse:
     return render(ctx, "engagement.html", detail_page(ctx, engagement_id))
 
 
-async def _act(request: Request, ctx: PageContext, engagement_id: int, action: str) -> Response:
-    form = await form_fields(request)
-    version = int_or_none(form.get("version")) or 0
-    try:
-        if action == "transition":
-            await service(engagements.transition, viewer(ctx), engagement_id, form.get("to", ""), version)
-        elif action == "assess":
-            await service(engagements.assess, viewer(ctx), engagement_id, form, version)
-        else:
-            await service(engagements.update, viewer(ctx), engagement_id, form, version)
-    except REFUSED as error:
-        view = await service(detail_page, ctx, engagement_id, str(error))
-        return render(ctx, "engagement.html", view, status=refused_status(error))
-    return see_other(f"/ui/engagements/{engagement_id}")
+async def _act(ctx: PageContext, engagement_id: int, which: str, action: Callable[..., Any]) -> Response:
+    """Run one of the engagement page's forms against the version read (``action(people, id, form, version)``)."""
+    return await submit(
+        ctx,
+        lambda posted: action(
+            viewer(ctx), engagement_id, posted.fields, int_or_none(posted.fields.get("version")) or 0
+        ),
+        template="engagement.html",
+        refused=lambda posted, error: detail_page(ctx, engagement_id, error, posted.fields, which),
+        done=f"/ui/engagements/{engagement_id}",
+        fields=WHOLE_FORM[which],
+    )
+
+
+def _move(people: Any, engagement_id: int, form: dict[str, str], version: int) -> dict[str, Any]:
+    return engagements.transition(people, engagement_id, form.get("to", ""), version)
 
 
 @router.post("/ui/engagements/{engagement_id}/transition", response_class=HTMLResponse)
-async def engagement_transition(request: Request, ctx: Page, engagement_id: int) -> Response:
+async def engagement_transition(ctx: Page, engagement_id: int) -> Response:
     """Move the engagement to its next status."""
-    return await _act(request, ctx, engagement_id, "transition")
+    return await _act(ctx, engagement_id, "transition", _move)
 
 
 @router.post("/ui/engagements/{engagement_id}/assess", response_class=HTMLResponse)
-async def engagement_assess(request: Request, ctx: Page, engagement_id: int) -> Response:
+async def engagement_assess(ctx: Page, engagement_id: int) -> Response:
     """Score every objective (0-3) and mark the engagement assessed."""
-    return await _act(request, ctx, engagement_id, "assess")
+    return await _act(ctx, engagement_id, "assess", engagements.assess)
 
 
 @router.post("/ui/engagements/{engagement_id}/edit", response_class=HTMLResponse)
-async def engagement_edit(request: Request, ctx: Page, engagement_id: int) -> Response:
+async def engagement_edit(ctx: Page, engagement_id: int) -> Response:
     """Change the engagement's title, place, dates or description (against the version read)."""
-    return await _act(request, ctx, engagement_id, "edit")
+    return await _act(ctx, engagement_id, "edit", engagements.update)

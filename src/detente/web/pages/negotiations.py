@@ -12,23 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
 from detente.web.charts import heat_map
 from detente.web.context import Page, PageContext, render
-from detente.web.forms import (
-    REFUSED,
-    FormError,
-    form_error,
-    form_fields,
-    form_lists,
-    int_or_none,
-    refused_status,
-    see_other,
-    service,
-    viewer,
-)
+from detente.web.forms import FormError, int_or_none, submit, viewer
 from detente.web.viewmodels import negotiation_forms, negotiations
 from detente.web.views import Chart
 
@@ -83,16 +72,15 @@ def negotiation_list(ctx: Page, status: str | None = None, state_id: str | None 
 
 
 @router.post("/ui/negotiations", response_class=HTMLResponse)
-async def negotiation_create(request: Request, ctx: Page) -> Response:
+async def negotiation_create(ctx: Page) -> Response:
     """Open a negotiation with its parties and mediators (one transaction)."""
-    form = await form_fields(request)
-    lists = await form_lists(request)
-    try:
-        created = await service(negotiation_forms.create_negotiation, viewer(ctx), form, lists)
-    except REFUSED as error:
-        view = await service(list_page, ctx, None, None, form, lists, form_error(error))
-        return render(ctx, "negotiations.html", view, status=refused_status(error))
-    return see_other(f"/ui/negotiations/{created['id']}")
+    return await submit(
+        ctx,
+        lambda posted: negotiation_forms.create_negotiation(viewer(ctx), posted.fields, posted.lists),
+        template="negotiations.html",
+        refused=lambda posted, error: list_page(ctx, None, None, posted.fields, posted.lists, error),
+        done=lambda created: f"/ui/negotiations/{created['id']}",
+    )
 
 
 def detail_page(
@@ -122,37 +110,36 @@ def negotiation_view(ctx: Page, negotiation_id: int) -> HTMLResponse:
     return render(ctx, "negotiation.html", detail_page(ctx, negotiation_id))
 
 
-async def _act(
-    request: Request, ctx: PageContext, negotiation_id: int, which: str, action: Callable[..., Any]
-) -> Response:
-    form = await form_fields(request)
-    try:
-        await service(action, viewer(ctx), negotiation_id, form)
-    except REFUSED as error:
-        view = await service(detail_page, ctx, negotiation_id, form_error(error), form, which)
-        return render(ctx, "negotiation.html", view, status=refused_status(error))
-    return see_other(f"/ui/negotiations/{negotiation_id}")
+async def _act(ctx: PageContext, negotiation_id: int, which: str, action: Callable[..., Any]) -> Response:
+    """Run one of the negotiation page's forms; a refusal re-renders the page with the message beside its field."""
+    return await submit(
+        ctx,
+        lambda posted: action(viewer(ctx), negotiation_id, posted.fields),
+        template="negotiation.html",
+        refused=lambda posted, error: detail_page(ctx, negotiation_id, error, posted.fields, which),
+        done=f"/ui/negotiations/{negotiation_id}",
+    )
 
 
 @router.post("/ui/negotiations/{negotiation_id}/edit", response_class=HTMLResponse)
-async def negotiation_edit(request: Request, ctx: Page, negotiation_id: int) -> Response:
+async def negotiation_edit(ctx: Page, negotiation_id: int) -> Response:
     """Change the negotiation's status, outcome and end date."""
-    return await _act(request, ctx, negotiation_id, "edit", negotiation_forms.edit_negotiation)
+    return await _act(ctx, negotiation_id, "edit", negotiation_forms.edit_negotiation)
 
 
 @router.post("/ui/negotiations/{negotiation_id}/rounds", response_class=HTMLResponse)
-async def negotiation_round(request: Request, ctx: Page, negotiation_id: int) -> Response:
+async def negotiation_round(ctx: Page, negotiation_id: int) -> Response:
     """Add a round of talks."""
-    return await _act(request, ctx, negotiation_id, "round", negotiation_forms.add_round)
+    return await _act(ctx, negotiation_id, "round", negotiation_forms.add_round)
 
 
 @router.post("/ui/negotiations/{negotiation_id}/agreements", response_class=HTMLResponse)
-async def negotiation_agreement(request: Request, ctx: Page, negotiation_id: int) -> Response:
+async def negotiation_agreement(ctx: Page, negotiation_id: int) -> Response:
     """Record the agreement the negotiation reached, with its provisions."""
-    return await _act(request, ctx, negotiation_id, "agreement", negotiation_forms.add_agreement)
+    return await _act(ctx, negotiation_id, "agreement", negotiation_forms.add_agreement)
 
 
 @router.post("/ui/negotiations/{negotiation_id}/scores", response_class=HTMLResponse)
-async def negotiation_score(request: Request, ctx: Page, negotiation_id: int) -> Response:
+async def negotiation_score(ctx: Page, negotiation_id: int) -> Response:
     """Score a provision's implementation for a year (0-3)."""
-    return await _act(request, ctx, negotiation_id, "score", negotiation_forms.record_score)
+    return await _act(ctx, negotiation_id, "score", negotiation_forms.record_score)

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
 from detente.web.context import Page, PageContext, render
-from detente.web.forms import REFUSED, FormError, form_error, form_fields, refused_status, see_other, service, viewer
+from detente.web.forms import FormError, submit, viewer
 from detente.web.viewmodels import peacekeeping_forms
 
 __all__ = ["router"]
@@ -44,30 +44,35 @@ def record_view(ctx: Page) -> HTMLResponse:
     return render(ctx, "peacekeeping_forms.html", record_page(ctx))
 
 
-async def _create(request: Request, ctx: PageContext, which: str, action: Callable[..., dict[str, Any]]) -> Response:
-    form = await form_fields(request)
-    try:
-        created = await service(action, viewer(ctx), form)
-    except REFUSED as error:
-        view = await service(record_page, ctx, form_error(error), form, which)
-        return render(ctx, "peacekeeping_forms.html", view, status=refused_status(error))
+def _landing(which: str, created: dict[str, Any]) -> str:
+    """The force-generation table of the new record's mission (the whole page's when it has none)."""
     mission = created["id"] if which == "mission" else created.get("mission_id")
-    return see_other(f"/ui/peacekeeping?mission={mission}#force-h" if mission else "/ui/peacekeeping#force-h")
+    return f"/ui/peacekeeping?mission={mission}#force-h" if mission else "/ui/peacekeeping#force-h"
+
+
+async def _create(ctx: PageContext, which: str, action: Callable[..., dict[str, Any]]) -> Response:
+    return await submit(
+        ctx,
+        lambda posted: action(viewer(ctx), posted.fields),
+        template="peacekeeping_forms.html",
+        refused=lambda posted, error: record_page(ctx, error, posted.fields, which),
+        done=lambda created: _landing(which, created),
+    )
 
 
 @router.post("/ui/peacekeeping/missions", response_class=HTMLResponse)
-async def mission_create(request: Request, ctx: Page) -> Response:
+async def mission_create(ctx: Page) -> Response:
     """Add a mission."""
-    return await _create(request, ctx, "mission", peacekeeping_forms.create_mission)
+    return await _create(ctx, "mission", peacekeeping_forms.create_mission)
 
 
 @router.post("/ui/peacekeeping/requirements", response_class=HTMLResponse)
-async def requirement_create(request: Request, ctx: Page) -> Response:
+async def requirement_create(ctx: Page) -> Response:
     """Add a requirement of a mission."""
-    return await _create(request, ctx, "requirement", peacekeeping_forms.create_requirement)
+    return await _create(ctx, "requirement", peacekeeping_forms.create_requirement)
 
 
 @router.post("/ui/peacekeeping/pledges", response_class=HTMLResponse)
-async def pledge_create(request: Request, ctx: Page) -> Response:
+async def pledge_create(ctx: Page) -> Response:
     """Add a pledge (readiness level, verification visit, renewal date)."""
-    return await _create(request, ctx, "pledge", peacekeeping_forms.create_pledge)
+    return await _create(ctx, "pledge", peacekeeping_forms.create_pledge)

@@ -1,6 +1,6 @@
 """Attaché reports (``/ui/reports``): search and filter (region, dates, reliability), write a report (and link it
 to the states, organizations and engagements it is about), read one with its journal notes and links, add a
-note or a link.
+note or a link, remove a link.
 """
 
 from __future__ import annotations
@@ -11,18 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from detente.web.context import Page, PageContext, render
-from detente.web.forms import (
-    REFUSED,
-    FormError,
-    form_error,
-    form_fields,
-    form_lists,
-    int_or_none,
-    refused_status,
-    see_other,
-    service,
-    viewer,
-)
+from detente.web.forms import FormError, int_or_none, submit, viewer
 from detente.web.viewmodels import report_links, reports
 
 __all__ = ["router"]
@@ -45,7 +34,7 @@ class ReportPage:
     detail: reports.ReportDetail
     error: FormError | None
     which: str | None = None
-    """Which form was refused (``note`` or ``link``)."""
+    """Which form was refused (``note``, ``link``, or ``unlink-<link id>`` for a link's remove button)."""
     chosen: dict[str, list[str]] = field(default_factory=dict)
 
 
@@ -81,16 +70,16 @@ def report_list(request: Request, ctx: Page) -> HTMLResponse:
 
 
 @router.post("/ui/reports", response_class=HTMLResponse)
-async def report_write(request: Request, ctx: Page) -> Response:
+async def report_write(ctx: Page) -> Response:
     """Write a report (analysts and up), linked to what it is about."""
-    form = await form_fields(request)
-    lists = await form_lists(request)
-    try:
-        created = await service(reports.write, viewer(ctx), form, lists)
-    except REFUSED as error:
-        view = await service(list_page, ctx, {}, form, form_error(error, report_links.FIELDS), lists)
-        return render(ctx, "reports.html", view, status=refused_status(error))
-    return see_other(f"/ui/reports/{created['id']}")
+    return await submit(
+        ctx,
+        lambda posted: reports.write(viewer(ctx), posted.fields, posted.lists),
+        template="reports.html",
+        refused=lambda posted, error: list_page(ctx, {}, posted.fields, error, posted.lists),
+        done=lambda created: f"/ui/reports/{created['id']}",
+        fields=report_links.FIELDS,
+    )
 
 
 def report_page(
@@ -110,25 +99,38 @@ def report_view(ctx: Page, report_id: int) -> HTMLResponse:
 
 
 @router.post("/ui/reports/{report_id}/notes", response_class=HTMLResponse)
-async def report_note(request: Request, ctx: Page, report_id: int) -> Response:
+async def report_note(ctx: Page, report_id: int) -> Response:
     """Add a journal note to the report."""
-    form = await form_fields(request)
-    try:
-        await service(reports.add_note, viewer(ctx), report_id, form)
-    except REFUSED as error:
-        view = await service(report_page, ctx, report_id, form_error(error), "note")
-        return render(ctx, "report.html", view, status=refused_status(error))
-    return see_other(f"/ui/reports/{report_id}")
+    return await submit(
+        ctx,
+        lambda posted: reports.add_note(viewer(ctx), report_id, posted.fields),
+        template="report.html",
+        refused=lambda posted, error: report_page(ctx, report_id, error, "note"),
+        done=f"/ui/reports/{report_id}",
+    )
 
 
 @router.post("/ui/reports/{report_id}/links", response_class=HTMLResponse)
-async def report_link(request: Request, ctx: Page, report_id: int) -> Response:
+async def report_link(ctx: Page, report_id: int) -> Response:
     """Link the report to more states, organizations or engagements (one transaction)."""
-    form = await form_fields(request)
-    lists = await form_lists(request)
-    try:
-        await service(report_links.add_link, viewer(ctx), report_id, form, lists)
-    except REFUSED as error:
-        view = await service(report_page, ctx, report_id, form_error(error, report_links.FIELDS), "link", lists)
-        return render(ctx, "report.html", view, status=refused_status(error))
-    return see_other(f"/ui/reports/{report_id}")
+    return await submit(
+        ctx,
+        lambda posted: report_links.add_link(viewer(ctx), report_id, posted.fields, posted.lists),
+        template="report.html",
+        refused=lambda posted, error: report_page(ctx, report_id, error, "link", posted.lists),
+        done=f"/ui/reports/{report_id}",
+        fields=report_links.FIELDS,
+    )
+
+
+@router.post("/ui/reports/{report_id}/links/{link_id}/remove", response_class=HTMLResponse)
+async def report_unlink(ctx: Page, report_id: int, link_id: int) -> Response:
+    """Remove one of the report's links (the report and its other links stay as they are)."""
+    return await submit(
+        ctx,
+        lambda posted: report_links.remove_link(viewer(ctx), report_id, link_id),
+        template="report.html",
+        refused=lambda posted, error: report_page(ctx, report_id, error, f"unlink-{link_id}"),
+        done=f"/ui/reports/{report_id}#about",
+        fields={"": f"unlink-{link_id}"},
+    )

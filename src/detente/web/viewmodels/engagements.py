@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from detente.domain.lifecycles import ENGAGEMENT
-from detente.domain.markings import Role
+from detente.domain.markings import MarkingError, Role, normalise_tokens
 from detente.services.entities import RecordError
 from detente.services.writing import CHOICES, MarkingRequest, Writer
 from detente.web.viewmodels.common import Choice, Context, classification_choices, parse_day, tokens
@@ -258,7 +258,7 @@ def _values(form: Mapping[str, str], *, creating: bool) -> dict[str, Any]:
             try:
                 day = parse_day(form[key], name)
             except ValueError as error:
-                raise RecordError("engagements", key, str(error)) from None
+                raise RecordError("engagements", key, str(error).removeprefix(f"{name}: ")) from None
             values[key] = day.isoformat() if day else None
     if form.get("host_state_id", "").strip():
         try:
@@ -276,7 +276,12 @@ def create(ctx: Context, form: Mapping[str, str], objectives: list[str]) -> dict
     """
     may_write(ctx, "engagements")
     values = _values(form, creating=True)
-    marking = MarkingRequest(form.get("classification") or "UNCLASSIFIED", tokens(form.get("releasable_to")))
+    partners = tokens(form.get("releasable_to"))
+    try:
+        normalise_tokens(partners)  # checked here so that the message lands beside the field
+    except MarkingError as error:
+        raise RecordError("engagements", "releasable_to", str(error).removeprefix("releasable_to: ")) from None
+    marking = MarkingRequest(form.get("classification") or "UNCLASSIFIED", partners)
     rows = [{"text": text} for text in (line.strip() for line in objectives) if text]
     return Writer(ctx.store).create(
         ctx.principal, "engagements", values, marking=marking, children={"engagement-objectives": rows}
@@ -296,7 +301,10 @@ def transition(ctx: Context, engagement_id: int, to: str, version: int) -> dict[
 
 
 def assess(ctx: Context, engagement_id: int, form: Mapping[str, str], version: int) -> dict[str, Any]:
-    """Score every objective (``score-<id>`` 0-3, ``note-<id>``) and mark the engagement assessed."""
+    """Score every objective (``score-<id>`` 0-3, ``note-<id>``) and mark the engagement assessed.
+
+    A score that is not 0-3 is refused naming its own field (``score-<id>``), so the page shows the message
+    beside that objective's score."""
     scores: dict[int, tuple[int, str | None]] = {}
     for key, raw in form.items():
         if key.startswith("score-"):
@@ -305,5 +313,7 @@ def assess(ctx: Context, engagement_id: int, form: Mapping[str, str], version: i
                 score = int(raw)
             except ValueError:
                 raise RecordError("assessment", key, "choose a score from 0 to 3") from None
+            if score not in (0, 1, 2, 3):
+                raise RecordError("assessment", key, f"{score} is not a score: choose one from 0 to 3")
             scores[objective] = (score, (form.get(f"note-{objective}") or "").strip() or None)
     return Writer(ctx.store).assess(ctx.principal, engagement_id, scores, version=version)

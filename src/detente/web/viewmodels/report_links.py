@@ -1,12 +1,14 @@
 """What an attaché report is about: its links to states, organizations and engagements.
 
-A report links to records when it is written (the report and its links are one transaction) and afterwards,
-one link at a time, from the report's page. A linked report shows on the country page of each state it is
-about (as released to the reader), and the reports search finds it with ``about=state:<id>``.
+A report links to records when it is written (the report and its links are one transaction) and afterwards
+from the report's page, where each link also has a button that removes it (and only it). A linked report
+shows on the country page of each state it is about (as released to the reader), and the reports search finds
+it with ``about=state:<id>``.
 
 The writer checks that the user may see the record linked to (an engagement marked beyond them does not
-exist for them); this module checks that a state or organization is one the store knows and that a link is
-not made twice.
+exist for them) and that the user's role may write links (analysts and up); this module checks that a state
+or organization is one the store knows, that a link is not made twice, and that a link removed is one of this
+report's links that the user can see (a link to an engagement beyond them is neither shown nor removable).
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from detente.services.entities import RecordError
-from detente.services.errors import NotFoundError
+from detente.services.errors import ConflictError, NotFoundError
 from detente.services.writing import Writer
 from detente.web.viewmodels.common import Choice, Context, every
 from detente.web.viewmodels.fields import may_write
 
-__all__ = ["Link", "LinkChoices", "add_link", "link_choices", "links_from", "report_links"]
+__all__ = ["Link", "LinkChoices", "add_link", "link_choices", "links_from", "remove_link", "report_links"]
 
 ENTITY = "report-links"
 FIELDS = {"object_id": "link_engagement_id"}
@@ -35,6 +37,8 @@ class Link:
     kind: str
     label: str
     href: str | None
+    id: int | None = None
+    """The link's own id (what the page's remove button posts)."""
 
 
 @dataclass(frozen=True)
@@ -109,27 +113,49 @@ def add_link(ctx: Context, report_id: int, form: Mapping[str, str], lists: Mappi
     return Writer(ctx.store).add_children(ctx.principal, "reports", report_id, {"report-links": wanted})["report_links"]
 
 
+def remove_link(ctx: Context, report_id: int, link_id: int) -> dict[str, Any]:
+    """Remove the link ``link_id`` of the report ``report_id``; returns it as it was.
+
+    Refused for a role that may not write links (:class:`~detente.services.errors.ForbiddenError`, 403) and,
+    with :class:`~detente.services.errors.ConflictError` (409), for a link the report's page does not show to
+    this user: most often one someone removed since the page was read (links have no version of their own;
+    removing one twice is the conflict), else one of another report or to a record beyond the user.
+    """
+    may_write(ctx, ENTITY)
+    record = ctx.reader.get(ctx.principal, "reports", report_id)
+    gone = ConflictError(
+        "the report has no such link any more (it may have been removed since you read the page): "
+        "its links are shown as they are now"
+    )
+    if link_id not in {link.id for link in report_links(ctx, record)}:
+        raise gone
+    try:
+        return Writer(ctx.store).delete(ctx.principal, ENTITY, link_id)
+    except NotFoundError:
+        raise gone from None  # removed by someone else between the check and the delete
+
+
 def report_links(ctx: Context, record: Mapping[str, Any]) -> list[Link]:
     """The report's links as the page shows them; a link to a record the reader may not see is left out."""
     out: list[Link] = []
     organizations: dict[int, str] | None = None
     for link in record.get("report_links", []):
-        kind, ident = str(link["object_type"]), int(link["object_id"])
+        kind, ident, own = str(link["object_type"]), int(link["object_id"]), int(link["id"])
         if kind == "state":
             iso3 = ctx.state_iso3(ident)
-            out.append(Link(kind, ctx.state_name(ident), f"/ui/country/{iso3}" if iso3 else None))
+            out.append(Link(kind, ctx.state_name(ident), f"/ui/country/{iso3}" if iso3 else None, own))
         elif kind == "organization":
             if organizations is None:
                 organizations = {
                     int(o["id"]): str(o["name"]) for o in every(ctx.reader, ctx.principal, "organizations")
                 }
-            out.append(Link(kind, organizations.get(ident, f"organization {ident}"), None))
+            out.append(Link(kind, organizations.get(ident, f"organization {ident}"), None, own))
         elif kind == "engagement":
             try:
                 title = str(ctx.reader.visible_record(ctx.principal, "engagements", ident)["title"])
             except NotFoundError:
                 continue  # not released to this reader: not even its number is shown
-            out.append(Link(kind, title, f"/ui/engagements/{ident}"))
+            out.append(Link(kind, title, f"/ui/engagements/{ident}", own))
         else:
-            out.append(Link(kind, f"{kind} {ident}", None))
+            out.append(Link(kind, f"{kind} {ident}", None, own))
     return out
