@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Generic, Self, TypeVar
 
 import polars as pl
 from pydantic import BaseModel
@@ -147,27 +147,43 @@ class SharedConflict(BaseModel):
     source: str = SOURCE
 
 
-class ConflictRecord(BaseModel):
-    """A state's UCDP/PRIO conflicts up to the dossier's year, and what the data cover."""
+Found = TypeVar("Found", ArmedConflict, SharedConflict)
+
+
+class _Record(BaseModel, Generic[Found]):
+    """What a dossier's UCDP/PRIO section holds, for one state or a pair: the conflicts and what the data cover."""
 
     covered: bool
     """Whether UCDP's years reach the dossier's year (false before 1946: unknown, not "no conflict")."""
     coverage: tuple[int, int]
     note: str
-    conflicts: list[ArmedConflict] | None
-    """Most recent first; ``None`` when the UCDP source is not loaded or the year is not covered."""
+    conflicts: list[Found] | None
+    """``None`` when the UCDP source is not loaded or the year is not covered."""
     sources: list[str] = [SOURCE]
 
+    @classmethod
+    def unknown(cls, store: Store, year: int) -> Self | None:
+        """The record that says why the conflicts are unknown (UCDP not loaded, or ``year`` before its
+        years), or ``None`` when they can be looked up."""
+        covered, note = _coverage_note(year)
+        if not _loaded(store):
+            return cls(covered=False, coverage=ACD_YEARS, note="UCDP is not loaded: unknown.", conflicts=None)
+        if not covered:
+            return cls(covered=False, coverage=ACD_YEARS, note=note, conflicts=None)
+        return None
 
-class PairConflictRecord(BaseModel):
-    """The UCDP/PRIO conflicts two states shared up to the dossier's year, and what the data cover."""
+    @classmethod
+    def listing(cls, year: int, conflicts: list[Found]) -> Self:
+        """The record of the conflicts found up to ``year`` (a covered year, :meth:`unknown` said)."""
+        return cls(covered=True, coverage=ACD_YEARS, note=_coverage_note(year)[1], conflicts=conflicts)
 
-    covered: bool
-    coverage: tuple[int, int]
-    note: str
-    conflicts: list[SharedConflict] | None
-    """Oldest first; ``None`` when the UCDP source is not loaded or the year is not covered."""
-    sources: list[str] = [SOURCE]
+
+class ConflictRecord(_Record[ArmedConflict]):
+    """A state's UCDP/PRIO conflicts up to the dossier's year (most recent first), and what the data cover."""
+
+
+class PairConflictRecord(_Record[SharedConflict]):
+    """The UCDP/PRIO conflicts two states shared up to the dossier's year (oldest first), and what data cover."""
 
 
 @dataclass
@@ -265,9 +281,14 @@ def _years_of(rows: list[dict[str, Any]], party: _Party) -> list[ConflictYear]:
     ]
 
 
-def _acd(store: Store, conflict_ids: set[int]) -> dict[int, list[dict[str, Any]]]:
-    """The ACD rows (conflict-years) of ``conflict_ids``, by conflict, in year order."""
-    frame = read_table(store, "ucdp", "conflict_years").filter(pl.col("conflict_id").is_in(sorted(conflict_ids)))
+_ACD_COLUMNS = ["conflict_id", "year", "intensity_level", "type_of_conflict", "region", *_SIDE_COLUMNS.values()]
+"""The columns of the ACD's conflict-years a dossier reads (of 28)."""
+
+
+def _acd(store: Store, conflict_ids: set[int], until: int) -> dict[int, list[dict[str, Any]]]:
+    """The ACD rows (conflict-years) of ``conflict_ids`` up to ``until``, by conflict, in year order."""
+    wanted = pl.col("conflict_id").is_in(sorted(conflict_ids)) & (pl.col("year") <= until)
+    frame = read_table(store, "ucdp", "conflict_years", _ACD_COLUMNS).filter(wanted)
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in frame.sort("conflict_id", "year").iter_rows(named=True):
         out[int(row["conflict_id"])].append(row)
@@ -313,17 +334,15 @@ def _describe(rows: list[dict[str, Any]]) -> tuple[str, list[str]]:
 
 def state_conflicts(store: Store, state_id: int, year: int) -> ConflictRecord:
     """The UCDP/PRIO conflicts ``state_id`` took part in from 1946 up to ``year`` (most recent first)."""
-    covered, note = _coverage_note(year)
-    if not _loaded(store):
-        return ConflictRecord(covered=False, coverage=ACD_YEARS, note="UCDP is not loaded: unknown.", conflicts=None)
-    if not covered:
-        return ConflictRecord(covered=False, coverage=ACD_YEARS, note=note, conflicts=None)
+    unknown = ConflictRecord.unknown(store, year)
+    if unknown is not None:
+        return unknown
     parties = [p for _, p in _parties(store, [state_id]) if p.first <= year]
     ids = {p.conflict_id for p in parties}
-    acd, episodes = _acd(store, ids), _episodes(store, ids)
+    acd, episodes = _acd(store, ids, year), _episodes(store, ids)
     found: list[ArmedConflict] = []
     for party in parties:
-        rows = [r for r in acd.get(party.conflict_id, []) if r["year"] <= year]
+        rows = acd.get(party.conflict_id, [])
         years = _years_of(rows, party)
         if not rows or not years:
             continue
@@ -353,7 +372,7 @@ def state_conflicts(store: Store, state_id: int, year: int) -> ConflictRecord:
             )
         )
     found.sort(key=lambda c: (-c.last_year, -c.first_year, c.conflict_id, c.side, c.secondary))
-    return ConflictRecord(covered=True, coverage=ACD_YEARS, note=note, conflicts=found)
+    return ConflictRecord.listing(year, found)
 
 
 def _direct_years(store: Store, conflict_id: int, first_codes: set[str], second_codes: set[str]) -> list[int]:
@@ -380,22 +399,18 @@ def pair_conflicts(
     ``gw_codes`` gives each state's G-W codes (for the dyadic file). A conflict appears once per pair of
     sides the two held (a state that moved from secondary to primary party appears with each role).
     """
-    covered, note = _coverage_note(year)
-    if not _loaded(store):
-        return PairConflictRecord(
-            covered=False, coverage=ACD_YEARS, note="UCDP is not loaded: unknown.", conflicts=None
-        )
-    if not covered:
-        return PairConflictRecord(covered=False, coverage=ACD_YEARS, note=note, conflicts=None)
+    unknown = PairConflictRecord.unknown(store, year)
+    if unknown is not None:
+        return unknown
     held = _parties(store, [first_id, second_id])
     mine = [p for sid, p in held if sid == first_id]
     theirs = [p for sid, p in held if sid == second_id]
     ids = {p.conflict_id for p in mine} & {p.conflict_id for p in theirs}
-    acd, episodes = _acd(store, ids), _episodes(store, ids)
+    acd, episodes = _acd(store, ids, year), _episodes(store, ids)
     found: list[SharedConflict] = []
     for a in (p for p in mine if p.conflict_id in ids):
         for b in (p for p in theirs if p.conflict_id == a.conflict_id):
-            rows = [r for r in acd.get(a.conflict_id, []) if r["year"] <= year]
+            rows = acd.get(a.conflict_id, [])
             both = sorted({y.year for y in _years_of(rows, a)} & {y.year for y in _years_of(rows, b)})
             if not both:
                 continue
@@ -431,4 +446,4 @@ def pair_conflicts(
                 )
             )
     found.sort(key=lambda c: (c.years[0], c.conflict_id, c.first.side, c.second.side))
-    return PairConflictRecord(covered=True, coverage=ACD_YEARS, note=note, conflicts=found)
+    return PairConflictRecord.listing(year, found)

@@ -77,9 +77,12 @@ class Relations:
         """The table, lazily (filter on ``ccode1`` first: the file is sorted by it)."""
         return pl.scan_parquet(self.path)
 
-    def of_state(self, ccode: int, columns: Sequence[str] | None = None) -> pl.DataFrame:
-        """Every row whose first state is COW ``ccode`` (so every pair it is in, once, seen from its side)."""
-        frame = self.scan().filter(pl.col("ccode1") == ccode)
+    def of_state(self, ccode: int, columns: Sequence[str] | None = None, *, until: int | None = None) -> pl.DataFrame:
+        """Every row whose first state is COW ``ccode`` (so every pair it is in, once, seen from its side); only
+        the years up to ``until`` when given, and only ``columns`` when given (both applied while the file is
+        read, so the rows and columns left out are never decoded)."""
+        wanted = pl.col("ccode1") == ccode
+        frame = self.scan().filter(wanted if until is None else wanted & (pl.col("year") <= until))
         return (frame.select(columns) if columns else frame).collect()
 
     def columns(self) -> list[str]:

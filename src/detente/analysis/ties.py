@@ -15,12 +15,12 @@ A user's own agreements (no source version) appear only when the reader may see 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
 from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Text, and_, case, cast, func, or_, select
 from sqlalchemy.orm import aliased
 
 from detente.analysis.user_records import record_filter
@@ -103,21 +103,36 @@ class ConflictTie(BaseModel):
 
 
 def _obligations(store: Store, party_ids: list[int], when: date | None) -> dict[int, list[Obligation]]:
+    """Each party's obligations (in force at ``when``), one per code, in the order the store holds them.
+
+    The conditions are read as JSON text and parsed once per distinct text: the ATOP rows of a great power's
+    alliances repeat a few dozen texts hundreds of times, and equal texts make equal obligations, so one
+    object per code and text serves every party that holds it.
+    """
     if not party_ids:
         return {}
-    query = select(Provision.party_id, Provision.code, Provision.conditions).where(Provision.party_id.in_(party_ids))
+    conditions_text = cast(Provision.conditions, Text)
+    query = select(Provision.party_id, Provision.code, conditions_text).where(Provision.party_id.in_(party_ids))
     if when is not None:
         query = query.where(in_force(Provision, when))
+    made: dict[tuple[str, str | None], Obligation] = {}
     out: dict[int, list[Obligation]] = {}
     with store.engine.connect() as connection:
-        for party_id, code, conditions in connection.execute(query):
-            held = conditions or {}
-            names = sorted(k for k, v in (held.get("conditions") or {}).items() if v)
-            if held.get("other_condition"):
-                names.append("other")
+        for party_id, code, text in connection.execute(query):
+            obligation = made.get((code, text))
+            if obligation is None:
+                held = (json.loads(text) if text else None) or {}
+                names = sorted(k for k, v in (held.get("conditions") or {}).items() if v)
+                if held.get("other_condition"):
+                    names.append("other")
+                obligation = made[(code, text)] = Obligation(
+                    code=code, conditional=held.get("conditional"), conditions=names
+                )
+            if party_id is None:  # the query asks for given parties only; this keeps the type checker informed
+                continue
             found = out.setdefault(int(party_id), [])
             if all(o.code != code for o in found):
-                found.append(Obligation(code=code, conditional=held.get("conditional"), conditions=names))
+                found.append(obligation)
     return out
 
 
@@ -151,17 +166,17 @@ def agreement_ties(
         rows = connection.execute(query.order_by(Agreement.valid_from, Agreement.id)).all()
     obligations = _obligations(store, sorted({r[4] for r in rows} | {r[5] for r in rows}), when)
     heads: dict[tuple[int, int], tuple[Any, ...]] = {}
-    promised: dict[tuple[int, int], dict[int, Obligation]] = {}
-    promised_to: dict[tuple[int, int], dict[int, Obligation]] = {}
+    promised: dict[tuple[int, int], dict[_Promise, Obligation]] = {}
+    promised_to: dict[tuple[int, int], dict[_Promise, Obligation]] = {}
     for agreement, kind, title, partner, own_party, other_party, start, end, source in rows:
         key = (int(agreement), int(partner))
         heads.setdefault(key, (agreement, kind, title, partner, start, end, source))
-        # an obligation counted once per tie, however many phases or party rows repeat it (by identity:
-        # _obligations makes one object per party and code)
+        # each promise once per tie, however many phases or party rows repeat it (two parties' rows may
+        # carry the same promise too): the first in row order stands for the equal ones
         for found, party in ((promised, own_party), (promised_to, other_party)):
             bucket = found.setdefault(key, {})
             for obligation in obligations.get(int(party), []):
-                bucket.setdefault(id(obligation), obligation)
+                bucket.setdefault(_promise(obligation), obligation)
     return [
         AgreementTie(
             agreement_id=agreement,
@@ -171,33 +186,37 @@ def agreement_ties(
             valid_from=start,
             valid_to=end,
             source=source,
-            own_obligations=_distinct(promised[key].values()),
-            partner_obligations=_distinct(promised_to[key].values()),
+            own_obligations=list(promised[key].values()),
+            partner_obligations=list(promised_to[key].values()),
         )
         for key, (agreement, kind, title, partner, start, end, source) in heads.items()
     ]
 
 
-def _distinct(obligations: Iterable[Obligation]) -> list[Obligation]:
-    """The obligations in order, each equal one once (two parties' rows may carry the same promise)."""
-    seen: set[tuple[str, bool | None, tuple[str, ...]]] = set()
-    out: list[Obligation] = []
-    for obligation in obligations:
-        key = (obligation.code, obligation.conditional, tuple(obligation.conditions))
-        if key not in seen:
-            seen.add(key)
-            out.append(obligation)
-    return out
+_Promise = tuple[str, bool | None, tuple[str, ...]]
+
+
+def _promise(obligation: Obligation) -> _Promise:
+    """What makes two obligations the same promise: code, whether conditional, and the conditions."""
+    return (obligation.code, obligation.conditional, tuple(obligation.conditions))
 
 
 def arms_systems(
-    store: Store, state_id: int, *, partner_id: int | None = None, years: tuple[int, int] | None = None
+    store: Store,
+    state_id: int,
+    *,
+    partner_id: int | None = None,
+    years: tuple[int, int] | None = None,
+    per_partner: int | None = None,
 ) -> list[ArmsSystem]:
     """Weapon systems delivered between ``state_id`` and its partners (either direction), by system, from the
-    SIPRI register (deliveries 1995-2024), largest TIV first.
+    SIPRI register (deliveries 1995-2024), largest TIV first; with ``per_partner``, only that many (the
+    largest) for each partner.
 
     Summed in SQL, one row per supplier, recipient and designation: a total is unknown (``None``) when one of
     its deliveries gives no number (``count`` of the column below ``count(*)``), never a sum of the known part.
+    The rows are ordered and cut as plain tuples, and only the systems kept become models: a great supplier
+    has a thousand systems in a decade, of which a country dossier shows five per partner.
     """
     involved = (ArmsTransfer.supplier_state_id == state_id) | (ArmsTransfer.recipient_state_id == state_id)
     supplier, recipient = ArmsTransfer.supplier_state_id, ArmsTransfer.recipient_state_id
@@ -226,19 +245,32 @@ def arms_systems(
         query = query.where(ArmsTransfer.delivery_year.between(*years))
     with store.engine.connect() as connection:
         found = [
-            ArmsSystem(
-                supplier_id=int(a),
-                recipient_id=int(b),
-                designation=designation,
-                description=description,
-                first_year=first,
-                last_year=last,
-                delivered=None if number is None else int(number),
-                tiv=None if tiv is None else float(tiv),
-            )
+            (int(a), int(b), designation, description, first, last, number, None if tiv is None else float(tiv))
             for a, b, designation, description, first, last, number, tiv in connection.execute(query)
         ]
-    return sorted(found, key=lambda s: (-(s.tiv or 0.0), s.supplier_id, s.recipient_id, s.designation or ""))
+    found.sort(key=lambda r: (-(r[7] or 0.0), r[0], r[1], r[2] or ""))
+    if per_partner is not None:
+        shown: dict[int, int] = {}
+        kept = []
+        for row in found:
+            other = row[1] if row[0] == state_id else row[0]
+            shown[other] = shown.get(other, 0) + 1
+            if shown[other] <= per_partner:
+                kept.append(row)
+        found = kept
+    return [
+        ArmsSystem(
+            supplier_id=a,
+            recipient_id=b,
+            designation=designation,
+            description=description,
+            first_year=first,
+            last_year=last,
+            delivered=None if number is None else int(number),
+            tiv=tiv,
+        )
+        for a, b, designation, description, first, last, number, tiv in found
+    ]
 
 
 def conflict_ties(
