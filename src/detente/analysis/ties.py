@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import Text, and_, case, cast, func, or_, select
+from sqlalchemy import Date, Integer, Select, Text, and_, bindparam, case, cast, func, or_, select
 from sqlalchemy.orm import aliased
 
+from detente.analysis.statements import prepared
 from detente.analysis.user_records import record_filter
 from detente.services.access import Scope
 from detente.store.database import Store
@@ -102,6 +104,15 @@ class ConflictTie(BaseModel):
     source: str
 
 
+def _obligations_statement(dated: bool) -> Select[int | None, str, str]:
+    """The provisions of the parties ``:party_ids`` (in force at ``:when``, if ``dated``), conditions as text."""
+    conditions_text = cast(Provision.conditions, Text)
+    query = select(Provision.party_id, Provision.code, conditions_text).where(
+        Provision.party_id.in_(bindparam("party_ids", expanding=True))
+    )
+    return query.where(in_force(Provision, bindparam("when", type_=Date))) if dated else query
+
+
 def _obligations(store: Store, party_ids: list[int], when: date | None) -> dict[int, list[Obligation]]:
     """Each party's obligations (in force at ``when``), one per code, in the order the store holds them.
 
@@ -111,14 +122,11 @@ def _obligations(store: Store, party_ids: list[int], when: date | None) -> dict[
     """
     if not party_ids:
         return {}
-    conditions_text = cast(Provision.conditions, Text)
-    query = select(Provision.party_id, Provision.code, conditions_text).where(Provision.party_id.in_(party_ids))
-    if when is not None:
-        query = query.where(in_force(Provision, when))
+    query = prepared(("obligations", when is not None), lambda: _obligations_statement(when is not None))
     made: dict[tuple[str, str | None], Obligation] = {}
     out: dict[int, list[Obligation]] = {}
     with store.engine.connect() as connection:
-        for party_id, code, text in connection.execute(query):
+        for party_id, code, text in connection.execute(query, {"party_ids": party_ids, "when": when}):
             obligation = made.get((code, text))
             if obligation is None:
                 held = (json.loads(text) if text else None) or {}
@@ -136,17 +144,10 @@ def _obligations(store: Store, party_ids: list[int], when: date | None) -> dict[
     return out
 
 
-def agreement_ties(
-    store: Store,
-    state_id: int,
-    *,
-    partner_id: int | None = None,
-    when: date | None = None,
-    scope: Scope | None = None,
-) -> list[AgreementTie]:
-    """Alliances and DCAs binding ``state_id`` to each partner (or to ``partner_id``), in force at ``when``
-    (every one ever, when ``when`` is ``None``), with each side's obligations (in force at ``when``); a
-    user's own agreement only when ``scope`` may see it (unmarked ones only, without a scope)."""
+def _ties_statement(partnered: bool, dated: bool, scope: Scope | None) -> Select[*tuple[Any, ...]]:
+    """The agreements binding ``:state_id`` (to ``:partner_id`` if ``partnered``; in force at ``:when`` if
+    ``dated``), one row per agreement, own party row and other party row, oldest first."""
+    state_id = bindparam("state_id", type_=Integer)
     own, other = aliased(AgreementParty), aliased(AgreementParty)
     query = (
         select(Agreement.id, Agreement.kind, Agreement.title, other.state_id, own.id, other.id)
@@ -158,12 +159,31 @@ def agreement_ties(
         .where(own.state_id == state_id, other.state_id.is_not(None), Agreement.kind.in_(("alliance", "dca")))
         .where((Agreement.source_version_id.is_not(None)) | record_filter(Agreement, scope))
     )
-    if partner_id is not None:
-        query = query.where(other.state_id == partner_id)
-    if when is not None:
+    if partnered:
+        query = query.where(other.state_id == bindparam("partner_id", type_=Integer))
+    if dated:
+        when = bindparam("when", type_=Date)
         query = query.where(in_force(Agreement, when), in_force(own, when), in_force(other, when))
+    return query.order_by(Agreement.valid_from, Agreement.id)
+
+
+def agreement_ties(
+    store: Store,
+    state_id: int,
+    *,
+    partner_id: int | None = None,
+    when: date | None = None,
+    scope: Scope | None = None,
+) -> list[AgreementTie]:
+    """Alliances and DCAs binding ``state_id`` to each partner (or to ``partner_id``), in force at ``when``
+    (every one ever, when ``when`` is ``None``), with each side's obligations (in force at ``when``); a
+    user's own agreement only when ``scope`` may see it (unmarked ones only, without a scope)."""
+    shape = ("agreement_ties", partner_id is not None, when is not None)
+    build = partial(_ties_statement, partner_id is not None, when is not None, scope)
+    query = build() if scope is not None else prepared(shape, build)
+    values = {"state_id": state_id, "partner_id": partner_id, "when": when}
     with store.engine.connect() as connection:
-        rows = connection.execute(query.order_by(Agreement.valid_from, Agreement.id)).all()
+        rows = connection.execute(query, values).all()
     obligations = _obligations(store, sorted({r[4] for r in rows} | {r[5] for r in rows}), when)
     heads: dict[tuple[int, int], tuple[Any, ...]] = {}
     promised: dict[tuple[int, int], dict[_Promise, Obligation]] = {}
@@ -201,24 +221,10 @@ def _promise(obligation: Obligation) -> _Promise:
     return (obligation.code, obligation.conditional, tuple(obligation.conditions))
 
 
-def arms_systems(
-    store: Store,
-    state_id: int,
-    *,
-    partner_id: int | None = None,
-    years: tuple[int, int] | None = None,
-    per_partner: int | None = None,
-) -> list[ArmsSystem]:
-    """Weapon systems delivered between ``state_id`` and its partners (either direction), by system, from the
-    SIPRI register (deliveries 1995-2024), largest TIV first; with ``per_partner``, only that many (the
-    largest) for each partner.
-
-    Summed in SQL, one row per supplier, recipient and designation: a total is unknown (``None``) when one of
-    its deliveries gives no number (``count`` of the column below ``count(*)``), never a sum of the known part.
-    The rows are ordered and cut as plain tuples, and only the systems kept become models: a great supplier
-    has a thousand systems in a decade, of which a country dossier shows five per partner.
-    """
-    involved = (ArmsTransfer.supplier_state_id == state_id) | (ArmsTransfer.recipient_state_id == state_id)
+def _arms_statement(partnered: bool, dated: bool) -> Select[*tuple[Any, ...]]:
+    """Deliveries to or from ``:state_id`` (and ``:partner_id`` if ``partnered``; delivered from
+    ``:first_year`` to ``:last_year`` if ``dated``) summed per supplier, recipient and designation."""
+    state_id = bindparam("state_id", type_=Integer)
     supplier, recipient = ArmsTransfer.supplier_state_id, ArmsTransfer.recipient_state_id
     rows = func.count()
 
@@ -236,17 +242,45 @@ def arms_systems(
             known_sum(ArmsTransfer.number_delivered),
             known_sum(ArmsTransfer.tiv_delivered),
         )
-        .where(involved, supplier.is_not(None), recipient.is_not(None))
+        .where((supplier == state_id) | (recipient == state_id), supplier.is_not(None), recipient.is_not(None))
         .group_by(supplier, recipient, ArmsTransfer.designation)
     )
-    if partner_id is not None:
+    if partnered:
+        partner_id = bindparam("partner_id", type_=Integer)
         query = query.where((supplier == partner_id) | (recipient == partner_id))
-    if years is not None:
-        query = query.where(ArmsTransfer.delivery_year.between(*years))
+    if dated:
+        first, last = bindparam("first_year", type_=Integer), bindparam("last_year", type_=Integer)
+        query = query.where(ArmsTransfer.delivery_year.between(first, last))
+    return query
+
+
+def arms_systems(
+    store: Store,
+    state_id: int,
+    *,
+    partner_id: int | None = None,
+    years: tuple[int, int] | None = None,
+    per_partner: int | None = None,
+) -> list[ArmsSystem]:
+    """Weapon systems delivered between ``state_id`` and its partners (either direction), by system, from the
+    SIPRI register (deliveries 1995-2024), largest TIV first; with ``per_partner``, only that many (the
+    largest) for each partner.
+
+    Summed in SQL, one row per supplier, recipient and designation: a total is unknown (``None``) when one of
+    its deliveries gives no number (``count`` of the column below ``count(*)``), never a sum of the known part.
+    The rows are ordered and cut as plain tuples, and only the systems kept become models: a great supplier
+    has a thousand systems in a decade, of which a country dossier shows five per partner.
+    """
+    query = prepared(
+        ("arms_systems", partner_id is not None, years is not None),
+        lambda: _arms_statement(partner_id is not None, years is not None),
+    )
+    first_year, last_year = years or (None, None)
+    values = {"state_id": state_id, "partner_id": partner_id, "first_year": first_year, "last_year": last_year}
     with store.engine.connect() as connection:
         found = [
             (int(a), int(b), designation, description, first, last, number, None if tiv is None else float(tiv))
-            for a, b, designation, description, first, last, number, tiv in connection.execute(query)
+            for a, b, designation, description, first, last, number, tiv in connection.execute(query, values)
         ]
     found.sort(key=lambda r: (-(r[7] or 0.0), r[0], r[1], r[2] or ""))
     if per_partner is not None:
@@ -273,12 +307,10 @@ def arms_systems(
     ]
 
 
-def conflict_ties(
-    store: Store, state_id: int, *, partner_id: int | None = None, years: tuple[int, int] | None = None
-) -> list[ConflictTie]:
-    """COW disputes and inter-state wars in which ``state_id`` and a partner both took part (those under way
-    in some year of ``years``, when given: ended in or after its first, begun by its last)."""
-    ties: list[ConflictTie] = []
+def _disputes_statement(partnered: bool, dated: bool) -> Select[*tuple[Any, ...]]:
+    """COW disputes of ``:state_id`` with each other participant (``:partner_id`` only, if ``partnered``;
+    under way between ``:first`` and ``:last``, if ``dated``)."""
+    state_id = bindparam("state_id", type_=Integer)
     own, other = aliased(DisputeParticipant), aliased(DisputeParticipant)
     query = (
         select(Dispute.number, other.state_id, own.side, other.side, Dispute.valid_from, Dispute.valid_to)
@@ -287,8 +319,17 @@ def conflict_ties(
         .join(other, and_(other.dispute_id == Dispute.id, other.state_id != state_id))
         .where(own.state_id == state_id)
     )
-    if partner_id is not None:
-        query = query.where(other.state_id == partner_id)
+    if partnered:
+        query = query.where(other.state_id == bindparam("partner_id", type_=Integer))
+    if dated:
+        first, last = bindparam("first", type_=Date), bindparam("last", type_=Date)
+        query = query.where(Dispute.valid_to >= first, or_(Dispute.valid_from.is_(None), Dispute.valid_from <= last))
+    return query
+
+
+def _wars_statement(partnered: bool, dated: bool) -> Select[*tuple[Any, ...]]:
+    """COW inter-state wars of ``:state_id`` with each other state in them (as :func:`_disputes_statement`)."""
+    state_id = bindparam("state_id", type_=Integer)
     mine, theirs = aliased(ConflictParty), aliased(ConflictParty)
     wars = (
         select(Conflict.source_key, theirs.state_id, mine.side, theirs.side, Conflict.valid_from, Conflict.valid_to)
@@ -296,14 +337,27 @@ def conflict_ties(
         .join(theirs, and_(theirs.conflict_id == Conflict.id, theirs.state_id != state_id))
         .where(mine.state_id == state_id, Conflict.kind == "interstate_war", theirs.state_id.is_not(None))
     )
-    if partner_id is not None:
-        wars = wars.where(theirs.state_id == partner_id)
-    if years is not None:
-        first, last = date(years[0], 1, 1), date(years[1], 12, 31)
-        query = query.where(Dispute.valid_to >= first, or_(Dispute.valid_from.is_(None), Dispute.valid_from <= last))
+    if partnered:
+        wars = wars.where(theirs.state_id == bindparam("partner_id", type_=Integer))
+    if dated:
+        first, last = bindparam("first", type_=Date), bindparam("last", type_=Date)
         wars = wars.where(Conflict.valid_to >= first, or_(Conflict.valid_from.is_(None), Conflict.valid_from <= last))
+    return wars
+
+
+def conflict_ties(
+    store: Store, state_id: int, *, partner_id: int | None = None, years: tuple[int, int] | None = None
+) -> list[ConflictTie]:
+    """COW disputes and inter-state wars in which ``state_id`` and a partner both took part (those under way
+    in some year of ``years``, when given: ended in or after its first, begun by its last)."""
+    ties: list[ConflictTie] = []
+    shape = (partner_id is not None, years is not None)
+    disputes = prepared(("conflict_ties:mid", *shape), lambda: _disputes_statement(*shape))
+    wars = prepared(("conflict_ties:war", *shape), lambda: _wars_statement(*shape))
+    first, last = (date(years[0], 1, 1), date(years[1], 12, 31)) if years is not None else (None, None)
+    values = {"state_id": state_id, "partner_id": partner_id, "first": first, "last": last}
     with store.engine.connect() as connection:
-        for number, partner, side, partner_side, start, end, hostility in connection.execute(query):
+        for number, partner, side, partner_side, start, end, hostility in connection.execute(disputes, values):
             ties.append(
                 ConflictTie(
                     kind="mid",
@@ -316,7 +370,7 @@ def conflict_ties(
                     source="peacesciencer",
                 )
             )
-        for key, partner, side, partner_side, start, end in connection.execute(wars):
+        for key, partner, side, partner_side, start, end in connection.execute(wars, values):
             ties.append(
                 ConflictTie(
                     kind="war",
