@@ -29,8 +29,9 @@ from typing import Any, Generic, Self, TypeVar
 
 import polars as pl
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
+from detente.analysis.statements import prepared
 from detente.panels.cache import read_table
 from detente.store.catalog import table_entry
 from detente.store.database import Store
@@ -229,9 +230,9 @@ def _coverage_note(year: int) -> tuple[bool, str]:
     return True, f"UCDP/PRIO ACD covers {first}-{last} (conflicts with at least 25 battle deaths in a year)."
 
 
-def _parties(store: Store, state_ids: list[int]) -> list[tuple[int, _Party]]:
-    """(state id, party) for each UCDP conflict side a state held: one per conflict, side and role."""
-    query = (
+def _parties_statement() -> Select[*tuple[Any, ...]]:
+    """The UCDP conflict parties that are the states ``:state_ids``, with their conflicts."""
+    return (
         select(
             ConflictParty.state_id,
             Conflict.source_key,
@@ -245,11 +246,18 @@ def _parties(store: Store, state_ids: list[int]) -> list[tuple[int, _Party]]:
             ConflictParty.valid_to,
         )
         .join(Conflict, Conflict.id == ConflictParty.conflict_id)
-        .where(ConflictParty.state_id.in_(state_ids), Conflict.source_key.like("ucdp:conflict:%"))
+        .where(ConflictParty.state_id.in_(bindparam("state_ids", expanding=True)))
+        .where(Conflict.source_key.like("ucdp:conflict:%"))
     )
+
+
+def _parties(store: Store, state_ids: list[int]) -> list[tuple[int, _Party]]:
+    """(state id, party) for each UCDP conflict side a state held: one per conflict, side and role."""
+    query = prepared("armed_conflicts:parties", _parties_statement)
     merged: dict[tuple[int, int, str, bool], _Party] = {}
     with store.engine.connect() as connection:
-        for sid, key, name, location, incompat, side, secondary, actor, start, end in connection.execute(query):
+        rows = connection.execute(query, {"state_ids": state_ids})
+        for sid, key, name, location, incompat, side, secondary, actor, start, end in rows:
             if sid is None:  # the query asks for states only; this keeps the type checker informed
                 continue
             conflict_id = int(str(key).rsplit(":", 1)[-1])
@@ -268,8 +276,11 @@ def _listed(cell: str | None, actors: list[str]) -> bool:
     """Whether a side cell of the ACD names one of ``actors`` (cells list several actors, comma-separated)."""
     if not cell:
         return False
+    named = [actor for actor in actors if actor in cell]  # a name listed is a substring of the cell: a quick no
+    if not named:
+        return False
     names = {part.strip() for part in cell.split(",")} | {cell.strip()}
-    return any(actor in names for actor in actors)
+    return any(actor in names for actor in named)
 
 
 def _years_of(rows: list[dict[str, Any]], party: _Party) -> list[ConflictYear]:

@@ -22,7 +22,9 @@ from typing import TypeVar, cast
 
 from sqlalchemy.sql.expression import Executable
 
-__all__ = ["prepared"]
+from detente.services.access import Scope
+
+__all__ = ["prepared", "prepared_for"]
 
 Statement = TypeVar("Statement", bound=Executable)
 
@@ -39,3 +41,9 @@ def prepared(key: Hashable, build: Callable[[], Statement]) -> Statement:
     if found is None:
         found = _BUILT[key] = build()
     return cast(Statement, found)  # the key names one shape, which build() always makes
+
+
+def prepared_for(scope: Scope | None, key: Hashable, build: Callable[[], Statement]) -> Statement:
+    """:func:`prepared` for a statement that keeps what a reader may see: kept without a ``scope`` (unmarked
+    records only, a constant clause), built for this call when there is one (its markings are the reader's)."""
+    return build() if scope is not None else prepared(key, build)

@@ -24,7 +24,7 @@ from pydantic import BaseModel
 from sqlalchemy import Date, Integer, Select, Text, and_, bindparam, case, cast, func, or_, select
 from sqlalchemy.orm import aliased
 
-from detente.analysis.statements import prepared
+from detente.analysis.statements import prepared, prepared_for
 from detente.analysis.user_records import record_filter
 from detente.services.access import Scope
 from detente.store.database import Store
@@ -179,8 +179,7 @@ def agreement_ties(
     (every one ever, when ``when`` is ``None``), with each side's obligations (in force at ``when``); a
     user's own agreement only when ``scope`` may see it (unmarked ones only, without a scope)."""
     shape = ("agreement_ties", partner_id is not None, when is not None)
-    build = partial(_ties_statement, partner_id is not None, when is not None, scope)
-    query = build() if scope is not None else prepared(shape, build)
+    query = prepared_for(scope, shape, partial(_ties_statement, partner_id is not None, when is not None, scope))
     values = {"state_id": state_id, "partner_id": partner_id, "when": when}
     with store.engine.connect() as connection:
         rows = connection.execute(query, values).all()
