@@ -386,20 +386,23 @@ def state_conflicts(store: Store, state_id: int, year: int) -> ConflictRecord:
     return ConflictRecord.listing(year, found)
 
 
-def _direct_years(store: Store, conflict_id: int, first_codes: set[str], second_codes: set[str]) -> list[int]:
-    """Years of the dyadic file in which one state's G-W code is side A and the other's side B."""
-    if table_entry(store, "ucdp", "dyad_years") is None:
-        return []
+def _direct_years(
+    store: Store, conflict_ids: set[int], first_codes: set[str], second_codes: set[str]
+) -> dict[int, list[int]]:
+    """Per conflict of ``conflict_ids``: the years of the dyadic file in which one state's G-W code is side A
+    and the other's side B (the file read once for them all)."""
+    if not conflict_ids or table_entry(store, "ucdp", "dyad_years") is None:
+        return {}
     frame = read_table(store, "ucdp", "dyad_years", ["conflict_id", "year", "gwno_a", "gwno_b"]).filter(
-        pl.col("conflict_id") == conflict_id
+        pl.col("conflict_id").is_in(sorted(conflict_ids))
     )
-    years: set[int] = set()
+    years: dict[int, set[int]] = defaultdict(set)
     for row in frame.iter_rows(named=True):
         a = {c.strip() for c in str(row["gwno_a"] or "").split(",") if c.strip()}
         b = {c.strip() for c in str(row["gwno_b"] or "").split(",") if c.strip()}
         if (a & first_codes and b & second_codes) or (a & second_codes and b & first_codes):
-            years.add(int(row["year"]))
-    return sorted(years)
+            years[int(row["conflict_id"])].add(int(row["year"]))
+    return {conflict_id: sorted(found) for conflict_id, found in years.items()}
 
 
 def pair_conflicts(
@@ -418,6 +421,9 @@ def pair_conflicts(
     theirs = [p for sid, p in held if sid == second_id]
     ids = {p.conflict_id for p in mine} & {p.conflict_id for p in theirs}
     acd, episodes = _acd(store, ids, year), _episodes(store, ids)
+    opposed = {a.conflict_id for a in mine for b in theirs if a.conflict_id == b.conflict_id and a.side != b.side}
+    first_codes, second_codes = gw_codes.get(first_id, set()), gw_codes.get(second_id, set())
+    direct_years = _direct_years(store, opposed & ids, first_codes, second_codes)
     found: list[SharedConflict] = []
     for a in (p for p in mine if p.conflict_id in ids):
         for b in (p for p in theirs if p.conflict_id == a.conflict_id):
@@ -427,17 +433,7 @@ def pair_conflicts(
                 continue
             kind, regions = _describe(rows)
             same = a.side == b.side
-            direct = (
-                []
-                if same
-                else [
-                    y
-                    for y in _direct_years(
-                        store, a.conflict_id, gw_codes.get(first_id, set()), gw_codes.get(second_id, set())
-                    )
-                    if y <= year
-                ]
-            )
+            direct = [] if same else [y for y in direct_years.get(a.conflict_id, []) if y <= year]
             intensities = [r["intensity_level"] for r in rows if r["year"] in both and r["intensity_level"] is not None]
             found.append(
                 SharedConflict(

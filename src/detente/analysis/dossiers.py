@@ -169,15 +169,21 @@ def _latest(rows: pl.DataFrame, columns: list[str], by: str | None = None) -> pl
     return ordered.select(aggregates) if by is None else ordered.group_by(by).agg(aggregates)
 
 
-def _figure(row: dict[str, Any], column: str, sources: list[str] | None = None) -> Figure:
-    """The figure of ``column`` in a row of :func:`_latest` (its sources: ``COLUMN_SOURCES[column]`` unless
-    given)."""
+def _figure_fields(row: dict[str, Any], column: str, sources: list[str] | None = None) -> dict[str, Any]:
+    """The fields of the :class:`Figure` of ``column`` in a row of :func:`_latest` (its sources:
+    ``COLUMN_SOURCES[column]`` unless given). A country dossier has more than a thousand figures: handed to
+    the model that holds them as plain fields, they are validated in one pass with it."""
     value = row.get(column)
-    return Figure(
-        value=None if value is None else float(value),
-        year=row.get(f"{column}__year"),
-        sources=COLUMN_SOURCES.get(column, []) if sources is None else sources,
-    )
+    return {
+        "value": None if value is None else float(value),
+        "year": row.get(f"{column}__year"),
+        "sources": COLUMN_SOURCES.get(column, []) if sources is None else sources,
+    }
+
+
+def _figure(row: dict[str, Any], column: str, sources: list[str] | None = None) -> Figure:
+    """The figure of ``column`` in a row of :func:`_latest` (see :func:`_figure_fields`)."""
+    return Figure(**_figure_fields(row, column, sources))
 
 
 def _state_rows(table: Relations, ccode: int, year: int) -> pl.DataFrame:
@@ -246,19 +252,20 @@ def country_dossier(
         ]
         if not any(present):
             continue  # decided before the figures are made: most of the state's pairs hold no tie
-        figures = {c: _figure(row, c) for c in PARTNER_FIGURES}
         partners.append(
             PartnerTies(
                 partner=ref,
                 agreements=ties,
-                figures=figures,
+                figures={c: _figure_fields(row, c) for c in PARTNER_FIGURES},
                 arms_systems=systems_of.get(ref.state_id, []),
                 conflicts=conflicts_of.get(ref.state_id, []),
                 strength=sum(present),
             )
         )
     partners.sort(key=lambda p: (-p.strength, p.partner.name))
-    keys = [k for c in (*capabilities.values(), *(f for p in partners for f in p.figures.values())) for k in c.sources]
+    # every partner has every figure of PARTNER_FIGURES: their sources, in order, once
+    keys = [k for f in capabilities.values() for k in f.sources]
+    keys += [k for c in PARTNER_FIGURES for k in COLUMN_SOURCES[c]] if partners else []
     # compliance first: showing a marked record appends an audit entry, which would make its evaluation stale
     compliance = compliance_status(store, [subject], as_of, scope=scope)
     return CountryDossier(
@@ -290,9 +297,11 @@ def pair_dossier(
     series: list[PairYear] = []
     a_codes = {c for c in (a.ccode, *_codes(resolver, a.state_id)) if c is not None}
     b_codes = {c for c in (b.ccode, *_codes(resolver, b.state_id)) if c is not None}
+    present = set(table.columns())
+    columns = [c for c in PAIR_COLUMNS if c in present]
     for code in sorted(a_codes):
-        rows = table.of_state(code).filter(pl.col("ccode2").is_in(sorted(b_codes)) & (pl.col("year") <= year))
-        columns = [c for c in PAIR_COLUMNS if c in rows.columns]
+        rows = table.of_state(code, ["year", "ccode2", *columns], until=year)
+        rows = rows.filter(pl.col("ccode2").is_in(sorted(b_codes)))
         for row in rows.sort("year").iter_rows(named=True):
             values = {c: None if row[c] is None else float(row[c]) for c in columns}
             series.append(PairYear(year=row["year"], values=values))

@@ -27,11 +27,13 @@ import os
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
+from detente.analysis.statements import prepared
 from detente.panels.cache import cache_dir
 from detente.panels.citations import Citation
 from detente.panels.codebook import code_book, matching_version
@@ -120,6 +122,12 @@ YEARS_KEPT = 8
 _MEMO: dict[str, Relations] = {}
 
 
+def _versions_statement() -> Select[int, int, str, datetime | None]:
+    """Every loaded source version: id, source, version and load time, oldest first."""
+    columns = (SourceVersion.id, SourceVersion.source_id, SourceVersion.version, SourceVersion.loaded_at)
+    return select(*columns).order_by(SourceVersion.id)
+
+
 def _digest(store: Store) -> str:
     """A fingerprint of what the table is built from: the database, the loaded source versions, the schema, the
     state-code book and the reviewed alias table.
@@ -130,9 +138,8 @@ def _digest(store: Store) -> str:
     enrichers translate codes with. A user's own record, or an audited read, moves the audit log's head but
     cannot change the table, so the head is not part of the key.
     """
-    columns = (SourceVersion.id, SourceVersion.source_id, SourceVersion.version, SourceVersion.loaded_at)
     with store.engine.connect() as connection:
-        versions = connection.execute(select(*columns).order_by(SourceVersion.id)).all()
+        versions = connection.execute(prepared("relations:versions", _versions_statement)).all()
     loaded = ";".join(f"{i}:{s}:{v}:{t}" for i, s, v, t in versions) or "empty"
     parts = (
         store.identity,
