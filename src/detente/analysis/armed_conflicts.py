@@ -89,8 +89,8 @@ class Episode(BaseModel):
     """How it ended (:data:`OUTCOMES`); ``None`` while it was still active or when UCDP codes none."""
 
 
-class ArmedConflict(BaseModel):
-    """A UCDP/PRIO armed conflict a state took part in, on one side, as primary or secondary party."""
+class _ConflictFacts(BaseModel):
+    """What UCDP says of a conflict itself, the first fields of every conflict a dossier lists."""
 
     conflict_id: int
     """UCDP's conflict id."""
@@ -101,6 +101,11 @@ class ArmedConflict(BaseModel):
     incompatibility: str | None
     """``territory``, ``government`` or ``territory and government``."""
     region: list[str]
+
+
+class ArmedConflict(_ConflictFacts):
+    """A UCDP/PRIO armed conflict a state took part in, on one side, as primary or secondary party."""
+
     side: str
     """``A`` (the government side) or ``B``."""
     secondary: bool
@@ -126,15 +131,9 @@ class SideTaken(BaseModel):
     actor: str
 
 
-class SharedConflict(BaseModel):
+class SharedConflict(_ConflictFacts):
     """A UCDP/PRIO conflict in which both states of a pair took part, in the years both were listed."""
 
-    conflict_id: int
-    name: str
-    location: str | None
-    type: str
-    incompatibility: str | None
-    region: list[str]
     same_side: bool
     first: SideTaken
     second: SideTaken
