@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Date, bindparam, select
 
 from detente.domain.dates import Interval
 from detente.services.records import Records
@@ -40,7 +40,8 @@ WHEN = [
 ]
 
 
-def test_sql_and_python_agree_at_every_precision(store: Store) -> None:
+def _agreements_over_bounds(store: Store) -> dict[int, Interval]:
+    """One agreement per pair of :data:`BOUNDS`, stored: its id -> its interval."""
     records = Records(store)
     intervals = {}
     for start, end in BOUNDS:
@@ -48,6 +49,11 @@ def test_sql_and_python_agree_at_every_precision(store: Store) -> None:
             "agreement", {"kind": "treaty", "title": f"{start}..{end}", "valid_from": start, "valid_to": end}, actor="t"
         )
         intervals[row["id"]] = Interval.between(start, end)
+    return intervals
+
+
+def test_sql_and_python_agree_at_every_precision(store: Store) -> None:
+    intervals = _agreements_over_bounds(store)
     with store.sessions() as session:
         for when in WHEN:
             for match in ("any", "all"):
@@ -70,3 +76,18 @@ def test_alliance_year_counting(store: Store) -> None:
             if session.scalar(select(Agreement.id).where(in_force(Agreement, y))) is not None
         ]
     assert years == list(range(1955, 1992))
+
+
+def test_a_bound_day_is_that_day(store: Store) -> None:
+    """A statement built once with ``bindparam("when")`` finds, for every day it runs with, what the day as a
+    literal finds (and what the Python interval says)."""
+    intervals = _agreements_over_bounds(store)
+    days = [date(1816, 1, 1), date(1955, 5, 14), date(1991, 7, 1), date(1991, 7, 2), date(2001, 6, 10)]
+    days += [date(2001, 6, 11), date(2010, 2, 28), date(2010, 3, 1), date(2999, 12, 31)]
+    bound = select(Agreement.id).where(in_force(Agreement, bindparam("when", type_=Date)))
+    with store.sessions() as session:
+        for day in days:
+            found = set(session.scalars(bound, {"when": day}))
+            assert found == set(session.scalars(select(Agreement.id).where(in_force(Agreement, day)))), day
+            assert found == {i for i, interval in intervals.items() if interval.in_force(day, "any")}, day
+            assert found == {i for i, interval in intervals.items() if interval.in_force(day, "all")}, day

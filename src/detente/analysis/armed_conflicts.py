@@ -25,12 +25,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Generic, Self, TypeVar
 
 import polars as pl
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
+from detente.analysis.statements import prepared
 from detente.panels.cache import read_table
 from detente.store.catalog import table_entry
 from detente.store.database import Store
@@ -88,8 +89,8 @@ class Episode(BaseModel):
     """How it ended (:data:`OUTCOMES`); ``None`` while it was still active or when UCDP codes none."""
 
 
-class ArmedConflict(BaseModel):
-    """A UCDP/PRIO armed conflict a state took part in, on one side, as primary or secondary party."""
+class _ConflictFacts(BaseModel):
+    """What UCDP says of a conflict itself, the first fields of every conflict a dossier lists."""
 
     conflict_id: int
     """UCDP's conflict id."""
@@ -100,6 +101,11 @@ class ArmedConflict(BaseModel):
     incompatibility: str | None
     """``territory``, ``government`` or ``territory and government``."""
     region: list[str]
+
+
+class ArmedConflict(_ConflictFacts):
+    """A UCDP/PRIO armed conflict a state took part in, on one side, as primary or secondary party."""
+
     side: str
     """``A`` (the government side) or ``B``."""
     secondary: bool
@@ -125,15 +131,9 @@ class SideTaken(BaseModel):
     actor: str
 
 
-class SharedConflict(BaseModel):
+class SharedConflict(_ConflictFacts):
     """A UCDP/PRIO conflict in which both states of a pair took part, in the years both were listed."""
 
-    conflict_id: int
-    name: str
-    location: str | None
-    type: str
-    incompatibility: str | None
-    region: list[str]
     same_side: bool
     first: SideTaken
     second: SideTaken
@@ -147,27 +147,43 @@ class SharedConflict(BaseModel):
     source: str = SOURCE
 
 
-class ConflictRecord(BaseModel):
-    """A state's UCDP/PRIO conflicts up to the dossier's year, and what the data cover."""
+Found = TypeVar("Found", ArmedConflict, SharedConflict)
+
+
+class _Record(BaseModel, Generic[Found]):
+    """What a dossier's UCDP/PRIO section holds, for one state or a pair: the conflicts and what the data cover."""
 
     covered: bool
     """Whether UCDP's years reach the dossier's year (false before 1946: unknown, not "no conflict")."""
     coverage: tuple[int, int]
     note: str
-    conflicts: list[ArmedConflict] | None
-    """Most recent first; ``None`` when the UCDP source is not loaded or the year is not covered."""
+    conflicts: list[Found] | None
+    """``None`` when the UCDP source is not loaded or the year is not covered."""
     sources: list[str] = [SOURCE]
 
+    @classmethod
+    def unknown(cls, store: Store, year: int) -> Self | None:
+        """The record that says why the conflicts are unknown (UCDP not loaded, or ``year`` before its
+        years), or ``None`` when they can be looked up."""
+        covered, note = _coverage_note(year)
+        if not _loaded(store):
+            return cls(covered=False, coverage=ACD_YEARS, note="UCDP is not loaded: unknown.", conflicts=None)
+        if not covered:
+            return cls(covered=False, coverage=ACD_YEARS, note=note, conflicts=None)
+        return None
 
-class PairConflictRecord(BaseModel):
-    """The UCDP/PRIO conflicts two states shared up to the dossier's year, and what the data cover."""
+    @classmethod
+    def listing(cls, year: int, conflicts: list[Found]) -> Self:
+        """The record of the conflicts found up to ``year`` (a covered year, :meth:`unknown` said)."""
+        return cls(covered=True, coverage=ACD_YEARS, note=_coverage_note(year)[1], conflicts=conflicts)
 
-    covered: bool
-    coverage: tuple[int, int]
-    note: str
-    conflicts: list[SharedConflict] | None
-    """Oldest first; ``None`` when the UCDP source is not loaded or the year is not covered."""
-    sources: list[str] = [SOURCE]
+
+class ConflictRecord(_Record[ArmedConflict]):
+    """A state's UCDP/PRIO conflicts up to the dossier's year (most recent first), and what the data cover."""
+
+
+class PairConflictRecord(_Record[SharedConflict]):
+    """The UCDP/PRIO conflicts two states shared up to the dossier's year (oldest first), and what data cover."""
 
 
 @dataclass
@@ -213,9 +229,9 @@ def _coverage_note(year: int) -> tuple[bool, str]:
     return True, f"UCDP/PRIO ACD covers {first}-{last} (conflicts with at least 25 battle deaths in a year)."
 
 
-def _parties(store: Store, state_ids: list[int]) -> list[tuple[int, _Party]]:
-    """(state id, party) for each UCDP conflict side a state held: one per conflict, side and role."""
-    query = (
+def _parties_statement() -> Select[*tuple[Any, ...]]:
+    """The UCDP conflict parties that are the states ``:state_ids``, with their conflicts."""
+    return (
         select(
             ConflictParty.state_id,
             Conflict.source_key,
@@ -229,11 +245,18 @@ def _parties(store: Store, state_ids: list[int]) -> list[tuple[int, _Party]]:
             ConflictParty.valid_to,
         )
         .join(Conflict, Conflict.id == ConflictParty.conflict_id)
-        .where(ConflictParty.state_id.in_(state_ids), Conflict.source_key.like("ucdp:conflict:%"))
+        .where(ConflictParty.state_id.in_(bindparam("state_ids", expanding=True)))
+        .where(Conflict.source_key.like("ucdp:conflict:%"))
     )
+
+
+def _parties(store: Store, state_ids: list[int]) -> list[tuple[int, _Party]]:
+    """(state id, party) for each UCDP conflict side a state held: one per conflict, side and role."""
+    query = prepared("armed_conflicts:parties", _parties_statement)
     merged: dict[tuple[int, int, str, bool], _Party] = {}
     with store.engine.connect() as connection:
-        for sid, key, name, location, incompat, side, secondary, actor, start, end in connection.execute(query):
+        rows = connection.execute(query, {"state_ids": state_ids})
+        for sid, key, name, location, incompat, side, secondary, actor, start, end in rows:
             if sid is None:  # the query asks for states only; this keeps the type checker informed
                 continue
             conflict_id = int(str(key).rsplit(":", 1)[-1])
@@ -252,8 +275,11 @@ def _listed(cell: str | None, actors: list[str]) -> bool:
     """Whether a side cell of the ACD names one of ``actors`` (cells list several actors, comma-separated)."""
     if not cell:
         return False
+    named = [actor for actor in actors if actor in cell]  # a name listed is a substring of the cell: a quick no
+    if not named:
+        return False
     names = {part.strip() for part in cell.split(",")} | {cell.strip()}
-    return any(actor in names for actor in actors)
+    return any(actor in names for actor in named)
 
 
 def _years_of(rows: list[dict[str, Any]], party: _Party) -> list[ConflictYear]:
@@ -265,9 +291,14 @@ def _years_of(rows: list[dict[str, Any]], party: _Party) -> list[ConflictYear]:
     ]
 
 
-def _acd(store: Store, conflict_ids: set[int]) -> dict[int, list[dict[str, Any]]]:
-    """The ACD rows (conflict-years) of ``conflict_ids``, by conflict, in year order."""
-    frame = read_table(store, "ucdp", "conflict_years").filter(pl.col("conflict_id").is_in(sorted(conflict_ids)))
+_ACD_COLUMNS = ["conflict_id", "year", "intensity_level", "type_of_conflict", "region", *_SIDE_COLUMNS.values()]
+"""The columns of the ACD's conflict-years a dossier reads (of 28)."""
+
+
+def _acd(store: Store, conflict_ids: set[int], until: int) -> dict[int, list[dict[str, Any]]]:
+    """The ACD rows (conflict-years) of ``conflict_ids`` up to ``until``, by conflict, in year order."""
+    wanted = pl.col("conflict_id").is_in(sorted(conflict_ids)) & (pl.col("year") <= until)
+    frame = read_table(store, "ucdp", "conflict_years", _ACD_COLUMNS).filter(wanted)
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for row in frame.sort("conflict_id", "year").iter_rows(named=True):
         out[int(row["conflict_id"])].append(row)
@@ -313,17 +344,15 @@ def _describe(rows: list[dict[str, Any]]) -> tuple[str, list[str]]:
 
 def state_conflicts(store: Store, state_id: int, year: int) -> ConflictRecord:
     """The UCDP/PRIO conflicts ``state_id`` took part in from 1946 up to ``year`` (most recent first)."""
-    covered, note = _coverage_note(year)
-    if not _loaded(store):
-        return ConflictRecord(covered=False, coverage=ACD_YEARS, note="UCDP is not loaded: unknown.", conflicts=None)
-    if not covered:
-        return ConflictRecord(covered=False, coverage=ACD_YEARS, note=note, conflicts=None)
+    unknown = ConflictRecord.unknown(store, year)
+    if unknown is not None:
+        return unknown
     parties = [p for _, p in _parties(store, [state_id]) if p.first <= year]
     ids = {p.conflict_id for p in parties}
-    acd, episodes = _acd(store, ids), _episodes(store, ids)
+    acd, episodes = _acd(store, ids, year), _episodes(store, ids)
     found: list[ArmedConflict] = []
     for party in parties:
-        rows = [r for r in acd.get(party.conflict_id, []) if r["year"] <= year]
+        rows = acd.get(party.conflict_id, [])
         years = _years_of(rows, party)
         if not rows or not years:
             continue
@@ -353,23 +382,26 @@ def state_conflicts(store: Store, state_id: int, year: int) -> ConflictRecord:
             )
         )
     found.sort(key=lambda c: (-c.last_year, -c.first_year, c.conflict_id, c.side, c.secondary))
-    return ConflictRecord(covered=True, coverage=ACD_YEARS, note=note, conflicts=found)
+    return ConflictRecord.listing(year, found)
 
 
-def _direct_years(store: Store, conflict_id: int, first_codes: set[str], second_codes: set[str]) -> list[int]:
-    """Years of the dyadic file in which one state's G-W code is side A and the other's side B."""
-    if table_entry(store, "ucdp", "dyad_years") is None:
-        return []
+def _direct_years(
+    store: Store, conflict_ids: set[int], first_codes: set[str], second_codes: set[str]
+) -> dict[int, list[int]]:
+    """Per conflict of ``conflict_ids``: the years of the dyadic file in which one state's G-W code is side A
+    and the other's side B (the file read once for them all)."""
+    if not conflict_ids or table_entry(store, "ucdp", "dyad_years") is None:
+        return {}
     frame = read_table(store, "ucdp", "dyad_years", ["conflict_id", "year", "gwno_a", "gwno_b"]).filter(
-        pl.col("conflict_id") == conflict_id
+        pl.col("conflict_id").is_in(sorted(conflict_ids))
     )
-    years: set[int] = set()
+    years: dict[int, set[int]] = defaultdict(set)
     for row in frame.iter_rows(named=True):
         a = {c.strip() for c in str(row["gwno_a"] or "").split(",") if c.strip()}
         b = {c.strip() for c in str(row["gwno_b"] or "").split(",") if c.strip()}
         if (a & first_codes and b & second_codes) or (a & second_codes and b & first_codes):
-            years.add(int(row["year"]))
-    return sorted(years)
+            years[int(row["conflict_id"])].add(int(row["year"]))
+    return {conflict_id: sorted(found) for conflict_id, found in years.items()}
 
 
 def pair_conflicts(
@@ -380,38 +412,27 @@ def pair_conflicts(
     ``gw_codes`` gives each state's G-W codes (for the dyadic file). A conflict appears once per pair of
     sides the two held (a state that moved from secondary to primary party appears with each role).
     """
-    covered, note = _coverage_note(year)
-    if not _loaded(store):
-        return PairConflictRecord(
-            covered=False, coverage=ACD_YEARS, note="UCDP is not loaded: unknown.", conflicts=None
-        )
-    if not covered:
-        return PairConflictRecord(covered=False, coverage=ACD_YEARS, note=note, conflicts=None)
+    unknown = PairConflictRecord.unknown(store, year)
+    if unknown is not None:
+        return unknown
     held = _parties(store, [first_id, second_id])
     mine = [p for sid, p in held if sid == first_id]
     theirs = [p for sid, p in held if sid == second_id]
     ids = {p.conflict_id for p in mine} & {p.conflict_id for p in theirs}
-    acd, episodes = _acd(store, ids), _episodes(store, ids)
+    acd, episodes = _acd(store, ids, year), _episodes(store, ids)
+    opposed = {a.conflict_id for a in mine for b in theirs if a.conflict_id == b.conflict_id and a.side != b.side}
+    first_codes, second_codes = gw_codes.get(first_id, set()), gw_codes.get(second_id, set())
+    direct_years = _direct_years(store, opposed & ids, first_codes, second_codes)
     found: list[SharedConflict] = []
     for a in (p for p in mine if p.conflict_id in ids):
         for b in (p for p in theirs if p.conflict_id == a.conflict_id):
-            rows = [r for r in acd.get(a.conflict_id, []) if r["year"] <= year]
+            rows = acd.get(a.conflict_id, [])
             both = sorted({y.year for y in _years_of(rows, a)} & {y.year for y in _years_of(rows, b)})
             if not both:
                 continue
             kind, regions = _describe(rows)
             same = a.side == b.side
-            direct = (
-                []
-                if same
-                else [
-                    y
-                    for y in _direct_years(
-                        store, a.conflict_id, gw_codes.get(first_id, set()), gw_codes.get(second_id, set())
-                    )
-                    if y <= year
-                ]
-            )
+            direct = [] if same else [y for y in direct_years.get(a.conflict_id, []) if y <= year]
             intensities = [r["intensity_level"] for r in rows if r["year"] in both and r["intensity_level"] is not None]
             found.append(
                 SharedConflict(
@@ -431,4 +452,4 @@ def pair_conflicts(
                 )
             )
     found.sort(key=lambda c: (c.years[0], c.conflict_id, c.first.side, c.second.side))
-    return PairConflictRecord(covered=True, coverage=ACD_YEARS, note=note, conflicts=found)
+    return PairConflictRecord.listing(year, found)

@@ -12,11 +12,12 @@ before 1945 and from 1990, 260 in between).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, String, bindparam, func, or_, select
 
+from detente.analysis.statements import prepared
 from detente.panels.citations import Citation, source_citation
 from detente.panels.codebook import CodeBook, code_book
 from detente.store.database import Store
@@ -63,12 +64,27 @@ def cite_sources(store: Store, *sources: str) -> list[CitedSource]:
     return out
 
 
+def _states_statement() -> Select[int, str | None, str]:
+    """Id, ISO3 and name of the states ``:state_ids``."""
+    return select(State.id, State.iso3, State.name).where(State.id.in_(bindparam("state_ids", expanding=True)))
+
+
+def _named_statement() -> Select[int]:
+    """The states whose ISO3 or COW abbreviation is ``:upper`` or whose name is ``:lower`` (either case)."""
+    upper, lower = bindparam("upper", type_=String), bindparam("lower", type_=String)
+    return select(State.id).where(
+        or_(func.upper(State.iso3) == upper, func.upper(State.abbreviation) == upper, func.lower(State.name) == lower)
+    )
+
+
 @dataclass
 class StateResolver:
     """Resolves user-given state names to :class:`StateRef` and translates between ids and COW codes."""
 
     store: Store
     book: CodeBook
+    _held: dict[int, dict[int, int]] = field(default_factory=dict, repr=False)
+    """Year -> :meth:`_codes_in` of that year."""
 
     @classmethod
     def open(cls, store: Store) -> StateResolver:
@@ -99,8 +115,9 @@ class StateResolver:
     def refs(self, state_ids: Iterable[int], year: int) -> dict[int, StateRef]:
         """:class:`StateRef` for each id (one query)."""
         wanted = sorted(set(state_ids))
+        query = prepared("common:states", _states_statement)
         with self.store.engine.connect() as connection:
-            rows = connection.execute(select(State.id, State.iso3, State.name).where(State.id.in_(wanted))).all()
+            rows = connection.execute(query, {"state_ids": wanted}).all()
         codes = self._codes_in(year)
         return {
             int(sid): StateRef(state_id=int(sid), ccode=codes.get(int(sid)), iso3=iso3, name=str(name))
@@ -108,19 +125,22 @@ class StateResolver:
         }
 
     def _codes_in(self, year: int) -> dict[int, int]:
-        """state id -> the COW code it held in ``year`` (the one taken later, in a year with two)."""
-        codes = self.book.codes.filter(
-            (self.book.codes["system"] == "cow")
-            & (self.book.codes["first_year"] <= year)
-            & (self.book.codes["last_year"].fill_null(9999) >= year)
-        ).sort("first_year")
-        return {int(sid): int(code) for sid, code in codes.select("state_id", "code").iter_rows()}
+        """state id -> the COW code it held in ``year`` (the one taken later, in a year with two); worked out
+        once per year for this resolver (whose code book does not change), as a dossier asks several times."""
+        if year not in self._held:
+            codes = self.book.codes.filter(
+                (self.book.codes["system"] == "cow")
+                & (self.book.codes["first_year"] <= year)
+                & (self.book.codes["last_year"].fill_null(9999) >= year)
+            ).sort("first_year")
+            self._held[year] = {int(sid): int(code) for sid, code in codes.select("state_id", "code").iter_rows()}
+        return self._held[year]
 
     def by_code(self, year: int) -> dict[int, StateRef]:
         """Every COW code held in ``year`` -> its state (one pass over the crosswalk and one query)."""
         pairs = {code: sid for sid, code in self._codes_in(year).items()}
-        refs = self.refs(pairs.values(), year)
-        return {code: refs[sid].model_copy(update={"ccode": code}) for code, sid in pairs.items() if sid in refs}
+        refs = self.refs(pairs.values(), year)  # each with the code it held in ``year``: the key
+        return {code: refs[sid] for code, sid in pairs.items() if sid in refs}
 
     def ref_of_code(self, ccode: int, year: int) -> StateRef:
         """The :class:`StateRef` of COW ``ccode`` in ``year`` (a placeholder name when no state is known)."""
@@ -137,14 +157,14 @@ class StateResolver:
             LookupError: no state or several states go by that name; the message says what to try.
         """
         given = text.strip()
-        clauses = [func.upper(State.iso3) == given.upper(), func.upper(State.abbreviation) == given.upper()]
-        clauses.append(func.lower(State.name) == given.lower())
         if given.isdigit():
             state_id = self.state_of_code(int(given), year)
             if state_id is not None:
                 return self.refs([state_id], year)[state_id]
+        query = prepared("common:named", _named_statement)
         with self.store.engine.connect() as connection:
-            ids = sorted({int(i) for i in connection.execute(select(State.id).where(or_(*clauses))).scalars()})
+            found = connection.execute(query, {"upper": given.upper(), "lower": given.lower()}).scalars()
+            ids = sorted({int(i) for i in found})
         if not ids:
             raise LookupError(
                 f"no state is called {text!r}: give an ISO3 code (FRA), a COW abbreviation (FRN) or number (220), "

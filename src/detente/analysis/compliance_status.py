@@ -29,13 +29,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from functools import partial
 from typing import Any
 
 import polars as pl
 from pydantic import BaseModel
-from sqlalchemy import Table, select
+from sqlalchemy import BindParameter, Date, Select, Table, bindparam, select
 
 from detente.analysis.common import StateRef
+from detente.analysis.statements import prepared, prepared_for
 from detente.analysis.user_records import record_filter
 from detente.compliance.visibility import audit_evidence_read, marked_evidence
 from detente.services.access import Scope
@@ -103,12 +105,29 @@ class ComplianceStatus(BaseModel):
 def _pack_agreements(store: Store, keys: dict[str, list[str]]) -> dict[str, list[int]]:
     """Pack code -> the agreements in the store whose evidence counts for it (one query for every pack)."""
     wanted = sorted({k for ks in keys.values() for k in ks})
+    query = prepared(
+        "compliance:pack_agreements",
+        lambda: select(Agreement.id, Agreement.source_key).where(
+            Agreement.source_key.in_(bindparam("keys", expanding=True))
+        ),
+    )
     with store.engine.connect() as connection:
-        rows = connection.execute(select(Agreement.id, Agreement.source_key).where(Agreement.source_key.in_(wanted)))
+        rows = connection.execute(query, {"keys": wanted})
         by_key: dict[str, list[int]] = {}
         for agreement_id, key in rows:
             by_key.setdefault(str(key), []).append(int(agreement_id))
     return {code: sorted(i for k in ks for i in by_key.get(k, [])) for code, ks in keys.items()}
+
+
+def _involving(kind: str, scope: Scope | None) -> Select[Any]:
+    """The agreements of the evidence records of ``kind`` the reader may see in which one of ``:states`` is
+    the party or the counterpart."""
+    model, (party, counterpart) = _EVIDENCE[kind]
+    table = model.__table__
+    assert isinstance(table, Table)
+    states: BindParameter[int] = bindparam("states", expanding=True)
+    involved = table.c[party].in_(states) | table.c[counterpart].in_(states)
+    return select(table.c.agreement_id).where(involved, record_filter(model, scope)).distinct()
 
 
 def _in_evidence(store: Store, state_ids: Iterable[int], scope: Scope | None) -> set[int]:
@@ -116,23 +135,58 @@ def _in_evidence(store: Store, state_ids: Iterable[int], scope: Scope | None) ->
     states = sorted(set(state_ids))
     found: set[int] = set()
     with store.engine.connect() as connection:
-        for model, (party, counterpart) in _EVIDENCE.values():
-            table = model.__table__
-            assert isinstance(table, Table)
-            involved = table.c[party].in_(states) | table.c[counterpart].in_(states)
-            query = select(table.c.agreement_id).where(involved, record_filter(model, scope)).distinct()
-            found.update(int(a) for a in connection.execute(query).scalars() if a is not None)
+        for kind in _EVIDENCE:
+            query = prepared_for(scope, ("compliance:involving", kind), partial(_involving, kind, scope))
+            found.update(int(a) for a in connection.execute(query, {"states": states}).scalars() if a is not None)
     return found
+
+
+def _hidden(kind: str, scope: Scope | None) -> Select[Any]:
+    """One evidence record of ``kind`` of the agreements ``:agreement_ids`` hidden from the reader, if any."""
+    model = _EVIDENCE[kind][0]
+    agreements: BindParameter[int] = bindparam("agreement_ids", expanding=True)
+    return select(model.id).where(model.agreement_id.in_(agreements), ~record_filter(model, scope)).limit(1)
 
 
 def _hides(store: Store, agreement_ids: list[int], scope: Scope | None) -> bool:
     """Is any evidence record of these agreements hidden from the reader?"""
+    if not agreement_ids:
+        return False  # no agreement, no evidence to hide
     with store.engine.connect() as connection:
-        for model, _columns in _EVIDENCE.values():
-            query = select(model.id).where(model.agreement_id.in_(agreement_ids), ~record_filter(model, scope))
-            if connection.execute(query.limit(1)).first() is not None:
+        for kind in _EVIDENCE:
+            query = prepared_for(scope, ("compliance:hidden", kind), partial(_hidden, kind, scope))
+            if connection.execute(query, {"agreement_ids": agreement_ids}).first() is not None:
                 return True
     return False
+
+
+def _hidden_findings(scope: Scope | None) -> Select[Any]:
+    """The obligations (their parameters) of stored findings on ``:parties`` up to ``:as_of`` hidden from the
+    reader."""
+    f = Finding
+    return (
+        select(StoredObligation.parameters)
+        .select_from(f)
+        .join(StoredObligation, StoredObligation.id == f.obligation_id)
+        .where(f.party_state_id.in_(bindparam("parties", expanding=True)))
+        .where(f.as_of <= bindparam("as_of", type_=Date), ~record_filter(f, scope))
+        .group_by(f.obligation_id, StoredObligation.id)
+    )
+
+
+def _stored_findings(scope: Scope | None) -> Select[*tuple[Any, ...]]:
+    """The stored findings on ``:parties`` up to ``:as_of`` the reader may see, with their obligations, oldest
+    first."""
+    f = Finding
+    return (
+        select(f.party_state_id, f.subject, f.status, f.as_of, f.measured, f.limit_value, f.margin, f.evidence)
+        .add_columns(f.explanation, f.verified, StoredObligation.code, StoredObligation.title)
+        .add_columns(StoredObligation.kind, StoredObligation.parameters, f.marking_id)
+        .join(StoredObligation, StoredObligation.id == f.obligation_id)
+        .where(f.party_state_id.in_(bindparam("parties", expanding=True)))
+        .where(f.as_of <= bindparam("as_of", type_=Date), record_filter(f, scope))
+        .order_by(f.as_of, f.id)
+    )
 
 
 def _stored(
@@ -140,26 +194,13 @@ def _stored(
 ) -> tuple[dict[str, list[tuple[int | None, ComplianceFinding]]], set[str]]:
     """Pack code -> the latest stored findings the reader may see (per obligation, party and subject) on or
     before ``as_of``, each with its marking id; and the packs with stored findings hidden from the reader."""
-    f = Finding
-    hidden_query = (
-        select(StoredObligation.parameters)
-        .select_from(f)
-        .join(StoredObligation, StoredObligation.id == f.obligation_id)
-        .where(f.party_state_id.in_(sorted(parties)), f.as_of <= as_of, ~record_filter(f, scope))
-        .group_by(f.obligation_id, StoredObligation.id)
-    )
-    query = (
-        select(f.party_state_id, f.subject, f.status, f.as_of, f.measured, f.limit_value, f.margin, f.evidence)
-        .add_columns(f.explanation, f.verified, StoredObligation.code, StoredObligation.title)
-        .add_columns(StoredObligation.kind, StoredObligation.parameters, f.marking_id)
-        .join(StoredObligation, StoredObligation.id == f.obligation_id)
-        .where(f.party_state_id.in_(sorted(parties)), f.as_of <= as_of, record_filter(f, scope))
-        .order_by(f.as_of, f.id)
-    )
+    values = {"parties": sorted(parties), "as_of": as_of}
+    hidden_query = prepared_for(scope, "compliance:hidden_findings", partial(_hidden_findings, scope))
+    query = prepared_for(scope, "compliance:stored_findings", partial(_stored_findings, scope))
     latest: dict[tuple[str, int, str | None], tuple[str, int | None, ComplianceFinding]] = {}
     with store.engine.connect() as connection:
-        hidden = {str((params or {}).get("pack") or "") for (params,) in connection.execute(hidden_query)}
-        for row in connection.execute(query):
+        hidden = {str((params or {}).get("pack") or "") for (params,) in connection.execute(hidden_query, values)}
+        for row in connection.execute(query, values):
             pack = str((row.parameters or {}).get("pack") or "")
             latest[(row.code, int(row.party_state_id), row.subject)] = (
                 pack,

@@ -37,7 +37,7 @@ from detente.analysis.armed_conflicts import (
 )
 from detente.analysis.common import CitedSource, StateRef, StateResolver, cite, cite_sources
 from detente.analysis.compliance_status import ComplianceStatus, compliance_status
-from detente.analysis.relations import RELATION_YEARS, relations
+from detente.analysis.relations import RELATION_YEARS, Relations, relations
 from detente.analysis.ties import AgreementTie, ArmsSystem, ConflictTie, agreement_ties, arms_systems, conflict_ties
 from detente.analysis.user_records import UserRecord, reader_scope, user_records
 from detente.services.access import Principal
@@ -86,6 +86,8 @@ PAIR_COLUMNS = [c for c in COLUMN_SOURCES if c not in ("cinc", "milex", "milper"
 PARTNER_FIGURES = ["exercises", "tiv12", "tiv21", "pko_shared_missions", "unvote_agree", "dyadigos", "dca_count"]
 STATE_FIGURES = {"cinc": "cinc1", "milex": "milex1", "milper": "milper1", "tpop": "tpop1"}
 STATE_FIGURES_DEMOCRACY = {"v2x_polyarchy": "v2x_polyarchy1", "polity2": "polity21"}
+SYSTEMS_SHOWN = 5
+"""How many weapon systems a country dossier lists per partner (the largest by TIV)."""
 DOMAIN_SOURCES = ("atop", "dcad", "sipri_register", "peacesciencer", "ucdp")
 
 
@@ -155,26 +157,41 @@ def _year_of(as_of: date) -> int:
     return min(as_of.year, RELATION_YEARS[1])
 
 
-def _latest(rows: pl.DataFrame, columns: list[str], by: str) -> pl.DataFrame:
-    """Per ``by``: each column's latest known value and the year of it (``<column>__year``)."""
+def _latest(rows: pl.DataFrame, columns: list[str], by: str | None = None) -> pl.DataFrame:
+    """Each column's latest known value and the year of it (``<column>__year``): per ``by``, or one row for
+    the whole frame when ``by`` is ``None``."""
     present = [c for c in columns if c in rows.columns]
-    return (
-        rows.sort("year")
-        .group_by(by)
-        .agg(
-            *(pl.col(c).drop_nulls().last().cast(pl.Float64).alias(c) for c in present),
-            *(pl.col("year").filter(pl.col(c).is_not_null()).last().alias(f"{c}__year") for c in present),
-        )
-    )
+    aggregates = [
+        *(pl.col(c).drop_nulls().last().cast(pl.Float64).alias(c) for c in present),
+        *(pl.col("year").filter(pl.col(c).is_not_null()).last().alias(f"{c}__year") for c in present),
+    ]
+    ordered = rows.sort("year")
+    return ordered.select(aggregates) if by is None else ordered.group_by(by).agg(aggregates)
 
 
-def _figure(row: dict[str, Any], column: str) -> Figure:
+def _figure_fields(row: dict[str, Any], column: str, sources: list[str] | None = None) -> dict[str, Any]:
+    """The fields of the :class:`Figure` of ``column`` in a row of :func:`_latest` (its sources:
+    ``COLUMN_SOURCES[column]`` unless given). A country dossier has more than a thousand figures: handed to
+    the model that holds them as plain fields, they are validated in one pass with it."""
     value = row.get(column)
-    return Figure(
-        value=None if value is None else float(value),
-        year=row.get(f"{column}__year"),
-        sources=COLUMN_SOURCES.get(column, []),
-    )
+    return {
+        "value": None if value is None else float(value),
+        "year": row.get(f"{column}__year"),
+        "sources": COLUMN_SOURCES.get(column, []) if sources is None else sources,
+    }
+
+
+def _figure(row: dict[str, Any], column: str, sources: list[str] | None = None) -> Figure:
+    """The figure of ``column`` in a row of :func:`_latest` (see :func:`_figure_fields`)."""
+    return Figure(**_figure_fields(row, column, sources))
+
+
+def _state_rows(table: Relations, ccode: int, year: int) -> pl.DataFrame:
+    """The relations rows of COW ``ccode`` up to ``year``, with only the columns a country dossier reads (the
+    table has some seventy: reading the dozen needed from the Parquet file is most of the saving)."""
+    wanted = ["year", "ccode2", *STATE_FIGURES.values(), *STATE_FIGURES_DEMOCRACY.values(), *PARTNER_FIGURES]
+    present = set(table.columns())
+    return table.of_state(ccode, [c for c in wanted if c in present], until=year)
 
 
 def _citations(store: Store, keys: list[str], panel_citations: list[CitedSource]) -> list[CitedSource]:
@@ -195,21 +212,13 @@ def country_dossier(
     resolver = StateResolver.open(store)
     subject = resolver.resolve(state, year)
     table = relations(store)
-    known = subject.ccode is not None
-    rows = table.of_state(subject.ccode).filter(pl.col("year") <= year) if subject.ccode is not None else None
-    rows = rows if known and rows is not None else pl.DataFrame()
+    rows = _state_rows(table, subject.ccode, year) if subject.ccode is not None else pl.DataFrame()
     capabilities: dict[str, Figure] = {}
     per_partner: dict[int, dict[str, Any]] = {}
     if rows.height:
-        own = _latest(rows.with_columns(pl.lit(0).alias("_one")), list(STATE_FIGURES.values()), "_one")
-        own = own.join(
-            _latest(rows.with_columns(pl.lit(0).alias("_one")), list(STATE_FIGURES_DEMOCRACY.values()), "_one"),
-            on="_one",
-        )
-        found = own.row(0, named=True)
+        found = _latest(rows, [*STATE_FIGURES.values(), *STATE_FIGURES_DEMOCRACY.values()]).row(0, named=True)
         for name, column in {**STATE_FIGURES, **STATE_FIGURES_DEMOCRACY}.items():
-            figure = _figure(found, column)
-            capabilities[name] = figure.model_copy(update={"sources": COLUMN_SOURCES[name]})
+            capabilities[name] = _figure(found, column, COLUMN_SOURCES[name])
         recent = rows.filter(pl.col("year") == year)
         latest = _latest(rows.filter(pl.col("year") >= year - 15), PARTNER_FIGURES, "ccode2")
         if recent.height:
@@ -218,7 +227,7 @@ def country_dossier(
     refs = resolver.by_code(year)
     by_id = {ref.state_id: code for code, ref in refs.items()}
     agreements = agreement_ties(store, subject.state_id, when=as_of, scope=scope)
-    systems = arms_systems(store, subject.state_id, years=(year - 9, year))
+    systems = arms_systems(store, subject.state_id, years=(year - 9, year), per_partner=SYSTEMS_SHOWN)
     conflicts = conflict_ties(store, subject.state_id, years=(year - 9, year))
     partners: list[PartnerTies] = []
     ties_of: dict[int, list[AgreementTie]] = {}
@@ -235,27 +244,28 @@ def country_dossier(
     for code in sorted(codes):
         ref = refs.get(code) or resolver.ref_of_code(code, year)
         row = per_partner.get(code, {})
-        figures = {c: _figure(row, c) for c in PARTNER_FIGURES}
         ties = ties_of.get(ref.state_id, [])
         present = [
             any(a.kind == "alliance" for a in ties),
             any(a.kind == "dca" for a in ties),
-            *(bool(figures[c].value) for c in ("exercises", "tiv12", "tiv21", "pko_shared_missions")),
+            *(bool(row.get(c)) for c in ("exercises", "tiv12", "tiv21", "pko_shared_missions")),
         ]
         if not any(present):
-            continue
+            continue  # decided before the figures are made: most of the state's pairs hold no tie
         partners.append(
             PartnerTies(
                 partner=ref,
                 agreements=ties,
-                figures=figures,
-                arms_systems=systems_of.get(ref.state_id, [])[:5],
+                figures={c: _figure_fields(row, c) for c in PARTNER_FIGURES},
+                arms_systems=systems_of.get(ref.state_id, []),
                 conflicts=conflicts_of.get(ref.state_id, []),
                 strength=sum(present),
             )
         )
     partners.sort(key=lambda p: (-p.strength, p.partner.name))
-    keys = [k for c in (*capabilities.values(), *(f for p in partners for f in p.figures.values())) for k in c.sources]
+    # every partner has every figure of PARTNER_FIGURES: their sources, in order, once
+    keys = [k for f in capabilities.values() for k in f.sources]
+    keys += [k for c in PARTNER_FIGURES for k in COLUMN_SOURCES[c]] if partners else []
     # compliance first: showing a marked record appends an audit entry, which would make its evaluation stale
     compliance = compliance_status(store, [subject], as_of, scope=scope)
     return CountryDossier(
@@ -287,9 +297,11 @@ def pair_dossier(
     series: list[PairYear] = []
     a_codes = {c for c in (a.ccode, *_codes(resolver, a.state_id)) if c is not None}
     b_codes = {c for c in (b.ccode, *_codes(resolver, b.state_id)) if c is not None}
+    present = set(table.columns())
+    columns = [c for c in PAIR_COLUMNS if c in present]
     for code in sorted(a_codes):
-        rows = table.of_state(code).filter(pl.col("ccode2").is_in(sorted(b_codes)) & (pl.col("year") <= year))
-        columns = [c for c in PAIR_COLUMNS if c in rows.columns]
+        rows = table.of_state(code, ["year", "ccode2", *columns], until=year)
+        rows = rows.filter(pl.col("ccode2").is_in(sorted(b_codes)))
         for row in rows.sort("year").iter_rows(named=True):
             values = {c: None if row[c] is None else float(row[c]) for c in columns}
             series.append(PairYear(year=row["year"], values=values))

@@ -27,11 +27,13 @@ import os
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
+from detente.analysis.statements import prepared
 from detente.panels.cache import cache_dir
 from detente.panels.citations import Citation
 from detente.panels.codebook import code_book, matching_version
@@ -77,9 +79,12 @@ class Relations:
         """The table, lazily (filter on ``ccode1`` first: the file is sorted by it)."""
         return pl.scan_parquet(self.path)
 
-    def of_state(self, ccode: int, columns: Sequence[str] | None = None) -> pl.DataFrame:
-        """Every row whose first state is COW ``ccode`` (so every pair it is in, once, seen from its side)."""
-        frame = self.scan().filter(pl.col("ccode1") == ccode)
+    def of_state(self, ccode: int, columns: Sequence[str] | None = None, *, until: int | None = None) -> pl.DataFrame:
+        """Every row whose first state is COW ``ccode`` (so every pair it is in, once, seen from its side); only
+        the years up to ``until`` when given, and only ``columns`` when given (both applied while the file is
+        read, so the rows and columns left out are never decoded)."""
+        wanted = pl.col("ccode1") == ccode
+        frame = self.scan().filter(wanted if until is None else wanted & (pl.col("year") <= until))
         return (frame.select(columns) if columns else frame).collect()
 
     def columns(self) -> list[str]:
@@ -117,6 +122,12 @@ YEARS_KEPT = 8
 _MEMO: dict[str, Relations] = {}
 
 
+def _versions_statement() -> Select[int, int, str, datetime | None]:
+    """Every loaded source version: id, source, version and load time, oldest first."""
+    columns = (SourceVersion.id, SourceVersion.source_id, SourceVersion.version, SourceVersion.loaded_at)
+    return select(*columns).order_by(SourceVersion.id)
+
+
 def _digest(store: Store) -> str:
     """A fingerprint of what the table is built from: the database, the loaded source versions, the schema, the
     state-code book and the reviewed alias table.
@@ -127,9 +138,8 @@ def _digest(store: Store) -> str:
     enrichers translate codes with. A user's own record, or an audited read, moves the audit log's head but
     cannot change the table, so the head is not part of the key.
     """
-    columns = (SourceVersion.id, SourceVersion.source_id, SourceVersion.version, SourceVersion.loaded_at)
     with store.engine.connect() as connection:
-        versions = connection.execute(select(*columns).order_by(SourceVersion.id)).all()
+        versions = connection.execute(prepared("relations:versions", _versions_statement)).all()
     loaded = ";".join(f"{i}:{s}:{v}:{t}" for i, s, v, t in versions) or "empty"
     parts = (
         store.identity,

@@ -16,13 +16,14 @@ marked record can reach them either.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Connection, Select, select
+from sqlalchemy import ColumnElement, Connection, Integer, Select, bindparam, select
 
+from detente.analysis.statements import prepared_for
 from detente.services.access import Principal, Scope, visible
 from detente.services.records import audit_only
 from detente.store.database import Store
@@ -76,11 +77,11 @@ def record_filter(model: Any, scope: Scope | None) -> ColumnElement[bool]:
     return visible(model, scope)
 
 
-def _named_by(model: Any, party: Any, scope: Scope | None, state_id: int) -> Select[*tuple[Any, ...]]:
-    """The reader's own records of ``model`` with ``state_id`` among its ``party`` rows: one row per state
+def _named_by(model: Any, party: Any, scope: Scope | None) -> Select[*tuple[Any, ...]]:
+    """The reader's own records of ``model`` with ``:state_id`` among its ``party`` rows: one row per state
     named (id, kind, title, start, state, marking id)."""
     link = party.engagement_id if party is EngagementParticipant else party.agreement_id
-    naming = select(link).where(party.state_id == state_id)
+    naming = select(link).where(party.state_id == bindparam("state_id", type_=Integer))
     return (
         select(model.id, model.kind, model.title, model.valid_from, party.state_id, model.marking_id)
         .join(party, link == model.id)
@@ -88,28 +89,27 @@ def _named_by(model: Any, party: Any, scope: Scope | None, state_id: int) -> Sel
     )
 
 
-def _queries(scope: Scope | None, state_id: int) -> list[tuple[str, Select[*tuple[Any, ...]]]]:
-    """(kind prefix, query) for the records that name ``state_id`` through their participants or parties."""
-    return [
-        ("engagement", _named_by(Engagement, EngagementParticipant, scope, state_id)),
-        ("agreement", _named_by(Agreement, AgreementParty, scope, state_id)),
-    ]
+_NAMING = {"engagement": (Engagement, EngagementParticipant), "agreement": (Agreement, AgreementParty)}
+"""Kind prefix -> (record model, the model of its participants or parties)."""
 
 
-def _two_state_rows(connection: Connection, scope: Scope | None, state_id: int) -> Iterable[tuple[str, Any]]:
-    """Assistance cases (provider, recipient) and postings (sending, host state) as one row per state named."""
-    cases = select(
-        AssistanceCase.id,
-        AssistanceCase.title,
-        AssistanceCase.requested_on,
-        AssistanceCase.provider_state_id,
-        AssistanceCase.recipient_state_id,
-        AssistanceCase.marking_id,
-    ).where(
-        record_filter(AssistanceCase, scope),
-        (AssistanceCase.provider_state_id == state_id) | (AssistanceCase.recipient_state_id == state_id),
-    )
-    postings = select(
+def _two_state_statement(kind: str, scope: Scope | None) -> Select[*tuple[Any, ...]]:
+    """Assistance cases (provider, recipient) or postings (sending, host state) naming ``:state_id``: id,
+    title, start, the two states and the marking id."""
+    state_id = bindparam("state_id", type_=Integer)
+    if kind == "assistance_case":
+        return select(
+            AssistanceCase.id,
+            AssistanceCase.title,
+            AssistanceCase.requested_on,
+            AssistanceCase.provider_state_id,
+            AssistanceCase.recipient_state_id,
+            AssistanceCase.marking_id,
+        ).where(
+            record_filter(AssistanceCase, scope),
+            (AssistanceCase.provider_state_id == state_id) | (AssistanceCase.recipient_state_id == state_id),
+        )
+    return select(
         Posting.id,
         Posting.title,
         Posting.valid_from,
@@ -117,10 +117,23 @@ def _two_state_rows(connection: Connection, scope: Scope | None, state_id: int) 
         Posting.host_state_id,
         Posting.marking_id,
     ).where(record_filter(Posting, scope), (Posting.sending_state_id == state_id) | (Posting.host_state_id == state_id))
-    for kind, query in (("assistance_case", cases), ("posting", postings)):
-        for record_id, title, start, first, second, marking in connection.execute(query):
+
+
+def _rows(connection: Connection, scope: Scope | None, state_id: int) -> list[tuple[str, Any]]:
+    """(kind prefix, (id, kind, title, start, state named, marking id)) for every record naming ``state_id``:
+    engagements and agreements through their participants or parties, one row per state they name;
+    assistance cases and postings, one row for each of their two states."""
+    values = {"state_id": state_id}
+    rows: list[tuple[str, Any]] = []
+    for prefix, (model, party) in _NAMING.items():
+        query = prepared_for(scope, ("user_records", prefix), partial(_named_by, model, party, scope))
+        rows.extend((prefix, row) for row in connection.execute(query, values))
+    for kind in ("assistance_case", "posting"):
+        query = prepared_for(scope, ("user_records", kind), partial(_two_state_statement, kind, scope))
+        for record_id, title, start, first, second, marking in connection.execute(query, values):
             for state in (first, second):
-                yield kind, (record_id, None, title, start, state, marking)
+                rows.append((kind, (record_id, None, title, start, state, marking)))
+    return rows
 
 
 def user_records(
@@ -139,10 +152,7 @@ def user_records(
         scope = reader_scope(store, principal)
     found: dict[tuple[str, int], tuple[UserRecord, set[int]]] = {}
     with store.engine.connect() as connection:
-        rows: list[tuple[str, Any]] = [
-            (prefix, row) for prefix, query in _queries(scope, state_id) for row in connection.execute(query)
-        ]
-        rows.extend(_two_state_rows(connection, scope, state_id))
+        rows = _rows(connection, scope, state_id)
     for prefix, (record_id, kind, title, start, named, marking_id) in rows:
         label = f"{prefix}:{kind}" if kind else prefix
         key = (prefix, int(record_id))

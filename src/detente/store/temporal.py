@@ -10,25 +10,34 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import BindParameter, ColumnElement, and_, or_
 
 from detente.domain.dates import Match, PartialDate
 
 __all__ = ["in_force"]
 
 
-def in_force(model: Any, when: PartialDate | date | str | int, match: Match = "any") -> ColumnElement[bool]:
+def in_force(
+    model: Any, when: PartialDate | date | str | int | BindParameter[date], match: Match = "any"
+) -> ColumnElement[bool]:
     """A WHERE clause: rows of ``model`` (a :class:`~detente.store.base.Temporal` table) in force at ``when``.
 
     ``when`` may be a day, a month or a year. With ``match="any"`` a row counts if it is in force on at least
-    one day of that period; with ``match="all"`` it must hold on every day of it.
+    one day of that period; with ``match="all"`` it must hold on every day of it. ``when`` may also be a bound
+    parameter (``bindparam("when", type_=Date)``): a day given when the statement runs, so that a statement
+    built once serves every date.
 
     >>> from sqlalchemy import select
     >>> from detente.store.models import AgreementParty
     >>> query = select(AgreementParty).where(in_force(AgreementParty, "1990"))
     """
-    period = PartialDate.of(when)
-    first, last = period.first_day(), period.last_day()
+    first: date | BindParameter[date]
+    last: date | BindParameter[date]
+    if isinstance(when, BindParameter):
+        first = last = when  # a day: its first and last day are the same
+    else:
+        period = PartialDate.of(when)
+        first, last = period.first_day(), period.last_day()
     if match == "any":
         starts, ends = last, first
     else:
