@@ -20,14 +20,28 @@ from datetime import date
 
 from detente.analysis.capabilities import parse_need
 from detente.analysis.coalition import backtest, rank
+from detente.analysis.compliance_status import forget_evaluations
 from detente.analysis.dossiers import country_dossier, pair_dossier
 from detente.analysis.networks import network
 from detente.analysis.reliability import reliability
 from detente.store.database import Store
 
+
+def _fresh_compliance(store: Store, state: str, day: date) -> object:
+    """A country dossier whose compliance status is evaluated anew, not taken from the in-memory evaluations.
+
+    A dossier keeps the compliance evaluations it made until the store's next write (they are deterministic
+    given the data), so repeated runs of the plain job reuse them; this job shows what the first reader after
+    a write pays.
+    """
+    forget_evaluations()
+    return country_dossier(store, state, day)
+
+
 JOBS: list[tuple[str, float, Callable[[Store], object]]] = [
     ("country dossier FRA 2005", 0.2, lambda s: country_dossier(s, "FRA", date(2005, 6, 1))),
     ("country dossier USA 2019 (+ New START)", 0.2, lambda s: country_dossier(s, "USA", date(2019, 6, 1))),
+    ("  the same, compliance evaluated afresh", 0.2, lambda s: _fresh_compliance(s, "USA", date(2019, 6, 1))),
     ("pair dossier FRA-IND 2015", 0.2, lambda s: pair_dossier(s, "FRA", "IND", date(2015, 1, 1))),
     ("pair dossier USA-IRQ 2024 (UCDP conflicts)", 0.2, lambda s: pair_dossier(s, "USA", "IRQ", date(2024, 12, 31))),
     ("network alliances 1990 + metrics", 1.0, lambda s: network(s, "alliances", 1990)),

@@ -45,7 +45,14 @@ from detente.store.database import Store
 from detente.store.models import Activity, Agreement, Approval, Declaration, Finding, Inspection, Notification
 from detente.store.models import Obligation as StoredObligation
 
-__all__ = ["SEVERITY", "ComplianceFinding", "ComplianceStatus", "TreatyStatus", "compliance_status"]
+__all__ = [
+    "SEVERITY",
+    "ComplianceFinding",
+    "ComplianceStatus",
+    "TreatyStatus",
+    "compliance_status",
+    "forget_evaluations",
+]
 
 SEVERITY = ("breach", "overdue", "at_risk", "insufficient_data", "compliant", "not_in_force")
 """Statuses from worst to mildest: a treaty's ``status`` is its worst finding's."""
@@ -230,6 +237,11 @@ def _stored(
 _EVALUATED: dict[tuple[Any, ...], list[ComplianceFinding]] = {}
 EVALUATIONS_KEPT = 64
 """How many evaluations :func:`_evaluated` keeps in memory (each a handful of findings)."""
+
+
+def forget_evaluations() -> None:
+    """Drop the evaluations kept in memory (the next dossier evaluates afresh, as after a write)."""
+    _EVALUATED.clear()
 
 
 def _evaluated(store: Store, pack: Any, agreements: list[int], parties: dict[int, str], as_of: date,
