@@ -14,9 +14,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
 from detente.api.deps import CurrentPrincipal, CurrentStore
 from detente.api.errors import ERROR_RESPONSES
+from detente.api.inline import read_on_loop
 from detente.api.schemas import (
     INT32,
     NO_NUL,
@@ -33,7 +35,7 @@ from detente.services import audit_trail
 from detente.services.access import Principal
 from detente.services.catalog import RESOURCES, Filter, Resource
 from detente.services.entities import entity_name
-from detente.services.reading import MAX_LIMIT, Reader
+from detente.services.reading import MAX_LIMIT, Page, Reader
 from detente.services.writing import MarkingRequest, Writer
 from detente.store.database import Store
 
@@ -107,17 +109,24 @@ def _add_reads(router: APIRouter, res: Resource) -> None:
     name = res.name
     sort_help = f"sort by one of {', '.join(res.sorts)}; prefix - for descending (default {res.default_sort})"
 
-    def list_records(store: Store, principal: Principal, **kwargs: Any) -> dict[str, Any]:
+    async def list_records(store: Store, principal: Principal, **kwargs: Any) -> dict[str, Any]:
         filters, search = _split(res, kwargs)
-        page = Reader(store).list(
-            principal,
-            name,
-            filters=filters,
-            sort=kwargs["sort"],
-            limit=kwargs["limit"],
-            offset=kwargs["offset"],
-            search=search,
-        )
+
+        def read(reader: Reader) -> Page:
+            return reader.list(
+                principal,
+                name,
+                filters=filters,
+                sort=kwargs["sort"],
+                limit=kwargs["limit"],
+                offset=kwargs["offset"],
+                search=search,
+            )
+
+        if search is not None:  # full-text search may take a while: off the event loop
+            page = await run_in_threadpool(read, Reader(store))
+        else:
+            page = await read_on_loop(store, read)
         return {"items": page.items, "total": page.total, "limit": page.limit, "offset": page.offset}
 
     sort_choices = tuple(res.sorts) + tuple(f"-{s}" for s in res.sorts)
@@ -175,8 +184,8 @@ def _add_reads(router: APIRouter, res: Resource) -> None:
         operation_id=f"export_{name.replace('-', '_')}",
     )
 
-    def get_record(store: Store, principal: Principal, record_id: int) -> dict[str, Any]:
-        return Reader(store).get(principal, name, record_id)
+    async def get_record(store: Store, principal: Principal, record_id: int) -> dict[str, Any]:
+        return await read_on_loop(store, lambda reader: reader.get(principal, name, record_id))
 
     router.add_api_route(
         f"/{name}/{{record_id}}",
