@@ -14,12 +14,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import BaseModel
-from starlette.concurrency import run_in_threadpool
 
 from detente.api.deps import CurrentPrincipal, CurrentStore
 from detente.api.encoding import json_response
 from detente.api.errors import ERROR_RESPONSES
-from detente.api.inline import read_on_loop
 from detente.api.schemas import (
     INT32,
     NO_NUL,
@@ -36,7 +34,7 @@ from detente.services import audit_trail
 from detente.services.access import Principal
 from detente.services.catalog import RESOURCES, Filter, Resource
 from detente.services.entities import entity_name
-from detente.services.reading import MAX_LIMIT, Page, Reader
+from detente.services.reading import MAX_LIMIT, Reader
 from detente.services.writing import MarkingRequest, Writer
 from detente.store.database import Store
 
@@ -112,24 +110,17 @@ def _add_reads(router: APIRouter, res: Resource) -> None:
 
     page_model = page_schema(name)
 
-    async def list_records(store: Store, principal: Principal, **kwargs: Any) -> Response:
+    def list_records(store: Store, principal: Principal, **kwargs: Any) -> Response:
         filters, search = _split(res, kwargs)
-
-        def read(reader: Reader) -> Page:
-            return reader.list(
-                principal,
-                name,
-                filters=filters,
-                sort=kwargs["sort"],
-                limit=kwargs["limit"],
-                offset=kwargs["offset"],
-                search=search,
-            )
-
-        if search is not None:  # full-text search may take a while: off the event loop
-            page = await run_in_threadpool(read, Reader(store))
-        else:
-            page = await read_on_loop(store, read)
+        page = Reader(store).list(
+            principal,
+            name,
+            filters=filters,
+            sort=kwargs["sort"],
+            limit=kwargs["limit"],
+            offset=kwargs["offset"],
+            search=search,
+        )
         answer = {"items": page.items, "total": page.total, "limit": page.limit, "offset": page.offset}
         return json_response(page_model, answer)
 
@@ -190,8 +181,8 @@ def _add_reads(router: APIRouter, res: Resource) -> None:
 
     detail_model = detail_schema(name)
 
-    async def get_record(store: Store, principal: Principal, record_id: int) -> Response:
-        record = await read_on_loop(store, lambda reader: reader.get(principal, name, record_id))
+    def get_record(store: Store, principal: Principal, record_id: int) -> Response:
+        record = Reader(store).get(principal, name, record_id)
         return json_response(detail_model, record)
 
     router.add_api_route(

@@ -117,13 +117,9 @@ class Reader:
         """One audit entry naming the marked records a read or an export returned (none if all are public)."""
         marked = [row["id"] for row in rows if row.get("marking_id") is not None]
         if marked:
-            after = {"resource": res.name, "ids": marked}
-            self._audit(principal.actor, action, entity_name(res.model), object_id, after)
-
-    def _audit(self, actor: str, action: str, object_type: str, object_id: str, after: Any) -> None:
-        """Append one read-audit entry through the process's group commit (a subclass may defer it: the API
-        writes it from a worker thread, :mod:`detente.api.inline`)."""
-        read_audit(self.store).record(actor, action, object_type, object_id, after)
+            read_audit(self.store).record(
+                principal.actor, action, entity_name(res.model), object_id, {"resource": res.name, "ids": marked}
+            )
 
     # -- entry points ---------------------------------------------------------------------------------------
 
