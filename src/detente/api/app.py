@@ -23,6 +23,7 @@ from detente.api.errors import install_error_handlers
 from detente.api.limits import BodyLimit
 from detente.api.practice import router as practice_router
 from detente.api.resources import resource_router
+from detente.api.route_index import install_route_index
 from detente.api.schemas import all_schemas
 from detente.services.read_audit import close_store
 from detente.store.database import Store
@@ -77,6 +78,7 @@ def create_app(store: Store) -> FastAPI:
     app.include_router(resource_router())
     app.include_router(analysis_router)
     install_web(app)
+    install_route_index(app)
     return app
 
 

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import BaseModel
 
 from detente.api.deps import CurrentPrincipal, CurrentStore
+from detente.api.encoding import json_response
 from detente.api.errors import ERROR_RESPONSES
 from detente.api.schemas import (
     INT32,
@@ -107,7 +108,9 @@ def _add_reads(router: APIRouter, res: Resource) -> None:
     name = res.name
     sort_help = f"sort by one of {', '.join(res.sorts)}; prefix - for descending (default {res.default_sort})"
 
-    def list_records(store: Store, principal: Principal, **kwargs: Any) -> dict[str, Any]:
+    page_model = page_schema(name)
+
+    def list_records(store: Store, principal: Principal, **kwargs: Any) -> Response:
         filters, search = _split(res, kwargs)
         page = Reader(store).list(
             principal,
@@ -118,7 +121,8 @@ def _add_reads(router: APIRouter, res: Resource) -> None:
             offset=kwargs["offset"],
             search=search,
         )
-        return {"items": page.items, "total": page.total, "limit": page.limit, "offset": page.offset}
+        answer = {"items": page.items, "total": page.total, "limit": page.limit, "offset": page.offset}
+        return json_response(page_model, answer)
 
     sort_choices = tuple(res.sorts) + tuple(f"-{s}" for s in res.sorts)
     list_params = [
@@ -132,7 +136,7 @@ def _add_reads(router: APIRouter, res: Resource) -> None:
         f"/{name}",
         _signed(list_records, list_params),
         methods=["GET"],
-        response_model=page_schema(name),
+        response_model=page_model,
         summary=f"List {name}",
         description=res.title,
         operation_id=f"list_{name.replace('-', '_')}",
@@ -175,14 +179,17 @@ def _add_reads(router: APIRouter, res: Resource) -> None:
         operation_id=f"export_{name.replace('-', '_')}",
     )
 
-    def get_record(store: Store, principal: Principal, record_id: int) -> dict[str, Any]:
-        return Reader(store).get(principal, name, record_id)
+    detail_model = detail_schema(name)
+
+    def get_record(store: Store, principal: Principal, record_id: int) -> Response:
+        record = Reader(store).get(principal, name, record_id)
+        return json_response(detail_model, record)
 
     router.add_api_route(
         f"/{name}/{{record_id}}",
         _signed(get_record, [*_base_params(), _param("record_id", IdPath)]),
         methods=["GET"],
-        response_model=detail_schema(name),
+        response_model=detail_model,
         summary=f"Get one of {name}",
         operation_id=f"get_{name.replace('-', '_')}",
     )
@@ -204,37 +211,40 @@ def _add_reads(router: APIRouter, res: Resource) -> None:
 
 def _add_writes(router: APIRouter, res: Resource) -> None:
     name = res.name
-    create_model, update_model = create_schema(name), update_schema(name)
+    create_model, update_model, public_model = create_schema(name), update_schema(name), public_schema(name)
 
-    def create_record(store: Store, principal: Principal, body: BaseModel) -> dict[str, Any]:
+    def create_record(store: Store, principal: Principal, body: BaseModel) -> Response:
         values = body.model_dump(exclude_unset=True, mode="json")
         marking = marking_request(values)
         writer = Writer(store)
         if name == "deliveries":
-            return writer.deliver(principal, values)
-        return writer.create(principal, name, values, marking=marking)
+            created = writer.deliver(principal, values)
+        else:
+            created = writer.create(principal, name, values, marking=marking)
+        return json_response(public_model, created, status.HTTP_201_CREATED)
 
     router.add_api_route(
         f"/{name}",
         _signed(create_record, [*_base_params(), _param("body", create_model)]),
         methods=["POST"],
         status_code=status.HTTP_201_CREATED,
-        response_model=public_schema(name),
+        response_model=public_model,
         summary=f"Create one of {name}",
         operation_id=f"create_{name.replace('-', '_')}",
     )
 
-    def update_record(store: Store, principal: Principal, record_id: int, body: BaseModel) -> dict[str, Any]:
+    def update_record(store: Store, principal: Principal, record_id: int, body: BaseModel) -> Response:
         values = body.model_dump(exclude_unset=True, mode="json")
         marking = marking_request(values)
         version = values.pop("version", None)
-        return Writer(store).update(principal, name, record_id, values, version=version, marking=marking)
+        changed = Writer(store).update(principal, name, record_id, values, version=version, marking=marking)
+        return json_response(public_model, changed)
 
     router.add_api_route(
         f"/{name}/{{record_id}}",
         _signed(update_record, [*_base_params(), _param("record_id", IdPath), _param("body", update_model)]),
         methods=["PATCH"],
-        response_model=public_schema(name),
+        response_model=public_model,
         summary=f"Change one of {name}",
         operation_id=f"update_{name.replace('-', '_')}",
     )
