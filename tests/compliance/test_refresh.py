@@ -24,11 +24,11 @@ from detente.domain.markings import Role
 from detente.services import accounts, audit_trail
 from detente.services.records import Records
 from detente.services.writing import MarkingRequest, Writer
-from detente.sources.load import LOAD_ORDER, load_source
+from detente.sources.load import LOAD_ORDER
 from detente.store.database import Store
 from detente.store.models import AuditEntry, Declaration, Finding, Marking, Obligation
 from tests.compliance.conftest import write_file
-from tests.conftest import BACKENDS, _empty_database
+from tests.conftest import BACKENDS, loaded_store
 
 MIRROR = (Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets").resolve()
 DATES = [date(2018, 3, 1), date(2021, 1, 1), date(2022, 7, 1), date(2023, 3, 1)]
@@ -42,18 +42,10 @@ def new_start(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 
     Shared by the tests of this module (loading the sources takes a while); each leaves the stored findings
     equal to a full evaluation, as it found them."""
-    if not MIRROR.is_dir():
-        pytest.skip(f"no dataset mirror at {MIRROR}")
-    with _empty_database(str(request.param), tmp_path_factory.mktemp("refresh")) as url:
-        store = Store.open(url, create=True)
-        try:
-            for name in (*LOAD_ORDER, "new_start"):
-                load_source(store, name, mirror=MIRROR)
-            first = evaluate(store, treaty="new-start", as_of=DATES, actor="test")
-            assert first.stored is not None and first.stored.created == first.findings.height > 0
-            yield store
-        finally:
-            store.close()
+    with loaded_store(str(request.param), tmp_path_factory.mktemp("refresh"), (*LOAD_ORDER, "new_start")) as store:
+        first = evaluate(store, treaty="new-start", as_of=DATES, actor="test")
+        assert first.stored is not None and first.stored.created == first.findings.height > 0
+        yield store
 
 
 def _state(store: Store) -> tuple[int, int, int]:
