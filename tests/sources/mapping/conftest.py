@@ -9,6 +9,7 @@ test module then gets its own copy of the template, so that what one module load
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -18,7 +19,7 @@ from tests.store_templates import StoreTemplates
 
 
 @pytest.fixture(scope="session")
-def crosswalk_templates(store_templates: StoreTemplates, mirror: object) -> StoreTemplates:
+def crosswalk_templates(store_templates: StoreTemplates, mirror: Path) -> StoreTemplates:
     """The session's crosswalk templates (asking for ``mirror`` skips the tests when there is no mirror)."""
     return store_templates
 
