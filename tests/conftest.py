@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from detente.store.database import Store
 from detente.store.engine import normalise_url
+from tests.store_templates import CROSSWALK, StoreTemplates
 
 POSTGRES_URL = os.environ.get("DETENTE_TEST_POSTGRES_URL")
 MIRROR = (Path(__file__).resolve().parents[1] / ".." / "shared" / "datasets").resolve()
@@ -71,14 +72,38 @@ def _empty_database(backend: str, directory: Path) -> Iterator[str]:
         admin.dispose()
 
 
-@contextmanager
-def loaded_store(backend: str, directory: Path, sources: Sequence[str]) -> Iterator[Store]:
-    """A new store of ``backend`` with ``sources`` loaded from the real data mirror, closed afterwards.
+_templates: list[StoreTemplates] = []
+"""The session's :class:`~tests.store_templates.StoreTemplates` (set up by :func:`store_templates`)."""
 
-    Skips the test, saying why, when there is no mirror.
+
+@pytest.fixture(scope="session", autouse=True)
+def store_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreTemplates]:
+    """The session's crosswalk templates: :func:`loaded_store` copies them instead of loading the crosswalk
+    again (see :mod:`tests.store_templates`). Built on first use only; dropped when the session ends."""
+    templates = StoreTemplates(tmp_path_factory.mktemp("store-templates"), MIRROR, POSTGRES_URL)
+    _templates.append(templates)
+    try:
+        yield templates
+    finally:
+        _templates.remove(templates)
+        templates.close()
+
+
+@contextmanager
+def loaded_database(backend: str, directory: Path, sources: Sequence[str]) -> Iterator[str]:
+    """A URL to a new database of ``backend`` with ``sources`` loaded from the real data mirror, dropped
+    afterwards.
+
+    When ``sources`` start with the crosswalk (``LOAD_ORDER``) the database is a copy of the session's
+    crosswalk template with the other sources loaded on top: the same rows as loading them all, with one load
+    of the crosswalk per session and backend. Skips the test, saying why, when there is no mirror.
     """
     if not MIRROR.is_dir():
         pytest.skip(f"no dataset mirror at {MIRROR} (CI clones the repo next to a shared/ folder)")
+    if tuple(sources[: len(CROSSWALK)]) == CROSSWALK:
+        with _templates[-1].loaded(backend, directory, sources[len(CROSSWALK) :]) as url:
+            yield url
+        return
     from detente.sources.load import load_source  # the loader imports the ORM models: only tests that load
 
     with _empty_database(backend, directory) as url:
@@ -86,6 +111,17 @@ def loaded_store(backend: str, directory: Path, sources: Sequence[str]) -> Itera
         try:
             for name in sources:
                 load_source(store, name, mirror=MIRROR)
+        finally:
+            store.close()
+        yield url
+
+
+@contextmanager
+def loaded_store(backend: str, directory: Path, sources: Sequence[str]) -> Iterator[Store]:
+    """A new store of ``backend`` with ``sources`` loaded (see :func:`loaded_database`), closed afterwards."""
+    with loaded_database(backend, directory, sources) as url:
+        store = Store.open(url)
+        try:
             yield store
         finally:
             store.close()

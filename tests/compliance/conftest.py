@@ -19,9 +19,9 @@ from detente.compliance.importer import ImportReport, import_evidence
 from detente.compliance.packs import get_pack
 from detente.compliance.service import evaluate
 from detente.services.records import Records
-from detente.sources.load import LOAD_ORDER, load_source
+from detente.sources.load import LOAD_ORDER
 from detente.store.database import Store
-from tests.conftest import BACKENDS, _empty_database
+from tests.conftest import BACKENDS, loaded_store
 
 STATES = {
     "USA": "United States of America",
@@ -82,15 +82,7 @@ def new_start(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
 
     Shared by the tests of this module (loading the sources takes a while); each leaves the stored findings
     equal to a full evaluation, as it found them."""
-    if not MIRROR.is_dir():
-        pytest.skip(f"no dataset mirror at {MIRROR}")
-    with _empty_database(str(request.param), tmp_path_factory.mktemp("refresh")) as url:
-        store = Store.open(url, create=True)
-        try:
-            for name in (*LOAD_ORDER, "new_start"):
-                load_source(store, name, mirror=MIRROR)
-            first = evaluate(store, treaty="new-start", as_of=DATES, actor="test")
-            assert first.stored is not None and first.stored.created == first.findings.height > 0
-            yield store
-        finally:
-            store.close()
+    with loaded_store(str(request.param), tmp_path_factory.mktemp("refresh"), (*LOAD_ORDER, "new_start")) as store:
+        first = evaluate(store, treaty="new-start", as_of=DATES, actor="test")
+        assert first.stored is not None and first.stored.created == first.findings.height > 0
+        yield store

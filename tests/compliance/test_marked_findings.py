@@ -41,7 +41,7 @@ from detente.services.access import Principal, Scope
 from detente.services.errors import NotFoundError
 from detente.services.reading import Reader
 from detente.services.records import Records
-from detente.sources.load import LOAD_ORDER, load_source
+from detente.sources.load import LOAD_ORDER
 from detente.store.database import Store
 from detente.store.models import AuditEntry, Declaration, Finding, Inspection, Marking, State
 from detente.web.context import PageContext
@@ -51,7 +51,7 @@ from detente.web.viewmodels.common import Context
 from detente.web.viewmodels.compliance import calendar_ics
 from tests.api.conftest import new_person
 from tests.compliance.conftest import write_file
-from tests.conftest import BACKENDS, MIRROR, _empty_database
+from tests.conftest import BACKENDS, loaded_database
 
 AS_OF = date(2023, 9, 10)
 LIMITS = ("NST-LIMIT-DEPLOYED", "NST-LIMIT-WARHEADS", "NST-LIMIT-LAUNCHERS")
@@ -82,14 +82,10 @@ class World:
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    if not MIRROR.is_dir():
-        pytest.skip(f"no dataset mirror at {MIRROR}")
     folder = tmp_path_factory.mktemp("marked")
-    with _empty_database(str(request.param), folder) as url:
-        store = Store.open(url, create=True)
+    with loaded_database(str(request.param), folder, (*LOAD_ORDER, "new_start")) as url:
+        store = Store.open(url)
         try:
-            for name in (*LOAD_ORDER, "new_start"):
-                load_source(store, name, mirror=MIRROR)
             yield _populate(store, url, folder)
         finally:
             store.close()

@@ -24,10 +24,10 @@ from typer.testing import CliRunner
 from detente.cli.main import app
 from detente.compliance.report import build_report, render
 from detente.compliance.service import evaluate, evaluate_frames
-from detente.sources.load import LOAD_ORDER, load_source
+from detente.sources.load import LOAD_ORDER
 from detente.store.database import Store
 from detente.store.models import AuditEntry, Finding
-from tests.conftest import BACKENDS, _empty_database
+from tests.conftest import BACKENDS, loaded_database
 
 MIRROR = (Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets").resolve()
 RAW = MIRROR / "new_start" / "new_start_aggregate_numbers.csv"
@@ -42,13 +42,9 @@ LIMITS = {
 @pytest.fixture(scope="module", params=BACKENDS)
 def new_start(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, str]]:
     """A store with the crosswalk and the new_start source loaded from the mirror; and its URL."""
-    if not MIRROR.is_dir():
-        pytest.skip(f"no dataset mirror at {MIRROR}")
-    with _empty_database(str(request.param), tmp_path_factory.mktemp("new-start")) as url:
-        store = Store.open(url, create=True)
+    with loaded_database(str(request.param), tmp_path_factory.mktemp("new-start"), (*LOAD_ORDER, "new_start")) as url:
+        store = Store.open(url)
         try:
-            for name in (*LOAD_ORDER, "new_start"):
-                load_source(store, name, mirror=MIRROR)
             yield store, url
         finally:
             store.close()

@@ -33,10 +33,9 @@ from detente.api.app import create_app
 from detente.domain.markings import Role
 from detente.services import accounts
 from detente.services.access import Principal
-from detente.sources.load import load_source
 from detente.store.database import Store
 from detente.web.geo import GEOMETRY_FILE
-from tests.conftest import BACKENDS, _empty_database
+from tests.conftest import BACKENDS, loaded_store
 
 ROOT = Path(__file__).resolve().parents[2]
 MIRROR = (ROOT / ".." / "shared" / "datasets").resolve()
@@ -78,18 +77,11 @@ def _missing(reason: str) -> None:
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def web_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    """A store per backend with the real data the pages show, loaded once."""
-    if not MIRROR.is_dir():
-        pytest.skip(f"no dataset mirror at {MIRROR}")
-    with _empty_database(str(request.param), tmp_path_factory.mktemp("web")) as url:
-        store = Store.open(url, create=True)
-        try:
-            for name in SOURCES:
-                load_source(store, name, mirror=MIRROR)
-            relations(store)  # built once here, so no page waits for it
-            yield store
-        finally:
-            store.close()
+    """A store per backend with the real data the pages show, loaded once (the crosswalk copied from the
+    session's template, see :func:`tests.conftest.loaded_store`)."""
+    with loaded_store(str(request.param), tmp_path_factory.mktemp("web"), SOURCES) as store:
+        relations(store)  # built once here, so no page waits for it
+        yield store
 
 
 @dataclass(frozen=True)

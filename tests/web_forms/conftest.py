@@ -24,11 +24,10 @@ from httpx import Response
 from detente.api.app import create_app
 from detente.domain.markings import Role
 from detente.services import accounts
-from detente.sources.load import load_source
 from detente.store.database import Store
 from detente.web.session import SESSION_COOKIE
 from detente.web.viewmodels.common import Context
-from tests.conftest import BACKENDS, _empty_database
+from tests.conftest import BACKENDS, loaded_store
 
 MIRROR = (Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets").resolve()
 SOURCES = ("countrycode", "isard", "peacesciencer", "ucdp", "ipi_peacekeeping")
@@ -39,17 +38,10 @@ FIELD_ERROR = re.compile(r'<span class="field-error" id="err-([^"]+)">([^<]*)</s
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def forms_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    """A store per backend with real states, conflicts, negotiations and missions."""
-    if not MIRROR.is_dir():
-        pytest.skip(f"no dataset mirror at {MIRROR}")
-    with _empty_database(str(request.param), tmp_path_factory.mktemp("web-forms")) as url:
-        store = Store.open(url, create=True)
-        try:
-            for name in SOURCES:
-                load_source(store, name, mirror=MIRROR)
-            yield store
-        finally:
-            store.close()
+    """A store per backend with real states, conflicts, negotiations and missions (the crosswalk copied from
+    the session's template, see :func:`tests.conftest.loaded_store`)."""
+    with loaded_store(str(request.param), tmp_path_factory.mktemp("web-forms"), SOURCES) as store:
+        yield store
 
 
 @pytest.fixture(scope="session")

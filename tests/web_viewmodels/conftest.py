@@ -17,10 +17,9 @@ import pytest
 
 from detente.domain.markings import Role
 from detente.services import accounts
-from detente.sources.load import load_source
 from detente.store.database import Store
 from detente.web.viewmodels.common import Context
-from tests.conftest import BACKENDS, _empty_database
+from tests.conftest import BACKENDS, loaded_store
 
 MIRROR = (Path(__file__).resolve().parents[2] / ".." / "shared" / "datasets").resolve()
 SOURCES = (
@@ -38,17 +37,10 @@ PASSWORD = "a long enough password"
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def web_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    """A store per backend with real states, exercises, New START declarations and IPI peacekeeping."""
-    if not MIRROR.is_dir():
-        pytest.skip(f"no dataset mirror at {MIRROR}")
-    with _empty_database(str(request.param), tmp_path_factory.mktemp("web-views")) as url:
-        store = Store.open(url, create=True)
-        try:
-            for name in SOURCES:
-                load_source(store, name, mirror=MIRROR)
-            yield store
-        finally:
-            store.close()
+    """A store per backend with real states, exercises, New START declarations and IPI peacekeeping (the
+    crosswalk copied from the session's template, see :func:`tests.conftest.loaded_store`)."""
+    with loaded_store(str(request.param), tmp_path_factory.mktemp("web-views"), SOURCES) as store:
+        yield store
 
 
 _serial = itertools.count()
