@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from loopback_client import Answer, Connection, HTTPFailureError
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
@@ -47,13 +48,6 @@ from detente.services.writing import Writer
 from detente.store.database import Store
 from detente.store.engine import normalise_url
 from detente.store.models import Agreement, EngagementParticipant
-
-try:
-    import sniffio  # noqa: F401 -- only to know whether it is there
-except ImportError:
-    # httpcore asks ``import sniffio`` on every request; when it is not installed each failed import searches
-    # sys.path again, a fifth of this client's CPU. Recording it as absent makes the failure immediate.
-    sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 READ_P99_ANCHOR_MS = 50.0
 WRITE_P99_ANCHOR_MS = 100.0
@@ -168,8 +162,8 @@ def prepare(url: str, mirror: Path) -> Fixture:
 
 
 async def _client_loop(
-    request: Callable[[httpx.AsyncClient, random.Random], Awaitable[httpx.Response]],
-    client: httpx.AsyncClient,
+    request: Callable[[Connection, random.Random], Awaitable[Answer]],
+    client: Connection,
     until: float,
     tally: Tally,
     seed: int,
@@ -181,7 +175,7 @@ async def _client_loop(
             response = await request(client, rng)
             ok = response.status_code < 400
             detail = f"{response.status_code} {response.text[:200]}"
-        except httpx.HTTPError as error:
+        except HTTPFailureError as error:
             ok, detail = False, repr(error)
         tally.latencies.append(time.perf_counter() - started)
         if not ok:
@@ -189,8 +183,8 @@ async def _client_loop(
             tally.first_error = tally.first_error or detail
 
 
-def read_mix(fixture: Fixture) -> Callable[[httpx.AsyncClient, random.Random], Awaitable[httpx.Response]]:
-    async def request(client: httpx.AsyncClient, rng: random.Random) -> httpx.Response:
+def read_mix(fixture: Fixture) -> Callable[[Connection, random.Random], Awaitable[Answer]]:
+    async def request(client: Connection, rng: random.Random) -> Answer:
         pick = rng.random()
         if pick < 0.4:
             params = {"state_id": rng.choice(fixture.states), "kind": "exercise", "as_of": str(rng.randint(1980, 2016))}
@@ -202,10 +196,10 @@ def read_mix(fixture: Fixture) -> Callable[[httpx.AsyncClient, random.Random], A
     return request
 
 
-def write_mix(fixture: Fixture) -> Callable[[httpx.AsyncClient, random.Random], Awaitable[httpx.Response]]:
+def write_mix(fixture: Fixture) -> Callable[[Connection, random.Random], Awaitable[Answer]]:
     mine: dict[int, tuple[int, int]] = {}
 
-    async def request(client: httpx.AsyncClient, rng: random.Random) -> httpx.Response:
+    async def request(client: Connection, rng: random.Random) -> Answer:
         key = id(client)
         if key in mine and rng.random() < 0.5:
             record_id, version = mine[key]
@@ -232,45 +226,48 @@ def write_mix(fixture: Fixture) -> Callable[[httpx.AsyncClient, random.Random], 
 
 
 async def _level(
-    mix: Callable[[httpx.AsyncClient, random.Random], Awaitable[httpx.Response]],
-    base: str,
+    mix: Callable[[Connection, random.Random], Awaitable[Answer]],
+    port: int,
     token: str,
     clients: int,
     seconds: float,
     server_pid: int | None = None,
-) -> tuple[Tally, float, float | None]:
+) -> tuple[Tally, float, float | None, float]:
     """Run ``clients`` closed-loop clients for ``seconds`` after a second of warm-up: what they saw, how long
-    it took and (given the server's pid) the server's CPU seconds over the measured part.
+    it took, (given the server's pid) the server's CPU seconds over the measured part and this process's.
 
-    Each client has its own connection. The clients are made before the clock starts: making an httpx client
-    builds an SSL context (reading the CA bundle, tens of ms), which at 32 clients held the event loop for a
-    second or more inside the measured window and was reported as server latency.
+    Each client has its own keep-alive connection, opened before the clock starts. The clients are
+    ``loopback_client.Connection``s, not httpx: httpx cost this process about 2 ms of CPU per request, a core's
+    worth taken from the server on a 2-core machine (see that module). The client's own CPU per request is
+    returned too, so a reader can see how much of the machine the load generator took.
     """
     headers = {"Authorization": f"Bearer {token}"}
     async with contextlib.AsyncExitStack() as stack:
-        pool = [
-            await stack.enter_async_context(httpx.AsyncClient(base_url=base, headers=headers, timeout=30.0))
-            for _ in range(clients)
-        ]
+        pool = [await stack.enter_async_context(Connection("127.0.0.1", port, headers)) for _ in range(clients)]
         warm = Tally()
         warm_until = time.perf_counter() + 1.0
         await asyncio.gather(*(_client_loop(mix, client, warm_until, warm, 1000 + i) for i, client in enumerate(pool)))
         tally = Tally()
         cpu_before = _server_cpu_seconds(server_pid) if server_pid else None
+        client_before = time.process_time()
         started = time.perf_counter()
         until = started + seconds
         await asyncio.gather(*(_client_loop(mix, client, until, tally, i) for i, client in enumerate(pool)))
         elapsed = time.perf_counter() - started
+        client_cpu = time.process_time() - client_before
         cpu_after = _server_cpu_seconds(server_pid) if server_pid else None
     cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
-    return tally, elapsed, cpu
+    return tally, elapsed, cpu, client_cpu
 
 
-def _report(label: str, mix_name: str, clients: int, tally: Tally, elapsed: float, cpu: float | None) -> float:
+def _report(
+    label: str, mix_name: str, clients: int, tally: Tally, elapsed: float, cpu: float | None, client_cpu: float
+) -> float:
     ordered = sorted(tally.latencies)
     p50 = statistics.median(ordered) * 1000
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
     per_request = f"  server CPU {cpu * 1000 / len(ordered):5.2f} ms/req" if cpu is not None else ""
+    per_request += f"  client CPU {client_cpu * 1000 / len(ordered):4.2f} ms/req"
     print(
         f"[{label}] {mix_name:5s} {clients:2d} clients: {len(ordered) / elapsed:7.1f} req/s  "
         f"p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  errors {tally.errors}{per_request}  load {_load()}"
@@ -279,7 +276,9 @@ def _report(label: str, mix_name: str, clients: int, tally: Tally, elapsed: floa
     return p99
 
 
-def bench(url: str, mirror: Path, label: str, seconds: float, workers: int = 1) -> None:
+def bench(
+    url: str, mirror: Path, label: str, seconds: float, workers: int = 1, mixes: tuple[str, ...] = ("read", "write")
+) -> None:
     print(f"[{label}] preparing {normalise_url(url).render_as_string(hide_password=True)} ...", flush=True)
     fixture = prepare(url, mirror)
     port = _free_port()
@@ -301,12 +300,15 @@ def bench(url: str, mirror: Path, label: str, seconds: float, workers: int = 1) 
             if time.time() > deadline or server.poll() is not None:
                 raise RuntimeError("detente serve did not start")
             time.sleep(0.3)
-        for mix_name, mix in (("read", read_mix(fixture)), ("write", write_mix(fixture))):
+        chosen = {"read": read_mix(fixture), "write": write_mix(fixture)}
+        for mix_name, mix in ((name, chosen[name]) for name in mixes):
             # Warm every worker (imports, schemas, pools) before measuring: steady state, not start-up.
-            asyncio.run(_level(mix, base, fixture.token, 4 * workers, 2.0))
+            asyncio.run(_level(mix, port, fixture.token, 4 * workers, 2.0))
             for clients in LEVELS:
-                tally, elapsed, cpu = asyncio.run(_level(mix, base, fixture.token, clients, seconds, server.pid))
-                p99 = _report(label, mix_name, clients, tally, elapsed, cpu)
+                tally, elapsed, cpu, client_cpu = asyncio.run(
+                    _level(mix, port, fixture.token, clients, seconds, server.pid)
+                )
+                p99 = _report(label, mix_name, clients, tally, elapsed, cpu, client_cpu)
                 if mix_name == "read" and clients == 32:
                     print(f"[{label}]   reads p99 at 32 clients: x{p99 / READ_P99_ANCHOR_MS:.2f} of the 50 ms anchor")
                 if mix_name == "write" and clients == 8:
@@ -330,11 +332,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="measured seconds per mix and level")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers of the server under test")
+    parser.add_argument("--mix", choices=("read", "write", "both"), default="both", help="which mixes to run")
     args = parser.parse_args()
+    mixes = ("read", "write") if args.mix == "both" else (args.mix,)
     mirror = args.mirror.resolve()
     if not args.skip_sqlite:
         with tempfile.TemporaryDirectory() as tmp:
-            bench(f"sqlite:///{Path(tmp) / 'bench.sqlite'}", mirror, "sqlite", args.seconds, args.workers)
+            bench(f"sqlite:///{Path(tmp) / 'bench.sqlite'}", mirror, "sqlite", args.seconds, args.workers, mixes)
     if args.postgres:
         schema = f"bench_{uuid.uuid4().hex[:10]}"
         admin = create_engine(normalise_url(args.postgres), isolation_level="AUTOCOMMIT")
@@ -342,7 +346,7 @@ def main() -> None:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
         url = normalise_url(make_url(args.postgres)).update_query_dict({"options": f"-csearch_path={schema}"})
         try:
-            bench(url.render_as_string(hide_password=False), mirror, "postgresql", args.seconds, args.workers)
+            bench(url.render_as_string(hide_password=False), mirror, "postgresql", args.seconds, args.workers, mixes)
         finally:
             with admin.connect() as connection:
                 connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

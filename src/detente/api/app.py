@@ -25,6 +25,7 @@ from detente.api.practice import router as practice_router
 from detente.api.resources import resource_router
 from detente.api.route_index import install_route_index
 from detente.api.schemas import all_schemas
+from detente.api.server_tuning import freeze_start_up_objects, limit_worker_threads
 from detente.services.read_audit import close_store
 from detente.store.database import Store
 from detente.web.mount import install_web
@@ -48,12 +49,14 @@ markings let you see.
 
 
 def create_app(store: Store) -> FastAPI:
-    """The API over ``store``. On shutdown the app appends the read-audit entries still queued
+    """The API over ``store``. On start-up the app sets its worker-thread pool (``DETENTE_API_THREADS``,
+    :mod:`detente.api.server_tuning`); on shutdown it appends the read-audit entries still queued
     (:func:`detente.services.read_audit.close_store`)."""
     all_schemas()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        limit_worker_threads()
         yield
         close_store(store)
 
@@ -84,5 +87,8 @@ def create_app(store: Store) -> FastAPI:
 
 def app_from_environment() -> FastAPI:
     """The API over the store ``DETENTE_DATABASE_URL`` names: the factory each ``detente serve --workers N``
-    worker process calls (a store, with its connection pool, cannot be shared between processes)."""
-    return create_app(Store.open(None))
+    worker process calls (a store, with its connection pool, cannot be shared between processes). The
+    objects of the built app are frozen out of the garbage collector's walks (:mod:`detente.api.server_tuning`)."""
+    app = create_app(Store.open(None))
+    freeze_start_up_objects()
+    return app

@@ -33,6 +33,8 @@ from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from detente.api.direct_routes import direct_handler
+
 __all__ = ["RouteIndex", "first_segment", "install_route_index"]
 
 
@@ -88,9 +90,18 @@ class RouteIndex:
     ``fallback`` is FastAPI's own routing (the router's ``middleware_stack`` before the index replaced it).
     """
 
-    def __init__(self, router: BaseRoute | ASGIApp, routes: list[BaseRoute], fallback: ASGIApp) -> None:
+    def __init__(
+        self,
+        router: BaseRoute | ASGIApp,
+        routes: list[BaseRoute],
+        fallback: ASGIApp,
+        handlers: dict[int, ASGIApp] | None = None,
+    ) -> None:
         self.router = router
         self.fallback = fallback
+        self.handlers = handlers or {}
+        """Per route (keyed by ``id(route)``), an ASGI app that answers it instead of ``route.handle``: the
+        direct handlers of :mod:`detente.api.direct_routes`."""
         groups: dict[str, list[_Entry]] = {}
         anywhere: list[_Entry] = []
         """Entries that may match any first segment, in order; every group gets them in their place."""
@@ -121,15 +132,24 @@ class RouteIndex:
                 if match is Match.FULL:
                     scope.setdefault("router", self.router)
                     scope.update(child_scope)
-                    await entry.handle(scope, receive, send)
+                    handler = self.handlers.get(id(entry))
+                    if handler is not None:
+                        await handler(scope, receive, send)
+                    else:
+                        await entry.handle(scope, receive, send)
                     return
         await self.fallback(scope, receive, send)
 
 
 def install_route_index(app: FastAPI) -> RouteIndex:
-    """Put a :class:`RouteIndex` of ``app``'s routes in front of its router's matching; call it once the app's
+    """Put a :class:`RouteIndex` of ``app``'s routes in front of its router's matching, with a direct handler
+    (:func:`detente.api.direct_routes.direct_handler`) for each route that qualifies; call it once the app's
     routes are all added."""
     router = app.router
-    index = RouteIndex(router, list(router.routes), router.middleware_stack)
+    handlers: dict[int, ASGIApp] = {}
+    for entry in _flatten(list(router.routes)):
+        if isinstance(entry, APIRoute) and (direct := direct_handler(app, entry)) is not None:
+            handlers[id(entry)] = direct
+    index = RouteIndex(router, list(router.routes), router.middleware_stack, handlers)
     router.middleware_stack = index
     return index

@@ -29,9 +29,11 @@ def serve(
     import uvicorn
 
     from detente.api.app import create_app
+    from detente.api.server_tuning import api_threads, freeze_start_up_objects
     from detente.api.transport import http_protocol
 
     protocol = http_protocol()
+    api_threads()  # a bad DETENTE_API_THREADS is refused here, before anything starts
     store = open_store(database)
     with store.engine.connect() as connection:
         users = int(connection.scalar(select(func.count()).select_from(User)) or 0)
@@ -44,7 +46,9 @@ def serve(
             "(or POST /auth/login for the API)"
         )
     if workers == 1:
-        uvicorn.run(create_app(store), host=host, port=port, http=protocol, log_level="warning", access_log=False)
+        app = create_app(store)
+        freeze_start_up_objects()
+        uvicorn.run(app, host=host, port=port, http=protocol, log_level="warning", access_log=False)
         return
     # Several workers: each process builds its own app from the URL (DETENTE_DATABASE_URL).
     os.environ["DETENTE_DATABASE_URL"] = store.engine.url.render_as_string(hide_password=False)
