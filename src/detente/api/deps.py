@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from starlette.concurrency import run_in_threadpool
 
+from detente.api.server_tuning import run_blocking
 from detente.services import accounts
 from detente.services.access import Principal
 from detente.services.errors import AuthenticationError
@@ -46,7 +46,7 @@ async def current_principal(
     cached = accounts.recently_verified(store, credentials.credentials)
     if cached is not None:
         return cached
-    return await run_in_threadpool(accounts.authenticate, store, credentials.credentials)
+    return await run_blocking(accounts.authenticate, store, credentials.credentials)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

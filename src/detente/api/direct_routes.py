@@ -16,8 +16,8 @@ their validators. Per request, :class:`DirectRoute` then does exactly what FastA
    ``RequestValidationError`` with every error, path errors first, so the app's handler answers the same 422;
 3. resolves the store and the principal with the same dependency functions (:mod:`detente.api.deps`): a missing
    or bad token is the same 401;
-4. runs the endpoint on a worker thread (Starlette's ``run_in_threadpool``, as FastAPI does for a ``def``
-   endpoint) and sends the ``Response`` it returns.
+4. runs the endpoint on a worker thread (:func:`detente.api.server_tuning.run_blocking`, as FastAPI runs a
+   ``def`` endpoint with Starlette's ``run_in_threadpool``) and sends the ``Response`` it returns.
 
 Which routes qualify: ``GET`` routes whose endpoint is a plain ``def`` returning a ``Response`` (so no response
 model is applied per request), whose only dependencies are the store and the principal, and whose parameters are
@@ -44,11 +44,11 @@ from fastapi import FastAPI, Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import QueryParams
 from starlette.types import Receive, Scope, Send
 
 from detente.api.deps import bearer, current_principal, current_store
+from detente.api.server_tuning import run_blocking
 
 __all__ = ["DirectRoute", "direct_handler"]
 
@@ -122,7 +122,7 @@ class DirectRoute:
             raise RequestValidationError(errors, body=None)
         if self.store_name is not None:
             values[self.store_name] = store
-        response = await run_in_threadpool(self.endpoint, **values)
+        response = await run_blocking(self.endpoint, **values)
         await response(scope, receive, send)
 
 

@@ -30,12 +30,26 @@ before. Only the server does this (not :func:`~detente.api.app.create_app`, whic
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import functools
 import gc
 import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import anyio.to_thread
 
-__all__ = ["DEFAULT_THREADS", "THREADS_ENV", "api_threads", "freeze_start_up_objects", "limit_worker_threads"]
+__all__ = [
+    "DEFAULT_THREADS",
+    "THREADS_ENV",
+    "api_threads",
+    "freeze_start_up_objects",
+    "limit_worker_threads",
+    "run_blocking",
+]
 
 THREADS_ENV = "DETENTE_API_THREADS"
 DEFAULT_THREADS = 4
@@ -51,6 +65,33 @@ def api_threads() -> int:
     if not 1 <= threads <= 256:
         raise ValueError(f"{THREADS_ENV}={raw!r} is out of range; set it between 1 and 256 (e.g. {DEFAULT_THREADS})")
     return threads
+
+
+Result = TypeVar("Result")
+
+_EXECUTOR: ThreadPoolExecutor | None = None
+_EXECUTOR_LOCK = threading.Lock()
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _EXECUTOR
+    if _EXECUTOR is None:
+        with _EXECUTOR_LOCK:
+            if _EXECUTOR is None:
+                _EXECUTOR = ThreadPoolExecutor(max_workers=api_threads(), thread_name_prefix="detente-api")
+    return _EXECUTOR
+
+
+async def run_blocking(function: Callable[..., Result], /, *args: Any, **kwargs: Any) -> Result:
+    """Run ``function(*args, **kwargs)`` on the process's API thread pool (:func:`api_threads` threads) and await it.
+
+    What Starlette's ``run_in_threadpool`` does for FastAPI's ``def`` endpoints, with asyncio's own executor
+    hand-off instead of AnyIO's (capacity limiter, cancel scopes, run-variable look-ups): about a fifth of the
+    event loop's work per read in the profile. The call runs in a copy of the caller's context, as there.
+    """
+    loop = asyncio.get_running_loop()
+    call = functools.partial(contextvars.copy_context().run, function, *args, **kwargs)
+    return await loop.run_in_executor(_executor(), call)
 
 
 def limit_worker_threads() -> int:

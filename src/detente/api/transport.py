@@ -8,7 +8,9 @@ request of a kept-alive connection. Setting the option on each connection makes 
 time the work takes.
 
 Parsing requests and writing answers with h11 took about an eighth of the server's CPU per API request;
-httptools does the same work in C.
+httptools does the same work in C. The event loop is uvloop's (a dependency on Linux and macOS; uvicorn picks it
+when installed): on 2026-11-26 it cut the server's CPU for ``GET /health`` from 0.77 to 0.57 ms and for an
+alliance from about 4.2 to 3.4 ms (alternating runs with and without it).
 """
 
 from __future__ import annotations

@@ -133,9 +133,9 @@ class Store:
 
         return sessionmaker(self.engine, expire_on_commit=False)
 
-    @property
+    @cached_property
     def url(self) -> str:
-        """The database URL with any password hidden."""
+        """The database URL with any password hidden (worked out once: the API keys caches on it per request)."""
         return redact_url(self._url)
 
     @contextmanager
