@@ -3,7 +3,8 @@
 :func:`visible` is the single place where markings turn into SQL. Every read, list, count, search and export
 in the services calls it (child records through their parent's filter), so no face can forget it. The rules
 themselves live in :mod:`detente.domain.markings`; here they are applied to the ``markings`` table: the ids of
-the markings a principal may see are computed once per request and the query asks for
+the markings a principal may see are looked up once per request (kept per process while the markings stay
+as they are: :mod:`detente.services.marking_book`) and the query asks for
 ``marking_id IS NULL OR marking_id IN (...)``.
 """
 
@@ -12,11 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, false, or_, select
+from sqlalchemy import ColumnElement, Connection, false, or_
 
-from detente.domain.markings import Classification, MarkingError, Reader, Role, can_see, normalise_tokens
+from detente.domain.markings import Classification, Reader, Role, normalise_tokens
 from detente.services.errors import ForbiddenError
-from detente.store.models import Marking
+from detente.services.marking_book import visible_markings
 
 __all__ = ["Principal", "Scope", "marking_label", "require_role", "visible"]
 
@@ -62,22 +63,14 @@ class Scope:
 
     @classmethod
     def of(cls, connection: Connection, principal: Principal) -> Scope:
-        reader = principal.reader
-        shown: dict[int, dict[str, Any]] = {}
-        for marking_id, classification, releasable_to, caveat in connection.execute(
-            select(Marking.id, Marking.classification, Marking.releasable_to, Marking.caveat)
-        ):
-            try:
-                level = Classification.parse(classification)
-            except MarkingError:
-                continue  # a marking detente cannot read is shown to nobody rather than to everybody
-            if can_see(reader, level, releasable_to or []):
-                shown[marking_id] = {
-                    "classification": level.label,
-                    "releasable_to": list(releasable_to or []),
-                    "caveat": caveat,
-                }
-        return cls(principal, frozenset(shown), shown)
+        """What ``principal`` may see of the markings ``connection`` sees.
+
+        The parsed markings table is kept per process while the audit log's data head stays put
+        (:mod:`detente.services.marking_book`), so this costs one primary-key query; ``markings`` is shared
+        between the scopes of readers alike: read it, never change it.
+        """
+        marking_ids, shown = visible_markings(connection, principal.reader)
+        return cls(principal, marking_ids, shown)
 
     def can_see_marking(self, marking_id: int | None) -> bool:
         return marking_id is None or marking_id in self.marking_ids

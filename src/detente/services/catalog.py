@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select, union
 
+from detente.domain.dates import PartialDate
 from detente.domain.markings import Role
 from detente.store import models as m
 from detente.store.base import Base, Marked, Sourced, Temporal
@@ -24,28 +25,49 @@ from detente.store.temporal import in_force
 __all__ = ["RESOURCES", "Filter", "Parent", "Resource", "resource"]
 
 
+def _one(value: Any) -> tuple[Any, ...]:
+    return (value,)
+
+
 @dataclass(frozen=True)
 class Filter:
-    """A query parameter of a list: its type, what it means, and the WHERE clause it adds."""
+    """A query parameter of a list: its type, what it means, and the WHERE clause it adds.
+
+    The clause is written once over its parameters (``template``) and filled per request with the values
+    ``values`` makes of what the caller gave: a plain value for :meth:`clause`, or a bound parameter per
+    value for a statement built once and run with every value (:mod:`detente.services.read_plans`).
+    """
 
     type: type[Any]
     description: str
-    clause: Callable[[Any], ColumnElement[bool]]
+    template: Callable[..., ColumnElement[bool]]
+    """The clause, given one argument per value of ``values`` (a plain value or a bound parameter)."""
+    values: Callable[[Any], tuple[Any, ...]] = _one
+    """The values the clause compares with, made from the caller's value; raises ``ValueError`` (or
+    :class:`~detente.domain.dates.DateRangeError`) for a value that cannot be used."""
+
+    def clause(self, value: Any) -> ColumnElement[bool]:
+        """The WHERE clause for ``value``."""
+        return self.template(*self.values(value))
 
 
 def equals(column: Any, kind: type[Any], description: str) -> Filter:
     return Filter(kind, description, lambda value: column == value)
 
 
+def _pattern(value: Any) -> tuple[str]:
+    escaped = str(value).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return (f"%{escaped}%",)
+
+
 def contains(column: Any, description: str) -> Filter:
     """Case-insensitive substring match (``%`` and ``_`` in the value match themselves)."""
 
-    def clause(value: Any) -> ColumnElement[bool]:
-        escaped = str(value).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        match: ColumnElement[bool] = column.ilike(f"%{escaped}%", escape="\\")
+    def clause(pattern: Any) -> ColumnElement[bool]:
+        match: ColumnElement[bool] = column.ilike(pattern, escape="\\")
         return match
 
-    return Filter(str, description, clause)
+    return Filter(str, description, clause, _pattern)
 
 
 def since(column: Any, description: str) -> Filter:
@@ -54,6 +76,11 @@ def since(column: Any, description: str) -> Filter:
 
 def until(column: Any, description: str) -> Filter:
     return Filter(date, description, lambda value: column <= value)
+
+
+def _period(value: Any) -> tuple[date, date]:
+    period = PartialDate.of(value)
+    return period.first_day(), period.last_day()
 
 
 @dataclass(frozen=True)
@@ -103,10 +130,12 @@ class Resource:
         """Declared filters, plus ``as_of`` on a temporal resource and ``<parent fk>`` on a child."""
         out = dict(self.filters)
         if self.temporal:
+            model = self.model
             out["as_of"] = Filter(
                 str,
                 "only records in force at this date (YYYY, YYYY-MM or YYYY-MM-DD)",
-                lambda value: in_force(self.model, value),
+                lambda first, last: in_force(model, (first, last)),
+                _period,
             )
         if self.parent is not None:
             column = getattr(self.model, self.parent.column)
@@ -145,13 +174,15 @@ def _negotiation_state(value: int) -> ColumnElement[bool]:
     return m.Negotiation.id.in_(select(m.NegotiationParty.negotiation_id).where(m.NegotiationParty.state_id == value))
 
 
-def _report_link(value: str) -> ColumnElement[bool]:
-    kind, _, ident = value.partition(":")
+def _report_link(kind: Any, ident: Any) -> ColumnElement[bool]:
     return m.Report.id.in_(
-        select(m.ReportLink.report_id).where(
-            m.ReportLink.object_type == kind, m.ReportLink.object_id == (int(ident) if ident.isdigit() else -1)
-        )
+        select(m.ReportLink.report_id).where(m.ReportLink.object_type == kind, m.ReportLink.object_id == ident)
     )
+
+
+def _report_link_values(value: str) -> tuple[str, int]:
+    kind, _, ident = value.partition(":")
+    return kind, (int(ident) if ident.isdigit() else -1)
 
 
 _LIST: list[Resource] = [
@@ -311,7 +342,9 @@ _LIST: list[Resource] = [
             "credibility": equals(m.Report.credibility, int, "information credibility 1-6"),
             "since": since(m.Report.reported_on, "reported on or after"),
             "until": until(m.Report.reported_on, "reported on or before"),
-            "about": Filter(str, "reports linked to this record, as TYPE:ID (e.g. state:12)", _report_link),
+            "about": Filter(
+                str, "reports linked to this record, as TYPE:ID (e.g. state:12)", _report_link, _report_link_values
+            ),
         },
         sorts=("id", "reported_on", "title"),
         default_sort="-reported_on",

@@ -82,10 +82,18 @@ def _columns(model: type[Base]) -> dict[str, ColumnProperty[Any]]:
     return {attr.key: attr for attr in _mapper(model).column_attrs}
 
 
+_PLAIN = frozenset({type(None), bool, int, str, float})
+"""Types :func:`~detente.domain.audit_chain.jsonable` gives back as they are: most of a row's values, which
+are passed on without the call."""
+
+
 def row_snapshot(row: Mapping[Any, Any]) -> dict[str, Any]:
     """A database row as a JSON-able dict (secrets hidden), the one shape every face and the audit log use."""
     return {
-        key: "<hidden>" if key in SECRET_FIELDS and value is not None else jsonable(value) for key, value in row.items()
+        key: "<hidden>"
+        if key in SECRET_FIELDS and value is not None
+        else (value if type(value) in _PLAIN else jsonable(value))
+        for key, value in row.items()
     }
 
 

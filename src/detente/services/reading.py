@@ -1,8 +1,9 @@
 """Reading resources: get, list, count, search and export, every one filtered by the reader's markings.
 
-Each entry point builds its query from the :mod:`~detente.services.catalog` declaration and adds
-:func:`access_clause`, which calls :func:`detente.services.access.visible` for a marked resource and follows
-the parent chain for a child one. A record the reader may not see is simply absent: ``get`` raises
+Each entry point's query comes from the :mod:`~detente.services.catalog` declaration plus the access rule of
+:func:`access_clause` (:func:`detente.services.access.visible` for a marked resource, the parent chain for a
+child one), built once per shape with bound parameters and run on the driver
+(:mod:`detente.services.read_plans`). A record the reader may not see is simply absent: ``get`` raises
 :class:`NotFoundError`, exactly as for an id that does not exist. Reads and exports that return marked
 records append one audit entry naming them, through the process's group-committing queue
 (:mod:`detente.services.read_audit`).
@@ -15,29 +16,26 @@ import io
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Connection, Select, and_, func, select, true
+from sqlalchemy import ColumnElement, Connection, select, true
 
 from detente.domain.audit_chain import jsonable
-from detente.domain.dates import DateRangeError
 from detente.domain.markings import Role
+from detente.services import read_plans as plans
 from detente.services.access import Principal, Scope, require_role, visible
 from detente.services.catalog import Resource, resource
 from detente.services.entities import RecordError, entity_name, row_snapshot
 from detente.services.errors import NotFoundError
 from detente.services.read_audit import read_audit
+from detente.services.read_plans import LIST_OMITS
 from detente.services.records import table_of
-from detente.services.search import search_clause
 from detente.store.database import Store
 
-__all__ = ["MAX_LIMIT", "Page", "Reader", "access_clause"]
+__all__ = ["LIST_OMITS", "MAX_LIMIT", "Page", "Reader", "access_clause"]
 
 MAX_LIMIT = 500
 EXPORT_LIMIT = 100_000
-LIST_OMITS = frozenset({"original"})
-"""Columns lists leave out (a source row's original values, large and read one record at a time)."""
 
 
 @dataclass(frozen=True)
@@ -68,47 +66,13 @@ class Reader:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    # -- building queries ---------------------------------------------------------------------------------
-
-    def _where(
-        self, res: Resource, scope: Scope, filters: Mapping[str, Any], search: str | None, connection: Connection
-    ) -> ColumnElement[bool]:
-        known = res.all_filters()
-        clauses = [access_clause(res, scope)]
-        for name, value in filters.items():
-            if value is None:
-                continue
-            if name not in known:
-                raise RecordError(res.name, name, f"no such filter; filters are: {', '.join(sorted(known))}")
-            spec = known[name]
-            if spec.type is date and isinstance(value, str):
-                try:
-                    value = date.fromisoformat(value)
-                except ValueError:
-                    raise RecordError(res.name, name, f"{value!r} is not a date; write YYYY-MM-DD") from None
-            try:
-                clauses.append(spec.clause(value))
-            except (DateRangeError, ValueError) as error:
-                raise RecordError(res.name, name, str(error)) from None
-        if search is not None:
-            clauses.append(search_clause(res, search, connection.dialect.name))
-        return and_(*clauses)
-
-    @staticmethod
-    def _order(res: Resource, sort: str | None) -> list[Any]:
-        key = sort or res.default_sort
-        field = key.removeprefix("-")
-        if field not in res.sorts:
-            raise RecordError(res.name, "sort", f"cannot sort by {field!r}; sort by one of {', '.join(res.sorts)}")
-        table = table_of(res.model)
-        column = table.c[field]
-        primary = column.desc() if key.startswith("-") else column.asc()
-        return [primary, table.c.id.asc()] if field != "id" else [primary]
-
     def _decorate(self, res: Resource, scope: Scope, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if res.marked:
+            shown = scope.markings
             for row in rows:
-                row["marking"] = scope.markings.get(row["marking_id"]) if row.get("marking_id") else None
+                marking = shown.get(row["marking_id"]) if row.get("marking_id") else None
+                # a copy: the scope's markings are shared with other requests
+                row["marking"] = None if marking is None else {**marking, "releasable_to": [*marking["releasable_to"]]}
         return rows
 
     def _audit_marked(
@@ -141,31 +105,31 @@ class Reader:
             raise RecordError(res.name, "limit", f"must be between 1 and {MAX_LIMIT}")
         if offset < 0:
             raise RecordError(res.name, "offset", "must be 0 or more")
-        table = table_of(res.model)
-        columns = [column for column in table.c if column.name not in LIST_OMITS]
         with self.store.engine.connect() as connection:
             scope = Scope.of(connection, principal)
-            where = self._where(res, scope, filters or {}, search, connection)
-            order = self._order(res, sort)
-            query: Select[Any] = select(*columns).where(where).order_by(*order).limit(limit).offset(offset)
-            rows = [row_snapshot(row._mapping) for row in connection.execute(query)]
-            if offset == 0 and len(rows) < limit:
-                total = len(rows)  # the whole answer fits on this page: no need to count
-            else:
-                total = int(connection.scalar(select(func.count()).select_from(table).where(where)) or 0)
+            dialect = connection.dialect
+            found = plans.where(res, scope, filters or {}, search, dialect)
+            statement = plans.page(res, found, plans.sort_key(res, sort), dialect)
+            values = {**found.values, "limit_": limit, "offset_": offset}
+            rows = [row_snapshot(row) for row in statement.all(connection, values)]
+            # when the whole answer fits on this page there is no need to count
+            total = len(rows) if offset == 0 and len(rows) < limit else self._count(connection, res, found)
         self._audit_marked(principal, res, rows, "list")
         return Page(self._decorate(res, scope, rows), total, limit, offset)
+
+    @staticmethod
+    def _count(connection: Connection, res: Resource, found: plans.Where) -> int:
+        counted = plans.count(res, found, connection.dialect).all(connection, found.values)
+        return int(counted[0]["count"] or 0)
 
     def count(
         self, principal: Principal, name: str, *, filters: Mapping[str, Any] | None = None, search: str | None = None
     ) -> int:
         """How many records of ``name`` the principal may see that match."""
         res = resource(name)
-        table = table_of(res.model)
         with self.store.engine.connect() as connection:
             scope = Scope.of(connection, principal)
-            where = self._where(res, scope, filters or {}, search, connection)
-            return int(connection.scalar(select(func.count()).select_from(table).where(where)) or 0)
+            return self._count(connection, res, plans.where(res, scope, filters or {}, search, connection.dialect))
 
     def get(self, principal: Principal, name: str, record_id: int, *, embed: bool = True) -> dict[str, Any]:
         """One record with its children embedded; :class:`NotFoundError` if absent or not visible."""
@@ -174,30 +138,24 @@ class Reader:
             scope = Scope.of(connection, principal)
             record = self._one(connection, res, scope, record_id)
             if embed:
-                self._embed(connection, res, scope, record)
+                self._embed(connection, res, record)
         self._audit_marked(principal, res, [record], str(record_id))
         return record
 
     def _one(self, connection: Connection, res: Resource, scope: Scope, record_id: int) -> dict[str, Any]:
-        table = table_of(res.model)
-        row = connection.execute(select(table).where(table.c.id == record_id, access_clause(res, scope))).one_or_none()
+        statement, values = plans.one(res, scope, record_id, connection.dialect)
+        row = statement.one_or_none(connection, values)
         if row is None:
             raise NotFoundError(f"there is no {res.name} record with id {record_id} that you may see")
-        return self._decorate(res, scope, [row_snapshot(row._mapping)])[0]
+        return self._decorate(res, scope, [row_snapshot(row)])[0]
 
-    def _embed(self, connection: Connection, res: Resource, scope: Scope, record: dict[str, Any]) -> None:
+    def _embed(self, connection: Connection, res: Resource, record: dict[str, Any]) -> None:
         for child_name in res.children:
             child = resource(child_name)
-            assert child.parent is not None
-            table = table_of(child.model)
-            rows = connection.execute(
-                select(*(column for column in table.c if column.name not in LIST_OMITS))
-                .where(table.c[child.parent.column] == record["id"])
-                .order_by(*self._order(child, None))
-            )
-            items = [row_snapshot(row._mapping) for row in rows]
+            statement = plans.children(child, connection.dialect)
+            items = [row_snapshot(row) for row in statement.all(connection, {"parent_id": record["id"]})]
             for item in items:
-                self._embed(connection, child, scope, item)
+                self._embed(connection, child, item)
             record[child_name.replace("-", "_")] = items
 
     def visible_record(self, principal: Principal, name: str, record_id: int) -> dict[str, Any]:
@@ -221,9 +179,10 @@ class Reader:
         table = table_of(res.model)
         with self.store.engine.connect() as connection:
             scope = Scope.of(connection, principal)
-            where = self._where(res, scope, filters or {}, search, connection)
-            query = select(table).where(where).order_by(*self._order(res, None)).limit(EXPORT_LIMIT)
-            rows = self._decorate(res, scope, [row_snapshot(row._mapping) for row in connection.execute(query)])
+            found = plans.where(res, scope, filters or {}, search, connection.dialect)
+            statement = plans.export(res, found, connection.dialect)
+            values = {**found.values, "limit_": EXPORT_LIMIT, "offset_": 0}
+            rows = self._decorate(res, scope, [row_snapshot(row) for row in statement.all(connection, values)])
         self._audit_marked(principal, res, rows, "all", "export")
         if fmt == "json":
             return json.dumps(rows, ensure_ascii=False)

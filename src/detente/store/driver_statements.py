@@ -94,6 +94,24 @@ class DriverStatement:
         finally:
             cursor.close()
 
+    def all(self, connection: Connection, values: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """Run on ``connection``'s open transaction and return every output row, in order."""
+        cursor = connection.connection.cursor()
+        parameters = self._bound(values)
+        driver_error: type[Exception] = self.dialect.loaded_dbapi.Error
+        try:
+            cursor.execute(self.sql, parameters)
+            rows = cursor.fetchall()
+            if not rows:
+                return []
+            read = self._read
+            description = cursor.description if self._readers is None else None
+            return [read(row, description) for row in rows]
+        except driver_error as error:
+            raise DBAPIError.instance(self.sql, parameters, error, driver_error) from error
+        finally:
+            cursor.close()
+
     def many(self, connection: Connection, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         """Run once per row in one ``executemany`` with ``returning`` (psycopg: pipelined, so the rows go to
         the server without a round trip each, and the statement is prepared once) and return the output row

@@ -18,14 +18,17 @@ __all__ = ["in_force"]
 
 
 def in_force(
-    model: Any, when: PartialDate | date | str | int | BindParameter[date], match: Match = "any"
+    model: Any,
+    when: PartialDate | date | str | int | BindParameter[date] | tuple[Any, Any],
+    match: Match = "any",
 ) -> ColumnElement[bool]:
     """A WHERE clause: rows of ``model`` (a :class:`~detente.store.base.Temporal` table) in force at ``when``.
 
     ``when`` may be a day, a month or a year. With ``match="any"`` a row counts if it is in force on at least
     one day of that period; with ``match="all"`` it must hold on every day of it. ``when`` may also be a bound
     parameter (``bindparam("when", type_=Date)``): a day given when the statement runs, so that a statement
-    built once serves every date.
+    built once serves every date, or a pair ``(first, last)`` of the period's first and last days (values or
+    bound parameters): a period given when the statement runs.
 
     >>> from sqlalchemy import select
     >>> from detente.store.models import AgreementParty
@@ -35,6 +38,8 @@ def in_force(
     last: date | BindParameter[date]
     if isinstance(when, BindParameter):
         first = last = when  # a day: its first and last day are the same
+    elif isinstance(when, tuple):
+        first, last = when
     else:
         period = PartialDate.of(when)
         first, last = period.first_day(), period.last_day()
