@@ -10,8 +10,8 @@ parties the record touched (before and after the change), and a full evaluation 
 nothing: the stored findings are exactly the full ones, markings included.
 
 Declarations and inspections are not writable through the services (they come from sources and imports),
-so their changes are written in an audited batch the way a loader would, reading the record as it was with
-:func:`~detente.compliance.refresh.prior_evidence` in the same transaction and refreshing afterwards.
+so their changes are written in an audited batch the way a loader would; the batch reads each record as it
+was in the same transaction and refreshes the findings once it commits.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from sqlalchemy import select
 from detente.api.app import create_app
 from detente.compliance.importer import import_evidence
 from detente.compliance.packs import get_pack
-from detente.compliance.refresh import Refresh, prior_evidence, refresh_after_writes
+from detente.compliance.refresh import Refresh
 from detente.compliance.registry import agreement_ids
 from detente.compliance.service import evaluate
 from detente.domain.markings import Role
@@ -129,14 +129,15 @@ def _warheads_cell(ctx: Context) -> Cell:
 
 
 def _write(store: Store, kind: str, record_id: int, changes: Mapping[str, Any] | None) -> Refresh:
-    """Change (``changes``) or delete (``None``) one evidence record in an audited batch, reading it as it
-    was in the same transaction, then refresh the findings it bore on."""
+    """Change (``changes``) or delete (``None``) one evidence record in an audited batch: once it commits,
+    the batch refreshes the findings the record bore on (as it was, read in the same transaction, and as it
+    is); what that did."""
     with Records(store).batch(actor="analyst") as work:
-        before = prior_evidence(work.connection, kind, [record_id])
-        after = [work.update(kind, record_id, changes)] if changes is not None else []
-        if changes is None:
+        if changes is not None:
+            work.update(kind, record_id, changes)
+        else:
             work.delete(kind, record_id)
-    return _only(refresh_after_writes(store, kind, after, actor="analyst", before=before))
+    return _only(work.refreshed)
 
 
 def test_changing_and_deleting_declarations_and_inspections_refreshes_like_a_full_evaluation(

@@ -42,13 +42,19 @@ from detente.compliance.packs import Pack, load_packs
 from detente.compliance.registry import ACTOR, agreement_ids, obligations_of, sync_pack
 from detente.compliance.service import as_findings, pack_evidence
 from detente.compliance.visibility import FindingMarker
+from detente.services.evidence_changes import EVIDENCE_TYPES
 from detente.store.database import Store
 from detente.store.models import Finding, Obligation
 
-__all__ = ["EVIDENCE_TYPES", "Refresh", "prior_evidence", "refresh_after_writes", "refresh_findings", "stored_dates"]
-
-EVIDENCE_TYPES = ("approval", "declaration", "activity", "inspection", "notification")
-"""The evidence types (entity names of the evidence records)."""
+__all__ = [
+    "EVIDENCE_TYPES",
+    "Refresh",
+    "prior_evidence",
+    "refresh_after_writes",
+    "refresh_changes",
+    "refresh_findings",
+    "stored_dates",
+]
 
 
 @dataclass(frozen=True)
@@ -202,20 +208,47 @@ def refresh_after_writes(
     bring up to date). Records of other kinds are ignored."""
     if evidence_type not in EVIDENCE_TYPES:
         return []
-    by_agreement: dict[int, list[int]] = {}
-    for record in records:
-        if record.get("agreement_id") is not None:
-            by_agreement.setdefault(int(record["agreement_id"]), []).append(int(record["id"]))
-    earlier: dict[int, pl.DataFrame] = {}
-    if before is not None and before.height:
-        linked = before.filter(pl.col("agreement").is_not_null())
-        earlier = {int(key[0]): rows for key, rows in linked.partition_by("agreement", as_dict=True).items()}
+    earlier = {evidence_type: before} if before is not None else {}
+    return refresh_changes(store, {evidence_type: list(records)}, earlier, actor=actor)
+
+
+def refresh_changes(
+    store: Store,
+    records: Mapping[str, Iterable[Mapping[str, Any]]],
+    before: Mapping[str, pl.DataFrame],
+    *,
+    actor: str,
+) -> list[Refresh]:
+    """:func:`refresh_after_writes` for the evidence of several types written in one transaction (evidence
+    type -> records as they are now; evidence type -> rows as they were, from :func:`prior_evidence`): one
+    refresh per treaty pack whatever the number of types and records, so a batch costs one evaluation of
+    what it touched. Types that are not evidence are ignored."""
+    by_agreement: dict[int, dict[str, list[int]]] = {}
+    for evidence_type, written in records.items():
+        if evidence_type not in EVIDENCE_TYPES:
+            continue
+        for record in written:
+            if record.get("agreement_id") is not None:
+                kinds = by_agreement.setdefault(int(record["agreement_id"]), {})
+                kinds.setdefault(evidence_type, []).append(int(record["id"]))
+    earlier: dict[int, dict[str, pl.DataFrame]] = {}
+    for evidence_type, frame in before.items():
+        if evidence_type not in EVIDENCE_TYPES or not frame.height:
+            continue
+        linked = frame.filter(pl.col("agreement").is_not_null())
+        for key, rows in linked.partition_by("agreement", as_dict=True).items():
+            earlier.setdefault(int(key[0]), {})[evidence_type] = rows
     out = []
     for pack in load_packs().values() if by_agreement or earlier else ():
         agreements = agreement_ids(store, pack)
-        ids = [i for agreement in agreements for i in by_agreement.get(agreement, [])]
-        gone = [earlier[agreement] for agreement in agreements if agreement in earlier]
-        if (ids or gone) and _has_findings(store, agreements):
-            removed = {evidence_type: pl.concat(gone, how="diagonal_relaxed")} if gone else {}
-            out.append(refresh_findings(store, pack, {evidence_type: ids}, removed=removed, actor=actor))
+        added: dict[str, list[int]] = {}
+        gone: dict[str, list[pl.DataFrame]] = {}
+        for agreement in agreements:
+            for evidence_type, ids in by_agreement.get(agreement, {}).items():
+                added.setdefault(evidence_type, []).extend(ids)
+            for evidence_type, rows in earlier.get(agreement, {}).items():
+                gone.setdefault(evidence_type, []).append(rows)
+        if (added or gone) and _has_findings(store, agreements):
+            removed = {kind: pl.concat(frames, how="diagonal_relaxed") for kind, frames in gone.items()}
+            out.append(refresh_findings(store, pack, added, removed=removed, actor=actor))
     return out

@@ -81,7 +81,8 @@ class ComplianceGates:
         """The id of the pack's agreement, storing the pack first if it is not stored yet (call outside a batch).
 
         The first call also links gate evidence stored without an agreement (by migration 0006, or written
-        before the pack was stored) to it, one audited update per row, so the engine sees it.
+        before the pack was stored) to it, one audited update per row, so the engine sees it -- and, as for
+        any evidence a batch changes, the pack's stored findings are then refreshed for the linked records.
         """
         if self._agreement_id is None:
             ids = agreement_ids(self.store, self.pack)

@@ -12,6 +12,11 @@ of one kind in a handful of statements, however many rows, and still append one 
 of them at once, :func:`~detente.store.audit_log.append_many`): the same rows and the same chain as one call
 per row, without a database round trip per row. The compliance engine stores its findings this way.
 
+Compliance findings follow their evidence: a batch that changes or deletes evidence records (declarations,
+notifications, inspections, activities, approvals) notes each as it was and as it is, and once it commits
+refreshes the stored findings resting on them, once for the whole batch (:attr:`Batch.refreshed`; see
+:func:`batch`). Creating evidence is left to its callers (the importer and the services refresh after it).
+
 Foreign keys are checked before a write so that an unknown reference gets a message naming the field rather
 than a database error. Reads return plain dicts, the same shape the audit log stores, so that every face
 (CLI, API, web, Python) sees one representation.
@@ -32,7 +37,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Table, bindparam, delete, func, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
@@ -40,11 +45,15 @@ from sqlalchemy.exc import IntegrityError
 from detente.domain.dates import DateRangeError, Interval, PartialDate
 from detente.services.entities import ENTITIES, RecordError, coerce, entity, entity_name, row_snapshot
 from detente.services.errors import ConflictError, NotFoundError
+from detente.services.evidence_changes import EvidenceChanges
 from detente.store.audit_log import Pending, append, append_many
 from detente.store.base import Base, Marked, Temporal
 from detente.store.database import Store
 from detente.store.driver_statements import column_defaults as _defaults
 from detente.store.driver_statements import insert_row, insert_rows, select_row, update_row
+
+if TYPE_CHECKING:
+    from detente.compliance.refresh import Refresh
 
 __all__ = ["Batch", "Records", "audit_only", "batch", "table_of"]
 
@@ -91,6 +100,13 @@ def batch(store: Store, actor: str, what: str = "record") -> Iterator[Batch]:
     """Open one transaction for ``actor``'s audited writes; commit on success, roll back on any error.
 
     A constraint the database enforces becomes a :class:`RecordError` naming ``what`` was written.
+
+    Once the transaction has committed, the stored compliance findings resting on evidence the batch changed
+    or deleted are brought up to date, once for the whole batch (:class:`~detente.services.evidence_changes.
+    EvidenceChanges`; :attr:`Batch.refreshed` tells what that did). The refresh runs after the commit, in
+    its own transaction, because it reads and writes through batches of its own: should it fail, the
+    evidence stays written, the findings stay as they were (none half-stored) and the error reaches the
+    caller; evaluating the treaty again puts them right.
     """
     sqlite = store.engine.dialect.name == "sqlite"
     if sqlite:
@@ -102,13 +118,16 @@ def batch(store: Store, actor: str, what: str = "record") -> Iterator[Batch]:
                 # ("database is locked", no busy wait) when another process wrote in between, which is what
                 # several `detente serve --workers N` workers on one SQLite file do all the time.
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
-            yield Batch(connection, actor)
+            work = Batch(connection, actor)
+            yield work
     except IntegrityError as error:
         reason = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
         raise RecordError(what, None, f"the database refused the write: {reason}") from None
     finally:
         if sqlite:
             _SQLITE_WRITER.release()
+    # committed, and the writer lock released: the refresh opens batches of its own
+    work.refreshed = work.evidence.refresh(store, actor)
 
 
 def audit_only(store: Store, actor: str, action: str, object_type: str, object_id: Any, after: Any) -> None:
@@ -212,6 +231,10 @@ class Batch:
 
     def __init__(self, connection: Connection, actor: str) -> None:
         self.connection, self.actor = connection, actor
+        self.evidence = EvidenceChanges()
+        """Evidence changed or deleted so far (its findings are refreshed once the batch commits)."""
+        self.refreshed: list[Refresh] = []
+        """What refreshing the findings did once the batch committed (empty until then, or if no evidence changed)."""
 
     def _check_references(self, model: type[Base], values: Mapping[str, Any]) -> None:
         for field, target in _references(model).items():
@@ -262,6 +285,7 @@ class Batch:
             return before  # nothing to change: no write, so no audit entry
         self._check_references(model, data)
         table = table_of(model)
+        self.evidence.note_before(self.connection, name, [record_id])
         if issubclass(model, Marked):
             if expected_version is not None and before["version"] != expected_version:
                 raise _stale(name, record_id, expected_version, before["version"])
@@ -276,6 +300,7 @@ class Batch:
         if changed is None:
             raise _stale(name, record_id, expected_version, None)
         after = row_snapshot(changed)
+        self.evidence.note_after(name, [after])
         self.audit(action, name, record_id, before, after)
         return after
 
@@ -287,6 +312,7 @@ class Batch:
         if issubclass(model, Marked) and expected_version is not None and before["version"] != expected_version:
             raise _stale(name, record_id, expected_version, before["version"])
         table = table_of(model)
+        self.evidence.note_before(self.connection, name, [record_id])
         self.connection.execute(delete(table).where(table.c.id == record_id))
         self.audit("delete", name, record_id, before, None)
         return before
@@ -375,6 +401,7 @@ class Batch:
         if not data:
             return []
         self._check_references_many(model, list(data.values()))
+        self.evidence.note_before(self.connection, name, list(data))
         by_fields: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for record_id, values in data.items():
             fields = tuple(sorted(values))
@@ -387,6 +414,7 @@ class Batch:
             self.connection.execute(statement, parameters)
         afters = self._rows(table, list(data))
         out = [row_snapshot(afters[record_id]) for record_id in data]
+        self.evidence.note_after(name, out)
         self.audit_many(
             [
                 Pending(self.actor, action, name, str(record_id), row_snapshot(befores[record_id]), after)
@@ -408,6 +436,7 @@ class Batch:
         missing = [record_id for record_id in ids if record_id not in befores]
         if missing:
             raise NotFoundError(f"there is no {name} with id {missing[0]}")
+        self.evidence.note_before(self.connection, name, ids)
         for chunk in _chunks(ids):
             self.connection.execute(delete(table).where(table.c.id.in_(chunk)))
         out = [row_snapshot(befores[record_id]) for record_id in ids]

@@ -19,7 +19,9 @@ Every method takes the acting :class:`~detente.services.access.Principal` and do
   writer names none, so the engine sees them; once evidence is created, changed (its marking included, and
   a released marking taking effect) or deleted, the stored findings of its treaty (if any are stored) are
   brought up to date, re-evaluating only what the record -- as it is now and as it was before -- can change
-  (:func:`detente.compliance.refresh.refresh_after_writes`; :attr:`Writer.refreshed` tells what it did).
+  (a change or deletion by the batch itself, :class:`~detente.services.evidence_changes.EvidenceChanges`; a
+  creation by :func:`detente.compliance.refresh.refresh_after_writes`; :attr:`Writer.refreshed` tells what
+  the last write did).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from detente.compliance.refresh import Refresh, prior_evidence, refresh_after_writes
+from detente.compliance.refresh import Refresh, refresh_after_writes
 from detente.compliance.visibility import hidden_refs, redact
 from detente.domain.lifecycles import CASE, ENGAGEMENT, Lifecycle, LifecycleError
 from detente.domain.markings import Classification, MarkingError, Role, needs_release, normalise_tokens
@@ -421,7 +423,6 @@ class Writer:
         with batch(self.store, principal.actor) as work:
             current = self._visible(work, principal, res, record_id)
             self._guard(work, principal, res, current)
-            before = prior_evidence(work.connection, entity_name(res.model), [record_id])
             if res.name in ("journal", "report-links"):
                 self._linked(work, principal, res, {**current, **data})
             pending = None
@@ -438,10 +439,8 @@ class Writer:
             if pending is not None:
                 self._request_release(work, principal, res, record_id, pending)
             shown = self._shown(work, res, after, pending)
-        # the findings resting on the record as it was, and those it bears on now
-        self.refreshed = refresh_after_writes(
-            self.store, entity_name(res.model), [after], actor=principal.actor, before=before
-        )
+        # the batch refreshed the findings resting on the record as it was, and those it bears on now
+        self.refreshed = work.refreshed
         return shown
 
     # -- delete ----------------------------------------------------------------------------------------------
@@ -470,7 +469,6 @@ class Writer:
                 )
             self._guard(work, principal, res, current)
             self._deletable(work, res, current)
-            before = prior_evidence(work.connection, entity_name(res.model), [record_id])
             requests = table_of(ReleaseRequest)
             pending = work.connection.execute(
                 select(requests.c.id).where(
@@ -487,10 +485,8 @@ class Writer:
                     action="update",
                 )
             gone = work.delete(res.model, record_id, expected_version=version)
-        # findings that rested on the record are evaluated again without it
-        self.refreshed = refresh_after_writes(
-            self.store, entity_name(res.model), [], actor=principal.actor, before=before
-        )
+        # the batch evaluated again, without the record, the findings that rested on it
+        self.refreshed = work.refreshed
         return gone
 
     @staticmethod
@@ -753,10 +749,7 @@ class Writer:
             )
             if not approve:
                 return record
-            before = prior_evidence(work.connection, entity_name(res.model), [request.object_id])
             released = work.update(res.model, request.object_id, {"marking_id": request.marking_id}, action="release")
-        # findings resting on released evidence take its new marking
-        self.refreshed = refresh_after_writes(
-            self.store, entity_name(res.model), [released], actor=principal.actor, before=before
-        )
+        # the batch gave the findings resting on released evidence its new marking
+        self.refreshed = work.refreshed
         return released

@@ -7,10 +7,14 @@
 3. parse and validate the tables against ``source.yml`` (any problem raises before the database is touched);
 4. in ONE transaction: record the source and the new version, store every parsed table
    (:mod:`~detente.sources.datasets`), drop the tables of the version it replaces, run the domain mappers
-   whose inputs changed (:mod:`~detente.sources.mapping`), and append one ``load`` entry to the audit log.
+   whose inputs changed (:mod:`~detente.sources.mapping`), and append one ``load`` entry to the audit log;
+5. once that has committed, when mappers ran, evaluate again the stored compliance findings of the treaties
+   whose agreement or evidence the source wrote (:mod:`detente.compliance.reload`), at the dates the store
+   holds findings for: they rested on the rows the load just replaced.
 
 If anything fails or the process is killed, the transaction never commits and the database is exactly as
-it was.
+it was. Step 5 runs in transactions of its own: should it fail, the load stands, the findings stay as they
+were (none half-stored) and the error reaches the caller; ``detente compliance evaluate`` puts them right.
 """
 
 from __future__ import annotations
@@ -54,6 +58,8 @@ class LoadReport:
     domain: dict[str, dict[str, int]] = field(default_factory=dict)
     unmatched: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
     waiting: list[str] = field(default_factory=list)
+    refreshed: list[dict[str, Any]] = field(default_factory=list)
+    """Treaties whose stored findings were evaluated again after the load (what that stored)."""
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -66,6 +72,7 @@ class LoadReport:
             "domain": self.domain,
             "unmatched": self.unmatched,
             "waiting": self.waiting,
+            "refreshed": self.refreshed,
             "seconds": round(self.seconds, 3),
         }
 
@@ -181,6 +188,11 @@ def load_source(
                 "unmatched": report.unmatched,
             },
         )
+    if report.domain:  # domain rows were replaced: findings resting on the old ones are evaluated again
+        from detente.compliance.reload import reevaluate_after_load
+
+        say(f"{spec.name}: evaluating stored compliance findings again")
+        report.refreshed = [r.as_dict() for r in reevaluate_after_load(store, spec.name, actor=actor)]
     report.seconds = time.perf_counter() - started
     return report
 

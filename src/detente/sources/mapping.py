@@ -154,6 +154,28 @@ class MapContext:
             table = _table(model)
             self.connection.execute(delete(table).where(table.c.source_version_id.in_(versions)))
 
+    def keep(self, model: type[Base], values: Mapping[str, Any], *, key: str = "source_key") -> int:
+        """Write one row of ``model`` that records outside the source point to; return its id.
+
+        A row any version of the primary source wrote with the same ``key`` is updated in place (it takes
+        this mapper's ``source_version_id``) rather than deleted and inserted again, so what refers to it --
+        a treaty's obligations, the evidence and findings users stored against it -- stays valid across a
+        reload; a row not written yet is inserted.
+        """
+        table = _table(model)
+        unknown = set(values) - set(table.c.keys())
+        if unknown:
+            raise MappingError(f"{self.mapper}: {table.name} has no columns {sorted(unknown)}")
+        data = {**values, "source_version_id": self.source_version_id}
+        versions = select(SourceVersion.id).join(Source).where(Source.name == self.primary)
+        found = self.connection.execute(
+            select(table.c.id).where(table.c[key] == values[key], table.c.source_version_id.in_(versions))
+        ).scalar()
+        if found is None:
+            return int(self.connection.execute(insert(table).values(data).returning(table.c.id)).scalar_one())
+        self.connection.execute(update(table).where(table.c.id == found).values(data))
+        return int(found)
+
     def insert(self, model: type[Base], frame: pl.DataFrame, *, provenance: bool = True) -> int:
         """Insert every row of ``frame`` (columns named as the model's) into ``model``'s table.
 

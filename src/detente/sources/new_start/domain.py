@@ -2,7 +2,10 @@
 
 The agreement row (``source_key = "new_start:treaty"``) is the treaty itself: signed in Prague on
 8 April 2010, in force from 5 February 2011, extended in February 2021 to 4 February 2026 (the end of the
-interval; ``notes`` says so). Its parties are the United States and Russia from entry into force.
+interval; ``notes`` says so). Its parties are the United States and Russia from entry into force. A reload
+updates that row in place (its id stays), since the compliance pack's obligations, the evidence users
+imported and the stored findings point to it; the parties and declarations are replaced. Once a reload has
+committed, the loader re-evaluates the stored findings of the treaty (:mod:`detente.sources.load`).
 
 Each row of ``aggregate_numbers`` becomes one :class:`~detente.store.models.Declaration` (``as_of`` the
 data-exchange date, ``reference`` the URL the figures were transcribed from, ``agreement_id`` the treaty,
@@ -42,7 +45,7 @@ NOTES = (
 
 def to_domain(ctx: MapContext) -> dict[str, int]:
     """Write the treaty, its parties and the declarations; return rows written per table."""
-    ctx.clear(Declaration, AgreementParty, Agreement)
+    ctx.clear(Declaration, AgreementParty)  # the treaty row itself is kept (ctx.keep): obligations point to it
     figures = ctx.table("new_start", "aggregate_numbers").with_columns(pl.col("as_of_date").dt.year().alias("year"))
     figures = ctx.crosswalk.map_codes(figures, system="iso3", code_col="party", year_col="year")
     check_codes(
@@ -70,8 +73,8 @@ def to_domain(ctx: MapContext) -> dict[str, int]:
         "notes": NOTES,
         "source_key": TREATY_KEY,
     }
-    written = {"agreements": ctx.insert(Agreement, pl.DataFrame([agreement]))}
-    agreement_id = ctx.ids(Agreement)[TREATY_KEY]
+    agreement_id = ctx.keep(Agreement, agreement)
+    written = {"agreements": 1}
     parties = figures.select("party", "state_key").unique().sort("party")
     written["agreement_parties"] = ctx.insert(
         AgreementParty,
