@@ -1,8 +1,11 @@
 """The compliance board: per treaty, a parties x obligations grid of statuses, margins over time, what is due
 next, the evidence behind it and the latest findings.
 
-Findings are read through the marking-filtered reader (``findings`` resource); evidence tables, which the
-catalog does not list, through the same :func:`~detente.services.access.visible` clause. The due calendar
+The grid, margins and latest findings are not the stored findings filtered by the user's markings (a
+user kept from one record behind a party's latest finding would see an older one instead) but the findings
+at the stored as-of dates evaluated on the evidence the user may see
+(:mod:`detente.web.viewmodels.board_findings`); evidence tables, which the catalog does not list, are read
+through the same :func:`~detente.services.access.visible` clause. The due calendar
 (and its iCalendar feed, and the home page's deadlines) comes from :func:`detente.compliance.due_items`
 evaluated on the evidence the user may see (:func:`due_for`), so no item rests on or names a record hidden
 from them. Evidence is imported through :func:`detente.compliance.import_evidence`, which re-evaluates
@@ -13,6 +16,7 @@ the user's name.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -30,7 +34,8 @@ from detente.compliance.service import evaluate, today
 from detente.domain.markings import Role
 from detente.services.access import Principal, Scope, require_role, visible
 from detente.store.database import Store
-from detente.store.models import Activity, Approval, AuditEntry, Declaration, Inspection, Notification
+from detente.store.models import Activity, Approval, Declaration, Inspection, Notification
+from detente.web.viewmodels.board_findings import board_findings, data_state
 from detente.web.viewmodels.common import Choice, Context, every
 
 __all__ = [
@@ -182,7 +187,15 @@ def treaty_choices() -> list[Choice]:
 
 
 def board(ctx: Context, treaty: str | None = None, as_of: date | None = None, *, within_days: int = 90) -> Board:
-    """The board of ``treaty`` (default: the first pack) as of ``as_of`` (default: today)."""
+    """The board of ``treaty`` (default: the first pack) as of ``as_of`` (default: today), as the user sees it.
+
+    The grid, margins, counts and latest findings are the treaty's findings at the as-of dates the store
+    holds findings for (on or before ``as_of``), evaluated on the evidence the user may see
+    (:func:`~detente.web.viewmodels.board_findings.board_findings`): for a user who may see every record,
+    exactly the stored findings; for another, what the evidence they may see says on those dates, never an
+    older stored finding in place of one they may not see. The read of marked evidence behind it is audited
+    each time the board is shown.
+    """
     choices = treaty_choices()
     pack = get_pack(treaty or choices[0].value)
     day = as_of or datetime.now(UTC).date()
@@ -196,28 +209,42 @@ def board(ctx: Context, treaty: str | None = None, as_of: date | None = None, *,
             )
     heads.sort(key=lambda h: h.code)
     result.obligations = heads
-    latest: dict[tuple[int | None, int], list[dict[str, Any]]] = {}
+    with ctx.store.engine.connect() as connection:
+        scope = Scope.of(connection, ctx.principal)
+    found = board_findings(ctx.store, pack, {head.code: head.id for head in heads}, day, scope)
+    found.audit(ctx.store, scope, pack.code)
+    _arrange(ctx, result, found.rows)
+    result.evidence = evidence(ctx, agreements)
+    result.due = due(ctx, pack, day, within_days)
+    return result
+
+
+def _arrange(ctx: Context, result: Board, findings: Sequence[Mapping[str, Any]]) -> None:
+    """Fill the board's grid, counts, margin timeline and latest findings from ``findings``: rows with the
+    values of stored findings and the obligation's ``code``, ascending by as-of date (as
+    :class:`~detente.web.viewmodels.board_findings.BoardFindings` holds them). A cell shows the findings of
+    the latest date its party has under its obligation."""
+    kinds = {head.id: head.kind for head in result.obligations}
+    latest: dict[tuple[int | None, int], list[Mapping[str, Any]]] = {}
     series: dict[tuple[str, str], list[tuple[date, float]]] = defaultdict(list)
-    recent: list[dict[str, Any]] = []
-    for head in heads:
-        filters = {"obligation_id": head.id, "due_before": day.isoformat()}
-        for finding in every(ctx.reader, ctx.principal, "findings", filters=filters, sort="as_of", cap=5000):
-            finding["code"] = head.code
-            key = (finding["party_state_id"], head.id)
-            if key in latest and latest[key][0]["as_of"] != finding["as_of"]:
-                del latest[key]  # ascending dates: only the findings of the latest date count
-            latest.setdefault(key, []).append(finding)
-            if head.kind == "LIMIT" and finding["margin"] is not None and finding["status"] != "not_in_force":
-                series[(head.code, ctx.state_name(finding["party_state_id"]))].append(
-                    (_day(finding["as_of"]) or day, float(finding["margin"]))
-                )
-            recent.append(finding)
+    for finding in findings:
+        obligation = int(finding["obligation_id"])
+        if obligation not in kinds:
+            continue
+        key = (finding["party_state_id"], obligation)
+        if key in latest and latest[key][0]["as_of"] != finding["as_of"]:
+            del latest[key]  # ascending dates: only the findings of the latest date count
+        latest.setdefault(key, []).append(finding)
+        if kinds[obligation] == "LIMIT" and finding["margin"] is not None and finding["status"] != "not_in_force":
+            series[(finding["code"], ctx.state_name(finding["party_state_id"]))].append(
+                (_day(finding["as_of"]) or result.as_of, float(finding["margin"]))
+            )
     result.evaluated = bool(latest)
     parties = sorted({party for party, _ in latest}, key=lambda p: ctx.state_name(p))
     counts = dict.fromkeys(STATUSES, 0)
     for party in parties:
         cells = []
-        for head in heads:
+        for head in result.obligations:
             found = latest.get((party, head.id))
             if not found:
                 cells.append(Cell(None, "not evaluated", None, None, "no finding on or before this date", False, 0))
@@ -228,14 +255,12 @@ def board(ctx: Context, treaty: str | None = None, as_of: date | None = None, *,
         result.rows.append(PartyRow(ctx.state_name(party), cells))
     result.counts = counts
     result.margins = [MarginSeries(code, party, points) for (code, party), points in sorted(series.items())]
-    recent.sort(key=lambda f: (str(f["as_of"]), f["id"]), reverse=True)
+    shown = [f for f in findings if int(f["obligation_id"]) in kinds]
+    recent = sorted(shown, key=lambda f: _day(f["as_of"]) or date.min, reverse=True)  # stable: by code, party
     result.findings = [_finding(ctx, f) for f in recent[:50]]
-    result.evidence = evidence(ctx, agreements)
-    result.due = due(ctx, pack, day, within_days)
-    return result
 
 
-def _cell(found: list[dict[str, Any]]) -> Cell:
+def _cell(found: list[Mapping[str, Any]]) -> Cell:
     """The worst of a party's findings under one obligation on one date (several events may be judged)."""
     worst = max(found, key=lambda f: SEVERITY.index(f["status"]) if f["status"] in SEVERITY else -1)
     more = f" ({len(found)} findings; the worst shown)" if len(found) > 1 else ""
@@ -250,7 +275,7 @@ def _cell(found: list[dict[str, Any]]) -> Cell:
     )
 
 
-def _finding(ctx: Context, row: dict[str, Any]) -> FindingEntry:
+def _finding(ctx: Context, row: Mapping[str, Any]) -> FindingEntry:
     return FindingEntry(
         _day(row["as_of"]) or date.min,
         row["code"],
@@ -328,17 +353,6 @@ def _evidence_entry(ctx: Context, name: str, row: dict[str, Any]) -> EvidenceEnt
 
 _DUE_CACHE: dict[tuple[str, str, date, int, int, frozenset[int]], DueList] = {}
 _DUE_CACHE_SIZE = 64
-_READS = ("read", "export")
-
-
-def _data_state(store: Store) -> int:
-    """The sequence number of the store's newest *write* (every write appends an audit entry; audited reads
-    and exports append entries too, but change no data, so they are skipped)."""
-    with store.engine.connect() as connection:
-        seq = connection.execute(
-            select(AuditEntry.seq).where(AuditEntry.action.not_in(_READS)).order_by(AuditEntry.seq.desc()).limit(1)
-        ).scalar()
-    return int(seq or 0)
 
 
 def due_for(
@@ -357,7 +371,7 @@ def due_for(
     with store.engine.connect() as connection:
         scope = Scope.of(connection, principal)
     codes = [treaty] if treaty else [code for code, pack in load_packs().items() if agreement_ids(store, pack)]
-    state = _data_state(store)
+    state = data_state(store)
     items: list[DueItem] = []
     for code in codes:
         key = (store.url, code, day, within_days, state, scope.marking_ids)
