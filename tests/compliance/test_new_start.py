@@ -18,12 +18,18 @@ from typing import Any
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from detente.cli.main import app
+from detente.compliance import engine
+from detente.compliance.engine import evaluate_pack
+from detente.compliance.evidence import state_codes
+from detente.compliance.kinds.common import Context
+from detente.compliance.packs import get_pack, load_packs
 from detente.compliance.report import build_report, render
-from detente.compliance.service import evaluate, evaluate_frames
+from detente.compliance.service import evaluate, evaluate_frames, pack_evidence
 from detente.sources.load import LOAD_ORDER
 from detente.store.database import Store
 from detente.store.models import AuditEntry, Finding
@@ -194,3 +200,49 @@ def test_report_renders_in_three_formats(new_start: tuple[Store, str], tmp_path:
     )
     assert result.exit_code == 0, result.output
     assert "NST-LIMIT-WARHEADS" in (tmp_path / "r.html").read_text(encoding="utf-8")
+
+
+# The cold path (a dossier's compliance status evaluated afresh): the engine skips the rules with nothing to
+# judge and builds smaller plans on a few rows; none of that may change a finding.
+
+EXPECTED = Path(__file__).parent / "expected" / "new_start_findings.json"
+"""The engine's findings on the real declarations, written once by the engine before that work."""
+
+
+def test_findings_equal_those_the_engine_gave_before(new_start: tuple[Store, str]) -> None:
+    store = new_start[0]
+    expected = json.loads(EXPECTED.read_text(encoding="utf-8"))
+    pack = get_pack("new-start")
+    dates = [date.fromisoformat(d) for d in expected["dates"]]
+    found = evaluate_pack(pack, pack_evidence(store, pack), dates).drop("party")
+    assert {name: str(dtype) for name, dtype in found.schema.items()} == expected["schema"]
+    assert json.loads(found.write_json()) == expected["findings"]  # the same rows, in the same order
+
+
+@pytest.mark.parametrize("party", [None, "USA", "RUS"])
+def test_skipping_rules_with_nothing_to_judge_changes_no_finding(
+    new_start: tuple[Store, str], party: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every pack, on the real store, for a dossier's one party at one date and for all parties over years:
+    the findings (rows, order, types) equal an evaluation that runs every rule's kind."""
+    store = new_start[0]
+    ids = {code: state for state, code in state_codes(store).items()}
+    only = {ids[party]} if party else None
+    monthly = pl.date_range(date(2010, 1, 1), date(2026, 12, 1), "1mo", eager=True).to_list()
+    skipped = 0
+    for pack in load_packs().values():
+        evidence = pack_evidence(store, pack)
+        for dates in ([date(2019, 6, 1)], monthly):
+            fast = evaluate_pack(pack, evidence, dates, only_parties=only)
+            with monkeypatch.context() as patch:
+                patch.setattr(engine, "_nothing_to_judge", lambda spec, context: False)
+                full = evaluate_pack(pack, evidence, dates, only_parties=only)
+            context = Context(pack, evidence, dates, only_parties=only)
+            skipped += sum(engine._nothing_to_judge(spec, context) for spec in pack.obligations)
+            assert fast.schema == full.schema, pack.code
+            # group limits come out in no set order (a group_by), either way: compare them sorted
+            order = [*fast.columns]
+            assert_frame_equal(fast.sort(order, nulls_last=True), full.sort(order, nulls_last=True))
+            if pack.code == "new-start":
+                assert_frame_equal(fast, full)
+    assert skipped > 0, "the real store leaves rules with nothing to judge (AECA 36(b) gates, New START changes)"

@@ -20,7 +20,7 @@ from typing import Any
 import polars as pl
 
 from detente.compliance.evidence import Evidence
-from detente.compliance.kinds.common import ENGINE, Context
+from detente.compliance.kinds.common import ENGINE, FINDING_COLUMNS, Context, select
 from detente.compliance.kinds.deadline import evaluate_deadline, evaluate_threshold
 from detente.compliance.kinds.gate import evaluate_gate
 from detente.compliance.kinds.limit import evaluate_limit
@@ -28,7 +28,7 @@ from detente.compliance.kinds.quota import evaluate_quota
 from detente.compliance.kinds.reconcile import evaluate_reconcile
 from detente.compliance.kinds.window import evaluate_window
 from detente.compliance.packs import ObligationSpec, Pack
-from detente.compliance.rules import WindowRule, reading, reads, touched_by
+from detente.compliance.rules import WindowRule, judged, reading, reads, touched_by
 
 __all__ = ["EVALUATORS", "STATUSES", "Evaluator", "Touched", "evaluate_obligation", "evaluate_pack"]
 
@@ -57,8 +57,16 @@ def _in_force(pack: Pack, spec: ObligationSpec) -> tuple[date | None, date | Non
 
 
 def evaluate_obligation(spec: ObligationSpec, context: Context) -> pl.DataFrame:
-    """The findings of one obligation, with its code, treaty, kind, severity and verified flag."""
-    found = EVALUATORS[spec.kind](spec, spec.rule, context)
+    """The findings of one obligation, with its code, treaty, kind, severity and verified flag.
+
+    An obligation whose findings are each about one judged record (see :func:`~detente.compliance.rules.judged`)
+    has none when no record is selected: its kind is not run then (it would only build an empty frame, at
+    a few milliseconds of Polars calls; a dossier's treaty packs have several such rules with no evidence).
+    """
+    if _nothing_to_judge(spec, context):
+        found = pl.LazyFrame(schema=FINDING_COLUMNS)
+    else:
+        found = EVALUATORS[spec.kind](spec, spec.rule, context)
     start, end = _in_force(context.pack, spec)
     outside = pl.lit(False)
     if start is not None:
@@ -91,6 +99,12 @@ def evaluate_obligation(spec: ObligationSpec, context: Context) -> pl.DataFrame:
             explanation = pl.concat_str(explanation, pl.lit(UNVERIFIED))
         columns.append(explanation.alias("explanation"))
     return found.with_columns(columns).collect(engine=ENGINE)
+
+
+def _nothing_to_judge(spec: ObligationSpec, context: Context) -> bool:
+    """Does the obligation judge records one by one, none of which is selected in this context?"""
+    records = judged(spec.rule)
+    return records is not None and select(context, records).is_empty()
 
 
 def evaluate_pack(

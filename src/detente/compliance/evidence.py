@@ -141,6 +141,8 @@ def load_evidence(
     ids = sorted(set(agreement_ids))
     codes = dict(codes) if codes is not None else state_codes(store)
     frames: dict[str, pl.DataFrame] = {}
+    if not ids:  # no agreement, no evidence (a pack whose treaty the store does not hold)
+        return Evidence({name: empty_frame() for name in _SHAPES}, codes)
     with store.engine.connect() as connection:
         for name, shape in _SHAPES.items():
             table = shape.model.__table__

@@ -30,6 +30,7 @@ __all__ = [
     "Select",
     "ThresholdRule",
     "WindowRule",
+    "judged",
     "parse_rule",
     "reading",
     "reads",
@@ -269,6 +270,26 @@ def reads(rule: Rule) -> list[Select]:
     if isinstance(rule, ThresholdRule):
         return [rule.select, *([rule.duty] if rule.duty is not None else [])]
     return [*([rule.trigger] if rule.trigger is not None else []), rule.duty]
+
+
+def judged(rule: Rule) -> Select | None:
+    """The records a rule judges one by one, for rules whose every finding is about such a record: an
+    action (GATE), a triggering event (DEADLINE with a ``trigger``), an event with figures (THRESHOLD), an
+    event that lasts (WINDOW), or the events counted per counterpart or subject (QUOTA not ``per: party``).
+    Where no record is selected such a rule has nothing to report, which lets the engine skip it.
+
+    ``None`` for rules that judge every bound party whatever the evidence holds: a LIMIT or RECONCILE
+    (no declaration is ``insufficient_data``), a QUOTA per party (none used is a finding), a DEADLINE on
+    fixed dates or a recurrence (the duty falls due all the same)."""
+    if isinstance(rule, GateRule):
+        return rule.action
+    if isinstance(rule, WindowRule | ThresholdRule):
+        return rule.select
+    if isinstance(rule, QuotaRule):
+        return rule.select if rule.per != "party" else None
+    if isinstance(rule, DeadlineRule):
+        return rule.trigger
+    return None
 
 
 def reading(rule: Rule, evidence_type: str, kinds: set[str | None]) -> list[Select]:

@@ -33,6 +33,7 @@ __all__ = [
     "in_window",
     "num",
     "refs",
+    "reported_ever",
     "select",
     "shift",
     "text_time",
@@ -186,11 +187,18 @@ def by_case(frame: pl.DataFrame, cases: list[tuple[pl.Expr, pl.Expr]], name: str
     """Add column ``name`` from the first case whose condition holds, computing each text only for its rows.
 
     ``pl.when(...).then(...)`` evaluates every branch for every row; sentences are costly to build, so the
-    frame is split by case instead (row order is not kept).
+    frame is split by case instead (row order is not kept: the rows come case by case). Only the cases
+    some row falls in are built: on the few rows of one party at one date (a dossier) most cases have
+    none, and each empty part would still cost two Polars calls.
     """
     case = pl.coalesce([pl.when(condition).then(pl.lit(n)) for n, (condition, _) in enumerate(cases)])
     marked = frame.with_columns(case.alias("_case"))
-    parts = [marked.filter(pl.col("_case") == n).with_columns(text.alias(name)) for n, (_, text) in enumerate(cases)]
+    present = set(marked["_case"].unique().to_list())
+    parts = [
+        marked.filter(pl.col("_case") == n).with_columns(text.alias(name))
+        for n, (_, text) in enumerate(cases)
+        if n in present
+    ]
     rest = marked.filter(pl.col("_case").is_null()).with_columns(pl.lit(None, dtype=pl.String()).alias(name))
     return pl.concat([*parts, rest], how="vertical_relaxed").drop("_case")
 
@@ -205,17 +213,30 @@ def in_window(rows: pl.DataFrame, context: Context, first: str, last: str) -> pl
     dates = context.dates_frame.with_row_index("_d")
     if rows.is_empty():
         return rows.join(dates.drop("_d"), how="cross")
-    ends = dates["as_of_end"].dt.epoch("us").to_numpy()
-    day = 86_400_000_000
-    low = rows[first].dt.epoch("us").to_numpy() - context.horizon_days * day
-    high = rows[last].dt.epoch("us").to_numpy() + context.lookback_days * day
-    start = np.searchsorted(ends, low, side="right")
-    stop = np.searchsorted(ends, high, side="right")
+    start, stop = _date_ranges(rows[first], rows[last], context)
     ranged = rows.with_columns(
         pl.int_ranges(pl.Series(start, dtype=pl.Int64), pl.Series(stop, dtype=pl.Int64), dtype=pl.UInt32).alias("_d")
     )
     exploded = ranged.explode("_d").drop_nulls("_d")
     return exploded.join(dates, on="_d", how="inner").drop("_d")
+
+
+def _date_ranges(first: pl.Series, last: pl.Series, context: Context) -> tuple[np.ndarray, np.ndarray]:
+    """For each row, the as-of dates (indexes ``start`` to ``stop``, exclusive) of :func:`in_window`."""
+    ends = context.dates_frame["as_of_end"].dt.epoch("us").to_numpy()
+    day = 86_400_000_000
+    low = first.dt.epoch("us").to_numpy() - context.horizon_days * day
+    high = last.dt.epoch("us").to_numpy() + context.lookback_days * day
+    return np.searchsorted(ends, low, side="right"), np.searchsorted(ends, high, side="right")
+
+
+def reported_ever(first: pl.Series, last: pl.Series, context: Context) -> bool:
+    """Is any row (given by its ``first`` and ``last`` moments) reported at one of the as-of dates, by the
+    rule of :func:`in_window`? (Where none is, a kind has no finding to build.)"""
+    if first.is_empty():
+        return False
+    start, stop = _date_ranges(first, last, context)
+    return bool((start < stop).any())
 
 
 def refs(*parts: pl.Expr) -> pl.Expr:

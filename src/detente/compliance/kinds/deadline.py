@@ -19,12 +19,14 @@ import polars as pl
 
 from detente.compliance.evidence import UTC_TIME
 from detente.compliance.kinds.common import (
+    FINDING_COLUMNS,
     Context,
     by_case,
     finish,
     in_window,
     num,
     refs,
+    reported_ever,
     select,
     shift,
     text_time,
@@ -257,6 +259,19 @@ def _duties(triggers: pl.DataFrame, duty: Duty, context: Context, before: bool) 
     return keyed.join(full, on="trigger_no", how="left").join(empty, on="trigger_no", how="left").drop("trigger_no")
 
 
+def _any_reported(triggers: pl.DataFrame, offset: str, is_before: bool, context: Context) -> bool:
+    """Will any trigger be reported at an as-of date (see :func:`evaluate_duty`, which asks the same of
+    each trigger through :func:`~detente.compliance.kinds.common.in_window`)?"""
+    if triggers.is_empty():
+        return False
+    due = shift(pl.col("trigger_time"), offset, back=is_before)
+    span = triggers.select(
+        pl.min_horizontal(pl.col("trigger_time"), due).alias("first"),
+        pl.max_horizontal(pl.col("trigger_time"), due).alias("last"),
+    )
+    return reported_ever(span["first"], span["last"], context)
+
+
 def evaluate_duty(
     triggers: pl.DataFrame,
     duty: Duty,
@@ -271,6 +286,10 @@ def evaluate_duty(
     offset = before if before is not None else within
     assert offset is not None
     unit = unit_of(offset)
+    if not _any_reported(triggers, offset, is_before, context):
+        # no trigger or due date near an as-of date (the initial exchange of 2011 seen from 2019): no finding,
+        # and no need to look for the duties
+        return pl.LazyFrame(schema=FINDING_COLUMNS)
     rows = _duties(triggers, duty, context, is_before).with_columns(
         shift(pl.col("trigger_time"), offset, back=is_before).alias("due")
     )

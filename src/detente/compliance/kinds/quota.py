@@ -26,6 +26,17 @@ def period_start(day: pl.Expr, recurrence: Recurrence) -> pl.Expr:
     return pl.date(total.floordiv(12), total.mod(12) + 1, anchor.day)
 
 
+def _counted(events: pl.DataFrame, wanted: pl.DataFrame, key: list[str]) -> pl.DataFrame:
+    """The events of each party (and ``key``) in the period of each as-of date, up to that date: how many
+    (``used``) and which (``evidence``)."""
+    return (
+        events.join(wanted, on="period_from")
+        .filter(pl.col("day") <= pl.col("as_of"))
+        .group_by("party", "party_code", *key, "as_of", "current")
+        .agg(pl.len().alias("used"), pl.col("ref").sort_by("id").str.join(" ").alias("evidence"))
+    )
+
+
 def evaluate_quota(spec: ObligationSpec, rule: QuotaRule, context: Context) -> pl.LazyFrame:
     """Findings of a QUOTA obligation for every bound party (or pair) at every as-of date."""
     events = select(context, rule.select).filter(pl.col("party").is_not_null())
@@ -42,19 +53,20 @@ def evaluate_quota(spec: ObligationSpec, rule: QuotaRule, context: Context) -> p
     events = events.with_columns(pl.col("time").dt.date().alias("day")).with_columns(
         period_start(pl.col("day"), rule.period).alias("period_from")
     )
-    counted = (
-        events.join(wanted, on="period_from")
-        .filter(pl.col("day") <= pl.col("as_of"))
-        .group_by("party", "party_code", *key, "as_of", "current")
-        .agg(pl.len().alias("used"), pl.col("ref").sort_by("id").str.join(" ").alias("evidence"))
-    )
     if not key:
         base = grid(context.bound_parties(spec, events), context).join(
             wanted.select("as_of", "current", "period_from", "period_to"), on="as_of"
         )
-        rows = base.join(counted, on=["party", "party_code", "as_of", "current"], how="left")
+        if events.is_empty():  # nothing counted: each party used none (the rows the join would give, sooner)
+            rows = base.with_columns(
+                pl.lit(None, dtype=pl.UInt32).alias("used"), pl.lit(None, dtype=pl.String).alias("evidence")
+            )
+        else:
+            rows = base.join(_counted(events, wanted, key), on=["party", "party_code", "as_of", "current"], how="left")
     else:
-        rows = counted.join(wanted.select("as_of", "current", "period_from", "period_to"), on=["as_of", "current"])
+        rows = _counted(events, wanted, key).join(
+            wanted.select("as_of", "current", "period_from", "period_to"), on=["as_of", "current"]
+        )
     rows = rows.with_columns(
         pl.col("used").fill_null(0).cast(pl.Float64),
         pl.col("evidence").fill_null(""),

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from detente.store.base import Base, Marked, Sourced
@@ -79,6 +79,10 @@ class ArmsTransfer(Sourced, Base):
     """
 
     __tablename__ = "arms_transfers"
+    __table_args__ = (
+        # a country dossier reads a supplier's deliveries of the last ten years (migration 0008)
+        Index("ix_arms_transfers_supplier_delivery_year", "supplier_state_id", "delivery_year"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     supplier_state_id: Mapped[int | None] = mapped_column(ForeignKey("states.id"), index=True)
