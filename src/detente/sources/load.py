@@ -10,7 +10,9 @@
    whose inputs changed (:mod:`~detente.sources.mapping`), and append one ``load`` entry to the audit log;
 5. once that has committed, when mappers ran, evaluate again the stored compliance findings of the treaties
    whose agreement or evidence the source wrote (:mod:`detente.compliance.reload`), at the dates the store
-   holds findings for: they rested on the rows the load just replaced.
+   holds findings for: they rested on the rows the load just replaced. Before that, on PostgreSQL, the
+   tables the load wrote are analysed (:mod:`detente.store.planner_statistics`) so that the first queries
+   after a load are planned on real row counts.
 
 If anything fails or the process is killed, the transaction never commits and the database is exactly as
 it was. Step 5 runs in transactions of its own: should it fail, the load stands, the findings stay as they
@@ -28,7 +30,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from detente.sources.datasets import drop_dataset_tables, write_dataset
+from detente.sources.datasets import dataset_table_name, drop_dataset_tables, write_dataset
 from detente.sources.fetch import resolve_source
 from detente.sources.mapping import run_mappers
 from detente.sources.registry import Source as SourceEntry
@@ -37,6 +39,7 @@ from detente.sources.spec import SourceSpec
 from detente.store.audit_log import append
 from detente.store.database import Store
 from detente.store.models import Source, SourceVersion
+from detente.store.planner_statistics import analyse_tables, domain_tables
 
 __all__ = ["LOAD_ORDER", "LoadReport", "load_all", "load_source", "ordered_source_names"]
 
@@ -188,6 +191,11 @@ def load_source(
                 "unmatched": report.unmatched,
             },
         )
+    # PostgreSQL plans from statistics that autovacuum may gather late or never: gather them now.
+    analyse_tables(
+        store.engine,
+        [dataset_table_name(spec.name, table_name) for table_name in tables] + (domain_tables() if results else []),
+    )
     if report.domain:  # domain rows were replaced: findings resting on the old ones are evaluated again
         from detente.compliance.reload import reevaluate_after_load
 
