@@ -220,6 +220,18 @@ def _promise(obligation: Obligation) -> _Promise:
     return (obligation.code, obligation.conditional, tuple(obligation.conditions))
 
 
+TIV_DECIMALS = 6
+"""Decimals a summed TIV keeps. SIPRI gives TIVs in millions with at most three decimals; a sum of binary
+floating-point numbers depends on the order the database adds them in (103.67999999999999 one way,
+103.67999999999998 another), so totals are rounded far below the source's precision and above that noise: the
+same deliveries give the same total on SQLite and PostgreSQL, whatever plan summed them."""
+
+
+def _tiv(total: Any) -> float | None:
+    """A summed TIV as a float rounded to :data:`TIV_DECIMALS`, ``None`` (unknown) kept."""
+    return None if total is None else round(float(total), TIV_DECIMALS)
+
+
 def _arms_statement(partnered: bool, dated: bool) -> Select[*tuple[Any, ...]]:
     """Deliveries to or from ``:state_id`` (and ``:partner_id`` if ``partnered``; delivered from
     ``:first_year`` to ``:last_year`` if ``dated``) summed per supplier, recipient and designation."""
@@ -282,7 +294,7 @@ def arms_systems(
     values = {"state_id": state_id, "partner_id": partner_id, "first_year": first_year, "last_year": last_year}
     with store.engine.connect() as connection:
         found = [
-            (int(a), int(b), designation, description, first, last, number, None if tiv is None else float(tiv))
+            (int(a), int(b), designation, description, first, last, number, _tiv(tiv))
             for a, b, designation, description, first, last, number, tiv in connection.execute(query, values)
         ]
     found.sort(key=lambda r: (-(r[7] or 0.0), r[0], r[1], r[2] or ""))

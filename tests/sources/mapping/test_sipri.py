@@ -6,6 +6,7 @@ session's crosswalk store; every figure asserted is recomputed from the parsed f
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -236,3 +237,40 @@ def test_arms_transfers_export_has_year_valid_codes_and_source(loaded: tuple[Sto
     unknown = frame.filter(pl.col("supplier_name") == "unknown supplier(s)")
     assert unknown.height == 194
     assert unknown.get_column("supplier_iso3").null_count() == 194
+
+
+def test_arms_systems_totals_are_exact_sums_rounded_below_the_source_precision(
+    loaded: tuple[Store, dict[str, LoadReport]],
+) -> None:
+    """Every system's TIV total is the exactly rounded sum of its stored deliveries (``math.fsum``: no
+    dependence on the order a database adds them in), ``None`` when a delivery has no value; so the same
+    deliveries give the same figure on SQLite and PostgreSQL."""
+    from detente.analysis.ties import TIV_DECIMALS, arms_systems
+
+    store, _ = loaded
+    with store.engine.connect() as connection:
+        usa = connection.execute(select(states_table.c.id).where(states_table.c.iso3 == "USA")).scalar_one()
+        rows = connection.execute(
+            select(
+                transfers_table.c.supplier_state_id,
+                transfers_table.c.recipient_state_id,
+                transfers_table.c.designation,
+                transfers_table.c.tiv_delivered,
+            ).where(
+                (transfers_table.c.supplier_state_id == usa) | (transfers_table.c.recipient_state_id == usa),
+                transfers_table.c.supplier_state_id.is_not(None),
+                transfers_table.c.recipient_state_id.is_not(None),
+                transfers_table.c.delivery_year.between(2010, 2019),
+            )
+        ).all()
+    groups: dict[tuple[int, int, str], list[float | None]] = {}
+    for supplier, recipient, designation, tiv in rows:
+        groups.setdefault((supplier, recipient, designation), []).append(tiv)
+    systems = arms_systems(store, usa, years=(2010, 2019))
+    assert len(systems) == len(groups) > 500
+    for system in systems:
+        values = groups[(system.supplier_id, system.recipient_id, system.designation)]
+        if any(value is None for value in values):
+            assert system.tiv is None
+        else:
+            assert system.tiv == round(math.fsum(float(v) for v in values if v is not None), TIV_DECIMALS)
