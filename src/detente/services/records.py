@@ -34,7 +34,7 @@ Interval bounds may be given with the precision they are known to: ``valid_from=
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -50,7 +50,14 @@ from detente.store.audit_log import Pending, append, append_many
 from detente.store.base import Base, Marked, Temporal
 from detente.store.database import Store
 from detente.store.driver_statements import column_defaults as _defaults
-from detente.store.driver_statements import insert_row, insert_rows, select_row, update_row
+from detente.store.driver_statements import (
+    insert_row,
+    insert_rows,
+    row_exists,
+    select_row,
+    update_row,
+    update_versioned_row,
+)
 
 if TYPE_CHECKING:
     from detente.compliance.refresh import Refresh
@@ -233,22 +240,35 @@ class Batch:
         self.connection, self.actor = connection, actor
         self.evidence = EvidenceChanges()
         """Evidence changed or deleted so far (its findings are refreshed once the batch commits)."""
+        self.shown_markings: dict[int, dict[str, Any]] = {}
+        """Markings this transaction has read or written, by id, as shown with a record (classification label,
+        releasable_to, caveat): kept for the one transaction, so the writer answers without reading them again."""
         self.refreshed: list[Refresh] = []
         """What refreshing the findings did once the batch committed (empty until then, or if no evidence changed)."""
 
-    def _check_references(self, model: type[Base], values: Mapping[str, Any]) -> None:
+    def _check_references(self, model: type[Base], values: Mapping[str, Any], trusted: Collection[str] = ()) -> None:
+        """Refuse, naming the field, a reference to a record that does not exist (the database would refuse it
+        too, but without saying which field). ``trusted`` fields were set by detente from rows it has just
+        read in this transaction (the acting user, a marking it looked up, a parent it checked): not read again.
+        """
         for field, target in _references(model).items():
             ref = values.get(field)
-            if ref is None:
+            if ref is None or field in trusted:
                 continue
-            if select_row(self.connection, table_of(target), ref) is None:
+            if not row_exists(self.connection, table_of(target), ref):
                 raise RecordError(entity_name(model), field, f"there is no {entity_name(target)} with id {ref}")
 
-    def create(self, kind: str | type[Base], values: Mapping[str, Any]) -> dict[str, Any]:
-        """Insert one record and its audit entry (``create``); return the stored record."""
+    def create(
+        self, kind: str | type[Base], values: Mapping[str, Any], *, trusted: Collection[str] = ()
+    ) -> dict[str, Any]:
+        """Insert one record and its audit entry (``create``); return the stored record.
+
+        ``trusted`` names reference fields the caller set itself from rows read in this transaction, whose
+        existence need not be checked again (see :meth:`_check_references`).
+        """
         model = entity(kind)
         data = coerce(model, _interval_values(model, values, None), partial=False)
-        self._check_references(model, data)
+        self._check_references(model, data, trusted)
         after = row_snapshot(insert_row(self.connection, table_of(model), data))
         self.audit("create", entity_name(model), after["id"], None, after)
         return after
@@ -269,16 +289,20 @@ class Batch:
         *,
         expected_version: int | None = None,
         action: str = "update",
+        locked: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Change some fields of one record, audit it (``update`` or ``action``); return the record after.
 
         An update that names no field changes nothing and leaves no audit entry. A marked record's version
         goes up by one; with ``expected_version`` the change is made only if the stored version is still that
-        one, else :class:`ConflictError`.
+        one, else :class:`ConflictError`. ``locked`` is the record as the caller already read it, locked, in
+        this transaction (so it is not read again); otherwise it is read and locked here.
         """
         model = entity(kind)
         name = entity_name(model)
-        before = self.read(model, record_id, lock=True)
+        if locked is not None and locked.get("id") != record_id:
+            raise ValueError(f"the locked record is {name} {locked.get('id')}, not {record_id}")
+        before = dict(locked) if locked is not None else self.read(model, record_id, lock=True)
         interval = Interval.between(before["valid_from"], before["valid_to"]) if issubclass(model, Temporal) else None
         data = coerce(model, _interval_values(model, changes, interval), partial=True)
         if not data:
@@ -290,11 +314,9 @@ class Batch:
             if expected_version is not None and before["version"] != expected_version:
                 raise _stale(name, record_id, expected_version, before["version"])
             # The version read is part of the WHERE: a writer that slipped in since then makes this match nothing.
-            statement = update(table).where(table.c.id == record_id, table.c.version == before["version"])
-            found = self.connection.execute(
-                statement.values({**data, "version": before["version"] + 1}).returning(*table.c)
-            ).one_or_none()
-            changed: Mapping[str, Any] | None = None if found is None else dict(found._mapping)
+            changed: Mapping[str, Any] | None = update_versioned_row(
+                self.connection, table, record_id, before["version"], data
+            )
         else:
             changed = update_row(self.connection, table, record_id, data)
         if changed is None:

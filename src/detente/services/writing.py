@@ -39,7 +39,7 @@ from detente.domain.lifecycles import CASE, ENGAGEMENT, Lifecycle, LifecycleErro
 from detente.domain.markings import Classification, MarkingError, Role, needs_release, normalise_tokens
 from detente.services.access import Principal, Scope, require_role
 from detente.services.catalog import RESOURCES, Resource, resource, service_fields
-from detente.services.entities import RecordError, entity_name
+from detente.services.entities import RecordError, entity_name, row_snapshot
 from detente.services.errors import ConflictError, ForbiddenError, GateError, NotFoundError
 from detente.services.gates import ComplianceGates, GateDecision
 from detente.services.reading import Reader, access_clause
@@ -140,15 +140,24 @@ class Writer:
                 raise RecordError(res.name, field, f"must be one of {', '.join(map(str, allowed))}")
 
     def _visible(self, work: Batch, principal: Principal, res: Resource, record_id: int) -> dict[str, Any]:
-        """The record, locked for the write, if the principal may see it; :class:`NotFoundError` if not."""
+        """The record, locked for the write, if the principal may see it; :class:`NotFoundError` if not.
+
+        One statement reads, checks and locks it (``FOR UPDATE OF`` its own table on PostgreSQL, where a row
+        changed meanwhile is checked again as it is now). The marking shown with it is noted in the batch
+        (:func:`_note_marking`), so the answer needs no further read of it.
+        """
         scope = Scope.of(work.connection, principal)
         table = table_of(res.model)
         row = work.connection.execute(
-            select(table.c.id).where(table.c.id == record_id, access_clause(res, scope))
+            select(table).where(table.c.id == record_id, access_clause(res, scope)).with_for_update(of=table)
         ).first()
         if row is None:
             raise NotFoundError(f"there is no {res.name} record with id {record_id} that you may see")
-        return work.read(res.model, record_id, lock=True)
+        record = row_snapshot(row._mapping)
+        marking_id = record.get("marking_id") if res.marked else None
+        if marking_id is not None and marking_id in scope.markings:
+            _note_marking(work, marking_id, scope.markings[marking_id])
+        return record
 
     def _guard(self, work: Batch, principal: Principal, res: Resource, record: Mapping[str, Any]) -> None:
         """Refuse changes under a closed case or to records loaded from a source, all the way up."""
@@ -210,10 +219,12 @@ class Writer:
         )
         for marking_id, releasable_to, found_caveat in rows:
             if sorted(releasable_to or []) == wanted and found_caveat == caveat:
+                _note_marking(work, int(marking_id), _marking_shown(classification, releasable_to, found_caveat))
                 return int(marking_id)
         created = work.create(
             Marking, {"classification": classification.name, "releasable_to": wanted, "caveat": caveat}
         )
+        _note_marking(work, int(created["id"]), _marking_shown(classification, created["releasable_to"], caveat))
         return int(created["id"])
 
     def _resolve_marking(
@@ -369,13 +380,20 @@ class Writer:
         self._parent(work, principal, res, data)
         if res.name in ("journal", "report-links"):
             self._linked(work, principal, res, data)
-        data.update(self._defaults(principal, res))
+        defaults = self._defaults(principal, res)
+        data.update(defaults)
+        # set here from rows read in this transaction (the acting user, the parent checked, the marking looked
+        # up): the batch need not read them again to check they exist
+        trusted = {key for key, value in defaults.items() if key.endswith("_id") and value is not None}
+        if res.parent is not None:
+            trusted.add(res.parent.column)
         pending = None
         if res.marked:
             data["marking_id"], pending = self._resolve_marking(work, principal, marking)
+            trusted.add("marking_id")
         elif marking is not None:
             raise RecordError(res.name, "marking", f"{res.name} take the marking of their parent record")
-        created = work.create(res.model, data)
+        created = work.create(res.model, data, trusted=trusted)
         if pending is not None:
             self._request_release(work, principal, res, created["id"], pending)
         return self._shown(work, res, created, pending)
@@ -384,7 +402,12 @@ class Writer:
     def _shown(work: Batch, res: Resource, record: dict[str, Any], pending: int | None) -> dict[str, Any]:
         """The record as a reader sees it: its marking in words, and whether a release is pending."""
         if res.marked:
-            record["marking"] = Writer._marking_text(work.connection, record["marking_id"])
+            known = work.shown_markings.get(record["marking_id"])
+            record["marking"] = (
+                {**known, "releasable_to": list(known["releasable_to"])}
+                if known is not None
+                else Writer._marking_text(work.connection, record["marking_id"])
+            )
             record["release_pending"] = pending is not None
         return record
 
@@ -435,7 +458,7 @@ class Writer:
                 data["marking_id"] = now
             if not data:
                 raise RecordError(res.name, None, "nothing to change: give at least one field")
-            after = work.update(res.model, record_id, data, expected_version=version)
+            after = work.update(res.model, record_id, data, expected_version=version, locked=current)
             if pending is not None:
                 self._request_release(work, principal, res, record_id, pending)
             shown = self._shown(work, res, after, pending)
@@ -709,6 +732,7 @@ class Writer:
 
     @staticmethod
     def _marking_text(connection: Any, marking_id: int) -> dict[str, Any]:
+        """A marking as shown with a record, read from the database (when the batch has not noted it)."""
         row = connection.execute(
             select(Marking.classification, Marking.releasable_to, Marking.caveat).where(Marking.id == marking_id)
         ).one()
@@ -753,3 +777,12 @@ class Writer:
         # the batch gave the findings resting on released evidence its new marking
         self.refreshed = work.refreshed
         return released
+
+
+def _marking_shown(classification: Classification, releasable_to: Any, caveat: str | None) -> dict[str, Any]:
+    """A marking as shown with a record: what :meth:`Writer._marking_text` reads, from a row already in hand."""
+    return {"classification": classification.label, "releasable_to": list(releasable_to or []), "caveat": caveat}
+
+
+def _note_marking(work: Batch, marking_id: int, shown: Mapping[str, Any]) -> None:
+    work.shown_markings[marking_id] = {**shown, "releasable_to": list(shown["releasable_to"])}

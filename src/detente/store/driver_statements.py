@@ -28,7 +28,16 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql.elements import BindParameter
 
-__all__ = ["DriverStatement", "column_defaults", "insert_row", "insert_rows", "select_row", "update_row"]
+__all__ = [
+    "DriverStatement",
+    "column_defaults",
+    "insert_row",
+    "insert_rows",
+    "row_exists",
+    "select_row",
+    "update_row",
+    "update_versioned_row",
+]
 
 Processor = Callable[[Any], Any] | None
 Maker = Callable[[], Any]
@@ -180,11 +189,30 @@ def _update(table: Table, keys: frozenset[str], dialect: Dialect) -> DriverState
 
 
 @lru_cache(maxsize=4096)
+def _update_versioned(table: Table, keys: frozenset[str], dialect: Dialect) -> DriverStatement:
+    statement = (
+        update(table)
+        .where(
+            table.c.id == bindparam("where_id", type_=Integer()),
+            table.c.version == bindparam("where_version", type_=Integer()),
+        )
+        .returning(*table.c)
+    )
+    return DriverStatement.compile(statement, dialect, list(table.c), sorted(keys | {"version"}))
+
+
+@lru_cache(maxsize=4096)
 def _select(table: Table, dialect: Dialect, for_update: bool) -> DriverStatement:
     statement = select(table).where(table.c.id == bindparam("where_id", type_=Integer()))
     if for_update:
         statement = statement.with_for_update()
     return DriverStatement.compile(statement, dialect, list(table.c))
+
+
+@lru_cache(maxsize=1024)
+def _exists(table: Table, dialect: Dialect) -> DriverStatement:
+    statement = select(table.c.id).where(table.c.id == bindparam("where_id", type_=Integer()))
+    return DriverStatement.compile(statement, dialect, [table.c.id])
 
 
 def insert_row(connection: Connection, table: Table, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -212,8 +240,25 @@ def update_row(
     return statement.one_or_none(connection, {**values, "where_id": record_id})
 
 
+def update_versioned_row(
+    connection: Connection, table: Table, record_id: int, version: int, values: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """``UPDATE ... SET ..., version = version + 1 WHERE id = :id AND version = :version RETURNING *`` (the
+    new version computed here from ``version``); ``None`` when no row has that id at that version, i.e. another
+    writer changed it since it was read."""
+    statement = _update_versioned(table, frozenset(values), connection.dialect)
+    return statement.one_or_none(
+        connection, {**values, "version": version + 1, "where_id": record_id, "where_version": version}
+    )
+
+
 def select_row(
     connection: Connection, table: Table, record_id: int, *, for_update: bool = False
 ) -> dict[str, Any] | None:
     """One row by id (locked ``FOR UPDATE`` on PostgreSQL when asked); ``None`` when there is none."""
     return _select(table, connection.dialect, for_update).one_or_none(connection, {"where_id": record_id})
+
+
+def row_exists(connection: Connection, table: Table, record_id: int) -> bool:
+    """Whether ``table`` has a row with id ``record_id`` (reads the primary key only, not the row)."""
+    return _exists(table, connection.dialect).one_or_none(connection, {"where_id": record_id}) is not None
