@@ -197,3 +197,40 @@ def test_reloading_the_source_evaluates_the_stored_findings_again(new_start: Sto
 def _evidence_refs(store: Store) -> list[list[str]]:
     with store.engine.connect() as connection:
         return [list(refs or []) for refs in connection.scalars(select(Finding.evidence))]
+
+
+def test_evidence_created_through_the_python_api_or_a_batch_refreshes_its_findings(new_start: Store) -> None:
+    """``Records.create`` and ``Batch.create`` of evidence refresh the stored findings once the batch commits,
+    as updates and deletions do; deleting the new declarations brings the findings back."""
+    store, records = new_start, Records(new_start)
+    usa, usa_counts = _declaration(store, "USA", date(2022, 3, 1))
+    with store.engine.connect() as connection:
+        agreement = connection.execute(select(Declaration.agreement_id).where(Declaration.id == usa)).scalar_one()
+    original = _finding(store, "NST-LIMIT-WARHEADS", "USA")
+    assert original == ("at_risk", 1515.0, [f"declaration:{usa}"], None)
+
+    def declared(day: str, warheads: int) -> dict[str, object]:
+        return {
+            "agreement_id": agreement,
+            "party_state_id": _states(store)["USA"],
+            "as_of": day,
+            "counts": {**usa_counts, "warheads_deployed": warheads},
+        }
+
+    made = records.create("declaration", declared("2022-06-01", 1600), actor="analyst")
+    assert _finding(store, "NST-LIMIT-WARHEADS", "USA") == ("breach", 1600.0, [f"declaration:{made['id']}"], None)
+    _full_evaluation_writes_nothing(store)
+
+    with records.batch(actor="analyst") as work:
+        later = work.create("declaration", declared("2022-06-15", 1500))
+        assert work.refreshed == [], "nothing is refreshed before the batch commits"
+    (refresh,) = work.refreshed
+    assert refresh.treaty == "new-start" and refresh.parties == ["USA"]
+    assert _finding(store, "NST-LIMIT-WARHEADS", "USA")[1:3] == (1500.0, [f"declaration:{later['id']}"])
+    _full_evaluation_writes_nothing(store)
+
+    with records.batch(actor="analyst") as work:
+        work.delete("declaration", later["id"])
+        work.delete("declaration", made["id"])
+    assert _finding(store, "NST-LIMIT-WARHEADS", "USA") == original
+    _full_evaluation_writes_nothing(store)

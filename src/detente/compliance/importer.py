@@ -367,7 +367,8 @@ def import_evidence(
         for values in rows:
             values["agreement_id"] = agreement_id
     report = ImportReport(pack.code)
-    with Records(store).batch(actor=actor) as batch:
+    # the findings are refreshed below, at the dates asked for (or not at all), not by the batch itself
+    with Records(store).batch(actor=actor, refresh_findings=False) as batch:
         for kind in TYPES:
             stored = _write(batch, kind, checked.get(kind, []), refs)
             if stored:

@@ -33,7 +33,7 @@ EVIDENCE_TYPES = ("approval", "declaration", "activity", "inspection", "notifica
 
 
 class EvidenceChanges:
-    """Evidence changed or deleted in one transaction: each record as it was, and as it is now."""
+    """Evidence created, changed or deleted in one transaction: each record as it was, and as it is now."""
 
     def __init__(self) -> None:
         self.after: dict[str, list[Mapping[str, Any]]] = {}

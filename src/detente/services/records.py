@@ -12,10 +12,10 @@ of one kind in a handful of statements, however many rows, and still append one 
 of them at once, :func:`~detente.store.audit_log.append_many`): the same rows and the same chain as one call
 per row, without a database round trip per row. The compliance engine stores its findings this way.
 
-Compliance findings follow their evidence: a batch that changes or deletes evidence records (declarations,
-notifications, inspections, activities, approvals) notes each as it was and as it is, and once it commits
-refreshes the stored findings resting on them, once for the whole batch (:attr:`Batch.refreshed`; see
-:func:`batch`). Creating evidence is left to its callers (the importer and the services refresh after it).
+Compliance findings follow their evidence: a batch that creates, changes or deletes evidence records
+(declarations, notifications, inspections, activities, approvals) notes each as it was and as it is, and once
+it commits refreshes the stored findings resting on them, once for the whole batch (:attr:`Batch.refreshed`;
+see :func:`batch`). The evidence importer turns this off and refreshes at the dates it is asked for.
 
 Foreign keys are checked before a write so that an unknown reference gets a message naming the field rather
 than a database error. Reads return plain dicts, the same shape the audit log stores, so that every face
@@ -103,16 +103,17 @@ def _interval_values(model: type[Base], values: Mapping[str, Any], current: Inte
 
 
 @contextmanager
-def batch(store: Store, actor: str, what: str = "record") -> Iterator[Batch]:
+def batch(store: Store, actor: str, what: str = "record", *, refresh_findings: bool = True) -> Iterator[Batch]:
     """Open one transaction for ``actor``'s audited writes; commit on success, roll back on any error.
 
     A constraint the database enforces becomes a :class:`RecordError` naming ``what`` was written.
 
-    Once the transaction has committed, the stored compliance findings resting on evidence the batch changed
-    or deleted are brought up to date, once for the whole batch (:class:`~detente.services.evidence_changes.
-    EvidenceChanges`; :attr:`Batch.refreshed` tells what that did). The refresh runs after the commit, in
-    its own transaction, because it reads and writes through batches of its own: should it fail, the
-    evidence stays written, the findings stay as they were (none half-stored) and the error reaches the
+    Once the transaction has committed, the stored compliance findings resting on evidence the batch created,
+    changed or deleted are brought up to date (unless ``refresh_findings`` is false: a caller that refreshes
+    them its own way, as the evidence importer does), once for the whole batch
+    (:class:`~detente.services.evidence_changes.EvidenceChanges`; :attr:`Batch.refreshed` tells what that did).
+    The refresh runs after the commit, in its own transaction, because it reads and writes through batches of
+    its own: should it fail, the evidence stays written, the findings stay as they were (none half-stored) and the error reaches the
     caller; evaluating the treaty again puts them right.
     """
     sqlite = store.engine.dialect.name == "sqlite"
@@ -134,7 +135,8 @@ def batch(store: Store, actor: str, what: str = "record") -> Iterator[Batch]:
         if sqlite:
             _SQLITE_WRITER.release()
     # committed, and the writer lock released: the refresh opens batches of its own
-    work.refreshed = work.evidence.refresh(store, actor)
+    if refresh_findings:
+        work.refreshed = work.evidence.refresh(store, actor)
 
 
 def audit_only(store: Store, actor: str, action: str, object_type: str, object_id: Any, after: Any) -> None:
@@ -208,7 +210,7 @@ class Records:
                 raise RecordError(entity_name(model), None, f"there is no record with id {record_id}") from None
 
     @contextmanager
-    def batch(self, *, actor: str) -> Iterator[Batch]:
+    def batch(self, *, actor: str, refresh_findings: bool = True) -> Iterator[Batch]:
         """Many writes in ONE transaction, still one audit entry per write: all of them commit, or none.
 
         Use it where a half-done set of writes would be wrong (an evidence file, a set of findings)::
@@ -217,7 +219,7 @@ class Records:
                 first = work.create("activity", {...})
                 work.create("notification", {..., "trigger_id": first["id"]})
         """
-        with batch(self.store, actor, "batch") as work:
+        with batch(self.store, actor, "batch", refresh_findings=refresh_findings) as work:
             yield work
 
 
@@ -239,7 +241,7 @@ class Batch:
     def __init__(self, connection: Connection, actor: str) -> None:
         self.connection, self.actor = connection, actor
         self.evidence = EvidenceChanges()
-        """Evidence changed or deleted so far (its findings are refreshed once the batch commits)."""
+        """Evidence created, changed or deleted so far (its findings are refreshed once the batch commits)."""
         self.shown_markings: dict[int, dict[str, Any]] = {}
         """Markings this transaction has read or written, by id, as shown with a record (classification label,
         releasable_to, caveat): kept for the one transaction, so the writer answers without reading them again."""
@@ -270,6 +272,7 @@ class Batch:
         data = coerce(model, _interval_values(model, values, None), partial=False)
         self._check_references(model, data, trusted)
         after = row_snapshot(insert_row(self.connection, table_of(model), data))
+        self.evidence.note_after(entity_name(model), [after])
         self.audit("create", entity_name(model), after["id"], None, after)
         return after
 
@@ -390,6 +393,7 @@ class Batch:
             statement = insert(table).returning(*table.c, sort_by_parameter_order=True)
             rows_stored = [dict(row._mapping) for row in self.connection.execute(statement, filled)]
         stored = [row_snapshot(row) for row in rows_stored]
+        self.evidence.note_after(name, stored)
         self.audit_many([Pending(self.actor, "create", name, str(after["id"]), None, after) for after in stored])
         return stored
 

@@ -19,9 +19,8 @@ Every method takes the acting :class:`~detente.services.access.Principal` and do
   writer names none, so the engine sees them; once evidence is created, changed (its marking included, and
   a released marking taking effect) or deleted, the stored findings of its treaty (if any are stored) are
   brought up to date, re-evaluating only what the record -- as it is now and as it was before -- can change
-  (a change or deletion by the batch itself, :class:`~detente.services.evidence_changes.EvidenceChanges`; a
-  creation by :func:`detente.compliance.refresh.refresh_after_writes`; :attr:`Writer.refreshed` tells what
-  the last write did).
+  (by the batch itself once it commits, :class:`~detente.services.evidence_changes.EvidenceChanges`;
+  :attr:`Writer.refreshed` tells what the last write did).
 """
 
 from __future__ import annotations
@@ -33,7 +32,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from detente.compliance.refresh import Refresh, refresh_after_writes
+from detente.compliance.refresh import Refresh
 from detente.compliance.visibility import hidden_refs, redact
 from detente.domain.lifecycles import CASE, ENGAGEMENT, Lifecycle, LifecycleError
 from detente.domain.markings import Classification, MarkingError, Role, needs_release, normalise_tokens
@@ -307,8 +306,8 @@ class Writer:
                     child_data = self.gates.link(child.model, {**row, child.parent.column: created["id"]})
                     made.append(self._create_in(work, principal, child, child_data, None))
                 created[child.name.replace("-", "_")] = made
-        # evidence of a treaty with stored findings: re-evaluate what the new record can change
-        self.refreshed = refresh_after_writes(self.store, entity_name(res.model), [created], actor=principal.actor)
+        # the batch refreshed the findings resting on any evidence it created (the record or its children)
+        self.refreshed = work.refreshed
         return created
 
     def add_children(
@@ -582,14 +581,13 @@ class Writer:
             except LifecycleError as error:
                 raise ConflictError(str(error), field="to") from None
             changes: dict[str, Any] = {"status": to}
-            closure = None
             if res.model is Engagement:
                 changes.update(self._engagement_step(principal, current, to))
             else:
-                closure = self._case_step(work, principal, current, to)
+                self._case_step(work, principal, current, to)
             moved = work.update(res.model, record_id, changes, expected_version=version, action="transition")
-        if closure is not None:
-            self.refreshed = refresh_after_writes(self.store, entity_name(Approval), [closure], actor=principal.actor)
+        # a case's closure approval is evidence: the batch refreshed the findings resting on it
+        self.refreshed = work.refreshed
         return moved
 
     @staticmethod
