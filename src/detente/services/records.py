@@ -113,8 +113,8 @@ def batch(store: Store, actor: str, what: str = "record", *, refresh_findings: b
     them its own way, as the evidence importer does), once for the whole batch
     (:class:`~detente.services.evidence_changes.EvidenceChanges`; :attr:`Batch.refreshed` tells what that did).
     The refresh runs after the commit, in its own transaction, because it reads and writes through batches of
-    its own: should it fail, the evidence stays written, the findings stay as they were (none half-stored) and the error reaches the
-    caller; evaluating the treaty again puts them right.
+    its own: should it fail, the evidence stays written, the findings stay as they were (none half-stored)
+    and the error reaches the caller; evaluating the treaty again puts them right.
     """
     sqlite = store.engine.dialect.name == "sqlite"
     if sqlite:
