@@ -407,7 +407,9 @@ def _add_codes(
                 & (pl.col("last").is_null() | (pl.col("last") >= pl.col("__year")))
             )
             .group_by("__row")
-            .agg(pl.col("code").first().alias(f"{prefix}_{suffix}"))
+            # a year two spells share (a code that ends and one that starts in it): the newer code, whatever
+            # order the database returned the spells in
+            .agg(pl.col("code").sort_by("first", "code", descending=True).first().alias(f"{prefix}_{suffix}"))
         )
         work = work.join(hits, on="__row", how="left")
     return work.drop("__row")
