@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 
 from api import PASSWORD, WORDS, prepare
 from detente.services import accounts
@@ -42,18 +42,24 @@ def _principal(store: Store) -> Principal:
     return accounts.authenticate(store, accounts.login(store, username, PASSWORD, client="bench").secret)
 
 
+def exercise_states(connection: Connection) -> list[int]:
+    """The first 60 states (by id) that take part in an engagement: the states the benchmarks pick from."""
+    return [
+        int(state)
+        for state in connection.execute(
+            select(EngagementParticipant.state_id)
+            .where(EngagementParticipant.state_id.is_not(None))
+            .group_by(EngagementParticipant.state_id)
+            .order_by(EngagementParticipant.state_id)
+            .limit(60)
+        ).scalars()
+    ]
+
+
 def _calls(store: Store, principal: Principal) -> dict[str, Callable[[random.Random], Any]]:
     reader = Reader(store)
     with store.engine.connect() as connection:
-        states = list(
-            connection.execute(
-                select(EngagementParticipant.state_id)
-                .where(EngagementParticipant.state_id.is_not(None))
-                .group_by(EngagementParticipant.state_id)
-                .order_by(EngagementParticipant.state_id)
-                .limit(60)
-            ).scalars()
-        )
+        states = exercise_states(connection)
         alliances = list(
             connection.execute(select(Agreement.id).where(Agreement.kind == "alliance").limit(200)).scalars()
         )

@@ -23,27 +23,16 @@ import time
 import uuid
 from typing import Any
 
-from read_services import _principal
-from sqlalchemy import select
+from read_services import _principal, exercise_states
 
 from detente.services.access import Principal
 from detente.services.writing import Writer
 from detente.store.database import Store
-from detente.store.models import EngagementParticipant
 
 
 def _states(store: Store) -> list[int]:
     with store.engine.connect() as connection:
-        return [
-            int(state)
-            for state in connection.execute(
-                select(EngagementParticipant.state_id)
-                .where(EngagementParticipant.state_id.is_not(None))
-                .group_by(EngagementParticipant.state_id)
-                .order_by(EngagementParticipant.state_id)
-                .limit(60)
-            ).scalars()
-        ]
+        return exercise_states(connection)
 
 
 def _create(writer: Writer, principal: Principal, states: list[int], rng: random.Random) -> dict[str, Any]:
