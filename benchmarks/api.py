@@ -24,6 +24,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
+import json
 import os
 import random
 import socket
@@ -92,6 +94,30 @@ def _server_cpu_seconds(pid: int) -> float | None:
                 continue  # the process ended meanwhile
             # after the command name: state, ppid, ..., utime (12th) and stime (13th)
             if int(entry.name) == pid or int(fields[1]) == pid:
+                total += (int(fields[11]) + int(fields[12])) / tick
+    except OSError:
+        return None
+    return total
+
+
+def _postgres_cpu_seconds() -> float | None:
+    """CPU seconds used so far by every local process named ``postgres`` (the server and its backends).
+
+    Only meaningful when the database under test runs on this machine and nothing else uses it: then the
+    difference over a level, per request, is what the database spent answering it.
+    """
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    total = 0.0
+    try:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                name, rest = (entry / "stat").read_text().split(" (", 1)[1].rsplit(")", 1)
+            except (OSError, ValueError):
+                continue
+            if name == "postgres":
+                fields = rest.split()
                 total += (int(fields[11]) + int(fields[12])) / tick
     except OSError:
         return None
@@ -237,9 +263,10 @@ async def _level(
     clients: int,
     seconds: float,
     server_pid: int | None = None,
-) -> tuple[Tally, float, float | None, float]:
+) -> tuple[Tally, float, float | None, float, float | None]:
     """Run ``clients`` closed-loop clients for ``seconds`` after a second of warm-up: what they saw, how long
-    it took, (given the server's pid) the server's CPU seconds over the measured part and this process's.
+    it took, (given the server's pid) the server's CPU seconds over the measured part, this process's, and the
+    local PostgreSQL processes' (see :func:`_postgres_cpu_seconds`; reported for the PostgreSQL backend only).
 
     Each client has its own keep-alive connection, opened before the clock starts. The clients are
     ``loopback_client.Connection``s, not httpx: httpx cost this process about 2 ms of CPU per request, a core's
@@ -254,6 +281,7 @@ async def _level(
         await asyncio.gather(*(_client_loop(mix, client, warm_until, warm, 1000 + i) for i, client in enumerate(pool)))
         tally = Tally()
         cpu_before = _server_cpu_seconds(server_pid) if server_pid else None
+        database_before = _postgres_cpu_seconds()
         client_before = time.process_time()
         started = time.perf_counter()
         until = started + seconds
@@ -261,18 +289,29 @@ async def _level(
         elapsed = time.perf_counter() - started
         client_cpu = time.process_time() - client_before
         cpu_after = _server_cpu_seconds(server_pid) if server_pid else None
+        database_after = _postgres_cpu_seconds()
     cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
-    return tally, elapsed, cpu, client_cpu
+    database = None if database_before is None or database_after is None else database_after - database_before
+    return tally, elapsed, cpu, client_cpu, database
 
 
 def _report(
-    label: str, mix_name: str, clients: int, tally: Tally, elapsed: float, cpu: float | None, client_cpu: float
+    label: str,
+    mix_name: str,
+    clients: int,
+    tally: Tally,
+    elapsed: float,
+    cpu: float | None,
+    client_cpu: float,
+    database_cpu: float | None = None,
 ) -> float:
     ordered = sorted(tally.latencies)
     p50 = statistics.median(ordered) * 1000
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
     per_request = f"  server CPU {cpu * 1000 / len(ordered):5.2f} ms/req" if cpu is not None else ""
     per_request += f"  client CPU {client_cpu * 1000 / len(ordered):4.2f} ms/req"
+    if database_cpu is not None:
+        per_request += f"  PostgreSQL CPU {database_cpu * 1000 / len(ordered):4.2f} ms/req"
     print(
         f"[{label}] {mix_name:5s} {clients:2d} clients: {len(ordered) / elapsed:7.1f} req/s  "
         f"p50 {p50:6.1f} ms  p99 {p99:6.1f} ms  errors {tally.errors}{per_request}  load {_load()}"
@@ -282,10 +321,23 @@ def _report(
 
 
 def bench(
-    url: str, mirror: Path, label: str, seconds: float, workers: int = 1, mixes: tuple[str, ...] = ("read", "write")
+    url: str,
+    mirror: Path,
+    label: str,
+    seconds: float,
+    workers: int = 1,
+    mixes: tuple[str, ...] = ("read", "write"),
+    saved: Path | None = None,
 ) -> None:
-    print(f"[{label}] preparing {normalise_url(url).render_as_string(hide_password=True)} ...", flush=True)
-    fixture = prepare(url, mirror)
+    """Prepare (or, given ``saved`` from an earlier run, reuse) the fixture, start the server, run the mixes."""
+    if saved is not None and saved.exists():
+        fixture = Fixture(**json.loads(saved.read_text()))
+        print(f"[{label}] reusing the database prepared earlier (fixture {saved})", flush=True)
+    else:
+        print(f"[{label}] preparing {normalise_url(url).render_as_string(hide_password=True)} ...", flush=True)
+        fixture = prepare(url, mirror)
+        if saved is not None:
+            saved.write_text(json.dumps(dataclasses.asdict(fixture)))
     port = _free_port()
     log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 -- closed in the finally below, after the server
     server = subprocess.Popen(
@@ -310,10 +362,11 @@ def bench(
             # Warm every worker (imports, schemas, pools) before measuring: steady state, not start-up.
             asyncio.run(_level(mix, port, fixture.token, 4 * workers, 2.0))
             for clients in LEVELS:
-                tally, elapsed, cpu, client_cpu = asyncio.run(
+                tally, elapsed, cpu, client_cpu, database_cpu = asyncio.run(
                     _level(mix, port, fixture.token, clients, seconds, server.pid)
                 )
-                p99 = _report(label, mix_name, clients, tally, elapsed, cpu, client_cpu)
+                shown_database_cpu = None if label == "sqlite" else database_cpu
+                p99 = _report(label, mix_name, clients, tally, elapsed, cpu, client_cpu, shown_database_cpu)
                 if mix_name == "read" and clients == 32:
                     print(f"[{label}]   reads p99 at 32 clients: x{p99 / READ_P99_ANCHOR_MS:.2f} of the 50 ms anchor")
                 if mix_name == "write" and clients == 8:
@@ -338,10 +391,21 @@ def main() -> None:
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers of the server under test")
     parser.add_argument("--mix", choices=("read", "write", "both"), default="both", help="which mixes to run")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="SQLite only: keep the prepared database in this folder and reuse it on the next run (compare server "
+        "settings such as DETENTE_API_THREADS without loading the data again; the write mix grows it)",
+    )
     args = parser.parse_args()
     mixes = ("read", "write") if args.mix == "both" else (args.mix,)
     mirror = args.mirror.resolve()
-    if not args.skip_sqlite:
+    if not args.skip_sqlite and args.keep is not None:
+        args.keep.mkdir(parents=True, exist_ok=True)
+        database = args.keep.resolve() / "bench.sqlite"
+        saved = args.keep.resolve() / "fixture.json"
+        bench(f"sqlite:///{database}", mirror, "sqlite", args.seconds, args.workers, mixes, saved)
+    elif not args.skip_sqlite:
         with tempfile.TemporaryDirectory() as tmp:
             bench(f"sqlite:///{Path(tmp) / 'bench.sqlite'}", mirror, "sqlite", args.seconds, args.workers, mixes)
     if args.postgres:

@@ -215,3 +215,45 @@ def test_create_admin_prints_a_password_that_signs_in(database_url: str, tmp_pat
         assert again.exit_code == 2, "a taken user name is refused"
     finally:
         store.close()
+
+
+def test_report_search_follows_edits_of_the_text(
+    client: TestClient, make_person: MakePerson, real_store: Store
+) -> None:
+    """The search index is kept by the database itself (SQLite: FTS5 triggers; PostgreSQL: the generated
+    ``reports.search_vector`` of migration 0009): a report is found by the words it has now, not those it had."""
+    attache = make_person(Role.ANALYST, "NLD", "SECRET")
+    before, after = fresh_tag(), fresh_tag()
+    report = _created(
+        client,
+        attache,
+        "/reports",
+        {
+            "reported_on": "2024-03-01",
+            "title": "Harbour visit",
+            "body": f"{before} corvettes",
+            "reliability": "B",
+            "credibility": 2,
+        },
+    )
+
+    def found(word: str) -> list[int]:
+        answer = client.get("/reports", params={"q": f"{word} corvettes"}, headers=attache.headers)
+        assert answer.status_code == 200, answer.text
+        return [row["id"] for row in answer.json()["items"]]
+
+    assert (found(before), found(after)) == ([report["id"]], [])
+    edited = client.patch(
+        f"/reports/{report['id']}",
+        json={"body": f"{after} corvettes", "version": report["version"]},
+        headers=attache.headers,
+    )
+    assert edited.status_code == 200, edited.text
+    assert (found(before), found(after)) == ([], [report["id"]])
+    if real_store.engine.dialect.name == "postgresql":
+        with real_store.engine.connect() as connection:
+            index = connection.exec_driver_sql(
+                "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_reports_search' "
+                "AND schemaname = current_schema()"
+            ).scalar_one()
+        assert "(search_vector)" in index

@@ -1,9 +1,10 @@
 """Full-text search of attaché reports: SQLite FTS5 or PostgreSQL ``tsvector``, whichever the store runs on.
 
 Migration 0005 builds the index: on SQLite an external-content FTS5 table ``reports_fts`` that triggers keep in
-step with ``reports``; on PostgreSQL a GIN index over ``to_tsvector('english', title || ' ' || body || ' ' ||
-region)``. The query text is a plain list of words (every word must occur; stemming on PostgreSQL, prefix-free
-on SQLite); FTS operators typed by a user are treated as words, never as syntax.
+step with ``reports``; on PostgreSQL (migration 0009) the column ``reports.search_vector``, which the database
+computes as ``to_tsvector('english', title || ' ' || body || ' ' || region)`` on every write, with a GIN index.
+The query text is a plain list of words (every word must occur; stemming on PostgreSQL, prefix-free on SQLite);
+FTS operators typed by a user are treated as words, never as syntax.
 """
 
 from __future__ import annotations
@@ -32,10 +33,7 @@ def search_words(query: str) -> list[str]:
     return words
 
 
-_POSTGRES = text(
-    "to_tsvector('english', reports.title || ' ' || reports.body || ' ' || coalesce(reports.region, '')) "
-    "@@ plainto_tsquery('english', :search_words)"
-)
+_POSTGRES = text("reports.search_vector @@ plainto_tsquery('english', :search_words)")
 _SQLITE = text("reports.id IN (SELECT rowid FROM reports_fts WHERE reports_fts MATCH :search_words)")
 
 

@@ -22,24 +22,28 @@ __all__ = ["SCHEMA_HEAD", "alembic_config", "current_revision", "downgrade", "he
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
-SCHEMA_HEAD = "0008"
+SCHEMA_HEAD = "0009"
 """The newest migration this version of detente ships (write a migration, then move this)."""
 
 
 DATASET_PREFIX = "ds_"
 SEARCH_OBJECTS = ("reports_fts", "ix_reports_search")
 """Full-text search objects that SQLAlchemy cannot describe (an FTS5 table and its shadow tables, a GIN
-expression index); migration 0005 creates them by hand."""
+index); migrations 0005 and 0009 create them by hand."""
+SEARCH_COLUMNS = (("reports", "search_vector"),)
+"""(table, column) of the columns PostgreSQL computes for full-text search (migration 0009), not in the models."""
 
 
 def managed_name(name: str | None, type_: str, parent_names: object) -> bool:
     """Is this database object one the models describe? (Alembic's ``include_name`` hook.)
 
     Left out: the loader's dataset tables (``ds_*``, created at load time, not by migrations) and the report
-    search objects of :data:`SEARCH_OBJECTS`.
+    search objects of :data:`SEARCH_OBJECTS` and :data:`SEARCH_COLUMNS`.
     """
     if name is None:
         return True
+    if type_ == "column" and isinstance(parent_names, dict):
+        return (parent_names.get("table_name"), name) not in SEARCH_COLUMNS
     if type_ == "table" and name.startswith(DATASET_PREFIX):
         return False
     return not name.startswith(SEARCH_OBJECTS)
