@@ -49,6 +49,7 @@ from starlette.types import Receive, Scope, Send
 
 from detente.api.deps import bearer, current_principal, current_store
 from detente.api.server_tuning import run_blocking
+from detente.store.connection_health import connection_lost, drop_pooled_connections
 
 __all__ = ["DirectRoute", "direct_handler"]
 
@@ -122,7 +123,15 @@ class DirectRoute:
             raise RequestValidationError(errors, body=None)
         if self.store_name is not None:
             values[self.store_name] = store
-        response = await run_blocking(self.endpoint, **values)
+        try:
+            response = await run_blocking(self.endpoint, **values)
+        except Exception as error:  # SQLAlchemy's DBAPIError, or the driver's own error for driver statements
+            if not connection_lost(store.engine, error):
+                raise
+            # The pooled connection died while it waited (see detente.store.connection_health): a GET reads
+            # only, so it runs once more, on a fresh connection.
+            drop_pooled_connections(store.engine)
+            response = await run_blocking(self.endpoint, **values)
         await response(scope, receive, send)
 
 

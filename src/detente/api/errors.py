@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from detente.api.schemas import ErrorBody, FieldProblem
@@ -25,6 +26,7 @@ from detente.services.errors import (
     RateLimitedError,
     ServiceError,
 )
+from detente.store.connection_health import connection_lost, drop_pooled_connections
 
 __all__ = ["ERROR_RESPONSES", "install_error_handlers", "problem"]
 
@@ -55,6 +57,7 @@ _STATUS_WORDS = {
     413: "too_large",
     422: "invalid",
     429: "rate_limited",
+    503: "unavailable",
 }
 
 
@@ -110,9 +113,25 @@ def _http_error(_request: Request, error: Exception) -> JSONResponse:
     return problem(error.status_code, str(error.detail), headers=getattr(error, "headers", None))
 
 
+def _database_error(request: Request, error: Exception) -> JSONResponse:
+    """A lost database connection is the database's outage, not a fault of the request: 503, try again.
+
+    Any other database error is a fault of detente and goes on to the server's 500 (and its log).
+    """
+    engine = request.app.state.store.engine
+    if not connection_lost(engine, error):
+        raise error
+    drop_pooled_connections(engine)
+    log.warning("the database connection was lost during %s %s", request.method, request.url.path)
+    return problem(503, "the database connection was lost; try again in a moment", headers={"Retry-After": "1"})
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Register the handlers on ``app``."""
+    """Register the handlers on ``app`` (whose ``state.store`` is set: its driver's errors are handled too)."""
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(RecordError, _service_error)
     app.add_exception_handler(ServiceError, _service_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _database_error)
+    # statements run straight on the driver raise the driver's own errors
+    app.add_exception_handler(app.state.store.engine.dialect.loaded_dbapi.Error, _database_error)

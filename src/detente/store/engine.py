@@ -120,4 +120,8 @@ def make_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
         engine = create_engine(parsed, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(parsed, pool_pre_ping=True, **kwargs)
+    from detente.store.connection_health import check_before_use
+
+    engine = create_engine(parsed, **kwargs)
+    check_before_use(engine)  # pings a pooled connection only after it sat idle (not pool_pre_ping: every time)
+    return engine
