@@ -160,7 +160,7 @@ def _page(name: str, shape: Any, searched: int, markings: int, key: str, dialect
         .limit(bindparam("limit_", type_=Integer()))
         .offset(bindparam("offset_", type_=Integer()))
     )
-    return DriverStatement.compile(statement, dialect, columns)
+    return DriverStatement.compile(statement, dialect, columns, plan_each_time=True)
 
 
 @lru_cache(maxsize=4096)
@@ -168,7 +168,7 @@ def _count(name: str, shape: Any, searched: int, markings: int, dialect: Dialect
     res = resource(name)
     where_clause = _where(res, shape, searched, markings, dialect.name)
     statement = select(func.count()).select_from(table_of(res.model)).where(where_clause)
-    return DriverStatement.compile(statement, dialect, [_COUNT])
+    return DriverStatement.compile(statement, dialect, [_COUNT], plan_each_time=True)
 
 
 @lru_cache(maxsize=1024)
@@ -184,7 +184,7 @@ def _export(name: str, shape: Any, searched: int, markings: int, dialect: Dialec
         .limit(bindparam("limit_", type_=Integer()))
         .offset(bindparam("offset_", type_=Integer()))
     )
-    return DriverStatement.compile(statement, dialect, list(table.c))
+    return DriverStatement.compile(statement, dialect, list(table.c), plan_each_time=True)
 
 
 @lru_cache(maxsize=1024)

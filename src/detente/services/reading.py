@@ -31,6 +31,7 @@ from detente.services.read_audit import read_audit
 from detente.services.read_plans import LIST_OMITS
 from detente.services.records import table_of
 from detente.store.database import Store
+from detente.store.read_connection import read_connection
 
 __all__ = ["LIST_OMITS", "MAX_LIMIT", "Page", "Reader", "access_clause"]
 
@@ -105,7 +106,7 @@ class Reader:
             raise RecordError(res.name, "limit", f"must be between 1 and {MAX_LIMIT}")
         if offset < 0:
             raise RecordError(res.name, "offset", "must be 0 or more")
-        with self.store.engine.connect() as connection:
+        with read_connection(self.store.engine) as connection:
             scope = Scope.of(connection, principal)
             dialect = connection.dialect
             found = plans.where(res, scope, filters or {}, search, dialect)
@@ -127,14 +128,14 @@ class Reader:
     ) -> int:
         """How many records of ``name`` the principal may see that match."""
         res = resource(name)
-        with self.store.engine.connect() as connection:
+        with read_connection(self.store.engine) as connection:
             scope = Scope.of(connection, principal)
             return self._count(connection, res, plans.where(res, scope, filters or {}, search, connection.dialect))
 
     def get(self, principal: Principal, name: str, record_id: int, *, embed: bool = True) -> dict[str, Any]:
         """One record with its children embedded; :class:`NotFoundError` if absent or not visible."""
         res = resource(name)
-        with self.store.engine.connect() as connection:
+        with read_connection(self.store.engine) as connection:
             scope = Scope.of(connection, principal)
             record = self._one(connection, res, scope, record_id)
             if embed:
@@ -161,7 +162,7 @@ class Reader:
     def visible_record(self, principal: Principal, name: str, record_id: int) -> dict[str, Any]:
         """The record if the principal may see it (no children, no audit): for checks before a write."""
         res = resource(name)
-        with self.store.engine.connect() as connection:
+        with read_connection(self.store.engine) as connection:
             return self._one(connection, res, Scope.of(connection, principal), record_id)
 
     def export(
@@ -177,7 +178,7 @@ class Reader:
         require_role(principal, Role.ANALYST, "exporting")
         res = resource(name)
         table = table_of(res.model)
-        with self.store.engine.connect() as connection:
+        with read_connection(self.store.engine) as connection:
             scope = Scope.of(connection, principal)
             found = plans.where(res, scope, filters or {}, search, connection.dialect)
             statement = plans.export(res, found, connection.dialect)

@@ -55,18 +55,38 @@ class DriverStatement:
     binders: tuple[Processor, ...]
     outputs: tuple[Column[Any], ...]
     dialect: Dialect
+    plan_each_time: bool = False
+    """Never keep this statement prepared on the server (psycopg: ``prepare=False``), so that PostgreSQL plans
+    it for each execution's values. For searches whose best plan depends on the values (a state with 5
+    exercises or 500, a rare word or a common one): after five executions of a prepared statement PostgreSQL may
+    switch to one generic plan for all values, and for the filtered lists that plan was measured 50 % slower
+    than planning afresh (docs/api-performance.md, section 9). Other statements are prepared as psycopg
+    decides (after five executions on a connection)."""
     _readers: tuple[Processor, ...] | None = field(default=None, repr=False)
 
     @classmethod
     def compile(
-        cls, statement: Any, dialect: Dialect, outputs: Sequence[Column[Any]], column_keys: Sequence[str] = ()
+        cls,
+        statement: Any,
+        dialect: Dialect,
+        outputs: Sequence[Column[Any]],
+        column_keys: Sequence[str] = (),
+        *,
+        plan_each_time: bool = False,
     ) -> DriverStatement:
-        """Compile ``statement`` for ``dialect``; ``column_keys`` names the columns an INSERT/UPDATE sets."""
+        """Compile ``statement`` for ``dialect``; ``column_keys`` names the columns an INSERT/UPDATE sets; see
+        :attr:`plan_each_time`."""
         compiled = statement.compile(dialect=dialect, column_keys=list(column_keys))
         binds: dict[str, BindParameter[Any]] = dict(compiled.binds)
         names = tuple(compiled.positiontup) if compiled.positional else tuple(binds)
         binders = tuple(binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
-        return cls(compiled.string, bool(compiled.positional), names, binders, tuple(outputs), dialect)
+        return cls(compiled.string, bool(compiled.positional), names, binders, tuple(outputs), dialect, plan_each_time)
+
+    def _execute(self, cursor: Any, parameters: Sequence[Any] | dict[str, Any]) -> None:
+        if self.plan_each_time and self.dialect.driver == "psycopg":
+            cursor.execute(self.sql, parameters, prepare=False)
+        else:
+            cursor.execute(self.sql, parameters)
 
     def _bound(self, values: Mapping[str, Any]) -> Sequence[Any] | dict[str, Any]:
         converted = [
@@ -94,7 +114,7 @@ class DriverStatement:
         parameters = self._bound(values)
         driver_error: type[Exception] = self.dialect.loaded_dbapi.Error
         try:
-            cursor.execute(self.sql, parameters)
+            self._execute(cursor, parameters)
             row = cursor.fetchone()
             return None if row is None else self._read(row, cursor.description)
         except driver_error as error:
@@ -109,7 +129,7 @@ class DriverStatement:
         parameters = self._bound(values)
         driver_error: type[Exception] = self.dialect.loaded_dbapi.Error
         try:
-            cursor.execute(self.sql, parameters)
+            self._execute(cursor, parameters)
             rows = cursor.fetchall()
             if not rows:
                 return []
