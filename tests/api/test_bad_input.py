@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
+import traceback
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
+from detente.api.app import create_app
 from detente.api.limits import MAX_BODY_BYTES
 from detente.domain.markings import Role
 from detente.services import accounts
@@ -202,3 +206,25 @@ def test_revoked_and_expired_tokens(client: TestClient, make_person: MakePerson)
     assert client.get("/auth/me", headers=token).status_code == 401
     assert client.post("/auth/logout", headers=person.headers).status_code == 204
     assert client.get("/auth/me", headers=person.headers).status_code == 401
+
+
+def test_a_failing_write_keeps_its_values_out_of_the_error_and_the_log(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A write the database refuses (here: a column renamed under the running API) fails as a server error
+    whose text and log name the statement but none of the values sent, such as a report's body."""
+    accounts.create_user(store, actor="test", username="writer", password=PASSWORD, role=Role.EDITOR, nationality="NOR")
+    token = accounts.login(store, "writer", PASSWORD, client="tests").secret
+    with store.engine.begin() as connection:
+        connection.execute(text("ALTER TABLE engagements RENAME COLUMN title TO title_gone"))
+    secret = "zq-body-" + fresh_tag() + " met the source at the usual place"
+    caplog.set_level(logging.DEBUG)
+    with TestClient(create_app(store)) as client, pytest.raises(DBAPIError) as caught:
+        client.post(
+            "/engagements", json={"kind": "visit", "title": secret}, headers={"Authorization": f"Bearer {token}"}
+        )
+    shown = "".join(traceback.format_exception(caught.value))
+    assert "engagements" in shown, "the error names the statement"
+    assert secret not in shown
+    assert secret not in caplog.text
+    assert token not in shown + caplog.text

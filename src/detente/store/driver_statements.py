@@ -108,6 +108,27 @@ class DriverStatement:
             for column, reader, value in zip(self.outputs, self._readers, row, strict=True)
         }
 
+    def _wrapped(
+        self,
+        connection: Connection,
+        parameters: Any,
+        error: Exception,
+        driver_error: type[Exception],
+        many: bool = False,
+    ) -> BaseException:
+        """``error`` as the exception SQLAlchemy would raise, with the bound values hidden as the engine hides
+        them (:func:`detente.store.engine.make_engine` always does): the error's text ends up in the server's
+        log, and the values are password hashes, token hashes and report bodies."""
+        return DBAPIError.instance(
+            self.sql,
+            parameters,
+            error,
+            driver_error,
+            hide_parameters=connection.engine.hide_parameters,
+            dialect=self.dialect,
+            ismulti=many,
+        )
+
     def one_or_none(self, connection: Connection, values: Mapping[str, Any]) -> dict[str, Any] | None:
         """Run on ``connection``'s open transaction and return the single output row, if any."""
         cursor = connection.connection.cursor()
@@ -119,7 +140,7 @@ class DriverStatement:
             return None if row is None else self._read(row, cursor.description)
         except driver_error as error:
             # The same exception SQLAlchemy would raise (IntegrityError for a refused constraint, ...).
-            raise DBAPIError.instance(self.sql, parameters, error, driver_error) from error
+            raise self._wrapped(connection, parameters, error, driver_error) from error
         finally:
             cursor.close()
 
@@ -137,7 +158,7 @@ class DriverStatement:
             description = cursor.description if self._readers is None else None
             return [read(row, description) for row in rows]
         except driver_error as error:
-            raise DBAPIError.instance(self.sql, parameters, error, driver_error) from error
+            raise self._wrapped(connection, parameters, error, driver_error) from error
         finally:
             cursor.close()
 
@@ -161,7 +182,7 @@ class DriverStatement:
                 if not cursor.nextset():
                     break
         except driver_error as error:
-            raise DBAPIError.instance(self.sql, parameters, error, driver_error) from error
+            raise self._wrapped(connection, parameters, error, driver_error, many=True) from error
         finally:
             cursor.close()
         return out

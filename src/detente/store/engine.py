@@ -106,9 +106,16 @@ def pool_settings() -> dict[str, int]:
 
 
 def make_engine(url: str | URL | None = None, **kwargs: Any) -> Engine:
-    """Create an engine for ``url`` (default: :func:`default_database_url`), with detente's settings."""
+    """Create an engine for ``url`` (default: :func:`default_database_url`), with detente's settings.
+
+    Every engine hides bound parameters (``hide_parameters=True``): the values of a statement are password
+    hashes, token hashes and report bodies, and SQLAlchemy would otherwise print them in the text of any
+    database error (which reaches the server's log as a traceback) and in its SQL log when that is switched
+    on. The statement itself still shows, which is what a developer needs to find the fault.
+    """
     from sqlalchemy import create_engine, event
 
+    kwargs = {**kwargs, "hide_parameters": True}  # not overridable: no caller needs the values in its errors
     parsed = normalise_url(url or default_database_url())
     pooled = parsed.database not in (None, "", ":memory:") or parsed.get_backend_name() != "sqlite"
     if pooled and "poolclass" not in kwargs:
