@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import subprocess
 import sys
 import traceback
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
+from argon2.exceptions import VerifyMismatchError
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from detente.api.app import create_app
@@ -20,7 +24,7 @@ from detente.domain.markings import Role
 from detente.services import accounts
 from detente.services.errors import RateLimitedError
 from detente.store.database import Store
-from detente.store.models import AuditEntry, Engagement
+from detente.store.models import ApiToken, AuditEntry, Engagement, User
 from tests.api.conftest import PASSWORD, MakePerson, Person, fresh_tag
 
 
@@ -228,3 +232,40 @@ def test_a_failing_write_keeps_its_values_out_of_the_error_and_the_log(
     assert secret not in shown
     assert secret not in caplog.text
     assert token not in shown + caplog.text
+
+
+def test_an_expired_token_is_refused_and_only_its_hash_is_stored(
+    client: TestClient, make_person: MakePerson, real_store: Store
+) -> None:
+    """A token past its ``expires_at`` is a 401 saying so; the database row holds the secret's SHA-256, never
+    the secret (a copy of the database must not let anyone sign in)."""
+    person = make_person(Role.ANALYST, "NOR", "UNCLASSIFIED")
+    made = client.post("/auth/tokens", json={"name": "script", "days": 1}, headers=person.headers)
+    assert made.status_code == 201
+    secret, token_id = made.json()["token"], made.json()["id"]
+    with real_store.engine.connect() as connection:
+        row = connection.execute(select(ApiToken).where(ApiToken.id == token_id)).one()
+    assert row.token_hash == hashlib.sha256(secret.encode()).hexdigest()
+    assert all(secret not in str(value) for value in row), "the secret itself is stored"
+    # Expire it for real, in the database, before this process ever verifies (and caches) it.
+    with real_store.engine.begin() as connection:
+        connection.execute(
+            update(ApiToken).where(ApiToken.id == token_id).values(expires_at=datetime.now(UTC) - timedelta(minutes=1))
+        )
+    refused = client.get("/auth/me", headers={"Authorization": f"Bearer {secret}"})
+    assert refused.status_code == 401
+    assert refused.json()["message"] == "this token has expired; sign in again"
+    assert refused.headers["WWW-Authenticate"] == "Bearer"
+    assert client.get("/auth/me", headers=person.headers).status_code == 200, "only that token expired"
+
+
+def test_the_password_is_stored_as_an_argon2id_hash(make_person: MakePerson, real_store: Store) -> None:
+    person = make_person(Role.VIEWER, "NOR", "UNCLASSIFIED")
+    with real_store.engine.connect() as connection:
+        stored = connection.scalar(select(User.password_hash).where(User.id == person.id))
+    assert stored is not None
+    assert stored.startswith("$argon2id$"), stored[:12]
+    assert PASSWORD not in stored
+    assert PasswordHasher().verify(stored, PASSWORD)
+    with pytest.raises(VerifyMismatchError):
+        PasswordHasher().verify(stored, PASSWORD + "!")
