@@ -338,3 +338,33 @@ def _ok_list(response: Any) -> list[dict[str, Any]]:
     assert response.status_code == 200, response.text
     body: list[dict[str, Any]] = response.json()
     return body
+
+
+def test_a_case_cannot_skip_a_step(
+    client: TestClient, editors: tuple[Person, Person], state_ids: dict[str, int]
+) -> None:
+    """request -> offer -> accepted -> ... one step at a time: a skip is a 409 naming the step allowed, and
+    leaves the case as it was."""
+    editor, _ = editors
+    case = _case(client, editor, state_ids["FRA"], state_ids["EGY"], None)
+    path = f"/cases/{case['id']}/transition"
+    _refused(
+        client.post(path, json={"to": "accepted"}, headers=editor.headers),
+        409,
+        "a case cannot move from 'request' to 'accepted': it can only move to 'offer'",
+    )
+    _refused(client.post(path, json={"to": "closed"}, headers=editor.headers), 409, "it can only move to 'offer'")
+    unchanged = _ok(client.get(f"/cases/{case['id']}", headers=editor.headers))
+    assert (unchanged["status"], unchanged["version"]) == ("request", case["version"])
+    offered = _ok(client.post(path, json={"to": "offer"}, headers=editor.headers))
+    _refused(
+        client.post(path, json={"to": "implementing"}, headers=editor.headers),
+        409,
+        "from 'offer' to 'implementing': it can only move to 'accepted'",
+    )
+    _refused(client.post(path, json={"to": "delivered"}, headers=editor.headers), 409, "only move to 'accepted'")
+    for target in ("request", "shipped"):  # not a status a case can be moved to: the field is at fault
+        refused = _refused(client.post(path, json={"to": target}, headers=editor.headers), 422, "not valid")
+        assert [item["field"] for item in refused["fields"]] == ["to"]
+    still = _ok(client.get(f"/cases/{case['id']}", headers=editor.headers))
+    assert (still["status"], still["version"]) == ("offer", offered["version"])
