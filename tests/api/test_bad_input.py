@@ -269,3 +269,50 @@ def test_the_password_is_stored_as_an_argon2id_hash(make_person: MakePerson, rea
     assert PasswordHasher().verify(stored, PASSWORD)
     with pytest.raises(VerifyMismatchError):
         PasswordHasher().verify(stored, PASSWORD + "!")
+
+
+def _as_if_unknown(hidden_id: int, ask: Any) -> Any:
+    """``ask(id)`` for the hidden record and for an id never used; the answers must be the same but for the
+    id itself (else the difference tells an outsider the record exists). Returns the hidden one's answer."""
+    unknown_id = 2_000_000
+    hidden, unknown = ask(hidden_id), ask(unknown_id)
+    assert hidden.status_code == unknown.status_code, (hidden.text, unknown.text)
+    assert hidden.text.replace(str(hidden_id), "ID") == unknown.text.replace(str(unknown_id), "ID")
+    return hidden
+
+
+def test_an_invisible_record_is_a_404_for_every_verb(
+    client: TestClient, editor: Person, make_person: MakePerson, real_store: Store
+) -> None:
+    """A record one may not see does not exist for them: reading, changing or moving it on is a 404, and
+    creating a record under it is refused as under an id never used (422 naming the parent field), with
+    nothing stored."""
+    author = make_person(Role.EDITOR, "FRA", "SECRET")  # the editor fixture is Norwegian: FRA-only is hidden
+    made = client.post(
+        "/engagements",
+        json={"kind": "visit", "title": fresh_tag(), "marking": {"classification": "SECRET"}},
+        headers=author.headers,
+    )
+    assert made.status_code == 201
+    hidden = made.json()
+    before = _counts(real_store)
+    h = editor.headers
+    verbs = {
+        "get": lambda i: client.get(f"/engagements/{i}", headers=h),
+        "patch": lambda i: client.patch(f"/engagements/{i}", json={"title": "taken", "version": 1}, headers=h),
+        "transition": lambda i: client.post(f"/engagements/{i}/transition", json={"to": "approved"}, headers=h),
+    }
+    for verb, ask in verbs.items():
+        answer = _as_if_unknown(hidden["id"], ask)
+        assert answer.status_code == 404, verb
+        assert answer.json()["message"] == f"there is no engagements record with id {hidden['id']} that you may see"
+    child = lambda i: client.post(  # noqa: E731
+        "/engagement-participants", json={"engagement_id": i, "name_as_given": "x"}, headers=h
+    )
+    under = _as_if_unknown(hidden["id"], child)
+    assert under.status_code == 422
+    assert "engagement_id" in _fields(under)
+    assert _counts(real_store) == before, "a refused request stored something"
+    seen = client.get(f"/engagements/{hidden['id']}", headers=author.headers).json()
+    assert (seen["title"], seen["status"], seen["version"]) == (hidden["title"], "proposed", hidden["version"])
+    assert seen["engagement_participants"] == []
