@@ -11,11 +11,15 @@ import logging
 import traceback
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from detente.domain.markings import Role
+from detente.services import accounts
 from detente.store.database import Store
+from detente.store.driver_statements import insert_row
 from detente.store.engine import make_engine
+from detente.store.models import User
 
 SECRET = "$argon2id$v=19$m=65536,t=3,p=4$c2VjcmV0LXNhbHQ$not-for-any-log"
 
@@ -39,3 +43,18 @@ def test_the_sql_log_does_not_print_the_values(store: Store, caplog: pytest.LogC
         engine.dispose()
     assert "SELECT 1" in caplog.text, "the SQL log was on"
     assert SECRET not in caplog.text
+
+
+def test_a_refused_driver_write_keeps_its_kind_and_hides_the_values(store: Store) -> None:
+    """The audited write path runs its statements straight on the driver (:mod:`detente.store.driver_statements`)
+    and wraps the driver's errors itself: a duplicate user name is still an ``IntegrityError`` (the services turn
+    it into a 422), and the password hash bound with it is not in its text."""
+    accounts.create_user(store, actor="test", username="twice", password="a long enough password", role=Role.VIEWER)
+    with store.engine.connect() as connection:
+        role_id = connection.scalar(select(User.role_id).where(User.username == "twice"))
+    row = {"username": "twice", "display_name": "Twice", "password_hash": SECRET, "role_id": role_id}
+    with pytest.raises(IntegrityError) as caught, store.engine.begin() as connection:
+        insert_row(connection, User.__table__, row)
+    shown = "".join(traceback.format_exception(caught.value))
+    assert "INSERT INTO users" in shown
+    assert SECRET not in shown
