@@ -277,7 +277,13 @@ def test_case_vetting_delivery_and_closure(
         409,
         words,
     )
-    _refused(client.patch(f"/case-lines/{line['id']}", json={"quantity": 11}, headers=editor.headers), 409, words)
+    _refused(
+        client.patch(
+            f"/case-lines/{line['id']}", json={"quantity": 11, "version": line["version"]}, headers=editor.headers
+        ),
+        409,
+        words,
+    )
     _refused(client.post(path, json={"to": "offer"}, headers=editor.headers), 409, words)
 
 

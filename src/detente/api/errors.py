@@ -76,6 +76,19 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> str | None:
     return ".".join(parts) or None
 
 
+MISSING_VERSION = (
+    "is required: give the version you read (GET the record), so that a change someone made since is not lost"
+)
+"""Said for an update without ``version``: pydantic's own "Field required" does not say what to send."""
+
+
+def _message(kind: str, field: str | None, default: str) -> str:
+    """The sentence for one field problem: pydantic's, except where it would not tell the caller what to do."""
+    if kind == "missing" and field == "version":
+        return MISSING_VERSION
+    return default
+
+
 def _invalid_request(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     fields = []
@@ -84,7 +97,8 @@ def _invalid_request(_request: Request, error: Exception) -> JSONResponse:
         if kind == "json_invalid":
             context = item.get("ctx", {}).get("error", "")
             return problem(400, f"the body is not valid JSON ({context}); send a JSON object")
-        fields.append(FieldProblem(field=_location(item.get("loc", ())), message=str(item.get("msg", "not valid"))))
+        field = _location(item.get("loc", ()))
+        fields.append(FieldProblem(field=field, message=_message(kind, field, str(item.get("msg", "not valid")))))
     return problem(422, "the request is not valid: see fields", fields)
 
 

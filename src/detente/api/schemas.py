@@ -7,7 +7,8 @@ Each writable resource gets three models, generated once at import from its tabl
   services set), with the column's type, length, nullability and documentation, the allowed values of coded
   fields (:data:`~detente.services.writing.CHOICES`) as enums, database-safe ranges for numbers, and text that
   may not contain NUL characters; unknown fields are refused. A marked resource also takes a ``marking``.
-* ``<Name>Update``: the same fields, all optional (send only what changes), plus ``version`` for a marked one.
+* ``<Name>Update``: the same fields, all optional (send only what changes), plus the required ``version`` the
+  change was made against (every writable record has one: marked records and their children alike).
 * ``<Name>Public``: what a read returns: every column (secrets excluded), the marking shown in words, and for
   a single record its children (an agreement's parties and provisions, an engagement's participants ...).
 
@@ -190,11 +191,12 @@ def update_schema(name: str) -> type[BaseModel]:
             continue
         kind = _input_type(res, attr.key, attr.columns[0])
         fields[attr.key] = (kind | None, Field(default=None, description=attr.columns[0].doc or None))
-    if res.marked:
+    if res.versioned:
         fields["version"] = (
             Annotated[int, Field(ge=1, le=INT32)],
             Field(description="the version you read: the change is refused (409) if someone changed it since"),
         )
+    if res.marked:
         fields["marking"] = (MarkingIn | None, Field(default=None, description="a new marking"))
     model: type[BaseModel] = create_model(
         f"{_class_name(res)}Update",

@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, or_, select, union
 from detente.domain.dates import PartialDate
 from detente.domain.markings import Role
 from detente.store import models as m
-from detente.store.base import Base, Marked, Sourced, Temporal
+from detente.store.base import Base, Marked, Sourced, Temporal, Versioned
 from detente.store.temporal import in_force
 
 __all__ = ["RESOURCES", "Filter", "Parent", "Resource", "resource"]
@@ -113,6 +113,11 @@ class Resource:
     @property
     def marked(self) -> bool:
         return issubclass(self.model, Marked)
+
+    @property
+    def versioned(self) -> bool:
+        """Carries a ``version``: updates name the version they were made against (409 when it moved on)."""
+        return issubclass(self.model, Versioned)
 
     @property
     def temporal(self) -> bool:

@@ -21,7 +21,8 @@ Foreign keys are checked before a write so that an unknown reference gets a mess
 than a database error. Reads return plain dicts, the same shape the audit log stores, so that every face
 (CLI, API, web, Python) sees one representation.
 
-Optimistic concurrency: a marked record has a ``version``; every update raises it by one, and an update that
+Optimistic concurrency: every record users change (marked records and their children) has a ``version``
+(:class:`~detente.store.base.Versioned`); every update raises it by one, and an update that
 expects a version other than the stored one raises :class:`~detente.services.errors.ConflictError`. The check
 is part of the ``UPDATE ... WHERE`` itself, so two writers racing (two processes on one SQLite file, or two
 sessions on PostgreSQL) cannot both win. SQLite allows one writer at a time per database; inside one process
@@ -47,7 +48,7 @@ from detente.services.entities import ENTITIES, RecordError, coerce, entity, ent
 from detente.services.errors import ConflictError, NotFoundError
 from detente.services.evidence_changes import EvidenceChanges
 from detente.store.audit_log import Pending, append, append_many
-from detente.store.base import Base, Marked, Temporal
+from detente.store.base import Base, Temporal, Versioned
 from detente.store.database import Store
 from detente.store.driver_statements import column_defaults as _defaults
 from detente.store.driver_statements import (
@@ -296,7 +297,7 @@ class Batch:
     ) -> dict[str, Any]:
         """Change some fields of one record, audit it (``update`` or ``action``); return the record after.
 
-        An update that names no field changes nothing and leaves no audit entry. A marked record's version
+        An update that names no field changes nothing and leaves no audit entry. A versioned record's version
         goes up by one; with ``expected_version`` the change is made only if the stored version is still that
         one, else :class:`ConflictError`. ``locked`` is the record as the caller already read it, locked, in
         this transaction (so it is not read again); otherwise it is read and locked here.
@@ -313,7 +314,7 @@ class Batch:
         self._check_references(model, data)
         table = table_of(model)
         self.evidence.note_before(self.connection, name, [record_id])
-        if issubclass(model, Marked):
+        if issubclass(model, Versioned):
             if expected_version is not None and before["version"] != expected_version:
                 raise _stale(name, record_id, expected_version, before["version"])
             # The version read is part of the WHERE: a writer that slipped in since then makes this match nothing.
@@ -334,7 +335,7 @@ class Batch:
         model = entity(kind)
         name = entity_name(model)
         before = self.read(model, record_id, lock=True)
-        if issubclass(model, Marked) and expected_version is not None and before["version"] != expected_version:
+        if issubclass(model, Versioned) and expected_version is not None and before["version"] != expected_version:
             raise _stale(name, record_id, expected_version, before["version"])
         table = table_of(model)
         self.evidence.note_before(self.connection, name, [record_id])
@@ -403,7 +404,7 @@ class Batch:
         """Change some fields of many records of one kind, audit each (``update`` or ``action``); return them
         after, in the order given.
 
-        As :meth:`update` for each record (a record given no field is left alone and not audited; a marked
+        As :meth:`update` for each record (a record given no field is left alone and not audited; a versioned
         record's version goes up by one), in a few statements: the records are read and locked together, the
         changes written with one ``executemany`` per set of changed fields, and the records read back once.
         :class:`NotFoundError` names the first id that has no record.
@@ -434,7 +435,7 @@ class Batch:
             by_fields.setdefault(fields, []).append({"where_id": record_id, **{f"new_{k}": values[k] for k in fields}})
         for fields, parameters in by_fields.items():
             assignments: dict[str, Any] = {k: bindparam(f"new_{k}", type_=table.c[k].type) for k in fields}
-            if issubclass(model, Marked):
+            if issubclass(model, Versioned):
                 assignments["version"] = table.c.version + 1
             statement = update(table).where(table.c.id == bindparam("where_id")).values(assignments)
             self.connection.execute(statement, parameters)

@@ -12,7 +12,9 @@ Every method takes the acting :class:`~detente.services.access.Principal` and do
   A marking that shares the record beyond the author's state takes effect only when a second editor approves
   the release request (:meth:`Writer.approve_release`); until then the record is releasable to the author's
   state alone;
-* updates of marked records name the version they were made against (409 if someone else changed it since);
+* updates name the version they were made against (409 if someone else changed it since): marked records and
+  the child records under them (a case's lines, an engagement's objectives ...) alike, so two editors of one
+  case line cannot silently overwrite each other;
 * status changes follow :mod:`detente.domain.lifecycles`, an engagement is approved by someone other than its
   proposer, and case steps pass the compliance engine's gates (:mod:`detente.services.gates`);
 * notifications and approvals of the kinds those gates read are linked to the gate pack's agreement when the
@@ -436,7 +438,7 @@ class Writer:
         res = resource(name)
         self._writable(principal, res)
         self._check_fields(res, changes, updating=True)
-        if res.marked and version is None:
+        if res.versioned and version is None:
             raise RecordError(
                 res.name, "version", "is required: give the version you read, so that no one's change is lost"
             )

@@ -6,9 +6,12 @@ Three ideas recur across the domain and each is a mixin here, so that every tabl
   known to (see :mod:`detente.domain.dates`). Query it with :func:`detente.store.temporal.in_force`.
 * :class:`Sourced` - where an ingested fact came from: the source version that loaded it, the record's key in
   that source, and the original values wherever detente mapped or cleaned one.
+* :class:`Versioned` - the record's version, which every change through the services raises by one
+  (optimistic concurrency: an update that names an older version is refused, so two editors of one record
+  cannot silently overwrite each other). Every record users change carries it.
 * :class:`Marked` - the releasability marking a user's record carries (``NULL`` = public data, releasable to
-  every user) and its version, which every change through the services raises by one (optimistic concurrency:
-  an update that names an older version is refused).
+  every user), on top of its version. A child record (a case's line, an engagement's objective) has no marking
+  of its own (it takes its parent's) but is :class:`Versioned` all the same.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from detente.domain.dates import Interval, Precision
 
-__all__ = ["Base", "Marked", "Money", "Sourced", "Temporal", "UTCDateTime"]
+__all__ = ["Base", "Marked", "Money", "Sourced", "Temporal", "UTCDateTime", "Versioned"]
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -164,8 +167,18 @@ class Sourced:
     original: Mapped[dict[str, Any] | None]
 
 
-class Marked:
-    """The releasability marking of a user's record, and the record's version for optimistic concurrency."""
+class Versioned:
+    """A record's version for optimistic concurrency: 1 when created, one more after each change.
+
+    An update names the version it was made against and the services compare it in the ``UPDATE ... WHERE``
+    itself (:func:`detente.store.driver_statements.update_versioned_row`), so of two writers who read the
+    same version exactly one wins and the other is told to read again.
+    """
+
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+
+class Marked(Versioned):
+    """The releasability marking of a user's record (and, as every user-changed record, its version)."""
 
     marking_id: Mapped[int | None] = mapped_column(ForeignKey("markings.id"), index=True)
-    version: Mapped[int] = mapped_column(default=1, server_default="1")

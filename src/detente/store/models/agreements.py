@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from detente.store.base import Base, Marked, Sourced, Temporal
+from detente.store.base import Base, Marked, Sourced, Temporal, Versioned
 
 
 class Agreement(Temporal, Sourced, Marked, Base):
@@ -38,7 +38,7 @@ class Agreement(Temporal, Sourced, Marked, Base):
     notes: Mapped[str | None] = mapped_column(Text)
 
 
-class AgreementParty(Temporal, Sourced, Base):
+class AgreementParty(Temporal, Sourced, Versioned, Base):
     """A party to an agreement from its joining to its leaving: a state, an organization, or a named actor.
 
     Non-state parties (rebel groups, movements, named signatories in peace agreements) have no state or
@@ -55,7 +55,7 @@ class AgreementParty(Temporal, Sourced, Base):
     role: Mapped[str] = mapped_column(String(20), default="party", doc="party, signatory, guarantor, witness")
 
 
-class Provision(Temporal, Sourced, Base):
+class Provision(Temporal, Sourced, Versioned, Base):
     """One commitment of an agreement, for all parties or for one (``party_id``), with its conditions."""
 
     __tablename__ = "provisions"

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from detente.store.base import Base, Marked, Sourced
+from detente.store.base import Base, Marked, Sourced, Versioned
 
 
 class AssistanceCase(Marked, Base):
@@ -30,7 +30,7 @@ class AssistanceCase(Marked, Base):
     currency: Mapped[str | None] = mapped_column(String(3))
 
 
-class AssistanceLine(Base):
+class AssistanceLine(Versioned, Base):
     """One line of a case: an item or service, how many, at what unit value."""
 
     __tablename__ = "assistance_lines"
@@ -45,7 +45,7 @@ class AssistanceLine(Base):
     recipient_unit: Mapped[str | None] = mapped_column(String(200), doc="the unit that receives it (vetting)")
 
 
-class AssistanceDelivery(Base):
+class AssistanceDelivery(Versioned, Base):
     """A delivery against a case line, with the serial numbers shipped."""
 
     __tablename__ = "assistance_deliveries"
@@ -57,7 +57,7 @@ class AssistanceDelivery(Base):
     serial_numbers: Mapped[list[Any] | None]
 
 
-class EndUseCheck(Base):
+class EndUseCheck(Versioned, Base):
     """An end-use check: which serial numbers were seen, and any discrepancies."""
 
     __tablename__ = "end_use_checks"

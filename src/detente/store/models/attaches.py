@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from detente.store.base import Base, Marked, Temporal
+from detente.store.base import Base, Marked, Temporal, Versioned
 
 
 class Posting(Temporal, Marked, Base):
@@ -40,7 +40,7 @@ class Report(Marked, Base):
     credibility: Mapped[int] = mapped_column(doc="1 (confirmed) .. 6 (cannot be judged)")
 
 
-class ReportLink(Base):
+class ReportLink(Versioned, Base):
     """A report's link to a record it is about (a state, organization, engagement, ...)."""
 
     __tablename__ = "report_links"

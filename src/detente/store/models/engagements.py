@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from detente.store.base import Base, Marked, Sourced, Temporal
+from detente.store.base import Base, Marked, Sourced, Temporal, Versioned
 
 
 class Engagement(Temporal, Sourced, Marked, Base):
@@ -36,7 +36,7 @@ class Engagement(Temporal, Sourced, Marked, Base):
     description: Mapped[str | None] = mapped_column(Text)
 
 
-class EngagementParticipant(Sourced, Base):
+class EngagementParticipant(Sourced, Versioned, Base):
     """A state or organization taking part in an engagement, and in what role."""
 
     __tablename__ = "engagement_participants"
@@ -50,7 +50,7 @@ class EngagementParticipant(Sourced, Base):
     personnel: Mapped[int | None]
 
 
-class EngagementObjective(Base):
+class EngagementObjective(Versioned, Base):
     """An objective of an engagement, its indicator and target, and the score it earned when assessed."""
 
     __tablename__ = "engagement_objectives"

@@ -7,10 +7,10 @@ from datetime import date
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from detente.store.base import Base, Marked, Sourced, Temporal
+from detente.store.base import Base, Marked, Sourced, Temporal, Versioned
 
 
-class Mission(Temporal, Sourced, Base):
+class Mission(Temporal, Sourced, Versioned, Base):
     """A UN peacekeeping operation, special political mission, support office or other multinational operation.
 
     ``kind`` matters for totals: the UN's own figures count peacekeeping operations (``un_pko``) only.

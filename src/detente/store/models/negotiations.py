@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from detente.store.base import Base, Marked, Sourced, Temporal
+from detente.store.base import Base, Marked, Sourced, Temporal, Versioned
 
 
 class Negotiation(Temporal, Sourced, Marked, Base):
@@ -23,7 +23,7 @@ class Negotiation(Temporal, Sourced, Marked, Base):
     outcome: Mapped[str | None] = mapped_column(Text)
 
 
-class NegotiationParty(Sourced, Base):
+class NegotiationParty(Sourced, Versioned, Base):
     """A party, mediator, observer or guarantor of a negotiation."""
 
     __tablename__ = "negotiation_parties"
@@ -36,7 +36,7 @@ class NegotiationParty(Sourced, Base):
     role: Mapped[str] = mapped_column(String(12), doc="party, mediator, observer, guarantor")
 
 
-class NegotiationRound(Temporal, Base):
+class NegotiationRound(Temporal, Versioned, Base):
     """A round of talks: when, where, and what came of it."""
 
     __tablename__ = "negotiation_rounds"
@@ -48,7 +48,7 @@ class NegotiationRound(Temporal, Base):
     summary: Mapped[str | None] = mapped_column(Text)
 
 
-class NegotiationIssue(Base):
+class NegotiationIssue(Versioned, Base):
     """An issue on the table and each party's position on it."""
 
     __tablename__ = "negotiation_issues"
@@ -59,7 +59,7 @@ class NegotiationIssue(Base):
     positions: Mapped[dict[str, Any] | None]
 
 
-class ImplementationScore(Sourced, Base):
+class ImplementationScore(Sourced, Versioned, Base):
     """How far a provision was implemented in a year: 0 none, 1 minimal, 2 intermediate, 3 full (PAM scale)."""
 
     __tablename__ = "implementation_scores"

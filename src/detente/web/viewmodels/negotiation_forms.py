@@ -220,6 +220,9 @@ def record_score(ctx: Context, negotiation_id: int, form: Mapping[str, str]) -> 
         ctx.principal, "implementation-scores", filters={"provision_id": int(provision), "year": year}, limit=1
     )
     if found.items:
-        return writer.update(ctx.principal, entity, found.items[0]["id"], {"score": score, "notes": notes})
+        # the score just read is the one this form replaces: if another editor changed it since, 409
+        current = found.items[0]
+        changes = {"score": score, "notes": notes}
+        return writer.update(ctx.principal, entity, current["id"], changes, version=current["version"])
     values = {"provision_id": int(provision), "year": year, "score": score, "notes": notes}
     return writer.create(ctx.principal, entity, values)
