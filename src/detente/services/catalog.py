@@ -185,6 +185,12 @@ def _report_link_values(value: str) -> tuple[str, int]:
     return kind, (int(ident) if ident.isdigit() else -1)
 
 
+def _citation_source(value: int) -> ColumnElement[bool]:
+    """Citations of any version of one source: a citation names the version, the caller knows the source."""
+    versions = select(m.SourceVersion.id).where(m.SourceVersion.source_id == value)
+    return m.Citation.source_version_id.in_(versions)
+
+
 _LIST: list[Resource] = [
     Resource(
         "states",
@@ -514,6 +520,57 @@ _LIST: list[Resource] = [
             "result": equals(m.Approval.result, str, "cleared, denied, pending, closed"),
         },
         sorts=("id", "decided_on"),
+    ),
+    Resource(
+        "declarations",
+        m.Declaration,
+        "Declared holdings per party and date by counted category (the evidence LIMIT obligations check)",
+        write_role=Role.EDITOR,
+        filters={
+            "agreement_id": equals(m.Declaration.agreement_id, int, "agreement"),
+            "party_state_id": equals(m.Declaration.party_state_id, int, "declaring party"),
+            "since": since(m.Declaration.as_of, "as of on or after"),
+            "until": until(m.Declaration.as_of, "as of on or before"),
+        },
+        sorts=("id", "as_of"),
+        default_sort="as_of",
+    ),
+    Resource(
+        "inspections",
+        m.Inspection,
+        "Inspections, evaluation visits and observations, with what was observed (the evidence quotas count)",
+        write_role=Role.EDITOR,
+        filters={
+            "agreement_id": equals(m.Inspection.agreement_id, int, "agreement"),
+            "kind": equals(m.Inspection.kind, str, "kind, e.g. type_one or evaluation_visit"),
+            "inspecting_state_id": equals(m.Inspection.inspecting_state_id, int, "inspecting state"),
+            "inspected_state_id": equals(m.Inspection.inspected_state_id, int, "inspected state"),
+        },
+        sorts=("id", "valid_from"),
+    ),
+    Resource(
+        "activities",
+        m.Activity,
+        "Notifiable military activities and their size figures (the evidence thresholds and deadlines check)",
+        write_role=Role.EDITOR,
+        filters={
+            "agreement_id": equals(m.Activity.agreement_id, int, "agreement"),
+            "state_id": equals(m.Activity.state_id, int, "state conducting it"),
+            "kind": equals(m.Activity.kind, str, "kind, e.g. exercise"),
+            "title": contains(m.Activity.title, "part of the title"),
+        },
+        sorts=("id", "valid_from", "title"),
+    ),
+    Resource(
+        "citations",
+        m.Citation,
+        "Which source version a record cites, and where in it (page, table, URL)",
+        filters={
+            "object_type": equals(m.Citation.object_type, str, "kind of record citing, e.g. declaration"),
+            "object_id": equals(m.Citation.object_id, int, "id of the record citing"),
+            "source_version_id": equals(m.Citation.source_version_id, int, "source version cited"),
+            "source_id": Filter(int, "citations of any version of this source", _citation_source),
+        },
     ),
     Resource(
         "sources",
