@@ -77,6 +77,10 @@ def _cite(store: Store, world: World) -> tuple[int, int]:
         {"object_type": "declaration", "object_id": declaration, "source_version_id": version.id, "locator": "p. 1"},
         actor="test",
     )
+    hidden = int(world.declaration.split(":")[1])
+    records = Records(store)
+    records.create(Citation, {"object_type": "declaration", "object_id": hidden, "source_version_id": version.id,
+                              "locator": "restricted annex"}, actor="test")  # fmt: skip
     return int(row["id"]), int(version.source_id)
 
 
@@ -144,6 +148,10 @@ def test_citations_by_record_and_by_source(setup: Setup) -> None:
     assert _ids(setup.client.get("/citations", params={"source_id": setup.source_id}, headers=setup.uncleared)) == {
         setup.citation_id
     }
+    # the restricted declaration's citation: only for the reader who may see the declaration
+    cleared = setup.client.get("/citations", params={"source_id": setup.source_id}, headers=setup.cleared).json()
+    assert [c["locator"] for c in cleared["items"]] == ["p. 1", "restricted annex"]
+    assert setup.client.get(f"/citations/{setup.citation_id + 1}", headers=setup.uncleared).status_code == 404
     elsewhere = setup.client.get("/citations", params={"source_id": setup.source_id + 999}, headers=setup.cleared)
     assert _ids(elsewhere) == set()
     one = setup.client.get(f"/citations/{setup.citation_id}", headers=setup.uncleared).json()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, union
+from sqlalchemy import ColumnElement, and_, literal_column, or_, select, union
 
 from detente.domain.dates import PartialDate
 from detente.domain.markings import Role
@@ -22,7 +22,7 @@ from detente.store import models as m
 from detente.store.base import Base, Marked, Sourced, Temporal
 from detente.store.temporal import in_force
 
-__all__ = ["RESOURCES", "Filter", "Parent", "Resource", "resource"]
+__all__ = ["RESOURCES", "Filter", "Parent", "Resource", "cited_access", "resource"]
 
 
 def _one(value: Any) -> tuple[Any, ...]:
@@ -590,6 +590,30 @@ def resource(name: str) -> Resource:
         return RESOURCES[name]
     except KeyError:
         raise LookupError(f"unknown resource {name!r}; known: {', '.join(RESOURCES)}") from None
+
+
+def cited_access(access: Callable[[Resource], ColumnElement[bool]]) -> ColumnElement[bool]:
+    """Citations a reader may see: those of records of a marked resource only when ``access`` lets them see
+    that record (a citation names its record, so it must not reveal one hidden from them); others always.
+
+    ``access`` is the reading service's own clause for a resource (with values or with bound parameters), so
+    both ways of reading apply the same rule.
+    """
+    table = m.Citation.__table__
+    marked = [r for r in _LIST if r.marked and r.parent is None]
+    # the names as SQL literals, not parameters: the statements built once and run with bound values
+    # (read_plans) may hold only the parameters they name; these are class names, [a-z_] only
+    names: list[ColumnElement[str]] = [literal_column(f"'{_entity(r.model)}'") for r in marked]
+    clauses: list[ColumnElement[bool]] = [table.c.object_type.not_in(names)]
+    for res, name in zip(marked, names, strict=True):
+        ids = select(res.model.__table__.c.id).where(access(res))
+        clauses.append(and_(table.c.object_type == name, table.c.object_id.in_(ids)))
+    return or_(*clauses)
+
+
+def _entity(model: type[Base]) -> str:
+    """``AgreementParty`` -> ``agreement_party``: the ``object_type`` a citation names a record of by."""
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in model.__name__).lstrip("_")
 
 
 def service_fields(res: Resource) -> frozenset[str]:
