@@ -1,8 +1,9 @@
 """Routes for the steps of practice: lifecycle transitions, engagement assessments, four-eyes release
-decisions, and the audit log (verify, entries)."""
+decisions, what compliance duties are due next, and the audit log (verify, entries)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -12,9 +13,11 @@ from detente.api.deps import CurrentPrincipal, CurrentStore
 from detente.api.errors import ERROR_RESPONSES
 from detente.api.resources import IdPath
 from detente.api.schemas import INT32, NO_NUL, AuditEntryOut, audit_entry, detail_schema, public_schema
+from detente.compliance.calendar import due_items
+from detente.compliance.packs import PackError
 from detente.domain.markings import Role
 from detente.services import audit_trail
-from detente.services.access import require_role
+from detente.services.access import Scope, require_role
 from detente.services.entities import RecordError
 from detente.services.writing import Writer
 
@@ -160,6 +163,52 @@ def refuse_release(
 ) -> dict[str, Any]:
     """Refuse a release; the record stays releasable to its author's state only."""
     return Writer(store).decide_release(principal, request_id, approve=False, note=body.note if body else None)
+
+
+class DueItemOut(BaseModel):
+    """One compliance duty due soon (by ``due``), or a quota with what is ``left`` of it until ``due``."""
+
+    due: date
+    treaty: str = Field(description="the treaty pack, e.g. new-start")
+    code: str = Field(description="the obligation's code, e.g. NST-DATA-UPDATE")
+    title: str
+    party: str | None = Field(description="ISO3 code of the party that owes it")
+    kind: str = Field(description="DEADLINE, THRESHOLD or QUOTA")
+    what: str
+    left: float | None = Field(description="for a quota: how many are left in the period")
+    subject: str | None = Field(description="the event the duty comes from (e.g. activity:12), if any")
+    verified: bool
+
+
+@router.get("/compliance/due", response_model=list[DueItemOut], tags=["compliance"], operation_id="compliance_due")
+def compliance_due(
+    store: CurrentStore,
+    principal: CurrentPrincipal,
+    within: Annotated[int, Query(ge=0, le=3660, description="how far ahead, in days (the CLI's --within)")] = 30,
+    party: Annotated[
+        str | None, Query(pattern=r"^[A-Za-z]{3}$", description="only this party, by ISO3 code (e.g. RUS)")
+    ] = None,
+    treaty: Annotated[
+        str | None, Query(pattern=r"^[a-z0-9-]{1,60}$", description="only this treaty pack (e.g. new-start)")
+    ] = None,
+    as_of: Annotated[date | None, Query(description="the day to look ahead from (default: today, UTC)")] = None,
+) -> list[dict[str, object]]:
+    """Deadlines due within ``within`` days of ``as_of`` and the quotas left, soonest first, as you may see them.
+
+    The duties are computed on the evidence your markings let you see (as ``detente compliance due --user``
+    does), so nothing due rests on, or names, a record hidden from you; reading marked evidence is audited.
+    """
+    with store.engine.connect() as connection:
+        scope = Scope.of(connection, principal)
+    try:
+        items = due_items(
+            store, within_days=within, party=party.upper() if party else None, treaty=treaty, as_of=as_of, scope=scope
+        )
+    except PackError as error:
+        raise RecordError(
+            "compliance due", "treaty", f"{error}; list the packs with `detente compliance packs`"
+        ) from None
+    return [item.as_dict() for item in items]
 
 
 @router.get("/audit", response_model=list[AuditEntryOut], tags=["audit"], operation_id="audit_log")

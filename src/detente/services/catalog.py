@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, union
+from sqlalchemy import ColumnElement, and_, literal_column, or_, select, union
 
 from detente.domain.dates import PartialDate
 from detente.domain.markings import Role
@@ -22,7 +22,7 @@ from detente.store import models as m
 from detente.store.base import Base, Marked, Sourced, Temporal, Versioned
 from detente.store.temporal import in_force
 
-__all__ = ["RESOURCES", "Filter", "Parent", "Resource", "resource"]
+__all__ = ["RESOURCES", "Filter", "Parent", "Resource", "cited_access", "resource"]
 
 
 def _one(value: Any) -> tuple[Any, ...]:
@@ -188,6 +188,12 @@ def _report_link(kind: Any, ident: Any) -> ColumnElement[bool]:
 def _report_link_values(value: str) -> tuple[str, int]:
     kind, _, ident = value.partition(":")
     return kind, (int(ident) if ident.isdigit() else -1)
+
+
+def _citation_source(value: int) -> ColumnElement[bool]:
+    """Citations of any version of one source: a citation names the version, the caller knows the source."""
+    versions = select(m.SourceVersion.id).where(m.SourceVersion.source_id == value)
+    return m.Citation.source_version_id.in_(versions)
 
 
 _LIST: list[Resource] = [
@@ -521,6 +527,57 @@ _LIST: list[Resource] = [
         sorts=("id", "decided_on"),
     ),
     Resource(
+        "declarations",
+        m.Declaration,
+        "Declared holdings per party and date by counted category (the evidence LIMIT obligations check)",
+        write_role=Role.EDITOR,
+        filters={
+            "agreement_id": equals(m.Declaration.agreement_id, int, "agreement"),
+            "party_state_id": equals(m.Declaration.party_state_id, int, "declaring party"),
+            "since": since(m.Declaration.as_of, "as of on or after"),
+            "until": until(m.Declaration.as_of, "as of on or before"),
+        },
+        sorts=("id", "as_of"),
+        default_sort="as_of",
+    ),
+    Resource(
+        "inspections",
+        m.Inspection,
+        "Inspections, evaluation visits and observations, with what was observed (the evidence quotas count)",
+        write_role=Role.EDITOR,
+        filters={
+            "agreement_id": equals(m.Inspection.agreement_id, int, "agreement"),
+            "kind": equals(m.Inspection.kind, str, "kind, e.g. type_one or evaluation_visit"),
+            "inspecting_state_id": equals(m.Inspection.inspecting_state_id, int, "inspecting state"),
+            "inspected_state_id": equals(m.Inspection.inspected_state_id, int, "inspected state"),
+        },
+        sorts=("id", "valid_from"),
+    ),
+    Resource(
+        "activities",
+        m.Activity,
+        "Notifiable military activities and their size figures (the evidence thresholds and deadlines check)",
+        write_role=Role.EDITOR,
+        filters={
+            "agreement_id": equals(m.Activity.agreement_id, int, "agreement"),
+            "state_id": equals(m.Activity.state_id, int, "state conducting it"),
+            "kind": equals(m.Activity.kind, str, "kind, e.g. exercise"),
+            "title": contains(m.Activity.title, "part of the title"),
+        },
+        sorts=("id", "valid_from", "title"),
+    ),
+    Resource(
+        "citations",
+        m.Citation,
+        "Which source version a record cites, and where in it (page, table, URL)",
+        filters={
+            "object_type": equals(m.Citation.object_type, str, "kind of record citing, e.g. declaration"),
+            "object_id": equals(m.Citation.object_id, int, "id of the record citing"),
+            "source_version_id": equals(m.Citation.source_version_id, int, "source version cited"),
+            "source_id": Filter(int, "citations of any version of this source", _citation_source),
+        },
+    ),
+    Resource(
         "sources",
         m.Source,
         "Public datasets detente knows",
@@ -538,6 +595,30 @@ def resource(name: str) -> Resource:
         return RESOURCES[name]
     except KeyError:
         raise LookupError(f"unknown resource {name!r}; known: {', '.join(RESOURCES)}") from None
+
+
+def cited_access(access: Callable[[Resource], ColumnElement[bool]]) -> ColumnElement[bool]:
+    """Citations a reader may see: those of records of a marked resource only when ``access`` lets them see
+    that record (a citation names its record, so it must not reveal one hidden from them); others always.
+
+    ``access`` is the reading service's own clause for a resource (with values or with bound parameters), so
+    both ways of reading apply the same rule.
+    """
+    table = m.Citation.__table__
+    marked = [r for r in _LIST if r.marked and r.parent is None]
+    # the names as SQL literals, not parameters: the statements built once and run with bound values
+    # (read_plans) may hold only the parameters they name; these are class names, [a-z_] only
+    names: list[ColumnElement[str]] = [literal_column(f"'{_entity(r.model)}'") for r in marked]
+    clauses: list[ColumnElement[bool]] = [table.c.object_type.not_in(names)]
+    for res, name in zip(marked, names, strict=True):
+        ids = select(res.model.__table__.c.id).where(access(res))
+        clauses.append(and_(table.c.object_type == name, table.c.object_id.in_(ids)))
+    return or_(*clauses)
+
+
+def _entity(model: type[Base]) -> str:
+    """``AgreementParty`` -> ``agreement_party``: the ``object_type`` a citation names a record of by."""
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in model.__name__).lstrip("_")
 
 
 def service_fields(res: Resource) -> frozenset[str]:

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Dialect
 
 from detente.domain.dates import DateRangeError
 from detente.services.access import Scope
-from detente.services.catalog import Filter, Resource, resource
+from detente.services.catalog import Filter, Resource, cited_access, resource
 from detente.services.entities import RecordError
 from detente.services.records import table_of
 from detente.services.search import search_template, search_values
@@ -61,9 +61,15 @@ class Where:
     values: dict[str, Any]
 
 
+def _guarded(res: Resource) -> bool:
+    """Does the access clause of ``res`` depend on the reader's markings (its own, a parent's, or for citations
+    those of the records cited)?"""
+    return res.marked or res.parent is not None or res.name == "citations"
+
+
 def _markings(res: Resource, scope: Scope) -> int:
     """How many marking ids the access clause of ``res`` binds (none for a resource nobody marks)."""
-    return len(scope.marking_ids) if res.marked or res.parent is not None else 0
+    return len(scope.marking_ids) if _guarded(res) else 0
 
 
 def _marking_values(scope: Scope) -> dict[str, int]:
@@ -75,7 +81,7 @@ def where(res: Resource, scope: Scope, filters: Mapping[str, Any], search: str |
     the filter for an unknown filter or a value that cannot be used."""
     known = filters_of(res.name)
     shape: list[tuple[str, int]] = []
-    values: dict[str, Any] = _marking_values(scope) if res.marked or res.parent is not None else {}
+    values: dict[str, Any] = _marking_values(scope) if _guarded(res) else {}
     for name, value in filters.items():
         if value is None:
             continue
@@ -127,6 +133,8 @@ def _access(res: Resource, markings: int) -> ColumnElement[bool]:
             return or_(column.is_(None), false())
         ids = [bindparam(f"marking_{number}", type_=Integer()) for number in range(markings)]
         return or_(column.is_(None), column.in_(ids))
+    if res.name == "citations":
+        return cited_access(lambda cited: _access(cited, markings))
     if res.parent is not None:
         parent = resource(res.parent.resource)
         inner = _access(parent, markings)
@@ -227,7 +235,7 @@ def export(res: Resource, found: Where, dialect: Dialect) -> DriverStatement:
 
 def one(res: Resource, scope: Scope, record_id: int, dialect: Dialect) -> tuple[DriverStatement, dict[str, Any]]:
     """Record ``record_id`` of ``res`` if ``scope`` may see it: the statement and its values."""
-    values: dict[str, Any] = _marking_values(scope) if res.marked or res.parent is not None else {}
+    values: dict[str, Any] = _marking_values(scope) if _guarded(res) else {}
     values["record_id"] = record_id
     return _one(res.name, _markings(res, scope), dialect), values
 

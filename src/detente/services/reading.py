@@ -24,7 +24,7 @@ from detente.domain.audit_chain import jsonable
 from detente.domain.markings import Role
 from detente.services import read_plans as plans
 from detente.services.access import Principal, Scope, require_role, visible
-from detente.services.catalog import Resource, resource
+from detente.services.catalog import Resource, cited_access, resource
 from detente.services.entities import RecordError, entity_name, row_snapshot
 from detente.services.errors import NotFoundError
 from detente.services.read_audit import read_audit
@@ -53,6 +53,8 @@ def access_clause(res: Resource, scope: Scope) -> ColumnElement[bool]:
     """What ``scope`` may see of ``res``: its own marking, or (for a child) its parent's, all the way up."""
     if res.marked:
         return visible(res.model, scope)
+    if res.name == "citations":
+        return cited_access(lambda cited: access_clause(cited, scope))
     if res.parent is not None:
         parent = resource(res.parent.resource)
         inner = access_clause(parent, scope)
