@@ -76,36 +76,9 @@ class Tally:
     first_error: str = ""
 
 
-def _server_cpu_seconds(pid: int) -> float | None:
-    """CPU seconds (user + system) used so far by the server process and its worker processes (Linux /proc).
-
-    CPU per request does not depend on what else the machine runs, unlike latency: the figure to compare
-    between runs on a shared machine. ``None`` where /proc is not there.
-    """
-    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-    total = 0.0
-    try:
-        for entry in Path("/proc").iterdir():
-            if not entry.name.isdigit():
-                continue
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue  # the process ended meanwhile
-            # after the command name: state, ppid, ..., utime (12th) and stime (13th)
-            if int(entry.name) == pid or int(fields[1]) == pid:
-                total += (int(fields[11]) + int(fields[12])) / tick
-    except OSError:
-        return None
-    return total
-
-
-def _postgres_cpu_seconds() -> float | None:
-    """CPU seconds used so far by every local process named ``postgres`` (the server and its backends).
-
-    Only meaningful when the database under test runs on this machine and nothing else uses it: then the
-    difference over a level, per request, is what the database spent answering it.
-    """
+def _cpu_seconds(counted: Callable[[int, str, list[str]], bool]) -> float | None:
+    """CPU seconds (user + system) used so far by the processes that ``counted(pid, name, fields)`` picks, from
+    Linux's /proc (``fields``: the stat fields after the command name). ``None`` where /proc is not there."""
     tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
     total = 0.0
     try:
@@ -115,13 +88,32 @@ def _postgres_cpu_seconds() -> float | None:
             try:
                 name, rest = (entry / "stat").read_text().split(" (", 1)[1].rsplit(")", 1)
             except (OSError, ValueError):
-                continue
-            if name == "postgres":
-                fields = rest.split()
+                continue  # the process ended meanwhile
+            fields = rest.split()
+            # after the command name: state, ppid, ..., utime (12th) and stime (13th)
+            if counted(int(entry.name), name, fields):
                 total += (int(fields[11]) + int(fields[12])) / tick
     except OSError:
         return None
     return total
+
+
+def _server_cpu_seconds(pid: int) -> float | None:
+    """CPU seconds used so far by the server process and its worker processes.
+
+    CPU per request does not depend on what else the machine runs, unlike latency: the figure to compare
+    between runs on a shared machine.
+    """
+    return _cpu_seconds(lambda process, _name, fields: process == pid or int(fields[1]) == pid)
+
+
+def _postgres_cpu_seconds() -> float | None:
+    """CPU seconds used so far by every local process named ``postgres`` (the server and its backends).
+
+    Only meaningful when the database under test runs on this machine and nothing else uses it: then the
+    difference over a level, per request, is what the database spent answering it.
+    """
+    return _cpu_seconds(lambda _process, name, _fields: name == "postgres")
 
 
 def _load() -> str:
