@@ -1,10 +1,13 @@
 """Benchmark: the REST API under load, from a second process over loopback.
 
 Usage:  python benchmarks/api.py [--mirror ../shared/datasets] [--postgres URL] [--seconds 5] [--skip-sqlite]
+                                [--sources all|mixes]
 
 For each backend (a fresh SQLite file; and a fresh PostgreSQL schema when ``--postgres`` or
-DETENTE_TEST_POSTGRES_URL is given) it loads the real data the mixes use (the country crosswalk, the MME/JME
-exercises and ATOP alliances), makes a signed-in editor and a few hundred attaché reports, starts
+DETENTE_TEST_POSTGRES_URL is given) it loads the real data as the README's run command does (every source the
+mirror holds, ``sources load --all``; or, with ``--sources mixes``, only those the mixes read: the country
+crosswalk, the MME/JME exercises and ATOP alliances, which is quicker but leaves the tables smaller than a
+user's), makes a signed-in editor and a few hundred attaché reports, starts
 ``detente serve`` as its own process, and drives it from this process with 1, 8 and 32 concurrent clients,
 each for a bounded time:
 
@@ -55,7 +58,8 @@ from detente.store.planner_statistics import analyse_tables, domain_tables
 READ_P99_ANCHOR_MS = 50.0
 WRITE_P99_ANCHOR_MS = 100.0
 LEVELS = (1, 8, 32)
-SOURCES = ("countrycode", "isard", "peacesciencer", "exercises", "atop")
+MIX_SOURCES = ("countrycode", "isard", "peacesciencer", "exercises", "atop")
+"""The sources the mixes read, in load order (the crosswalk first); ``--sources mixes`` loads only these."""
 WORDS = ("frigate", "brigade", "airbase", "exercise", "logistics", "border", "radar", "convoy", "harbour", "drill")
 PASSWORD = "benchmark password 1"
 
@@ -146,16 +150,19 @@ def _flush_the_load(store: Store) -> None:
         print(f"(no CHECKPOINT after the load: {str(error).splitlines()[0]}; a checkpoint may overlap a level)")
 
 
-def prepare(url: str, mirror: Path) -> Fixture:
-    """Create the schema, load the sources, make the benchmark user and reports."""
+def prepare(url: str, mirror: Path, sources: str = "all") -> Fixture:
+    """Create the schema, load the sources (``all``: every one, as the run command; ``mixes``: only those the
+    mixes read), make the benchmark user and reports."""
     run = [sys.executable, "-m", "detente"]
     subprocess.run([*run, "init", "--database", url], check=True, stdout=subprocess.DEVNULL)
-    for name in SOURCES:
+    started = time.perf_counter()
+    for names in [["--all"]] if sources == "all" else [[name] for name in MIX_SOURCES]:
         subprocess.run(
-            [*run, "sources", "load", name, "--mirror", str(mirror), "--database", url],
+            [*run, "sources", "load", *names, "--mirror", str(mirror), "--database", url],
             check=True,
             stdout=subprocess.DEVNULL,
         )
+    print(f"  loaded {sources} sources in {time.perf_counter() - started:.0f} s", flush=True)
     store = Store.open(url)
     try:
         username = f"bench-{uuid.uuid4().hex[:6]}"
@@ -338,6 +345,7 @@ def bench(
     workers: int = 1,
     mixes: tuple[str, ...] = ("read", "write"),
     saved: Path | None = None,
+    sources: str = "all",
 ) -> None:
     """Prepare (or, given ``saved`` from an earlier run, reuse) the fixture, start the server, run the mixes."""
     if saved is not None and saved.exists():
@@ -345,7 +353,7 @@ def bench(
         print(f"[{label}] reusing the database prepared earlier (fixture {saved})", flush=True)
     else:
         print(f"[{label}] preparing {normalise_url(url).render_as_string(hide_password=True)} ...", flush=True)
-        fixture = prepare(url, mirror)
+        fixture = prepare(url, mirror, sources)
         if saved is not None:
             saved.write_text(json.dumps(dataclasses.asdict(fixture)))
     port = _free_port()
@@ -402,6 +410,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers of the server under test")
     parser.add_argument("--mix", choices=("read", "write", "both"), default="both", help="which mixes to run")
     parser.add_argument(
+        "--sources",
+        choices=("all", "mixes"),
+        default="all",
+        help="load every source the mirror holds, as the run command does (default), or only those the mixes read",
+    )
+    parser.add_argument(
         "--keep",
         type=Path,
         help="SQLite only: keep the prepared database in this folder and reuse it on the next run (compare server "
@@ -414,10 +428,11 @@ def main() -> None:
         args.keep.mkdir(parents=True, exist_ok=True)
         database = args.keep.resolve() / "bench.sqlite"
         saved = args.keep.resolve() / "fixture.json"
-        bench(f"sqlite:///{database}", mirror, "sqlite", args.seconds, args.workers, mixes, saved)
+        bench(f"sqlite:///{database}", mirror, "sqlite", args.seconds, args.workers, mixes, saved, args.sources)
     elif not args.skip_sqlite:
         with tempfile.TemporaryDirectory() as tmp:
-            bench(f"sqlite:///{Path(tmp) / 'bench.sqlite'}", mirror, "sqlite", args.seconds, args.workers, mixes)
+            database = Path(tmp) / "bench.sqlite"
+            bench(f"sqlite:///{database}", mirror, "sqlite", args.seconds, args.workers, mixes, None, args.sources)
     if args.postgres:
         schema = f"bench_{uuid.uuid4().hex[:10]}"
         admin = create_engine(normalise_url(args.postgres), isolation_level="AUTOCOMMIT")
@@ -425,7 +440,8 @@ def main() -> None:
             connection.execute(text(f'CREATE SCHEMA "{schema}"'))
         url = normalise_url(make_url(args.postgres)).update_query_dict({"options": f"-csearch_path={schema}"})
         try:
-            bench(url.render_as_string(hide_password=False), mirror, "postgresql", args.seconds, args.workers, mixes)
+            rendered = url.render_as_string(hide_password=False)
+            bench(rendered, mirror, "postgresql", args.seconds, args.workers, mixes, None, args.sources)
         finally:
             with admin.connect() as connection:
                 connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
