@@ -156,8 +156,11 @@ def test_citations_by_record_and_by_source(setup: Setup) -> None:
     assert _ids(elsewhere) == set()
     one = setup.client.get(f"/citations/{setup.citation_id}", headers=setup.uncleared).json()
     assert one["locator"] == "p. 1" and one["object_id"] == declaration
-    refused = setup.client.post("/citations", json={"object_type": "state", "object_id": 1}, headers=setup.editor)
-    assert refused.status_code == 405
+    # public records carry their source version themselves: a user cites only users' own records
+    refused = setup.client.post(
+        "/citations", json={"object_type": "state", "object_id": 1, "source_version_id": 1}, headers=setup.editor
+    )
+    assert refused.status_code == 422 and refused.json()["fields"][0]["field"] == "object_type"
 
 
 def test_activity_written_and_read(setup: Setup) -> None:

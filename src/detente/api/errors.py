@@ -108,7 +108,8 @@ def _service_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, ServiceError)
     fields = [FieldProblem(field=error.field, message=error.message)] if error.field else []
     if isinstance(error, NotFoundError):
-        return problem(404, error.message)
+        # a field only when a referenced record is missing (a citation's object_id), never the record asked for
+        return problem(404, error.message, fields)
     if isinstance(error, AuthenticationError):
         return problem(401, error.message, headers={"WWW-Authenticate": "Bearer"})
     if isinstance(error, ForbiddenError):

@@ -187,7 +187,7 @@ def update_schema(name: str) -> type[BaseModel]:
     fields: dict[str, Any] = {}
     parent_column = res.parent.column if res.parent else None
     for attr in _writable_columns(res):
-        if attr.key == parent_column:
+        if attr.key == parent_column or attr.key in res.fixed:
             continue
         kind = _input_type(res, attr.key, attr.columns[0])
         fields[attr.key] = (kind | None, Field(default=None, description=attr.columns[0].doc or None))

@@ -109,6 +109,11 @@ class Resource:
     """Child resources embedded when one record is read."""
     protected: frozenset[str] = frozenset()
     """Fields only the services set (status, who proposed or approved, the author ...)."""
+    settable: frozenset[str] = frozenset()
+    """Fields detente sets on other resources that the caller sets on this one (a citation names the source
+    version it cites)."""
+    fixed: frozenset[str] = frozenset()
+    """Fields given when the record is created and never changed after (what a citation cites)."""
 
     @property
     def marked(self) -> bool:
@@ -570,6 +575,9 @@ _LIST: list[Resource] = [
         "citations",
         m.Citation,
         "Which source version a record cites, and where in it (page, table, URL)",
+        write_role=Role.ANALYST,
+        settable=frozenset({"source_version_id"}),
+        fixed=frozenset({"object_type", "object_id", "source_version_id"}),
         filters={
             "object_type": equals(m.Citation.object_type, str, "kind of record citing, e.g. declaration"),
             "object_id": equals(m.Citation.object_id, int, "id of the record citing"),
@@ -598,14 +606,16 @@ def resource(name: str) -> Resource:
 
 
 def cited_access(access: Callable[[Resource], ColumnElement[bool]]) -> ColumnElement[bool]:
-    """Citations a reader may see: those of records of a marked resource only when ``access`` lets them see
-    that record (a citation names its record, so it must not reveal one hidden from them); others always.
+    """Citations a reader may see: those of records of a marked resource, or of a child resource (an
+    engagement's participant, a case's line), only when ``access`` lets them see that record -- for a child,
+    when they may see its parent, all the way up -- (a citation names its record, so it must not reveal one
+    hidden from them); citations of public records (states, sources ...) always.
 
     ``access`` is the reading service's own clause for a resource (with values or with bound parameters), so
     both ways of reading apply the same rule.
     """
     table = m.Citation.__table__
-    marked = [r for r in _LIST if r.marked and r.parent is None]
+    marked = [r for r in _LIST if r.marked or r.parent is not None]
     # the names as SQL literals, not parameters: the statements built once and run with bound values
     # (read_plans) may hold only the parameters they name; these are class names, [a-z_] only
     names: list[ColumnElement[str]] = [literal_column(f"'{_entity(r.model)}'") for r in marked]
@@ -623,4 +633,4 @@ def _entity(model: type[Base]) -> str:
 
 def service_fields(res: Resource) -> frozenset[str]:
     """Fields a caller never sets: ids, versions, markings, provenance and the resource's protected fields."""
-    return _SERVICE_FIELDS | res.protected
+    return (_SERVICE_FIELDS - res.settable) | res.protected

@@ -50,10 +50,12 @@ from detente.store.models import (
     Approval,
     AssistanceCase,
     AssistanceLine,
+    Citation,
     Engagement,
     EngagementObjective,
     Marking,
     ReleaseRequest,
+    SourceVersion,
 )
 
 __all__ = ["CHOICES", "MarkingRequest", "Writer"]
@@ -67,6 +69,12 @@ class MarkingRequest:
     releasable_to: tuple[str, ...] = ()
     caveat: str | None = None
 
+
+_CITABLE: dict[str, Resource] = {
+    entity_name(r.model): r for r in RESOURCES.values() if r.writable and r.name != "citations"
+}
+"""Records a citation may cite, by entity name: users' own records, top-level and child alike (a case line, an
+engagement's participant); the public records loaded from sources carry their source version themselves."""
 
 CHOICES: dict[tuple[str, str], tuple[Any, ...]] = {
     ("engagements", "kind"): ("exercise", "training", "exchange", "visit", "staff_talks", "conference"),
@@ -84,6 +92,7 @@ CHOICES: dict[tuple[str, str], tuple[Any, ...]] = {
     ("pledges", "readiness_level"): ("L1", "L2", "L3", "RDL"),
     ("requirements", "readiness_required"): ("L1", "L2", "L3", "RDL"),
     ("agreements", "kind"): ("alliance", "treaty", "dca", "peace_agreement", "arms_control", "mou", "loa"),
+    ("citations", "object_type"): tuple(sorted(_CITABLE)),
 }
 """The allowed values of coded fields, checked on every write (the API's schemas show the same lists)."""
 
@@ -136,6 +145,11 @@ class Writer:
         if refused:
             field = sorted(refused)[0]
             raise RecordError(res.name, field, "is set by detente, not by the caller; leave it out")
+        fixed = sorted(set(values) & res.fixed) if updating else []
+        if fixed:
+            raise RecordError(
+                res.name, fixed[0], "cannot change once the record is created: delete it and create another"
+            )
         for (name, field), allowed in CHOICES.items():
             if name == res.name and values.get(field) is not None and values[field] not in allowed:
                 raise RecordError(res.name, field, f"must be one of {', '.join(map(str, allowed))}")
@@ -206,6 +220,46 @@ class Writer:
             self._visible(work, principal, target, int(ident))
         except NotFoundError:
             raise RecordError(res.name, "object_id", f"there is no {kind} with id {ident}") from None
+
+    def _cited(self, work: Batch, principal: Principal, values: Mapping[str, Any]) -> None:
+        """A citation's record must be a user record the writer may see and change.
+
+        The writer needs the role that changes the cited record (an analyst cites reports and journal notes,
+        an editor engagements and cases too), and the record must be visible to them: one hidden from them
+        is a 404 naming ``object_id``, exactly as one that does not exist. A record loaded from a public
+        source, or one under a closed case, is refused as a change to it would be.
+        """
+        kind, ident = values.get("object_type"), values.get("object_id")
+        if kind is None or ident is None:
+            field = "object_type" if kind is None else "object_id"
+            raise RecordError("citations", field, "is required: the record that cites the source version")
+        target = _CITABLE.get(str(kind))
+        if target is None:
+            raise RecordError("citations", "object_type", f"must be one of {', '.join(sorted(_CITABLE))}")
+        assert target.write_role is not None
+        require_role(principal, target.write_role, f"citing {target.name}")
+        try:
+            record = self._visible(work, principal, target, int(ident))
+        except NotFoundError:
+            raise NotFoundError(
+                f"citations.object_id: there is no {kind} with id {ident} that you may see", field="object_id"
+            ) from None
+        self._guard(work, principal, target, record)
+
+    @staticmethod
+    def _source_version(work: Batch, values: Mapping[str, Any]) -> None:
+        """The source version a citation names must exist (``GET /sources`` lists them, ``detente sources
+        versions`` too)."""
+        ident = values.get("source_version_id")
+        if ident is None:
+            raise RecordError("citations", "source_version_id", "is required: the source version cited")
+        found = work.connection.scalar(select(SourceVersion.id).where(SourceVersion.id == ident))
+        if found is None:
+            raise RecordError(
+                "citations",
+                "source_version_id",
+                f"there is no source version with id {ident}; `detente sources versions` lists those loaded",
+            )
 
     # -- markings -------------------------------------------------------------------------------------------
 
@@ -381,6 +435,9 @@ class Writer:
         self._parent(work, principal, res, data)
         if res.name in ("journal", "report-links"):
             self._linked(work, principal, res, data)
+        if res.model is Citation:
+            self._cited(work, principal, data)
+            self._source_version(work, data)
         defaults = self._defaults(principal, res)
         data.update(defaults)
         # set here from rows read in this transaction (the acting user, the parent checked, the marking looked
@@ -388,6 +445,8 @@ class Writer:
         trusted = {key for key, value in defaults.items() if key.endswith("_id") and value is not None}
         if res.parent is not None:
             trusted.add(res.parent.column)
+        if res.model is Citation:
+            trusted.add("source_version_id")
         pending = None
         if res.marked:
             data["marking_id"], pending = self._resolve_marking(work, principal, marking)
@@ -449,6 +508,8 @@ class Writer:
             self._guard(work, principal, res, current)
             if res.name in ("journal", "report-links"):
                 self._linked(work, principal, res, {**current, **data})
+            if res.model is Citation:
+                self._cited(work, principal, current)
             pending = None
             if marking is not None:
                 if not res.marked:
@@ -492,6 +553,8 @@ class Writer:
                     field="version",
                 )
             self._guard(work, principal, res, current)
+            if res.model is Citation:
+                self._cited(work, principal, current)
             self._deletable(work, res, current)
             requests = table_of(ReleaseRequest)
             pending = work.connection.execute(
@@ -531,6 +594,18 @@ class Writer:
             count = work.connection.scalar(select(func.count()).where(column == record["id"])) or 0
             if count:
                 raise ConflictError(f"{label} still has {count} {child.name}: delete them first")
+        if entity_name(res.model) in _CITABLE:
+            citations = table_of(Citation)
+            count = (
+                work.connection.scalar(
+                    select(func.count()).where(
+                        citations.c.object_type == entity_name(res.model), citations.c.object_id == record["id"]
+                    )
+                )
+                or 0
+            )
+            if count:
+                raise ConflictError(f"{label} is cited by {count} citations: delete those first")
         if entity_name(res.model) in _LINKABLE:
             for linker in ("journal", "report-links"):
                 table = table_of(resource(linker).model)

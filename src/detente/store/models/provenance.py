@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from detente.store.base import Base
+from detente.store.base import Base, Versioned
 
 
 class Source(Base):
@@ -40,8 +40,12 @@ class SourceVersion(Base):
     row_counts: Mapped[dict[str, Any] | None]
 
 
-class Citation(Base):
-    """A record's citation of a source version, with where in it (page, table, URL)."""
+class Citation(Versioned, Base):
+    """A record's citation of a source version, with where in it (page, table, URL).
+
+    Users write citations (analysts and up), so a citation carries a ``version`` like every record users
+    change: of two people correcting one locator, the second is told to read it again (409).
+    """
 
     __tablename__ = "citations"
 
