@@ -11,7 +11,6 @@ from the code under test.
 
 from __future__ import annotations
 
-import itertools
 import json
 from dataclasses import dataclass
 
@@ -25,42 +24,7 @@ from detente.services.writing import MarkingRequest, Writer
 from detente.store.database import Store
 from detente.store.models import AuditEntry
 from tests.api.conftest import MakePerson, fresh_tag
-
-LEVELS = ["UNCLASSIFIED", "RESTRICTED", "CONFIDENTIAL", "SECRET", "TOP SECRET"]
-
-
-@dataclass(frozen=True)
-class Marked:
-    """A record made for the matrix and who should see it."""
-
-    classification: str
-    partners: tuple[str, ...]
-    approved: bool
-
-    def seen_by(self, nationality: str, clearance: str, affiliations: tuple[str, ...]) -> bool:
-        released = {"FRA", *self.partners} if self.approved else {"FRA"}
-        cleared = LEVELS.index(clearance) >= LEVELS.index(self.classification)
-        return cleared and bool(released & {nationality, *affiliations})
-
-
-MARKINGS = [
-    Marked("UNCLASSIFIED", (), True),
-    Marked("SECRET", (), True),
-    Marked("CONFIDENTIAL", ("GBR",), True),
-    Marked("RESTRICTED", ("ORG:NATO",), True),
-    Marked("SECRET", ("GROUP:FVEY",), True),
-    Marked("CONFIDENTIAL", ("DEU",), False),
-    Marked("TOP SECRET", ("GBR", "DEU", "USA"), True),
-]
-
-READERS = [
-    (nationality, clearance, affiliations)
-    for nationality, clearance, affiliations in itertools.product(
-        ("FRA", "GBR", "DEU", "USA"),
-        ("UNCLASSIFIED", "CONFIDENTIAL", "SECRET"),
-        ((), ("ORG:NATO",), ("GROUP:FVEY",)),
-    )
-]
+from tests.api.permission_matrix import MARKINGS, READERS, Marked, ids, role_of
 
 
 @dataclass
@@ -118,12 +82,6 @@ def world(real_store: Store, make_person: MakePerson, state_ids: dict[str, int])
     return World(tag, engagements, reports, participants)
 
 
-def _ids(response_json: dict[str, object]) -> set[int]:
-    items = response_json["items"]
-    assert isinstance(items, list)
-    return {int(item["id"]) for item in items}
-
-
 @pytest.mark.parametrize(("nationality", "clearance", "affiliations"), READERS)
 def test_no_leak_for_reader(
     client: TestClient,
@@ -133,7 +91,7 @@ def test_no_leak_for_reader(
     clearance: str,
     affiliations: tuple[str, ...],
 ) -> None:
-    role = list(Role)[READERS.index((nationality, clearance, affiliations)) % len(Role)]
+    role = role_of((nationality, clearance, affiliations))
     reader = make_person(role, nationality, clearance, affiliations)
     h = reader.headers
     expected = {i for i, m in world.engagements.items() if m.seen_by(nationality, clearance, affiliations)}
@@ -142,7 +100,7 @@ def test_no_leak_for_reader(
     # list and count
     listed = client.get("/engagements", params={"title": world.tag, "limit": 100}, headers=h)
     assert listed.status_code == 200
-    assert _ids(listed.json()) == expected
+    assert ids(listed.json()) == expected
     assert listed.json()["total"] == len(expected)
     counted = client.get("/engagements/count", params={"title": world.tag}, headers=h)
     assert counted.json() == {"count": len(expected)}
@@ -166,7 +124,7 @@ def test_no_leak_for_reader(
     # full-text search
     found = client.get("/reports", params={"q": f"{world.tag} manoeuvres", "limit": 100}, headers=h)
     assert found.status_code == 200
-    assert _ids(found.json()) == expected_reports
+    assert ids(found.json()) == expected_reports
     assert client.get("/reports/count", params={"q": world.tag}, headers=h).json() == {"count": len(expected_reports)}
 
     # export: analysts and up, and only what they may see

@@ -22,7 +22,7 @@ from detente.store import models as m
 from detente.store.base import Base, Marked, Sourced, Temporal, Versioned
 from detente.store.temporal import in_force
 
-__all__ = ["RESOURCES", "Filter", "Parent", "Resource", "cited_access", "resource"]
+__all__ = ["RESOURCES", "Filter", "Parent", "Resource", "about_access", "cited_access", "noted_access", "resource"]
 
 
 def _one(value: Any) -> tuple[Any, ...]:
@@ -614,13 +614,35 @@ def cited_access(access: Callable[[Resource], ColumnElement[bool]]) -> ColumnEle
     ``access`` is the reading service's own clause for a resource (with values or with bound parameters), so
     both ways of reading apply the same rule.
     """
-    table = m.Citation.__table__
-    marked = [r for r in _LIST if r.marked or r.parent is not None]
+    guarded = [r for r in _LIST if r.marked or r.parent is not None]
+    return about_access(m.Citation.__table__, guarded, access)
+
+
+def noted_access(access: Callable[[Resource], ColumnElement[bool]]) -> ColumnElement[bool]:
+    """Journal notes a reader may see *for the record they are about*: a note names its record and speaks of
+    it, so a note on a record hidden from the reader is hidden too, whatever the note's own marking (a public
+    note on a SECRET case must tell an uncleared reader neither that the case exists nor what was noted on
+    it). The note's own marking is checked as well, by the caller: both must let the reader see.
+
+    ``access`` gives each marked resource's own marking clause (notes are made only on top-level records,
+    which carry their own marking); a note on a note is so judged by the inner note's own marking only.
+    """
+    targets = [r for r in _LIST if r.marked and r.parent is None]
+    return about_access(m.JournalNote.__table__, targets, access)
+
+
+def about_access(
+    table: Any, targets: list[Resource], access: Callable[[Resource], ColumnElement[bool]]
+) -> ColumnElement[bool]:
+    """Rows of ``table`` that name another record by ``object_type`` and ``object_id`` (citations, journal
+    notes) whose record the reader may see: for each resource of ``targets``, its rows' ids where ``access``
+    lets the reader see them; a row about a kind of record outside ``targets`` (public data) is kept.
+    """
     # the names as SQL literals, not parameters: the statements built once and run with bound values
     # (read_plans) may hold only the parameters they name; these are class names, [a-z_] only
-    names: list[ColumnElement[str]] = [literal_column(f"'{_entity(r.model)}'") for r in marked]
+    names: list[ColumnElement[str]] = [literal_column(f"'{_entity(r.model)}'") for r in targets]
     clauses: list[ColumnElement[bool]] = [table.c.object_type.not_in(names)]
-    for res, name in zip(marked, names, strict=True):
+    for res, name in zip(targets, names, strict=True):
         ids = select(res.model.__table__.c.id).where(access(res))
         clauses.append(and_(table.c.object_type == name, table.c.object_id.in_(ids)))
     return or_(*clauses)

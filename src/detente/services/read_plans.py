@@ -27,7 +27,7 @@ from sqlalchemy.engine import Dialect
 
 from detente.domain.dates import DateRangeError
 from detente.services.access import Scope
-from detente.services.catalog import Filter, Resource, cited_access, resource
+from detente.services.catalog import Filter, Resource, cited_access, noted_access, resource
 from detente.services.entities import RecordError
 from detente.services.records import table_of
 from detente.services.search import search_template, search_values
@@ -125,14 +125,22 @@ def _order(res: Resource, key: str) -> list[Any]:
     return [primary, table.c.id.asc()] if field != "id" else [primary]
 
 
+def _marked_access(res: Resource, markings: int) -> ColumnElement[bool]:
+    """A marked resource's own rule: :func:`detente.services.access.visible` over the marking parameters."""
+    column = table_of(res.model).c.marking_id
+    if not markings:
+        return or_(column.is_(None), false())
+    ids = [bindparam(f"marking_{number}", type_=Integer()) for number in range(markings)]
+    return or_(column.is_(None), column.in_(ids))
+
+
 def _access(res: Resource, markings: int) -> ColumnElement[bool]:
     """:func:`detente.reading.access_clause` over the parameters ``marking_0`` .. ``marking_<markings - 1>``."""
+    if res.name == "journal":
+        # a note is seen when its own marking and the record it is about both let the reader see it
+        return and_(_marked_access(res, markings), noted_access(lambda noted: _marked_access(noted, markings)))
     if res.marked:
-        column = table_of(res.model).c.marking_id
-        if not markings:
-            return or_(column.is_(None), false())
-        ids = [bindparam(f"marking_{number}", type_=Integer()) for number in range(markings)]
-        return or_(column.is_(None), column.in_(ids))
+        return _marked_access(res, markings)
     if res.name == "citations":
         return cited_access(lambda cited: _access(cited, markings))
     if res.parent is not None:

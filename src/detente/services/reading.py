@@ -18,13 +18,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Connection, select, true
+from sqlalchemy import ColumnElement, Connection, and_, select, true
 
 from detente.domain.audit_chain import jsonable
 from detente.domain.markings import Role
 from detente.services import read_plans as plans
 from detente.services.access import Principal, Scope, require_role, visible
-from detente.services.catalog import Resource, cited_access, resource
+from detente.services.catalog import Resource, cited_access, noted_access, resource
 from detente.services.entities import RecordError, entity_name, row_snapshot
 from detente.services.errors import NotFoundError
 from detente.services.read_audit import read_audit
@@ -51,6 +51,9 @@ class Page:
 
 def access_clause(res: Resource, scope: Scope) -> ColumnElement[bool]:
     """What ``scope`` may see of ``res``: its own marking, or (for a child) its parent's, all the way up."""
+    if res.name == "journal":
+        # a note is seen when its own marking and the record it is about both let the reader see it
+        return and_(visible(res.model, scope), noted_access(lambda noted: visible(noted.model, scope)))
     if res.marked:
         return visible(res.model, scope)
     if res.name == "citations":
