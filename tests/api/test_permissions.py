@@ -24,7 +24,7 @@ from detente.services.writing import MarkingRequest, Writer
 from detente.store.database import Store
 from detente.store.models import AuditEntry
 from tests.api.conftest import MakePerson, fresh_tag
-from tests.api.permission_matrix import MARKINGS, READERS, Marked, ids, role_of
+from tests.api.permission_matrix import MARKINGS, READERS, Marked, create_marked, ids, role_of
 
 
 @dataclass
@@ -34,6 +34,8 @@ class World:
     reports: dict[int, Marked]
     participants: dict[int, int]
     """engagement id -> one of its participant rows"""
+    about: int
+    """a report every reader may see, linked to France and to every engagement of the matrix"""
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +81,25 @@ def world(real_store: Store, make_person: MakePerson, state_ids: dict[str, int])
                 writer.decide_release(second.principal, request_row["id"], approve=True)
         engagements[engagement["id"]] = marked
         reports[report["id"]] = marked
-    return World(tag, engagements, reports, participants)
+    everyone = Marked("UNCLASSIFIED", ("GBR", "DEU", "USA"), True)
+    about = create_marked(
+        writer,
+        author,
+        second,
+        "reports",
+        {
+            "reported_on": "2024-06-01",
+            "title": f"{tag} round-up",
+            "body": "A round-up of the talks",
+            "reliability": "C",
+            "credibility": 3,
+        },
+        everyone,
+    )
+    links = [{"object_type": "state", "object_id": state_ids["FRA"]}]
+    links += [{"object_type": "engagement", "object_id": engagement_id} for engagement_id in engagements]
+    writer.add_children(author.principal, "reports", about["id"], {"report-links": links})
+    return World(tag, engagements, reports, participants, about["id"])
 
 
 @pytest.mark.parametrize(("nationality", "clearance", "affiliations"), READERS)
@@ -136,6 +156,55 @@ def test_no_leak_for_reader(
         assert len(csv_rows.strip().splitlines()) == len(expected_reports) + 1
     else:
         assert exported.status_code == 403
+
+
+@pytest.mark.parametrize(("nationality", "clearance", "affiliations"), READERS[::5])
+def test_report_links_name_only_records_the_reader_may_see(
+    client: TestClient,
+    make_person: MakePerson,
+    state_ids: dict[str, int],
+    world: World,
+    full_view: dict[str, str],
+    nationality: str,
+    clearance: str,
+    affiliations: tuple[str, ...],
+) -> None:
+    """A report every reader may see links to every engagement of the matrix: each reader sees the links to
+    the engagements they may see (and to France, public), in the report and in /report-links, and no other:
+    a link to a hidden engagement would give away its number and that the report is about it."""
+    reader = make_person(role_of((nationality, clearance, affiliations)), nationality, clearance, affiliations)
+    h = reader.headers
+    expected = {("state", state_ids["FRA"])}
+    expected |= {
+        ("engagement", i) for i, m in world.engagements.items() if m.seen_by(nationality, clearance, affiliations)
+    }
+    assert len(expected) < len(world.engagements) + 1  # every reader here is denied some engagement
+
+    got = client.get(f"/reports/{world.about}", headers=h)
+    assert got.status_code == 200
+    assert {(link["object_type"], link["object_id"]) for link in got.json()["report_links"]} == expected
+    listed = client.get("/report-links", params={"report_id": world.about, "limit": 100}, headers=h)
+    assert listed.status_code == 200
+    assert {(link["object_type"], link["object_id"]) for link in listed.json()["items"]} == expected
+    counted = client.get("/report-links/count", params={"report_id": world.about}, headers=h)
+    assert counted.json() == {"count": len(expected)}
+    # asking for the reports about an engagement finds the round-up only through a link the reader may see
+    for engagement_id in world.engagements:
+        about = client.get("/reports", params={"about": f"engagement:{engagement_id}", "limit": 100}, headers=h)
+        assert about.status_code == 200
+        assert (world.about in ids(about.json())) is (("engagement", engagement_id) in expected)
+    every = client.get(f"/reports/{world.about}", headers=full_view).json()["report_links"]
+    assert len(every) == len(world.engagements) + 1
+    hidden = [link["id"] for link in every if (link["object_type"], link["object_id"]) not in expected]
+    assert len(hidden) == len(every) - len(expected)
+    for link_id in hidden:
+        assert client.get(f"/report-links/{link_id}", headers=h).status_code == 404
+
+
+@pytest.fixture(scope="module")
+def full_view(make_person: MakePerson) -> dict[str, str]:
+    """Headers of a reader who may see every record of the matrix (FRA, TOP SECRET, in NATO and FVEY)."""
+    return make_person(Role.VIEWER, "FRA", "TOP SECRET", ("ORG:NATO", "GROUP:FVEY")).headers
 
 
 def test_reads_of_marked_records_are_audited(

@@ -22,7 +22,17 @@ from detente.store import models as m
 from detente.store.base import Base, Marked, Sourced, Temporal, Versioned
 from detente.store.temporal import in_force
 
-__all__ = ["RESOURCES", "Filter", "Parent", "Resource", "about_access", "cited_access", "noted_access", "resource"]
+__all__ = [
+    "RESOURCES",
+    "Filter",
+    "Parent",
+    "Resource",
+    "about_access",
+    "cited_access",
+    "linked_access",
+    "noted_access",
+    "resource",
+]
 
 
 def _one(value: Any) -> tuple[Any, ...]:
@@ -45,6 +55,11 @@ class Filter:
     values: Callable[[Any], tuple[Any, ...]] = _one
     """The values the clause compares with, made from the caller's value; raises ``ValueError`` (or
     :class:`~detente.domain.dates.DateRangeError`) for a value that cannot be used."""
+    guarded: Callable[..., ColumnElement[bool]] | None = None
+    """For a filter that looks through records naming other records (reports ``about`` a record, through
+    their links): the clause given first the reader's access function (as :func:`cited_access` takes it), then
+    the values, so that only what the reader may see counts. Readers use it instead of ``template``:
+    otherwise asking for the reports about a hidden engagement would tell that it exists."""
 
     def clause(self, value: Any) -> ColumnElement[bool]:
         """The WHERE clause for ``value``."""
@@ -187,6 +202,14 @@ def _negotiation_state(value: int) -> ColumnElement[bool]:
 def _report_link(kind: Any, ident: Any) -> ColumnElement[bool]:
     return m.Report.id.in_(
         select(m.ReportLink.report_id).where(m.ReportLink.object_type == kind, m.ReportLink.object_id == ident)
+    )
+
+
+def _report_link_seen(access: Callable[[Resource], ColumnElement[bool]], kind: Any, ident: Any) -> ColumnElement[bool]:
+    """:func:`_report_link` through the links the reader may see only (see :func:`linked_access`)."""
+    link = m.ReportLink.__table__
+    return m.Report.id.in_(
+        select(link.c.report_id).where(link.c.object_type == kind, link.c.object_id == ident, linked_access(access))
     )
 
 
@@ -359,7 +382,11 @@ _LIST: list[Resource] = [
             "since": since(m.Report.reported_on, "reported on or after"),
             "until": until(m.Report.reported_on, "reported on or before"),
             "about": Filter(
-                str, "reports linked to this record, as TYPE:ID (e.g. state:12)", _report_link, _report_link_values
+                str,
+                "reports linked to this record, as TYPE:ID (e.g. state:12)",
+                _report_link,
+                _report_link_values,
+                _report_link_seen,
             ),
         },
         sorts=("id", "reported_on", "title"),
@@ -616,6 +643,19 @@ def cited_access(access: Callable[[Resource], ColumnElement[bool]]) -> ColumnEle
     """
     guarded = [r for r in _LIST if r.marked or r.parent is not None]
     return about_access(m.Citation.__table__, guarded, access)
+
+
+def linked_access(access: Callable[[Resource], ColumnElement[bool]]) -> ColumnElement[bool]:
+    """Report links a reader may see *for the record they name*: a link says "this report is about engagement
+    17", so a link to a record hidden from the reader is hidden too, even on a report they may see (the report
+    is shown, the link is not). Links to public records (states, organizations) are always kept. The report's
+    own marking is checked as well, by the caller, as for any child record.
+
+    ``access`` is the reading service's clause for a resource, as for :func:`cited_access`. (Report links
+    themselves are left out of the targets: a link does not name another link, and their clause is this one.)
+    """
+    guarded = [r for r in _LIST if (r.marked or r.parent is not None) and r.model is not m.ReportLink]
+    return about_access(m.ReportLink.__table__, guarded, access)
 
 
 def noted_access(access: Callable[[Resource], ColumnElement[bool]]) -> ColumnElement[bool]:

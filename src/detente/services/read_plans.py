@@ -27,7 +27,7 @@ from sqlalchemy.engine import Dialect
 
 from detente.domain.dates import DateRangeError
 from detente.services.access import Scope
-from detente.services.catalog import Filter, Resource, cited_access, noted_access, resource
+from detente.services.catalog import Filter, Resource, cited_access, linked_access, noted_access, resource
 from detente.services.entities import RecordError
 from detente.services.records import table_of
 from detente.services.search import search_template, search_values
@@ -147,7 +147,11 @@ def _access(res: Resource, markings: int) -> ColumnElement[bool]:
         parent = resource(res.parent.resource)
         inner = _access(parent, markings)
         column = table_of(res.model).c[res.parent.column]
-        return column.in_(select(table_of(parent.model).c.id).where(inner))
+        under = column.in_(select(table_of(parent.model).c.id).where(inner))
+        if res.name == "report-links":
+            # the report must be visible, and so must the record the link names
+            return and_(under, linked_access(lambda linked: _access(linked, markings)))
+        return under
     return true()
 
 
@@ -155,7 +159,12 @@ def _where(res: Resource, shape: tuple[tuple[str, int], ...], searched: int, mar
     known = filters_of(res.name)
     clauses = [_access(res, markings)]
     for name, arity in shape:
-        clauses.append(known[name].template(*(bindparam(f"f_{name}_{number}") for number in range(arity))))
+        spec = known[name]
+        binds: list[Any] = [bindparam(f"f_{name}_{number}") for number in range(arity)]
+        if spec.guarded is not None:
+            clauses.append(spec.guarded(lambda seen: _access(seen, markings), *binds))
+        else:
+            clauses.append(spec.template(*binds))
     if searched:
         clauses.append(search_template(dialect, searched))
     return and_(*clauses)
@@ -211,17 +220,21 @@ def _one(name: str, markings: int, dialect: Dialect) -> DriverStatement:
     return DriverStatement.compile(statement, dialect, list(table.c))
 
 
+def _names_records(res: Resource) -> bool:
+    """Do the child records of ``res`` name other records the reader may not see (report links)?"""
+    return res.name == "report-links"
+
+
 @lru_cache(maxsize=1024)
-def _children(name: str, dialect: Dialect) -> DriverStatement:
+def _children(name: str, markings: int, dialect: Dialect) -> DriverStatement:
     res = resource(name)
     assert res.parent is not None, f"{name} is not a child resource"
     table = table_of(res.model)
     columns = _listed(res)
-    statement = (
-        select(*columns)
-        .where(table.c[res.parent.column] == bindparam("parent_id", type_=Integer()))
-        .order_by(*_order(res, res.default_sort))
-    )
+    under = table.c[res.parent.column] == bindparam("parent_id", type_=Integer())
+    if _names_records(res):
+        under = and_(under, linked_access(lambda linked: _access(linked, markings)))
+    statement = select(*columns).where(under).order_by(*_order(res, res.default_sort))
     return DriverStatement.compile(statement, dialect, columns)
 
 
@@ -248,6 +261,10 @@ def one(res: Resource, scope: Scope, record_id: int, dialect: Dialect) -> tuple[
     return _one(res.name, _markings(res, scope), dialect), values
 
 
-def children(res: Resource, dialect: Dialect) -> DriverStatement:
-    """The records of child resource ``res`` under one parent (binds ``parent_id``), in its default order."""
-    return _children(res.name, dialect)
+def children(res: Resource, scope: Scope, dialect: Dialect) -> tuple[DriverStatement, dict[str, Any]]:
+    """The records of child resource ``res`` under one parent the reader may see (the caller binds
+    ``parent_id``), in its default order: the statement and its values. The parent's visibility is the
+    caller's check; children that name other records (report links) are also filtered by what they name."""
+    if not _names_records(res):
+        return _children(res.name, 0, dialect), {}
+    return _children(res.name, len(scope.marking_ids), dialect), _marking_values(scope)

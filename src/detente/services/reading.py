@@ -24,7 +24,7 @@ from detente.domain.audit_chain import jsonable
 from detente.domain.markings import Role
 from detente.services import read_plans as plans
 from detente.services.access import Principal, Scope, require_role, visible
-from detente.services.catalog import Resource, cited_access, noted_access, resource
+from detente.services.catalog import Resource, cited_access, linked_access, noted_access, resource
 from detente.services.entities import RecordError, entity_name, row_snapshot
 from detente.services.errors import NotFoundError
 from detente.services.read_audit import read_audit
@@ -62,7 +62,11 @@ def access_clause(res: Resource, scope: Scope) -> ColumnElement[bool]:
         parent = resource(res.parent.resource)
         inner = access_clause(parent, scope)
         column = table_of(res.model).c[res.parent.column]
-        return column.in_(select(table_of(parent.model).c.id).where(inner))
+        under = column.in_(select(table_of(parent.model).c.id).where(inner))
+        if res.name == "report-links":
+            # the report must be visible, and so must the record the link names
+            return and_(under, linked_access(lambda linked: access_clause(linked, scope)))
+        return under
     return true()
 
 
@@ -144,7 +148,7 @@ class Reader:
             scope = Scope.of(connection, principal)
             record = self._one(connection, res, scope, record_id)
             if embed:
-                self._embed(connection, res, record)
+                self._embed(connection, res, scope, record)
         self._audit_marked(principal, res, [record], str(record_id))
         return record
 
@@ -155,13 +159,15 @@ class Reader:
             raise NotFoundError(f"there is no {res.name} record with id {record_id} that you may see")
         return self._decorate(res, scope, [row_snapshot(row)])[0]
 
-    def _embed(self, connection: Connection, res: Resource, record: dict[str, Any]) -> None:
+    def _embed(self, connection: Connection, res: Resource, scope: Scope, record: dict[str, Any]) -> None:
+        """Put the children of a record the reader may see into it (those that name other records, such as
+        report links, only where the reader may see the record named)."""
         for child_name in res.children:
             child = resource(child_name)
-            statement = plans.children(child, connection.dialect)
-            items = [row_snapshot(row) for row in statement.all(connection, {"parent_id": record["id"]})]
+            statement, values = plans.children(child, scope, connection.dialect)
+            items = [row_snapshot(row) for row in statement.all(connection, {**values, "parent_id": record["id"]})]
             for item in items:
-                self._embed(connection, child, item)
+                self._embed(connection, child, scope, item)
             record[child_name.replace("-", "_")] = items
 
     def visible_record(self, principal: Principal, name: str, record_id: int) -> dict[str, Any]:
