@@ -472,20 +472,24 @@ class Writer:
     def delete(self, principal: Principal, name: str, record_id: int, *, version: int | None = None) -> dict[str, Any]:
         """Delete one record the principal may see, with the rules of an update; returns it as it was.
 
+        Like an update, the delete names the ``version`` it was made against, for every versioned record --
+        marked records and the child records under them alike (422 naming ``version`` when it is missing, 409
+        when someone changed the record since): no one deletes a case line someone else has just corrected.
+
         Refused with :class:`ConflictError` (409) while other records hang from it (delete those first), for a
         case past its request, an engagement past its proposal and a case closure (the evidence of a closed
         case). A pending release request for the record is withdrawn in the same transaction.
         """
         res = resource(name)
         self._writable(principal, res)
-        if res.marked and version is None:
+        if res.versioned and version is None:
             raise RecordError(
                 res.name, "version", "is required: give the version you read, so that no one's change is lost"
             )
         self._prepare_gates(res, {})
         with batch(self.store, principal.actor, res.name) as work:
             current = self._visible(work, principal, res, record_id)
-            if res.marked and current["version"] != version:
+            if res.versioned and current["version"] != version:
                 raise ConflictError(
                     f"{res.name} {record_id} was changed by someone else since you read version {version} "
                     f"(it is at version {current['version']}): read it again before deleting it",
