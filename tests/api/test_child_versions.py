@@ -3,7 +3,8 @@
 Before, only marked records had one: two editors of the same case line silently overwrote each other. Now
 an update of a child record names the version it was made against; a stale one is refused with 409 and
 changes nothing, a missing one is refused with 422 naming ``version``, and a good one raises it by one. Two
-clients racing with the same version: exactly one wins (on PostgreSQL the requests really overlap).
+clients racing with the same version: exactly one wins (on PostgreSQL the requests really overlap). A delete
+names the version too: no one deletes a line someone else has just corrected.
 """
 
 from __future__ import annotations
@@ -184,3 +185,37 @@ def test_two_clients_one_wins(
             stored = one.get(path, headers=first.headers).json()
             assert (stored[field], stored["version"]) == (f"by {winner}", 2)
             assert [after[field] for after in _updates(real_store, name, record["id"])] == [f"by {winner}"]
+
+
+@pytest.mark.parametrize(("name", "make", "field"), CHILDREN, ids=IDS)
+def test_delete_names_the_version(
+    client: TestClient,
+    real_store: Store,
+    make_person: MakePerson,
+    state_ids: dict[str, int],
+    name: str,
+    make: Maker,
+    field: str,
+) -> None:
+    """DELETE of a child record: 422 naming ``version`` without one, 409 after someone else's change, and
+    nothing deleted by either; the version read after that change deletes it."""
+    first, second = make_person(Role.EDITOR, "ITA", "SECRET"), make_person(Role.EDITOR, "ITA", "SECRET")
+    record = make(client, first, state_ids)
+    path = f"/{name}/{record['id']}"
+
+    missing = client.delete(path, headers=second.headers)
+    assert missing.status_code == 422, missing.text
+    assert "version you read" in {p["field"]: p["message"] for p in missing.json()["fields"]}["version"]
+
+    changed = client.patch(path, json={field: "corrected", "version": 1}, headers=first.headers)
+    assert changed.status_code == 200, changed.text
+    stale = client.delete(path, params={"version": 1}, headers=second.headers)
+    assert stale.status_code == 409, stale.text
+    assert stale.json()["fields"][0]["field"] == "version" and "version 2" in stale.json()["message"]
+    stored = client.get(path, headers=first.headers).json()
+    assert (stored[field], stored["version"]) == ("corrected", 2), "the refused deletes left it as it was"
+
+    gone = client.delete(path, params={"version": 2}, headers=second.headers)
+    assert gone.status_code == 200, gone.text
+    assert gone.json()[field] == "corrected"
+    assert client.get(path, headers=first.headers).status_code == 404

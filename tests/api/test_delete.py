@@ -50,7 +50,10 @@ def test_delete_follows_the_rules_of_an_update(client: TestClient, make_person: 
     _refused(client.delete(path, params={"version": 1}, headers=outsider.headers), 404, "may see")
     _refused(client.delete(path, params={"version": 1}, headers=editor.headers), 409, "delete them first")
 
-    gone = _ok(client.delete(f"/engagement-objectives/{objective['id']}", headers=editor.headers))
+    child = f"/engagement-objectives/{objective['id']}"
+    _refused(client.delete(child, headers=editor.headers), 422, "version")  # a child's version is required too
+    _refused(client.delete(child, params={"version": 2}, headers=editor.headers), 409, "changed by someone else")
+    gone = _ok(client.delete(child, params={"version": 1}, headers=editor.headers))
     assert gone["id"] == objective["id"]
     deleted = _ok(client.delete(path, params={"version": 1}, headers=editor.headers))
     assert deleted["title"] == engagement["title"]
@@ -91,7 +94,11 @@ def test_delete_refuses_records_that_stay_on_record(
     )
     for step in ("offer", "accepted", "implementing", "delivered", "closed"):
         _ok(client.post(f"/cases/{closed['id']}/transition", json={"to": step}, headers=editor.headers))
-    _refused(client.delete(f"/case-lines/{line['id']}", headers=editor.headers), 409, "AECA-CLOSED-CASE gate")
+    _refused(
+        client.delete(f"/case-lines/{line['id']}", params={"version": 1}, headers=editor.headers),
+        409,
+        "AECA-CLOSED-CASE gate",
+    )
     _refused(client.delete(f"/cases/{closed['id']}", params={"version": 6}, headers=editor.headers), 409, "gate")
     closure = _ok(
         client.get(

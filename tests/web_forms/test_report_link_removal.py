@@ -12,6 +12,8 @@ from detente.services.writing import MarkingRequest, Writer
 from tests.web_forms.conftest import Browser, MakeBrowser, created_id, fresh_tag, refused
 
 REMOVE = re.compile(r'action="/ui/reports/(\d+)/links/(\d+)/remove"')
+ONE = {"version": "1"}
+"""What a remove button posts for a link never changed: its version as the page showed it."""
 
 
 def _links(who: Browser, report_id: int) -> list[tuple[str, int]]:
@@ -51,8 +53,9 @@ def test_removing_a_link_removes_that_link_only(person: MakeBrowser) -> None:
     page = analyst.get(f"/ui/reports/{report}").text
     assert sorted(int(link) for _, link in REMOVE.findall(page)) == sorted(ids.values())  # one button per link
     assert 'aria-label="Remove the link to Senegal (state)"' in page
+    assert page.count('<input type="hidden" name="version" value="1">') == len(ids)  # each button posts it
 
-    answer = analyst.post(f"/ui/reports/{report}/links/{ids[('state', sen)]}/remove", {})
+    answer = analyst.post(f"/ui/reports/{report}/links/{ids[('state', sen)]}/remove", ONE)
     assert answer.status_code == 303 and answer.headers["location"] == f"/ui/reports/{report}#about"
     assert _links(analyst, report) == sorted([("state", fra), ("engagement", int(visit["id"]))])
     page = analyst.get(f"/ui/reports/{report}").text
@@ -62,7 +65,7 @@ def test_removing_a_link_removes_that_link_only(person: MakeBrowser) -> None:
 
     # the page the user read is stale: the link is gone, so removing it again is a conflict, shown at the top
     again = refused(
-        analyst.post(f"/ui/reports/{report}/links/{ids[('state', sen)]}/remove", {}),
+        analyst.post(f"/ui/reports/{report}/links/{ids[('state', sen)]}/remove", ONE),
         409,
         words="the report has no such link any more",
     )
@@ -78,12 +81,12 @@ def test_a_removal_is_refused_for_who_may_not_and_for_links_not_shown(person: Ma
     link = next(iter(_link_ids(analyst, report).values()))
 
     assert REMOVE.search(viewer.get(f"/ui/reports/{report}").text) is None  # a viewer gets no remove button
-    refused(viewer.post(f"/ui/reports/{report}/links/{link}/remove", {}), 403, words="needs the analyst role")
-    assert analyst.post(f"/ui/reports/{report}/links/{link}/remove", {}, csrf=False).status_code == 403
+    refused(viewer.post(f"/ui/reports/{report}/links/{link}/remove", ONE), 403, words="needs the analyst role")
+    assert analyst.post(f"/ui/reports/{report}/links/{link}/remove", ONE, csrf=False).status_code == 403
     # a link of this report asked for through another report's address
-    refused(analyst.post(f"/ui/reports/{other}/links/{link}/remove", {}), 409, words="no such link")
+    refused(analyst.post(f"/ui/reports/{other}/links/{link}/remove", ONE), 409, words="no such link")
     outsider = person(Role.ANALYST, "DEU")  # the report is releasable to France only: not found for a German
-    assert outsider.post(f"/ui/reports/{report}/links/{link}/remove", {}).status_code == 404
+    assert outsider.post(f"/ui/reports/{report}/links/{link}/remove", ONE).status_code == 404
     assert _links(analyst, report) == before and len(before) == 2
 
 
@@ -100,6 +103,21 @@ def test_a_link_to_an_engagement_beyond_the_reader_is_neither_shown_nor_removabl
     hidden = _link_ids(cleared, report)[("engagement", int(secret["id"]))]
     page = uncleared.get(f"/ui/reports/{report}").text
     assert f"/links/{hidden}/remove" not in page and f"Secret staff talks {tag}" not in page
-    answer = refused(uncleared.post(f"/ui/reports/{report}/links/{hidden}/remove", {}), 409, words="no such link")
+    answer = refused(uncleared.post(f"/ui/reports/{report}/links/{hidden}/remove", ONE), 409, words="no such link")
     assert f"Secret staff talks {tag}" not in answer
     assert ("engagement", int(secret["id"])) in _links(cleared, report)
+
+
+def test_a_removal_names_the_version_the_page_showed(person: MakeBrowser) -> None:
+    """A delete names the version it was made against, a link's too: none is refused (400), a stale one is a 409."""
+    analyst = person(Role.ANALYST, "FRA")
+    report = _write(analyst, fresh_tag())
+    before = _links(analyst, report)
+    link = next(iter(_link_ids(analyst, report).values()))
+    path = f"/ui/reports/{report}/links/{link}/remove"
+    for posted in ({}, {"version": "x"}):
+        refused(analyst.post(path, posted), 400, field=f"unlink-{link}", words="which version of the link you read")
+    refused(analyst.post(path, {"version": "2"}), 409, field=f"unlink-{link}", words="changed by someone else")
+    assert _links(analyst, report) == before
+    assert analyst.post(path, ONE).status_code == 303
+    assert len(_links(analyst, report)) == len(before) - 1

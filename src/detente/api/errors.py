@@ -27,6 +27,7 @@ from detente.services.errors import (
     ServiceError,
 )
 from detente.store.connection_health import connection_lost, drop_pooled_connections
+from detente.store.error_text import describe, safe_traceback
 
 __all__ = ["ERROR_RESPONSES", "install_error_handlers", "problem"]
 
@@ -57,6 +58,7 @@ _STATUS_WORDS = {
     413: "too_large",
     422: "invalid",
     429: "rate_limited",
+    500: "server_error",
     503: "unavailable",
 }
 
@@ -131,11 +133,22 @@ def _http_error(_request: Request, error: Exception) -> JSONResponse:
 def _database_error(request: Request, error: Exception) -> JSONResponse:
     """A lost database connection is the database's outage, not a fault of the request: 503, try again.
 
-    Any other database error is a fault of detente and goes on to the server's 500 (and its log).
+    Any other database error is a fault of detente: a 500, logged here -- and not by the server, whose log
+    line would carry the driver's whole text. PostgreSQL's ``DETAIL: Failing row contains (...)`` and the
+    statement's parameters hold the row's values (a marked record's text, a secret), so the log gets only
+    what :func:`~detente.store.error_text.describe` keeps (error class, SQLSTATE, constraint, statement with
+    placeholders) and the frames where it was raised; the answer says nothing of either.
     """
     engine = request.app.state.store.engine
     if not connection_lost(engine, error):
-        raise error
+        log.error(
+            "database error during %s %s: %s\n%s",
+            request.method,
+            request.url.path,
+            describe(error),
+            safe_traceback(error),
+        )
+        return problem(500, "the server could not do this because of a database error; it is logged for the admins")
     drop_pooled_connections(engine)
     log.warning("the database connection was lost during %s %s", request.method, request.url.path)
     return problem(503, "the database connection was lost; try again in a moment", headers={"Retry-After": "1"})

@@ -258,7 +258,7 @@ def _add_delete(router: APIRouter, res: Resource) -> None:
 
     version_param = _param(
         "version",
-        Annotated[int | None, Query(ge=1, description="the version you read (required for marked records)")],
+        Annotated[int | None, Query(ge=1, description="the version you read (required: GET the record first)")],
         None,
     )
     router.add_api_route(

@@ -32,6 +32,7 @@ from typing import Any
 from detente.services.records import batch
 from detente.store.audit_log import Pending, append_many
 from detente.store.database import Store
+from detente.store.error_text import describe, safe_traceback
 
 __all__ = [
     "MAX_QUEUED",
@@ -157,7 +158,7 @@ class ReadAudit:
                 if self._queue and not self._writing:
                     self._write_queue()
                     if self._failure is not None:
-                        log.warning("read audit entries not written yet, will retry: %s", self._failure)
+                        log.warning("read audit entries not written yet, will retry: %s", describe(self._failure))
                         self._failure = None
 
     def flush(self) -> None:
@@ -206,8 +207,14 @@ def close_all() -> None:
     for queue in queues:
         try:
             queue.close()
-        except Exception:  # one store's failure must not keep the others from flushing
-            log.exception("could not write the queued read audit entries of %s", queue.store.url)
+        except Exception as error:  # one store's failure must not keep the others from flushing
+            # not log.exception: a database error's text carries the rows it failed on (see store.error_text)
+            log.error(
+                "could not write the queued read audit entries of %s: %s\n%s",
+                queue.store.url,
+                describe(error),
+                safe_traceback(error),
+            )
 
 
 atexit.register(close_all)

@@ -53,6 +53,7 @@ from detente.store.models import (
     Citation,
     Engagement,
     EngagementObjective,
+    EngagementParticipant,
     Marking,
     ReleaseRequest,
     SourceVersion,
@@ -110,6 +111,13 @@ def _under_case(res: Resource) -> bool:
         res = resource(res.parent.resource)
 
 
+_TRAINING = (Engagement, EngagementParticipant)
+"""Records whose writes the vetting gate of training engagements may judge (the gate pack is needed)."""
+
+TRAINING_GATED = ("approved", "planned", "executed")
+"""Statuses of a training engagement that need every trained unit's vetting cleared (see ``_training_vetted``)."""
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -134,7 +142,7 @@ class Writer:
 
     def _prepare_gates(self, res: Resource, values: Mapping[str, Any]) -> None:
         """Store the gate pack (and link stray gate evidence) before a transaction that may need the gates."""
-        if self.gates.is_evidence(res.model, values) or _under_case(res):
+        if self.gates.is_evidence(res.model, values) or _under_case(res) or res.model in _TRAINING:
             self.gates.agreement_id()
 
     @staticmethod
@@ -454,6 +462,8 @@ class Writer:
         elif marking is not None:
             raise RecordError(res.name, "marking", f"{res.name} take the marking of their parent record")
         created = work.create(res.model, data, trusted=trusted)
+        if res.model is EngagementParticipant:
+            self._training_vetted(work, principal, int(created["engagement_id"]))
         if pending is not None:
             self._request_release(work, principal, res, created["id"], pending)
         return self._shown(work, res, created, pending)
@@ -521,6 +531,10 @@ class Writer:
             if not data:
                 raise RecordError(res.name, None, "nothing to change: give at least one field")
             after = work.update(res.model, record_id, data, expected_version=version, locked=current)
+            if res.model is EngagementParticipant:
+                self._training_vetted(work, principal, int(after["engagement_id"]))
+            elif res.model is Engagement:
+                self._training_vetted(work, principal, record_id)
             if pending is not None:
                 self._request_release(work, principal, res, record_id, pending)
             shown = self._shown(work, res, after, pending)
@@ -533,20 +547,24 @@ class Writer:
     def delete(self, principal: Principal, name: str, record_id: int, *, version: int | None = None) -> dict[str, Any]:
         """Delete one record the principal may see, with the rules of an update; returns it as it was.
 
+        Like an update, the delete names the ``version`` it was made against, for every versioned record --
+        marked records and the child records under them alike (422 naming ``version`` when it is missing, 409
+        when someone changed the record since): no one deletes a case line someone else has just corrected.
+
         Refused with :class:`ConflictError` (409) while other records hang from it (delete those first), for a
         case past its request, an engagement past its proposal and a case closure (the evidence of a closed
         case). A pending release request for the record is withdrawn in the same transaction.
         """
         res = resource(name)
         self._writable(principal, res)
-        if res.marked and version is None:
+        if res.versioned and version is None:
             raise RecordError(
                 res.name, "version", "is required: give the version you read, so that no one's change is lost"
             )
         self._prepare_gates(res, {})
         with batch(self.store, principal.actor, res.name) as work:
             current = self._visible(work, principal, res, record_id)
-            if res.marked and current["version"] != version:
+            if res.versioned and current["version"] != version:
                 raise ConflictError(
                     f"{res.name} {record_id} was changed by someone else since you read version {version} "
                     f"(it is at version {current['version']}): read it again before deleting it",
@@ -663,6 +681,8 @@ class Writer:
             else:
                 self._case_step(work, principal, current, to)
             moved = work.update(res.model, record_id, changes, expected_version=version, action="transition")
+            if res.model is Engagement:
+                self._training_vetted(work, principal, record_id)
         # a case's closure approval is evidence: the batch refreshed the findings resting on it
         self.refreshed = work.refreshed
         return moved
@@ -691,6 +711,43 @@ class Writer:
         if to == CASE.last:
             return work.create(Approval, self.gates.closure(case, now.date()))
         return None
+
+    def _training_vetted(self, work: Batch, principal: Principal, engagement_id: int) -> None:
+        """Refuse a training engagement that is (or is being) approved, planned or executed for a unit whose
+        vetting has not cleared (the compliance engine's AECA-VETTING gate, as for a case's deliveries).
+
+        Called after the write, on the engagement as it now is: a step to approved, planned or executed, a
+        participant naming a unit added to (or changed on) such an engagement, and a change of the engagement
+        itself (its kind becoming ``training``). A proposal is not gated: vetting is asked for while planning.
+        The trained units are the participant rows that name a ``unit``; the states that train them are the
+        host and the states taking part (not as observers) without a unit, other than the unit's own state,
+        and each of them must have cleared the unit. A training engagement for a unit with no training state
+        recorded cannot be judged and is refused. A vetting denial the principal may not see still blocks.
+        """
+        engagement = work.read(Engagement, engagement_id)
+        if engagement["kind"] != "training" or engagement["status"] not in TRAINING_GATED:
+            return
+        rows = work.connection.execute(
+            select(EngagementParticipant.state_id, EngagementParticipant.role, EngagementParticipant.unit).where(
+                EngagementParticipant.engagement_id == engagement_id
+            )
+        ).all()
+        trainers = {row.state_id for row in rows if row.unit is None and row.role != "observer" and row.state_id}
+        if engagement["host_state_id"] is not None:
+            trainers.add(engagement["host_state_id"])
+        now = _now()
+        for row in sorted((r for r in rows if r.unit), key=lambda r: str(r.unit)):
+            about = f"engagement {engagement_id} trains {row.unit}: "
+            providers = sorted(trainers - {row.state_id})
+            if not providers:
+                raise GateError(
+                    about + "no state that gives the training is recorded: set the host or add the training "
+                    "state as a participant without a unit, so that its vetting can be checked",
+                    gate="AECA-VETTING",
+                )
+            for provider in providers:
+                decision = self.gates.unit_cleared(work.connection, {"provider_state_id": provider}, row.unit, now)
+                self._passes(work, principal, decision, about)
 
     @staticmethod
     def _passes(work: Batch, principal: Principal, decision: GateDecision, about: str = "") -> None:

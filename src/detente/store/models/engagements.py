@@ -48,6 +48,9 @@ class EngagementParticipant(Sourced, Versioned, Base):
     name_as_given: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20), default="participant", doc="host, participant, observer")
     personnel: Mapped[int | None]
+    unit: Mapped[str | None] = mapped_column(
+        String(200), doc="the unit of the state that is trained (a training engagement waits for its vetting)"
+    )
 
 
 class EngagementObjective(Versioned, Base):

@@ -128,9 +128,9 @@ async def report_unlink(ctx: Page, report_id: int, link_id: int) -> Response:
     """Remove one of the report's links (the report and its other links stay as they are)."""
     return await submit(
         ctx,
-        lambda posted: report_links.remove_link(viewer(ctx), report_id, link_id),
+        lambda posted: report_links.remove_link(viewer(ctx), report_id, link_id, posted.fields),
         template="report.html",
         refused=lambda posted, error: report_page(ctx, report_id, error, f"unlink-{link_id}"),
         done=f"/ui/reports/{report_id}#about",
-        fields={"": f"unlink-{link_id}"},
+        fields={"": f"unlink-{link_id}", "version": f"unlink-{link_id}"},
     )

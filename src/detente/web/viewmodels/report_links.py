@@ -39,6 +39,8 @@ class Link:
     href: str | None
     id: int | None = None
     """The link's own id (what the page's remove button posts)."""
+    version: int | None = None
+    """The link's version as the page was read (the remove button posts it: a link changed since is a 409)."""
 
 
 @dataclass(frozen=True)
@@ -113,13 +115,15 @@ def add_link(ctx: Context, report_id: int, form: Mapping[str, str], lists: Mappi
     return Writer(ctx.store).add_children(ctx.principal, "reports", report_id, {"report-links": wanted})["report_links"]
 
 
-def remove_link(ctx: Context, report_id: int, link_id: int) -> dict[str, Any]:
-    """Remove the link ``link_id`` of the report ``report_id``; returns it as it was.
+def remove_link(ctx: Context, report_id: int, link_id: int, form: Mapping[str, str]) -> dict[str, Any]:
+    """Remove the link ``link_id`` of the report ``report_id`` at the ``version`` the form posts (the version
+    the page showed, as every delete names the version it was made against); returns the link as it was.
 
     Refused for a role that may not write links (:class:`~detente.services.errors.ForbiddenError`, 403) and,
     with :class:`~detente.services.errors.ConflictError` (409), for a link the report's page does not show to
-    this user: most often one someone removed since the page was read (links have no version of their own;
-    removing one twice is the conflict), else one of another report or to a record beyond the user.
+    this user: most often one someone removed since the page was read (removing one twice is the conflict),
+    else one of another report or to a record beyond the user; and for a link changed since the page was read
+    (a stale ``version``, 409). A form without a version is refused (a 400 naming it).
     """
     may_write(ctx, ENTITY)
     record = ctx.reader.get(ctx.principal, "reports", report_id)
@@ -130,9 +134,19 @@ def remove_link(ctx: Context, report_id: int, link_id: int) -> dict[str, Any]:
     if link_id not in {link.id for link in report_links(ctx, record)}:
         raise gone
     try:
-        return Writer(ctx.store).delete(ctx.principal, ENTITY, link_id)
+        return Writer(ctx.store).delete(ctx.principal, ENTITY, link_id, version=_version(form.get("version")))
     except NotFoundError:
         raise gone from None  # removed by someone else between the check and the delete
+
+
+def _version(raw: str | None) -> int:
+    """The version the remove button posts (the page's hidden field); refused when missing or not a number."""
+    text = (raw or "").strip()
+    if not text.isdigit():
+        raise RecordError(
+            ENTITY, None, "the form did not say which version of the link you read: reload the page and try again"
+        )
+    return int(text)
 
 
 def report_links(ctx: Context, record: Mapping[str, Any]) -> list[Link]:
@@ -141,21 +155,22 @@ def report_links(ctx: Context, record: Mapping[str, Any]) -> list[Link]:
     organizations: dict[int, str] | None = None
     for link in record.get("report_links", []):
         kind, ident, own = str(link["object_type"]), int(link["object_id"]), int(link["id"])
+        version = int(link["version"])
         if kind == "state":
             iso3 = ctx.state_iso3(ident)
-            out.append(Link(kind, ctx.state_name(ident), f"/ui/country/{iso3}" if iso3 else None, own))
+            out.append(Link(kind, ctx.state_name(ident), f"/ui/country/{iso3}" if iso3 else None, own, version))
         elif kind == "organization":
             if organizations is None:
                 organizations = {
                     int(o["id"]): str(o["name"]) for o in every(ctx.reader, ctx.principal, "organizations")
                 }
-            out.append(Link(kind, organizations.get(ident, f"organization {ident}"), None, own))
+            out.append(Link(kind, organizations.get(ident, f"organization {ident}"), None, own, version))
         elif kind == "engagement":
             try:
                 title = str(ctx.reader.visible_record(ctx.principal, "engagements", ident)["title"])
             except NotFoundError:
                 continue  # not released to this reader: not even its number is shown
-            out.append(Link(kind, title, f"/ui/engagements/{ident}", own))
+            out.append(Link(kind, title, f"/ui/engagements/{ident}", own, version))
         else:
-            out.append(Link(kind, f"{kind} {ident}", None, own))
+            out.append(Link(kind, f"{kind} {ident}", None, own, version))
     return out
