@@ -27,7 +27,7 @@ from sqlalchemy.engine import Dialect
 
 from detente.domain.dates import DateRangeError
 from detente.services.access import Scope
-from detente.services.catalog import Filter, Resource, cited_access, resource
+from detente.services.catalog import Filter, Resource, cited_access, resource, seen_with
 from detente.services.entities import RecordError
 from detente.services.records import table_of
 from detente.services.search import search_template, search_values
@@ -64,7 +64,7 @@ class Where:
 def _guarded(res: Resource) -> bool:
     """Does the access clause of ``res`` depend on the reader's markings (its own, a parent's, or for citations
     those of the records cited)?"""
-    return res.marked or res.parent is not None or res.name == "citations"
+    return res.marked or res.parent is not None or res.name == "citations" or bool(res.seen_with)
 
 
 def _markings(res: Resource, scope: Scope) -> int:
@@ -127,6 +127,10 @@ def _order(res: Resource, key: str) -> list[Any]:
 
 def _access(res: Resource, markings: int) -> ColumnElement[bool]:
     """:func:`detente.reading.access_clause` over the parameters ``marking_0`` .. ``marking_<markings - 1>``."""
+    return seen_with(res, _own_access(res, markings), lambda named: _access(named, markings))
+
+
+def _own_access(res: Resource, markings: int) -> ColumnElement[bool]:
     if res.marked:
         column = table_of(res.model).c.marking_id
         if not markings:
