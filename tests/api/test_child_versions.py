@@ -60,12 +60,31 @@ def _objective(client: TestClient, who: Person, _states: dict[str, int]) -> dict
     return _created(client.post("/engagement-objectives", json=body, headers=who.headers))
 
 
+def _pledge_visit(client: TestClient, who: Person, states: dict[str, int]) -> dict[str, Any]:
+    pledge = _created(
+        client.post(
+            "/pledges",
+            json={
+                "state_id": states["ITA"],
+                "capability_type": "engineer_company",
+                "size": 150,
+                "readiness_level": "L2",
+                "pledged_on": "2024-01-10",
+            },
+            headers=who.headers,
+        )
+    )
+    body = {"pledge_id": pledge["id"], "visited_on": "2024-03-01", "kind": "other", "outcome": "verified"}
+    return _created(client.post("/pledge-verifications", json=body, headers=who.headers))
+
+
 Maker = Callable[[TestClient, Person, dict[str, int]], dict[str, Any]]
 
 # each child resource, how to make one (with its parent), and a text field to change
 CHILDREN: list[tuple[str, Maker, str]] = [
     ("case-lines", _case_line, "description"),
     ("engagement-objectives", _objective, "text"),
+    ("pledge-verifications", _pledge_visit, "findings"),
 ]
 IDS = [name for name, _, _ in CHILDREN]
 

@@ -257,3 +257,180 @@ def test_report_search_follows_edits_of_the_text(
                 "AND schemaname = current_schema()"
             ).scalar_one()
         assert "(search_vector)" in index
+
+
+def _pledge(client: TestClient, who: Person, state_id: int, **extra: Any) -> dict[str, Any]:
+    body = {
+        "state_id": state_id,
+        "capability_type": "infantry_battalion",
+        "size": 850,
+        "readiness_level": "L2",
+        "pledged_on": "2024-01-10",
+        **extra,
+    }
+    return _created(client, who, "/pledges", body)
+
+
+def _pledge_now(client: TestClient, who: Person, pledge_id: int) -> dict[str, Any]:
+    response = client.get(f"/pledges/{pledge_id}", headers=who.headers)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_pledge_verifications_are_child_records_that_keep_last_verified_on(
+    client: TestClient, make_person: MakePerson, state_ids: dict[str, int]
+) -> None:
+    planner = make_person(Role.EDITOR, "RWA", "RESTRICTED")
+    pledge = _pledge(client, planner, state_ids["RWA"], last_verified_on="2024-02-01")
+    aav = _created(
+        client,
+        planner,
+        "/pledge-verifications",
+        {
+            "pledge_id": pledge["id"],
+            "visited_on": "2024-03-05",
+            "kind": "assessment_advisory_visit",
+            "outcome": "partly_verified",
+            "readiness_level_found": "L1",
+            "findings": "vehicles short of the pledged number",
+        },
+    )
+    assert aav["version"] == 1
+    assert _pledge_now(client, planner, pledge["id"])["last_verified_on"] == "2024-03-05"
+
+    # a later visit that did not verify the pledge leaves the date where it was
+    failed = _created(
+        client,
+        planner,
+        "/pledge-verifications",
+        {"pledge_id": pledge["id"], "visited_on": "2024-09-01", "kind": "other", "outcome": "not_verified"},
+    )
+    assert _pledge_now(client, planner, pledge["id"])["last_verified_on"] == "2024-03-05"
+
+    # ... until it is corrected to verified
+    changed = client.patch(
+        f"/pledge-verifications/{failed['id']}", json={"outcome": "verified", "version": 1}, headers=planner.headers
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["version"] == 2
+    detail = _pledge_now(client, planner, pledge["id"])
+    assert detail["last_verified_on"] == "2024-09-01"
+    assert [v["visited_on"] for v in detail["pledge_verifications"]] == ["2024-03-05", "2024-09-01"]
+
+    listed = client.get("/pledge-verifications", params={"pledge_id": pledge["id"]}, headers=planner.headers).json()
+    assert [row["id"] for row in listed["items"]] == [aav["id"], failed["id"]]
+    verified_only = client.get(
+        "/pledge-verifications", params={"pledge_id": pledge["id"], "outcome": "verified"}, headers=planner.headers
+    ).json()
+    assert [row["id"] for row in verified_only["items"]] == [failed["id"]]
+
+    # the date is the visits' now: a direct change is refused, naming the field
+    direct = client.patch(
+        f"/pledges/{pledge['id']}",
+        json={"last_verified_on": "2025-01-01", "version": detail["version"]},
+        headers=planner.headers,
+    )
+    assert direct.status_code == 422, direct.text
+    assert direct.json()["fields"][0]["field"] == "last_verified_on"
+
+    # deleting the latest verifying visit falls back to the one before, deleting every visit leaves none
+    gone = client.delete(f"/pledge-verifications/{failed['id']}", params={"version": 2}, headers=planner.headers)
+    assert gone.status_code == 200, gone.text
+    assert _pledge_now(client, planner, pledge["id"])["last_verified_on"] == "2024-03-05"
+    gone = client.delete(f"/pledge-verifications/{aav['id']}", params={"version": 1}, headers=planner.headers)
+    assert gone.status_code == 200, gone.text
+    after = _pledge_now(client, planner, pledge["id"])
+    assert after["last_verified_on"] is None
+    assert after["pledge_verifications"] == []
+
+
+def test_pledge_verifications_refuse_bad_input(
+    client: TestClient, make_person: MakePerson, state_ids: dict[str, int]
+) -> None:
+    planner = make_person(Role.EDITOR, "NPL", "RESTRICTED")
+    pledge = _pledge(client, planner, state_ids["NPL"])
+    good = {
+        "pledge_id": pledge["id"],
+        "visited_on": "2024-05-02",
+        "kind": "pre_deployment_visit",
+        "outcome": "verified",
+    }
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({**good, "kind": "picnic"}, "kind"),
+        ({**good, "outcome": "fine"}, "outcome"),
+        ({**good, "readiness_level_found": "L9"}, "readiness_level_found"),
+        ({**good, "visited_on": "2023-12-31"}, "visited_on"),  # before the pledge
+        ({**good, "visited_on": "2999-01-01"}, "visited_on"),  # in the future
+        ({**good, "visited_on": "2024-13-01"}, "visited_on"),
+        ({key: value for key, value in good.items() if key != "outcome"}, "outcome"),
+        ({**good, "pledge_id": 2_000_000_000}, "pledge_id"),
+    ]
+    for body, field in cases:
+        response = client.post("/pledge-verifications", json=body, headers=planner.headers)
+        assert response.status_code == 422, (body, response.text)
+        assert field in {problem["field"] for problem in response.json()["fields"]}, (body, response.text)
+    assert _pledge_now(client, planner, pledge["id"])["pledge_verifications"] == []
+    assert _pledge_now(client, planner, pledge["id"])["last_verified_on"] is None
+
+    # a pledge with a visit cannot be deleted until its visits are
+    visit = _created(client, planner, "/pledge-verifications", good)
+    refused = client.delete(f"/pledges/{pledge['id']}", params={"version": 2}, headers=planner.headers)
+    assert refused.status_code == 409, refused.text
+    assert "pledge-verifications" in refused.text
+    moved_on = client.patch(
+        f"/pledge-verifications/{visit['id']}", json={"pledge_id": pledge["id"], "version": 1}, headers=planner.headers
+    )
+    assert moved_on.status_code == 422, moved_on.text
+
+
+def test_pledge_verifications_are_seen_exactly_with_their_pledge(
+    client: TestClient, make_person: MakePerson, state_ids: dict[str, int]
+) -> None:
+    planner = make_person(Role.EDITOR, "BGD", "CONFIDENTIAL")
+    colleague = make_person(Role.ANALYST, "BGD", "CONFIDENTIAL")
+    outsider = make_person(Role.EDITOR, "PAK", "SECRET")
+    pledge = _pledge(client, planner, state_ids["BGD"])
+    tag = fresh_tag()
+    visit = _created(
+        client,
+        planner,
+        "/pledge-verifications",
+        {
+            "pledge_id": pledge["id"],
+            "visited_on": "2024-04-04",
+            "kind": "assessment_advisory_visit",
+            "outcome": "verified",
+            "findings": tag,
+        },
+    )
+    seen = client.get(f"/pledge-verifications/{visit['id']}", headers=colleague.headers)
+    assert seen.status_code == 200 and seen.json()["findings"] == tag
+    exported = client.get(
+        "/pledge-verifications/export", params={"format": "json", "pledge_id": pledge["id"]}, headers=colleague.headers
+    )
+    assert [row["findings"] for row in exported.json()] == [tag]
+
+    assert client.get(f"/pledge-verifications/{visit['id']}", headers=outsider.headers).status_code == 404
+    listed = client.get("/pledge-verifications", params={"pledge_id": pledge["id"]}, headers=outsider.headers).json()
+    assert listed == {**listed, "items": [], "total": 0}
+    counted = client.get("/pledge-verifications/count", params={"pledge_id": pledge["id"]}, headers=outsider.headers)
+    assert counted.json()["count"] == 0
+    hidden_export = client.get(
+        "/pledge-verifications/export", params={"format": "csv", "pledge_id": pledge["id"]}, headers=outsider.headers
+    )
+    assert hidden_export.status_code == 200 and tag not in hidden_export.text
+    # nor can they write under it, change it or delete it: it does not exist for them
+    added = client.post(
+        "/pledge-verifications",
+        json={"pledge_id": pledge["id"], "visited_on": "2024-05-05", "kind": "other", "outcome": "verified"},
+        headers=outsider.headers,
+    )
+    assert added.status_code == 422 and added.json()["fields"][0]["field"] == "pledge_id"
+    patched = client.patch(
+        f"/pledge-verifications/{visit['id']}", json={"outcome": "not_verified", "version": 1}, headers=outsider.headers
+    )
+    assert patched.status_code == 404
+    deleted = client.delete(f"/pledge-verifications/{visit['id']}", params={"version": 1}, headers=outsider.headers)
+    assert deleted.status_code == 404
+    assert _pledge_now(client, planner, pledge["id"])["last_verified_on"] == "2024-04-04"

@@ -37,12 +37,13 @@ from typing import Any
 import polars as pl
 import yaml
 from pydantic import BaseModel, ValidationError, field_validator
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 
 from detente.analysis.common import CitedSource, StateRef, StateResolver, cite
 from detente.analysis.user_records import reader_scope, record_filter
 from detente.panels.systems import create_state_years
 from detente.services.access import Principal, Scope
+from detente.services.catalog import Resource, resource, seen_with
 from detente.store.database import Store
 from detente.store.models import Pledge
 
@@ -171,6 +172,12 @@ def read_requirement(path: Path) -> Requirement:
         ) from None
 
 
+def _readable(res: Resource, scope: Scope | None) -> ColumnElement[bool]:
+    """The records of ``res`` the reader may see: by their marking, and with the records they are seen with
+    (a pledge for a mission hidden from the reader is hidden too)."""
+    return seen_with(res, record_filter(res.model, scope), lambda named: _readable(named, scope))
+
+
 def _pledges(
     store: Store, when: date, scope: Scope | None, mission_id: int | None = None
 ) -> list[tuple[int, int, str, int, str]]:
@@ -178,7 +185,7 @@ def _pledges(
     given): (id, state id, capability, size, readiness)."""
     query = (
         select(Pledge.id, Pledge.state_id, Pledge.capability_type, Pledge.size, Pledge.readiness_level)
-        .where(Pledge.status == "pledged", record_filter(Pledge, scope), Pledge.pledged_on <= when)
+        .where(Pledge.status == "pledged", _readable(resource("pledges"), scope), Pledge.pledged_on <= when)
         .order_by(Pledge.id)
     )
     if mission_id is not None:

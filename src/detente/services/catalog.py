@@ -32,6 +32,7 @@ __all__ = [
     "linked_access",
     "noted_access",
     "resource",
+    "seen_with",
 ]
 
 
@@ -129,6 +130,10 @@ class Resource:
     version it cites)."""
     fixed: frozenset[str] = frozenset()
     """Fields given when the record is created and never changed after (what a citation cites)."""
+    seen_with: tuple[Parent, ...] = ()
+    """Records it names (resource and foreign key) that a reader must be able to see as well to see it: a
+    pledge for a mission hidden from the reader is hidden with the mission, whatever its own marking, so that
+    no record shows a hidden record's id. A writer can name only records of these they may see."""
 
     @property
     def marked(self) -> bool:
@@ -465,7 +470,8 @@ _LIST: list[Resource] = [
     Resource(
         "missions",
         m.Mission,
-        "Peacekeeping and multinational missions; those loaded from IPI are read-only, user-defined ones writable",
+        "Peacekeeping and multinational missions; those loaded from IPI are public and read-only, user-defined ones "
+        "writable and marked",
         write_role=Role.EDITOR,
         filters={
             "code": equals(m.Mission.code, str, "acronym, e.g. MINUSMA"),
@@ -496,6 +502,7 @@ _LIST: list[Resource] = [
             "status": equals(m.Requirement.status, str, "open, filled, closed"),
         },
         sorts=("id", "valid_from", "size"),
+        seen_with=(Parent("missions", "mission_id"),),
     ),
     Resource(
         "pledges",
@@ -509,6 +516,24 @@ _LIST: list[Resource] = [
             "renewal_due_before": until(m.Pledge.renewal_due_on, "renewal due on or before"),
         },
         sorts=("id", "pledged_on", "renewal_due_on", "size"),
+        children=("pledge-verifications",),
+        seen_with=(Parent("missions", "mission_id"), Parent("requirements", "requirement_id")),
+    ),
+    Resource(
+        "pledge-verifications",
+        m.PledgeVerification,
+        "Verification visits to pledged capabilities (assessment and advisory, pre-deployment ...) and what "
+        "they found; the pledge's last_verified_on follows them",
+        write_role=Role.EDITOR,
+        parent=Parent("pledges", "pledge_id"),
+        filters={
+            "kind": equals(m.PledgeVerification.kind, str, "kind of visit"),
+            "outcome": equals(m.PledgeVerification.outcome, str, "verified, partly_verified, not_verified"),
+            "visited_since": since(m.PledgeVerification.visited_on, "visited on or after"),
+            "visited_until": until(m.PledgeVerification.visited_on, "visited on or before"),
+        },
+        sorts=("id", "visited_on"),
+        default_sort="visited_on",
     ),
     Resource(
         "obligations",
@@ -686,6 +711,26 @@ def about_access(
         ids = select(res.model.__table__.c.id).where(access(res))
         clauses.append(and_(table.c.object_type == name, table.c.object_id.in_(ids)))
     return or_(*clauses)
+
+
+def seen_with(
+    res: Resource, own: ColumnElement[bool], access: Callable[[Resource], ColumnElement[bool]]
+) -> ColumnElement[bool]:
+    """``own`` (what the reader may see of ``res`` by its own marking or its parent's), narrowed to the records
+    whose :attr:`Resource.seen_with` references are empty or name records ``access`` lets the reader see.
+
+    ``access`` is the reading service's clause for a resource (with values or with bound parameters), as for
+    :func:`cited_access`.
+    """
+    if not res.seen_with:
+        return own
+    table = res.model.__table__
+    clauses = [own]
+    for ref in res.seen_with:
+        target = resource(ref.resource)
+        column = table.c[ref.column]
+        clauses.append(or_(column.is_(None), column.in_(select(target.model.__table__.c.id).where(access(target)))))
+    return and_(*clauses)
 
 
 def _entity(model: type[Base]) -> str:

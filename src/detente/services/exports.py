@@ -106,6 +106,7 @@ def _contributions() -> AnySelect:
             _source_label(),
         )
         .join(Mission, Mission.id == Contribution.mission_id)
+        .where(Mission.marking_id.is_(None))
         .order_by(Contribution.valid_to, Mission.code, Contribution.state_id)
     )
     return _with_source(query, Contribution)
@@ -126,6 +127,7 @@ def _missions() -> AnySelect:
             _source_label(),
         )
         .outerjoin(host, host.id == Mission.host_state_id)
+        .where(Mission.marking_id.is_(None))
         .order_by(Mission.code)
     )
     return _with_source(query, Mission)

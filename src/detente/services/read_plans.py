@@ -27,7 +27,15 @@ from sqlalchemy.engine import Dialect
 
 from detente.domain.dates import DateRangeError
 from detente.services.access import Scope
-from detente.services.catalog import Filter, Resource, cited_access, linked_access, noted_access, resource
+from detente.services.catalog import (
+    Filter,
+    Resource,
+    cited_access,
+    linked_access,
+    noted_access,
+    resource,
+    seen_with,
+)
 from detente.services.entities import RecordError
 from detente.services.records import table_of
 from detente.services.search import search_template, search_values
@@ -64,7 +72,7 @@ class Where:
 def _guarded(res: Resource) -> bool:
     """Does the access clause of ``res`` depend on the reader's markings (its own, a parent's, or for citations
     those of the records cited)?"""
-    return res.marked or res.parent is not None or res.name == "citations"
+    return res.marked or res.parent is not None or res.name == "citations" or bool(res.seen_with)
 
 
 def _markings(res: Resource, scope: Scope) -> int:
@@ -136,9 +144,17 @@ def _marked_access(res: Resource, markings: int) -> ColumnElement[bool]:
 
 def _access(res: Resource, markings: int) -> ColumnElement[bool]:
     """:func:`detente.reading.access_clause` over the parameters ``marking_0`` .. ``marking_<markings - 1>``."""
+    return seen_with(res, _own_access(res, markings), lambda named: _access(named, markings))
+
+
+def _own_access(res: Resource, markings: int) -> ColumnElement[bool]:
     if res.name == "journal":
-        # a note is seen when its own marking and the record it is about both let the reader see it
-        return and_(_marked_access(res, markings), noted_access(lambda noted: _marked_access(noted, markings)))
+        # a note is seen when its own marking and the record it is about both let the reader see it (a note
+        # on a note: by that note's own marking, which keeps the clause from recursing)
+        return and_(
+            _marked_access(res, markings),
+            noted_access(lambda noted: _marked_access(noted, markings) if noted is res else _access(noted, markings)),
+        )
     if res.marked:
         return _marked_access(res, markings)
     if res.name == "citations":

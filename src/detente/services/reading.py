@@ -24,7 +24,7 @@ from detente.domain.audit_chain import jsonable
 from detente.domain.markings import Role
 from detente.services import read_plans as plans
 from detente.services.access import Principal, Scope, require_role, visible
-from detente.services.catalog import Resource, cited_access, linked_access, noted_access, resource
+from detente.services.catalog import Resource, cited_access, linked_access, noted_access, resource, seen_with
 from detente.services.entities import RecordError, entity_name, row_snapshot
 from detente.services.errors import NotFoundError
 from detente.services.read_audit import read_audit
@@ -50,10 +50,19 @@ class Page:
 
 
 def access_clause(res: Resource, scope: Scope) -> ColumnElement[bool]:
-    """What ``scope`` may see of ``res``: its own marking, or (for a child) its parent's, all the way up."""
+    """What ``scope`` may see of ``res``: its own marking, or (for a child) its parent's, all the way up, and
+    the records it must be seen with (:attr:`~detente.services.catalog.Resource.seen_with`)."""
+    return seen_with(res, _own_access(res, scope), lambda named: access_clause(named, scope))
+
+
+def _own_access(res: Resource, scope: Scope) -> ColumnElement[bool]:
     if res.name == "journal":
-        # a note is seen when its own marking and the record it is about both let the reader see it
-        return and_(visible(res.model, scope), noted_access(lambda noted: visible(noted.model, scope)))
+        # a note is seen when its own marking and the record it is about both let the reader see it (a note
+        # on a note: by that note's own marking, which keeps the clause from recursing)
+        return and_(
+            visible(res.model, scope),
+            noted_access(lambda noted: visible(noted.model, scope) if noted is res else access_clause(noted, scope)),
+        )
     if res.marked:
         return visible(res.model, scope)
     if res.name == "citations":

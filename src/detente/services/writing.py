@@ -38,6 +38,7 @@ from detente.compliance.refresh import Refresh
 from detente.compliance.visibility import hidden_refs, redact
 from detente.domain.lifecycles import CASE, ENGAGEMENT, Lifecycle, LifecycleError
 from detente.domain.markings import Classification, MarkingError, Role, needs_release, normalise_tokens
+from detente.services import pledge_visits
 from detente.services.access import Principal, Scope, require_role
 from detente.services.catalog import RESOURCES, Resource, resource, service_fields
 from detente.services.entities import RecordError, entity_name, row_snapshot
@@ -55,6 +56,8 @@ from detente.store.models import (
     EngagementObjective,
     EngagementParticipant,
     Marking,
+    Pledge,
+    PledgeVerification,
     ReleaseRequest,
     SourceVersion,
 )
@@ -92,6 +95,9 @@ CHOICES: dict[tuple[str, str], tuple[Any, ...]] = {
     ("implementation-scores", "score"): (0, 1, 2, 3),
     ("pledges", "readiness_level"): ("L1", "L2", "L3", "RDL"),
     ("requirements", "readiness_required"): ("L1", "L2", "L3", "RDL"),
+    ("pledge-verifications", "kind"): pledge_visits.KINDS,
+    ("pledge-verifications", "outcome"): pledge_visits.OUTCOMES,
+    ("pledge-verifications", "readiness_level_found"): ("L1", "L2", "L3", "RDL"),
     ("agreements", "kind"): ("alliance", "treaty", "dca", "peace_agreement", "arms_control", "mou", "loa"),
     ("citations", "object_type"): tuple(sorted(_CITABLE)),
 }
@@ -268,6 +274,20 @@ class Writer:
                 "source_version_id",
                 f"there is no source version with id {ident}; `detente sources versions` lists those loaded",
             )
+
+    def _named(self, work: Batch, principal: Principal, res: Resource, values: Mapping[str, Any]) -> None:
+        """The records ``values`` names that ``res`` is seen with (a pledge's mission ...) must be ones the writer
+        may see: a hidden one is answered as one that does not exist."""
+        for ref in res.seen_with:
+            ident = values.get(ref.column)
+            if ident is None:
+                continue
+            try:
+                self._visible(work, principal, resource(ref.resource), int(ident))
+            except NotFoundError:
+                raise RecordError(
+                    res.name, ref.column, f"there is no {ref.resource} record with id {ident} that you may see"
+                ) from None
 
     # -- markings -------------------------------------------------------------------------------------------
 
@@ -446,6 +466,7 @@ class Writer:
         if res.model is Citation:
             self._cited(work, principal, data)
             self._source_version(work, data)
+        self._named(work, principal, res, data)
         defaults = self._defaults(principal, res)
         data.update(defaults)
         # set here from rows read in this transaction (the acting user, the parent checked, the marking looked
@@ -464,6 +485,9 @@ class Writer:
         created = work.create(res.model, data, trusted=trusted)
         if res.model is EngagementParticipant:
             self._training_vetted(work, principal, int(created["engagement_id"]))
+        if res.model is PledgeVerification:
+            pledge_visits.check_visit(work, created)
+            pledge_visits.sync_last_verified(work, created["pledge_id"])
         if pending is not None:
             self._request_release(work, principal, res, created["id"], pending)
         return self._shown(work, res, created, pending)
@@ -518,6 +542,9 @@ class Writer:
             self._guard(work, principal, res, current)
             if res.name in ("journal", "report-links"):
                 self._linked(work, principal, res, {**current, **data})
+            self._named(work, principal, res, data)
+            if res.model is Pledge:
+                pledge_visits.check_direct_change(work, record_id, data)
             if res.model is Citation:
                 self._cited(work, principal, current)
             pending = None
@@ -535,6 +562,9 @@ class Writer:
                 self._training_vetted(work, principal, int(after["engagement_id"]))
             elif res.model is Engagement:
                 self._training_vetted(work, principal, record_id)
+            if res.model is PledgeVerification:
+                pledge_visits.check_visit(work, after)
+                pledge_visits.sync_last_verified(work, after["pledge_id"])
             if pending is not None:
                 self._request_release(work, principal, res, record_id, pending)
             shown = self._shown(work, res, after, pending)
@@ -590,6 +620,8 @@ class Writer:
                     action="update",
                 )
             gone = work.delete(res.model, record_id, expected_version=version)
+            if res.model is PledgeVerification:
+                pledge_visits.sync_last_verified(work, gone["pledge_id"])
         # the batch evaluated again, without the record, the findings that rested on it
         self.refreshed = work.refreshed
         return gone

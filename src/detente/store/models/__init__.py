@@ -13,7 +13,7 @@ from detente.store.models.audit import AuditEntry, AuditHead
 from detente.store.models.conflicts import Conflict, ConflictParty, Dispute, DisputeParticipant
 from detente.store.models.engagements import Engagement, EngagementObjective, EngagementParticipant
 from detente.store.models.evidence import Activity, Approval, Declaration, Finding, Inspection, Notification
-from detente.store.models.missions import Contribution, Mission, Pledge, Requirement
+from detente.store.models.missions import Contribution, Mission, Pledge, PledgeVerification, Requirement
 from detente.store.models.negotiations import (
     ImplementationScore,
     Negotiation,
@@ -74,6 +74,7 @@ __all__ = [
     "Organization",
     "OrganizationMembership",
     "Pledge",
+    "PledgeVerification",
     "Posting",
     "Provision",
     "ReleaseRequest",

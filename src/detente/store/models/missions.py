@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from detente.store.base import Base, Marked, Sourced, Temporal, Versioned
 
 
-class Mission(Temporal, Sourced, Versioned, Base):
+class Mission(Temporal, Sourced, Marked, Base):
     """A UN peacekeeping operation, special political mission, support office or other multinational operation.
 
     ``kind`` matters for totals: the UN's own figures count peacekeeping operations (``un_pko``) only.
     ``source_key`` is unique: a source's mission is found again by it on every reload.
+
+    A mission loaded from a source (``source_version_id`` set) is public: no marking. A mission a user records
+    carries a marking like every other user record, and is seen only by the readers it is released to.
     """
 
     __tablename__ = "missions"
@@ -81,5 +84,30 @@ class Pledge(Marked, Base):
     readiness_level: Mapped[str] = mapped_column(String(4))
     pledged_on: Mapped[date]
     status: Mapped[str] = mapped_column(String(20), default="pledged")
-    last_verified_on: Mapped[date | None] = mapped_column(doc="the last verification (assessment) visit")
+    last_verified_on: Mapped[date | None] = mapped_column(
+        doc="the last verification visit that found the pledge verified or partly verified; once the pledge has "
+        "verification records (pledge_verifications) detente keeps it from them"
+    )
     renewal_due_on: Mapped[date | None] = mapped_column(doc="when the pledge must be renewed")
+
+
+class PledgeVerification(Versioned, Base):
+    """One verification visit to a pledged capability: when, what kind of visit, what it found.
+
+    The UN's capability readiness system verifies pledges by visits: an assessment and advisory visit (AAV)
+    before a unit is accepted at a level, a pre-deployment visit (PDV) before it deploys. A visit has no
+    marking of its own: it is seen exactly by those who may see its pledge. Its pledge's ``last_verified_on``
+    follows the visits (:mod:`detente.services.pledge_visits`).
+    """
+
+    __tablename__ = "pledge_verifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pledge_id: Mapped[int] = mapped_column(ForeignKey("pledges.id"), index=True)
+    visited_on: Mapped[date]
+    kind: Mapped[str] = mapped_column(
+        String(30), doc="assessment_advisory_visit, pre_deployment_visit, operational_readiness_inspection, other"
+    )
+    outcome: Mapped[str] = mapped_column(String(16), doc="verified, partly_verified, not_verified")
+    readiness_level_found: Mapped[str | None] = mapped_column(String(4), doc="L1, L2, L3 or RDL, if assessed")
+    findings: Mapped[str | None] = mapped_column(Text)

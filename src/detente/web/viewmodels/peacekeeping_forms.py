@@ -1,8 +1,8 @@
 """The forms of the peacekeeping pages: a new mission, a new requirement (capability type, size, readiness asked)
 and a new pledge (readiness level L1/L2/L3/RDL, verification visit, renewal date).
 
-Missions loaded from IPI are public and read-only; a mission written here is public too (missions carry no
-marking). Requirements and pledges are marked as chosen on the form. A capability type is written the way the
+Missions loaded from IPI are public and read-only; a mission written here, its requirements and its pledges
+are marked as chosen on the form. A capability type is written the way the
 force-generation table matches it: lower case, words joined by ``_`` (``Infantry battalion`` is
 ``infantry_battalion``), so a pledge finds the requirement it answers.
 """
@@ -107,7 +107,7 @@ def _degrees(form: Mapping[str, str], key: str, limit: int) -> float | None:
 
 
 def create_mission(ctx: Context, form: Mapping[str, str]) -> dict[str, Any]:
-    """A new mission (public: missions carry no marking)."""
+    """A new mission, marked as chosen on the form (a requirement or pledge for it is hidden with it)."""
     may_write(ctx, "missions")
     entity = "missions"
     latitude, longitude = _degrees(form, "hq_latitude", 90), _degrees(form, "hq_longitude", 180)
@@ -123,7 +123,7 @@ def create_mission(ctx: Context, form: Mapping[str, str]) -> dict[str, Any]:
         "hq_latitude": latitude,
         "hq_longitude": longitude,
     }
-    return Writer(ctx.store).create(ctx.principal, "missions", values)
+    return Writer(ctx.store).create(ctx.principal, "missions", values, marking=marking(form))
 
 
 def _mission(ctx: Context, form: Mapping[str, str], key: str, entity: str, *, required: bool) -> int | None:

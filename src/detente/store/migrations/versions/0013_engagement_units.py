@@ -1,7 +1,7 @@
 """the unit an engagement trains: engagement_participants.unit (the vetting gate of training engagements)
 
-Revision ID: 0011g
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-11-27 09:45:00
 
 A training engagement must not go ahead for a foreign unit whose vetting has not cleared (AECA-VETTING), as a
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011g"
-down_revision: str | None = "0010"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """a version on citations, now that users write them
 
-Revision ID: 0011c
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-11-27 09:30:00
 
 Citations were read-only (nothing wrote them); they are now created, changed and deleted by analysts through
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0011c"
-down_revision: str | None = "0010"
+revision: str = "0012"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
