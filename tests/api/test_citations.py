@@ -101,7 +101,11 @@ def test_create_change_and_delete_a_citation_audited(
     refused = client.delete(f"/engagements/{engagement['id']}", params={"version": 1}, headers=editor.headers)
     assert refused.status_code == 409 and "cited by 1 citations" in refused.text
 
-    gone = _ok(client.delete(f"/citations/{made['id']}", headers=editor.headers))
+    unversioned = client.delete(f"/citations/{made['id']}", headers=editor.headers)
+    assert unversioned.status_code == 422 and unversioned.json()["fields"][0]["field"] == "version"
+    stale_delete = client.delete(f"/citations/{made['id']}", params={"version": 1}, headers=editor.headers)
+    assert stale_delete.status_code == 409, stale_delete.text
+    gone = _ok(client.delete(f"/citations/{made['id']}", params={"version": 2}, headers=editor.headers))
     assert gone["locator"] == "p. 12"
     assert client.get(f"/citations/{made['id']}", headers=editor.headers).status_code == 404
     _ok(client.delete(f"/engagements/{engagement['id']}", params={"version": 1}, headers=editor.headers))
@@ -137,8 +141,8 @@ def test_roles_gate_citations(client: TestClient, make_person: MakePerson, real_
     assert _stored(real_store) == before
     made = _ok(_cite(client, analyst, "report", report["id"], version), 201)
     assert made["object_type"] == "report"
-    assert client.delete(f"/citations/{made['id']}", headers=viewer.headers).status_code == 403
-    _ok(client.delete(f"/citations/{made['id']}", headers=analyst.headers))
+    assert client.delete(f"/citations/{made['id']}", params={"version": 1}, headers=viewer.headers).status_code == 403
+    _ok(client.delete(f"/citations/{made['id']}", params={"version": 1}, headers=analyst.headers))
 
 
 def test_refusals_name_the_field_and_store_nothing(
@@ -177,8 +181,9 @@ def test_refusals_name_the_field_and_store_nothing(
     made = _ok(_cite(client, french, "engagement", hidden["id"], version), 201)
     assert client.patch(f"/citations/{made['id']}", json={"note": "x", "version": 1},
                         headers=american.headers).status_code == 404  # fmt: skip
-    assert client.delete(f"/citations/{made['id']}", headers=american.headers).status_code == 404
-    _ok(client.delete(f"/citations/{made['id']}", headers=french.headers))
+    refused_delete = client.delete(f"/citations/{made['id']}", params={"version": 1}, headers=american.headers)
+    assert refused_delete.status_code == 404
+    _ok(client.delete(f"/citations/{made['id']}", params={"version": 1}, headers=french.headers))
 
 
 def test_citations_of_child_records_follow_their_parent(
@@ -227,5 +232,9 @@ def test_citations_of_child_records_follow_their_parent(
         assert client.get(f"/citations/{citation}", headers=american.headers).status_code == 404
 
     # the participant cannot go while it is cited
-    refused = client.delete(f"/engagement-participants/{participant['id']}", headers=french.headers)
+    refused = client.delete(
+        f"/engagement-participants/{participant['id']}",
+        params={"version": participant["version"]},
+        headers=french.headers,
+    )
     assert refused.status_code == 409 and "cited by 1 citations" in refused.text
