@@ -89,7 +89,7 @@ def world(real_store: Store, make_person: MakePerson, state_ids: dict[str, int])
         "reports",
         {
             "reported_on": "2024-06-01",
-            "title": f"{tag} round-up",
+            "title": "Round-up of the staff talks",
             "body": "A round-up of the talks",
             "reliability": "C",
             "credibility": 3,
