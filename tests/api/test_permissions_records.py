@@ -35,7 +35,7 @@ from detente.store.models import Citation, SourceVersion
 from tests.api.conftest import MakePerson, fresh_tag
 from tests.api.permission_matrix import MARKINGS, READERS, Marked, Reader, create_marked, ids, role_of
 
-MARKED = ("cases", "postings", "negotiations", "requirements", "pledges", "declarations", "journal")
+MARKED = ("cases", "postings", "negotiations", "missions", "requirements", "pledges", "declarations", "journal")
 """The marked resources of this matrix (each record of them made once per marking)."""
 
 ENTITY = {"cases": "assistance_case", "negotiations": "negotiation", "case-lines": "assistance_line"}
@@ -93,7 +93,10 @@ def world(real_store: Store, make_person: MakePerson, state_ids: dict[str, int])
     writer = Writer(real_store)
     tag = fresh_tag()
     me = author.principal
-    mission = writer.create(me, "missions", {"code": tag[:12].upper(), "name": f"{tag} mission", "kind": "un_pko"})
+    # the requirements and pledges of the matrix are for a mission every reader may see (a hidden mission hides
+    # them whatever their own marking: tests/api/test_mission_marks.py); the marked missions are made below
+    shared_mission = {"code": tag[:12].upper(), "name": f"{tag} mission", "kind": "un_pko"}
+    mission = create_marked(writer, author, second, "missions", shared_mission, WIDE)
     agreement = writer.create(me, "agreements", {"kind": "arms_control", "title": f"{tag} treaty"})
     world = World(tag, mission["id"], agreement["id"], {name: {} for name in MARKED})
     with real_store.engine.connect() as connection:
@@ -168,6 +171,16 @@ def world(real_store: Store, make_person: MakePerson, state_ids: dict[str, int])
         _add_child(world, "negotiation-issues", issue, owner)
         cite("negotiations", negotiation["id"], owner)
 
+        make(
+            "missions",
+            {
+                "code": f"{tag[:8]}-{number}".upper(),
+                "name": f"{tag} observer mission {number}",
+                "kind": "multinational",
+                "host_state_id": state_ids["SEN"],
+            },
+            marked,
+        )
         requirement = make(
             "requirements",
             {"mission_id": mission["id"], "capability_type": "level2_hospital", "size": 60 + number},
@@ -214,13 +227,14 @@ def test_no_leak_for_reader(
         "cases": {"state_id": state_ids["SEN"], "programme": "fms"},
         "postings": {"as_of": POSTING_YEAR, "host_state_id": state_ids["SEN"]},
         "negotiations": {"title": world.tag},
+        "missions": {"host_state_id": state_ids["SEN"]},
         "requirements": {"mission_id": world.mission_id},
         "pledges": {"mission_id": world.mission_id},
         "declarations": {"agreement_id": world.agreement_id},
         "journal": {"object_type": "assistance_case"},
     }
-    # cases and journal notes are filtered by a state or a kind others use too: only the world's ids count
-    shared = {"cases", "journal"}
+    # cases, journal notes and missions are filtered by a state or a kind others use too: only the world's ids count
+    shared = {"cases", "journal", "missions"}
     visible_notes = {note for note, case in world.wide_notes.items() if world.seen(reader, "cases", case)}
 
     for name in MARKED:
