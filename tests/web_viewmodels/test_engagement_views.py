@@ -9,6 +9,7 @@ import pytest
 from detente.domain.markings import Role
 from detente.services.entities import RecordError
 from detente.services.errors import ConflictError, NotFoundError
+from detente.services.writing import Writer
 from detente.web.viewmodels import engagements
 from tests.web_viewmodels.conftest import MakeContext, fresh_tag
 
@@ -97,3 +98,25 @@ def test_an_edit_against_an_old_version_is_refused_and_changes_nothing(person: M
     assert engagements.detail(editor, created["id"]).row.place == "Toulon"
     with pytest.raises(RecordError, match="not a date"):
         engagements.update(editor, created["id"], {"valid_from": "next week"}, first.version + 1)
+
+
+def test_a_participant_shows_the_unit_it_names(person: MakeContext) -> None:
+    editor = person(Role.EDITOR)
+    created = engagements.create(
+        editor,
+        {"title": f"Training {fresh_tag()}", "kind": "training", "host_state_id": str(editor.state_id("FRA"))},
+        ["Train the river patrol"],
+    )
+    writer = Writer(editor.store)
+    for state, unit in (("MLI", "2nd River Patrol Company"), ("SEN", None)):
+        row = {"engagement_id": created["id"], "state_id": editor.state_id(state), "role": "participant"}
+        writer.create(editor.principal, "engagement-participants", {**row, "unit": unit} if unit else row)
+    shown = engagements.detail(editor, created["id"])
+    by_name = {p.name: p.unit for p in shown.participants}
+    assert by_name == {"Mali": "2nd River Patrol Company", "Senegal": None}
+    exported = editor.reader.export(
+        editor.principal, "engagement-participants", fmt="csv", filters={"state_id": editor.state_id("MLI")}
+    )
+    header, *lines = exported.splitlines()
+    assert "unit" in header.split(",")
+    assert any(str(created["id"]) in line and "2nd River Patrol Company" in line for line in lines)

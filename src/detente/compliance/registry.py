@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Connection, Table, func, select
 
 from detente.compliance.packs import ObligationSpec, Pack, PackError, get_pack, load_packs
 from detente.services.entities import row_snapshot
@@ -19,7 +19,7 @@ from detente.services.records import Batch, Records
 from detente.store.database import Store
 from detente.store.models import Agreement, Obligation
 
-__all__ = ["PackRows", "agreement_ids", "define_obligation", "obligations_of", "sync_pack"]
+__all__ = ["PackRows", "agreement_ids", "define_obligation", "obligations_of", "pack_agreement_ids", "sync_pack"]
 
 ACTOR = "detente-compliance"
 
@@ -34,13 +34,29 @@ class PackRows:
 
 def agreement_ids(store: Store, pack: Pack) -> list[int]:
     """Every agreement in the store whose evidence counts for the pack (loaded ones first)."""
-    keys = [*pack.agreement_keys, pack.agreement_key]
     with store.engine.connect() as connection:
-        rows = connection.execute(
-            select(Agreement.id, Agreement.source_key).where(Agreement.source_key.in_(keys))
-        ).all()
+        return pack_agreement_ids(connection, pack)
+
+
+def pack_agreement_ids(connection: Connection, pack: Pack) -> list[int]:
+    """:func:`agreement_ids` read on ``connection`` (inside a transaction, or with other reads)."""
+    keys = [*pack.agreement_keys, pack.agreement_key]
+    rows = connection.execute(
+        select(Agreement.id, Agreement.source_key).where(Agreement.source_key.in_(keys)).order_by(Agreement.id)
+    ).all()
     order = {key: n for n, key in enumerate(keys)}
     return [int(i) for i, key in sorted(rows, key=lambda r: order[str(r[1])])]
+
+
+def _one_at_a_time(connection: Connection, pack: Pack) -> None:
+    """Make concurrent syncs of ``pack`` wait for each other until this transaction ends.
+
+    Without it two requests that each found the pack missing both stored it: two agreements with one key. On
+    SQLite the batch already holds the database's one write lock; on PostgreSQL a transaction-scoped advisory
+    lock on the pack's key does it (released at commit or rollback).
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(select(func.pg_advisory_xact_lock(func.hashtext(pack.agreement_key))))
 
 
 def _obligation_values(pack: Pack, spec: ObligationSpec, agreement_id: int, user: bool) -> dict[str, Any]:
@@ -67,8 +83,9 @@ def _same(current: dict[str, Any], wanted: dict[str, Any]) -> bool:
 def sync_pack(store: Store, pack: Pack, *, actor: str = ACTOR) -> PackRows:
     """Make sure the pack's agreement and obligations (shipped and user-defined) are stored, as declared."""
     records = Records(store)
-    ids = agreement_ids(store, pack)
     with records.batch(actor=actor) as batch:
+        _one_at_a_time(batch.connection, pack)
+        ids = pack_agreement_ids(batch.connection, pack)
         if ids:
             agreement_id = ids[0]
         else:
@@ -84,7 +101,7 @@ def sync_pack(store: Store, pack: Pack, *, actor: str = ACTOR) -> PackRows:
                     "source_key": pack.agreement_key,
                 },
             )["id"]
-        stored = _stored_obligations(store)
+        stored = _stored_obligations(batch.connection)
         out: dict[str, int] = {}
         for spec in pack.obligations:
             out[spec.code] = _upsert(batch, stored, _obligation_values(pack, spec, agreement_id, False))
@@ -93,12 +110,11 @@ def sync_pack(store: Store, pack: Pack, *, actor: str = ACTOR) -> PackRows:
     return PackRows(agreement_id, out)
 
 
-def _stored_obligations(store: Store) -> dict[str, dict[str, Any]]:
+def _stored_obligations(connection: Connection) -> dict[str, dict[str, Any]]:
     """Every stored obligation by code, as the services show a record (one query for all)."""
     table = Obligation.__table__
     assert isinstance(table, Table)
-    with store.engine.connect() as connection:
-        rows = connection.execute(select(table)).all()
+    rows = connection.execute(select(table)).all()
     return {str(row.code): row_snapshot(row._mapping) for row in rows}
 
 
@@ -132,6 +148,6 @@ def define_obligation(store: Store, declaration: dict[str, Any], *, actor: str) 
     rows = sync_pack(store, pack, actor=actor)
     records = Records(store)
     with records.batch(actor=actor) as batch:
-        stored = _stored_obligations(store)
+        stored = _stored_obligations(batch.connection)
         obligation_id = _upsert(batch, stored, _obligation_values(pack, spec, rows.agreement_id, True))
     return records.get("obligation", obligation_id)

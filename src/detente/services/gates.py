@@ -22,17 +22,18 @@ linked to that agreement when the caller does not name one (:meth:`ComplianceGat
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Select, func, select
 
 from detente.compliance.gates import check_gate
 from detente.compliance.packs import PackError, get_pack
-from detente.compliance.registry import agreement_ids, sync_pack
+from detente.compliance.registry import pack_agreement_ids, sync_pack
 from detente.services.records import batch, table_of
 from detente.store.base import Base
 from detente.store.database import Store
@@ -51,6 +52,16 @@ _GATE_EVIDENCE: dict[type[Base], frozenset[str]] = {
     Approval: frozenset({"vetting", "case_closure", "end_use_terms"}),
 }
 """Evidence kinds the pack's gates read, by table: written without an agreement, they are linked to the pack's."""
+
+
+_PACK_AGREEMENTS: weakref.WeakKeyDictionary[Store, int] = weakref.WeakKeyDictionary()
+"""The pack's agreement id per open store, once :meth:`ComplianceGates.agreement_id` has found or stored it."""
+
+
+def _orphans(model: type[Base]) -> Select[int]:
+    """Gate evidence of ``model`` stored without an agreement."""
+    table = table_of(model)
+    return select(table.c.id).where(table.c.agreement_id.is_(None), table.c.kind.in_(sorted(_GATE_EVIDENCE[model])))
 
 
 @dataclass(frozen=True)
@@ -75,28 +86,35 @@ class ComplianceGates:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.pack = get_pack(PACK)
-        self._agreement_id: int | None = None
 
     def agreement_id(self) -> int:
         """The id of the pack's agreement, storing the pack first if it is not stored yet (call outside a batch).
 
-        The first call also links gate evidence stored without an agreement (by migration 0006, or written
-        before the pack was stored) to it, one audited update per row, so the engine sees it -- and, as for
-        any evidence a batch changes, the pack's stored findings are then refreshed for the linked records.
+        The first call in a process for a store also links gate evidence stored without an agreement (by
+        migration 0006, or written before the pack was stored) to it, one audited update per row, so the
+        engine sees it -- and, as for any evidence a batch changes, the pack's stored findings are then
+        refreshed for the linked records. Later calls answer from the process's memory: the pack's agreement
+        row is never replaced once stored (:func:`~detente.compliance.registry.sync_pack` keeps it), and
+        gate evidence written through the services names it (:meth:`link`). The API makes a writer, and so
+        a ``ComplianceGates``, per request; asking the database every time cost every engagement and case
+        write two reads.
         """
-        if self._agreement_id is None:
-            ids = agreement_ids(self.store, self.pack)
-            agreement = ids[0] if ids else sync_pack(self.store, self.pack).agreement_id
+        known = _PACK_AGREEMENTS.get(self.store)
+        if known is not None:
+            return known
+        with self.store.engine.connect() as connection:
+            ids = pack_agreement_ids(connection, self.pack)
+            stray = any(connection.execute(_orphans(model).limit(1)).first() for model in _GATE_EVIDENCE)
+        agreement = ids[0] if ids else sync_pack(self.store, self.pack).agreement_id
+        if stray:
+            # a write transaction only when there is something to link: on SQLite every write transaction
+            # waits for the one writer lock
             with batch(self.store, "detente-gates", "gate evidence") as work:
-                for model, kinds in _GATE_EVIDENCE.items():
-                    table = table_of(model)
-                    orphans = work.connection.execute(
-                        select(table.c.id).where(table.c.agreement_id.is_(None), table.c.kind.in_(sorted(kinds)))
-                    ).scalars()
-                    for row_id in list(orphans):
+                for model in _GATE_EVIDENCE:
+                    for row_id in list(work.connection.execute(_orphans(model)).scalars()):
                         work.update(model, row_id, {"agreement_id": agreement})
-            self._agreement_id = agreement
-        return self._agreement_id
+        _PACK_AGREEMENTS[self.store] = agreement
+        return agreement
 
     @staticmethod
     def is_evidence(model: type[Base], values: Mapping[str, Any]) -> bool:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 
 from detente.compliance.refresh import Refresh
 from detente.compliance.visibility import hidden_refs, redact
@@ -105,6 +105,12 @@ CHOICES: dict[tuple[str, str], tuple[Any, ...]] = {
 
 _LINKABLE: dict[str, Resource] = {entity_name(r.model): r for r in RESOURCES.values() if r.parent is None}
 """Records a journal note or a report link may point to, by entity name (``engagement``, ``state`` ...)."""
+
+
+def _naming(work: Batch, table: Table, object_type: str, object_id: int) -> int:
+    """How many rows of ``table`` (citations, journal notes, report links) name ``object_type`` ``object_id``?"""
+    query = select(func.count()).where(table.c.object_type == object_type, table.c.object_id == object_id)
+    return work.connection.scalar(query) or 0
 
 
 def _under_case(res: Resource) -> bool:
@@ -644,29 +650,14 @@ class Writer:
             count = work.connection.scalar(select(func.count()).where(column == record["id"])) or 0
             if count:
                 raise ConflictError(f"{label} still has {count} {child.name}: delete them first")
-        if entity_name(res.model) in _CITABLE:
-            citations = table_of(Citation)
-            count = (
-                work.connection.scalar(
-                    select(func.count()).where(
-                        citations.c.object_type == entity_name(res.model), citations.c.object_id == record["id"]
-                    )
-                )
-                or 0
-            )
+        kind = entity_name(res.model)
+        if kind in _CITABLE:
+            count = _naming(work, table_of(Citation), kind, record["id"])
             if count:
                 raise ConflictError(f"{label} is cited by {count} citations: delete those first")
-        if entity_name(res.model) in _LINKABLE:
+        if kind in _LINKABLE:
             for linker in ("journal", "report-links"):
-                table = table_of(resource(linker).model)
-                count = (
-                    work.connection.scalar(
-                        select(func.count()).where(
-                            table.c.object_type == entity_name(res.model), table.c.object_id == record["id"]
-                        )
-                    )
-                    or 0
-                )
+                count = _naming(work, table_of(resource(linker).model), kind, record["id"])
                 if count:
                     raise ConflictError(f"{label} is referred to by {count} {linker} records: delete those first")
 

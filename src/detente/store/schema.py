@@ -22,7 +22,7 @@ __all__ = ["SCHEMA_HEAD", "alembic_config", "current_revision", "downgrade", "he
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
-SCHEMA_HEAD = "0013"
+SCHEMA_HEAD = "0014"
 """The newest migration this version of detente ships (write a migration, then move this)."""
 
 

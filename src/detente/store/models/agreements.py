@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from detente.store.base import Base, Marked, Sourced, Temporal, Versioned
@@ -24,6 +24,8 @@ class Agreement(Temporal, Sourced, Marked, Base):
     """
 
     __tablename__ = "agreements"
+    __table_args__ = (Index("ix_agreements_source_key", "source_key"),)
+    """Looked up by key: a loader finding its rows again, and every gated write finding its treaty pack's."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(

@@ -93,6 +93,8 @@ class Participant:
     name: str
     role: str
     personnel: int | None
+    unit: str | None
+    """The unit trained or taking part, when the record names one (the vetting gate judges it)."""
 
 
 @dataclass(frozen=True)
@@ -222,6 +224,7 @@ def detail(ctx: Context, engagement_id: int) -> EngagementDetail:
             ctx.state_name(p["state_id"]) if p.get("state_id") else (p.get("name_as_given") or "—"),
             p["role"],
             p.get("personnel"),
+            p.get("unit"),
         )
         for p in record.get("engagement_participants", [])
     ]
