@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from detente.analysis.forcegen import Line, Requirement, RequirementError, generate, generate_each, read_requirement
+from detente.domain.markings import Classification, Role
+from detente.services.access import Principal
 from detente.services.records import Records
 from detente.store.database import Store
 from detente.store.models import Mission, State
@@ -110,3 +112,38 @@ def test_a_requirement_of_a_mission_leaves_out_pledges_made_for_another(analysis
         generate(analysis_store, for_unifil),
         generate(analysis_store, anywhere),
     ]
+
+
+def test_pledges_for_a_mission_the_reader_may_not_see_are_left_out(analysis_store: Store) -> None:
+    """A pledge is seen with its mission: a pledge of its own marking public, for a SECRET mission released to
+    France only, is proposed to a French reader cleared for SECRET and to no one else."""
+    records = Records(analysis_store)
+    capability = "test_medical_unit_fg3"  # a type no other test pledges
+    secret = records.create("marking", {"classification": "SECRET", "releasable_to": ["FRA"]}, actor="t")
+    mission = records.create(
+        "mission",
+        {"code": "TEST-FG3", "name": "A mission planned in confidence", "kind": "un_pko",
+         "marking_id": secret["id"]},
+        actor="t",
+    )  # fmt: skip
+    pledge = records.create(
+        "pledge",
+        {"state_id": _state(analysis_store, "NPL"), "mission_id": mission["id"], "capability_type": capability,
+         "size": 120, "readiness_level": "L2", "pledged_on": "2013-01-15"},
+        actor="t",
+    )  # fmt: skip
+    assert pledge["marking_id"] is None  # public by its own marking: only its mission hides it
+    wanted = Requirement.model_validate(
+        {"mission_id": mission["id"], "date": "2013-07-01", "requirements": [{"capability": capability, "size": 100}]}
+    )
+
+    def reader(nationality: str, clearance: Classification) -> Principal:
+        return Principal(0, f"reader-{nationality}", Role.VIEWER, clearance, nationality, frozenset())
+
+    def proposed(principal: Principal | None) -> set[int]:
+        return {a.pledge_id for a in generate(analysis_store, wanted, principal=principal).lines[0].allocations}
+
+    assert proposed(reader("FRA", Classification.SECRET)) == {pledge["id"]}
+    assert proposed(reader("FRA", Classification.CONFIDENTIAL)) == set()
+    assert proposed(reader("DEU", Classification.TOP_SECRET)) == set()
+    assert proposed(None) == set()
