@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, literal_column, or_, select, union
+from sqlalchemy import ColumnElement, Select, and_, literal_column, or_, select, union
+from sqlalchemy.sql.util import ClauseAdapter
 
 from detente.domain.dates import PartialDate
 from detente.domain.markings import Role
@@ -683,6 +684,10 @@ def linked_access(access: Callable[[Resource], ColumnElement[bool]]) -> ColumnEl
     return about_access(m.ReportLink.__table__, guarded, access)
 
 
+NOTE_ON_NOTE = "journal_note"
+"""The ``object_type`` of a journal note about another journal note."""
+
+
 def noted_access(access: Callable[[Resource], ColumnElement[bool]]) -> ColumnElement[bool]:
     """Journal notes a reader may see *for the record they are about*: a note names its record and speaks of
     it, so a note on a record hidden from the reader is hidden too, whatever the note's own marking (a public
@@ -690,10 +695,22 @@ def noted_access(access: Callable[[Resource], ColumnElement[bool]]) -> ColumnEle
     it). The note's own marking is checked as well, by the caller: both must let the reader see.
 
     ``access`` gives each marked resource's own marking clause (notes are made only on top-level records,
-    which carry their own marking); a note on a note is so judged by the inner note's own marking only.
+    which carry their own marking). A note on a note is seen when the whole chain is: the inner note by its
+    own marking (``access`` of journal notes, moved onto an alias of the table) and by the record *it* is
+    about. Chains go two notes deep at most: the writer refuses a note on a note on a note, and one stored
+    anyway is shown to no one.
     """
-    targets = [r for r in _LIST if r.marked and r.parent is None]
-    return about_access(m.JournalNote.__table__, targets, access)
+    journal = next(r for r in _LIST if r.model is m.JournalNote)
+    others = [r for r in _LIST if r.marked and r.parent is None and r is not journal]
+    inner = m.JournalNote.__table__.alias("noted_note")
+    inner_seen = and_(
+        ClauseAdapter(inner).traverse(access(journal)),
+        inner.c.object_type != literal_column(f"'{NOTE_ON_NOTE}'"),
+        about_access(inner, others, access),
+    )
+    return _about(
+        m.JournalNote.__table__, [*_about_pairs(others, access), (NOTE_ON_NOTE, select(inner.c.id).where(inner_seen))]
+    )
 
 
 def about_access(
@@ -703,12 +720,23 @@ def about_access(
     notes) whose record the reader may see: for each resource of ``targets``, its rows' ids where ``access``
     lets the reader see them; a row about a kind of record outside ``targets`` (public data) is kept.
     """
+    return _about(table, _about_pairs(targets, access))
+
+
+def _about_pairs(
+    targets: list[Resource], access: Callable[[Resource], ColumnElement[bool]]
+) -> list[tuple[str, Select[Any]]]:
+    """For each resource of ``targets``: its entity name, and its ids that ``access`` lets the reader see."""
+    return [(_entity(r.model), select(r.model.__table__.c.id).where(access(r))) for r in targets]
+
+
+def _about(table: Any, pairs: list[tuple[str, Select[Any]]]) -> ColumnElement[bool]:
+    """Rows of ``table`` about a kind of record outside ``pairs``, or about one of the ids its pair selects."""
     # the names as SQL literals, not parameters: the statements built once and run with bound values
     # (read_plans) may hold only the parameters they name; these are class names, [a-z_] only
-    names: list[ColumnElement[str]] = [literal_column(f"'{_entity(r.model)}'") for r in targets]
+    names: list[ColumnElement[str]] = [literal_column(f"'{name}'") for name, _ in pairs]
     clauses: list[ColumnElement[bool]] = [table.c.object_type.not_in(names)]
-    for res, name in zip(targets, names, strict=True):
-        ids = select(res.model.__table__.c.id).where(access(res))
+    for (_, ids), name in zip(pairs, names, strict=True):
         clauses.append(and_(table.c.object_type == name, table.c.object_id.in_(ids)))
     return or_(*clauses)
 

@@ -150,7 +150,7 @@ def _access(res: Resource, markings: int) -> ColumnElement[bool]:
 def _own_access(res: Resource, markings: int) -> ColumnElement[bool]:
     if res.name == "journal":
         # a note is seen when its own marking and the record it is about both let the reader see it (a note
-        # on a note: by that note's own marking, which keeps the clause from recursing)
+        # on a note: by the whole chain, see `noted_access`)
         return and_(
             _marked_access(res, markings),
             noted_access(lambda noted: _marked_access(noted, markings) if noted is res else _access(noted, markings)),

@@ -58,7 +58,7 @@ def access_clause(res: Resource, scope: Scope) -> ColumnElement[bool]:
 def _own_access(res: Resource, scope: Scope) -> ColumnElement[bool]:
     if res.name == "journal":
         # a note is seen when its own marking and the record it is about both let the reader see it (a note
-        # on a note: by that note's own marking, which keeps the clause from recursing)
+        # on a note: by the whole chain, see `noted_access`)
         return and_(
             visible(res.model, scope),
             noted_access(lambda noted: visible(noted.model, scope) if noted is res else access_clause(noted, scope)),

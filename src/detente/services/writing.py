@@ -40,7 +40,7 @@ from detente.domain.lifecycles import CASE, ENGAGEMENT, Lifecycle, LifecycleErro
 from detente.domain.markings import Classification, MarkingError, Role, needs_release, normalise_tokens
 from detente.services import pledge_visits
 from detente.services.access import Principal, Scope, require_role
-from detente.services.catalog import RESOURCES, Resource, resource, service_fields
+from detente.services.catalog import NOTE_ON_NOTE, RESOURCES, Resource, resource, service_fields
 from detente.services.entities import RecordError, entity_name, row_snapshot
 from detente.services.errors import ConflictError, ForbiddenError, GateError, NotFoundError
 from detente.services.gates import ComplianceGates, GateDecision
@@ -55,6 +55,7 @@ from detente.store.models import (
     Engagement,
     EngagementObjective,
     EngagementParticipant,
+    JournalNote,
     Marking,
     Pledge,
     PledgeVerification,
@@ -237,9 +238,16 @@ class Writer:
         if target is None:
             raise RecordError(res.name, "object_type", f"must be one of {', '.join(sorted(_LINKABLE))}")
         try:
-            self._visible(work, principal, target, int(ident))
+            noted = self._visible(work, principal, target, int(ident))
         except NotFoundError:
             raise RecordError(res.name, "object_id", f"there is no {kind} with id {ident}") from None
+        if res.model is JournalNote and kind == NOTE_ON_NOTE and noted["object_type"] == NOTE_ON_NOTE:
+            raise RecordError(
+                res.name,
+                "object_id",
+                f"journal note {ident} is itself a note on a note: notes go two deep at most; "
+                f"note journal note {noted['object_id']} instead",
+            )
 
     def _cited(self, work: Batch, principal: Principal, values: Mapping[str, Any]) -> None:
         """A citation's record must be a user record the writer may see and change.
