@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, func, select
 
+from detente.compliance.pack_merge import merge_duplicates
 from detente.compliance.packs import ObligationSpec, Pack, PackError, get_pack, load_packs
 from detente.services.entities import row_snapshot
 from detente.services.records import Batch, Records
@@ -85,6 +86,7 @@ def sync_pack(store: Store, pack: Pack, *, actor: str = ACTOR) -> PackRows:
     records = Records(store)
     with records.batch(actor=actor) as batch:
         _one_at_a_time(batch.connection, pack)
+        merge_duplicates(batch, pack.agreement_key)  # copies stored before this lock existed
         ids = pack_agreement_ids(batch.connection, pack)
         if ids:
             agreement_id = ids[0]

@@ -37,7 +37,7 @@ from detente.compliance.registry import pack_agreement_ids, sync_pack
 from detente.services.records import batch, table_of
 from detente.store.base import Base
 from detente.store.database import Store
-from detente.store.models import Approval, AssistanceLine, Notification, State
+from detente.store.models import Agreement, Approval, AssistanceLine, Notification, State
 
 __all__ = ["PACK", "ComplianceGates", "GateDecision"]
 
@@ -94,7 +94,8 @@ class ComplianceGates:
         migration 0006, or written before the pack was stored) to it, one audited update per row, so the
         engine sees it -- and, as for any evidence a batch changes, the pack's stored findings are then
         refreshed for the linked records. Later calls answer from the process's memory: the pack's agreement
-        row is never replaced once stored (:func:`~detente.compliance.registry.sync_pack` keeps it), and
+        row is never replaced once stored (:func:`~detente.compliance.registry.sync_pack` keeps it, and folds
+        into it any copies an older release stored), and
         gate evidence written through the services names it (:meth:`link`). The API makes a writer, and so
         a ``ComplianceGates``, per request; asking the database every time cost every engagement and case
         write two reads.
@@ -104,8 +105,12 @@ class ComplianceGates:
             return known
         with self.store.engine.connect() as connection:
             ids = pack_agreement_ids(connection, self.pack)
+            copies = connection.execute(
+                select(func.count()).where(Agreement.source_key == self.pack.agreement_key)
+            ).scalar_one()
             stray = any(connection.execute(_orphans(model).limit(1)).first() for model in _GATE_EVIDENCE)
-        agreement = ids[0] if ids else sync_pack(self.store, self.pack).agreement_id
+        # sync_pack stores the pack when it is missing and merges copies of it stored by older releases
+        agreement = ids[0] if ids and copies < 2 else sync_pack(self.store, self.pack).agreement_id
         if stray:
             # a write transaction only when there is something to link: on SQLite every write transaction
             # waits for the one writer lock
