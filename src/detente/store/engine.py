@@ -12,16 +12,27 @@ the file name out of a plain SQLite URL without SQLAlchemy for the same reason.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import orjson
+
 if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.engine import URL
 
-__all__ = ["DATABASE_URL_ENV", "default_database_url", "make_engine", "normalise_url", "redact_url", "sqlite_file"]
+__all__ = [
+    "DATABASE_URL_ENV",
+    "decode_json",
+    "default_database_url",
+    "make_engine",
+    "normalise_url",
+    "redact_url",
+    "sqlite_file",
+]
 
 DATABASE_URL_ENV = "DETENTE_DATABASE_URL"
 
@@ -118,8 +129,6 @@ def decode_json(text: str | bytes) -> Any:
     float (losing digits). Text holding a run of 20 digits (maybe such a number; more often an identifier
     in a string) goes to the standard library, as does whatever orjson refuses.
     """
-    import orjson
-
     if isinstance(text, bytes):
         long_digits = _LONG_DIGITS_BYTES.search(text) is not None
     else:
@@ -129,8 +138,6 @@ def decode_json(text: str | bytes) -> Any:
             return orjson.loads(text)
         except orjson.JSONDecodeError:
             pass
-    import json
-
     return json.loads(text)
 
 
