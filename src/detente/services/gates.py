@@ -95,10 +95,9 @@ class ComplianceGates:
         engine sees it -- and, as for any evidence a batch changes, the pack's stored findings are then
         refreshed for the linked records. Later calls answer from the process's memory: the pack's agreement
         row is never replaced once stored (:func:`~detente.compliance.registry.sync_pack` keeps it, and folds
-        into it any copies an older release stored), and
-        gate evidence written through the services names it (:meth:`link`). The API makes a writer, and so
-        a ``ComplianceGates``, per request; asking the database every time cost every engagement and case
-        write two reads.
+        into it any copies an older release stored), and gate evidence written through the services names it
+        (:meth:`link`). The API makes a writer, and so a ``ComplianceGates``, per request; asking the
+        database every time cost every engagement and case write two reads.
         """
         known = _PACK_AGREEMENTS.get(self.store)
         if known is not None:
